@@ -1,0 +1,234 @@
+//! The batch pass (批量处理): what one line cannot know alone. Caps shared by several rules
+//! per enterprise per year (D4) are applied in application-id order, then every line is
+//! rounded once (D7), held to its minimum payout (D12) and split between payers (D14) by the
+//! largest-remainder method so the shares add up to the line exactly.
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use super::{Evaluation, Result};
+use crate::money::{grouped2, round_yuan};
+use crate::rules::{CapScope, Outcome, Payer, Rule};
+
+/// What a ledger line is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LineKind {
+    /// 奖补资金, in the payout totals.
+    Payout,
+    /// A figure that is not paid (减免税额测算 …), with its unit.
+    Measure { label: String, unit: String },
+    /// 资格认定.
+    Verdict { label: String, value: bool },
+    /// 不予支持.
+    Ineligible { reason: String },
+    /// 不予受理: a row value outside the clause's range (D5).
+    Rejected { reason: String },
+}
+
+/// A line ready for the ledger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub kind: LineKind,
+    /// Rounded to 分; 0 for verdicts and refusals.
+    pub amount: Decimal,
+    /// Funding shares, summing to `amount` exactly.
+    pub shares: Vec<(Payer, Decimal)>,
+    pub trace: Vec<String>,
+}
+
+impl Line {
+    /// The line's result as the catalogue writes it: an amount with 2 decimals, `true` /
+    /// `false`, or `rejected`.
+    pub fn result_text(&self) -> String {
+        match &self.kind {
+            LineKind::Verdict { value, .. } => value.to_string(),
+            LineKind::Rejected { .. } => "rejected".into(),
+            _ => crate::money::fixed2(self.amount),
+        }
+    }
+}
+
+/// One evaluated line with what the batch pass needs to know about its application.
+pub struct Pending<'a> {
+    pub rule: &'a Rule,
+    /// The policy's own payer, for lines without a split.
+    pub payer: Payer,
+    pub evaluation: Evaluation,
+    pub credit_code: &'a str,
+    pub year: &'a str,
+    /// Sort key inside a shared cap: application id, then rule id.
+    pub order: (&'a str, &'a str),
+}
+
+/// Applies shared caps, floors, rounding and splits. Lines keep their input positions.
+pub fn settle(pending: Vec<Pending<'_>>) -> Vec<Line> {
+    let mut amounts: Vec<Option<Decimal>> = pending
+        .iter()
+        .map(|p| match p.evaluation.result {
+            Result::Amount(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    let mut extra: Vec<Vec<String>> = vec![Vec::new(); pending.len()];
+    apply_shared_caps(&pending, &mut amounts, &mut extra);
+    pending
+        .into_iter()
+        .zip(amounts)
+        .zip(extra)
+        .map(|((p, amount), extra)| finish(p, amount, extra))
+        .collect()
+}
+
+/// D4: a cap per enterprise per year shared by every rule naming the same group. Lines are
+/// served in (application id, rule id) order so the cut falls the same way on every run.
+fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+    let mut groups: HashMap<(&str, &str, &str), (Decimal, Option<&str>, Vec<usize>)> = HashMap::new();
+    for (i, p) in pending.iter().enumerate() {
+        if amounts[i].is_none() || !matches!(p.rule.outcome, Outcome::Payout) {
+            continue;
+        }
+        for cap in &p.rule.caps {
+            if let CapScope::EnterpriseYear { group } = &cap.scope {
+                let entry = groups
+                    .entry((p.credit_code, p.year, group.as_str()))
+                    .or_insert((cap.amount, cap.words.as_deref(), Vec::new()));
+                entry.0 = entry.0.min(cap.amount);
+                entry.2.push(i);
+            }
+        }
+    }
+    let mut keys: Vec<_> = groups.keys().copied().collect();
+    keys.sort_unstable();
+    for key in keys {
+        let (cap, words, mut members) = groups.remove(&key).unwrap_or_default();
+        members.sort_by_key(|&i| pending[i].order);
+        let mut used = Decimal::ZERO;
+        let words = words.unwrap_or("单个企业年度上限");
+        for i in members {
+            let Some(a) = amounts[i] else { continue };
+            let left = (cap - used).max(Decimal::ZERO);
+            if a > left {
+                extra[i].push(format!(
+                    "封顶 {words}（{} 年度共享上限 {}，同企业已计 {}，剩余 {}）：{} → {}",
+                    key.1,
+                    grouped2(cap),
+                    grouped2(used),
+                    grouped2(left),
+                    grouped2(a),
+                    grouped2(left)
+                ));
+                amounts[i] = Some(left);
+                used += left;
+            } else {
+                extra[i].push(format!("封顶 {words}：同企业 {} 年度累计 {} ≤ {}，不调整", key.1, grouped2(used + a), grouped2(cap)));
+                used += a;
+            }
+        }
+    }
+}
+
+fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Vec<String>) -> Line {
+    let mut trace = p.evaluation.trace;
+    trace.extend(extra);
+    let kind = match (&p.evaluation.result, &p.rule.outcome) {
+        (Result::Verdict(v), Outcome::Verdict { label }) => LineKind::Verdict { label: label.clone(), value: *v },
+        (Result::Verdict(v), _) => LineKind::Verdict { label: "资格认定".into(), value: *v },
+        (Result::Ineligible(r), _) => LineKind::Ineligible { reason: r.clone() },
+        (Result::Rejected(r), _) => LineKind::Rejected { reason: r.clone() },
+        (Result::Amount(_), Outcome::Measure { label, unit }) => LineKind::Measure { label: label.clone(), unit: unit.clone() },
+        (Result::Amount(_), _) => LineKind::Payout,
+    };
+    let Some(raw) = amount else {
+        return Line { kind, amount: Decimal::ZERO, shares: Vec::new(), trace };
+    };
+    let mut rounded = round_yuan(raw);
+    if rounded != raw {
+        trace.push(format!("取整 四舍五入到分（D7）：{raw} → {}", grouped2(rounded)));
+    }
+    if let Some(floor) = p.rule.floor {
+        if rounded < floor && !rounded.is_zero() {
+            trace.push(format!("起付 {} 少于 {}，不予补助（D12）", grouped2(rounded), grouped2(floor)));
+            rounded = Decimal::ZERO;
+        }
+    }
+    let shares = match kind {
+        LineKind::Payout => split(rounded, p.evaluation.split.as_deref(), p.payer),
+        _ => Vec::new(),
+    };
+    if shares.len() > 1 {
+        let text = shares.iter().map(|(p, v)| format!("{} {}", payer_label(*p), grouped2(*v))).collect::<Vec<_>>().join("，");
+        trace.push(format!("分担 {text}（D14，最大余额法）"));
+    }
+    trace.push(format!("结果 {}", grouped2(rounded)));
+    Line { kind, amount: rounded, shares, trace }
+}
+
+/// Chinese name of a payer, as shown in the ledger.
+pub fn payer_label(p: Payer) -> &'static str {
+    match p {
+        Payer::Central => "中央",
+        Payer::Region => "自治区",
+        Payer::City => "盟市",
+        Payer::County => "旗县区",
+        Payer::Other => "其他",
+    }
+}
+
+/// Splits a rounded amount by weights into 分 with the largest-remainder method (D7, D14);
+/// ties go to the payer listed first. Without weights the policy's payer takes it all.
+pub fn split(amount: Decimal, weights: Option<&[(Payer, Decimal)]>, payer: Payer) -> Vec<(Payer, Decimal)> {
+    let weights = match weights {
+        Some(w) if !w.is_empty() => w,
+        _ => return vec![(payer, amount)],
+    };
+    let total: Decimal = weights.iter().map(|(_, w)| *w).sum();
+    if total.is_zero() {
+        return vec![(payer, amount)];
+    }
+    let cents = (amount * Decimal::ONE_HUNDRED).trunc();
+    let mut parts: Vec<(Payer, Decimal, Decimal)> = weights
+        .iter()
+        .map(|(p, w)| {
+            let exact = cents * *w / total;
+            (*p, exact.floor(), exact - exact.floor())
+        })
+        .collect();
+    let given: Decimal = parts.iter().map(|(_, c, _)| *c).sum();
+    let mut left = cents - given;
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|&a, &b| parts[b].2.cmp(&parts[a].2).then(a.cmp(&b)));
+    for i in order {
+        if left <= Decimal::ZERO {
+            break;
+        }
+        parts[i].1 += Decimal::ONE;
+        left -= Decimal::ONE;
+    }
+    parts.into_iter().map(|(p, c, _)| (p, c / Decimal::ONE_HUNDRED)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str_exact(s).unwrap()
+    }
+
+    #[test]
+    fn split_adds_up_exactly() {
+        let w = [(Payer::Region, d("1")), (Payer::City, d("1")), (Payer::County, d("1"))];
+        let s = split(d("100.00"), Some(&w), Payer::City);
+        assert_eq!(s.iter().map(|(_, v)| *v).sum::<Decimal>(), d("100.00"));
+        assert_eq!(s[0].1, d("33.34"));
+        let w = [(Payer::Region, d("100")), (Payer::City, d("50")), (Payer::County, d("50"))];
+        let s = split(d("6000000.00"), Some(&w), Payer::City);
+        assert_eq!(s, vec![(Payer::Region, d("3000000")), (Payer::City, d("1500000")), (Payer::County, d("1500000"))]);
+    }
+
+    #[test]
+    fn no_split_pays_from_the_policy_payer() {
+        assert_eq!(split(d("5"), None, Payer::City), vec![(Payer::City, d("5"))]);
+    }
+}

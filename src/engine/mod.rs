@@ -1,0 +1,634 @@
+//! The engine (计算引擎): evaluates every (application, rule) line with exact decimals and a
+//! step-by-step trace, in parallel with rayon. [`batch`] then applies what needs the whole
+//! batch (per-enterprise caps), rounds once per line (D7) and splits funding (D14).
+//!
+//! Evaluation of one line is pure: it reads the row, the rule and reference data, so the
+//! result cannot depend on thread count or input order.
+
+pub mod batch;
+
+use rust_decimal::Decimal;
+
+use crate::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
+use crate::money::{grouped2, plain};
+use crate::rules::load::normalise_title;
+use crate::rules::lpr::LprTable;
+use crate::rules::{
+    Bracket, CapScope, Combine, Condition, Expr, Formula, Interest, Outcome, Param, Payer, Rule, TitleEntry,
+};
+use crate::value::{Row, Value};
+
+/// Reference data the engine reads besides the row.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub vocab: &'a Vocabulary,
+    pub lpr: &'a LprTable,
+}
+
+/// What one (application, rule) line came to before batch caps and rounding.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Result {
+    /// An amount (paid or measured), after per-application caps, not yet rounded.
+    Amount(Decimal),
+    /// 资格认定 result.
+    Verdict(bool),
+    /// 不予支持, with the reason (the failed condition, a missing value).
+    Ineligible(String),
+    /// A row value outside the clause's range (D5), refused.
+    Rejected(String),
+}
+
+/// One evaluated line with its trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub result: Result,
+    /// 计算过程, one step per entry, in Chinese.
+    pub trace: Vec<String>,
+    /// Split weights chosen (a title entry may carry its own).
+    pub split: Option<Vec<(Payer, Decimal)>>,
+}
+
+/// Why evaluation stopped before an amount.
+#[derive(Debug, Clone, PartialEq)]
+enum Stop {
+    Ineligible(String),
+    Rejected(String),
+    Missing(FieldId),
+    Overflow,
+}
+
+/// Condition truth with Kleene logic: a missing value is unknown, not false.
+#[derive(Debug, Clone, PartialEq)]
+enum Truth {
+    Yes,
+    No(String),
+    Unknown(FieldId),
+}
+
+type Eval<T> = std::result::Result<T, Stop>;
+
+/// Evaluates one rule against one row.
+pub fn evaluate(rule: &Rule, row: &dyn Row, cx: Context<'_>) -> Evaluation {
+    let mut ev = Evaluator { row, cx, trace: Vec::new(), split: rule.split.clone() };
+    let result = ev.run(rule);
+    Evaluation { result, trace: ev.trace, split: ev.split }
+}
+
+struct Evaluator<'a> {
+    row: &'a dyn Row,
+    cx: Context<'a>,
+    trace: Vec<String>,
+    split: Option<Vec<(Payer, Decimal)>>,
+}
+
+impl Evaluator<'_> {
+    fn run(&mut self, rule: &Rule) -> Result {
+        let verdict = matches!(rule.outcome, Outcome::Verdict { .. });
+        match self.eligible(rule) {
+            Ok(()) => {}
+            Err(stop) => return self.finish(stop, verdict),
+        }
+        if let Formula::Verdict { test } = &rule.formula {
+            return match self.all(test) {
+                Truth::Yes => {
+                    self.step("认定结论：符合".into());
+                    Result::Verdict(true)
+                }
+                Truth::No(why) => {
+                    self.step(format!("认定结论：不符合（{why}）"));
+                    Result::Verdict(false)
+                }
+                Truth::Unknown(f) => self.finish(Stop::Missing(f), false),
+            };
+        }
+        let gross = match self.formula(&rule.formula) {
+            Ok(v) => v,
+            Err(stop) => return self.finish(stop, verdict),
+        };
+        let mut amount = gross;
+        for cap in rule.caps.iter().filter(|c| c.scope == CapScope::Application) {
+            let words = cap.words.as_deref().unwrap_or("上限");
+            if amount > cap.amount {
+                self.step(format!("封顶 {words}：{} > {} → {}", grouped2(amount), grouped2(cap.amount), grouped2(cap.amount)));
+                amount = cap.amount;
+            } else {
+                self.step(format!("封顶 {words}：{} ≤ {}，不调整", grouped2(amount), grouped2(cap.amount)));
+            }
+        }
+        Result::Amount(amount)
+    }
+
+    fn finish(&mut self, stop: Stop, verdict: bool) -> Result {
+        let (result, text) = match stop {
+            Stop::Ineligible(why) if verdict => (Result::Verdict(false), format!("认定结论：不符合（{why}）")),
+            Stop::Ineligible(why) => (Result::Ineligible(why.clone()), format!("不予支持：{why}")),
+            Stop::Rejected(why) => (Result::Rejected(why.clone()), format!("不予受理：{why}")),
+            Stop::Missing(f) => {
+                let why = format!("缺少数据：{}", self.label(f));
+                (Result::Ineligible(why.clone()), format!("不予支持：{why}"))
+            }
+            Stop::Overflow => {
+                let why = "数值超出可计算范围，请核对申报数据".to_string();
+                (Result::Ineligible(why.clone()), format!("不予支持：{why}"))
+            }
+        };
+        self.step(text);
+        result
+    }
+
+    fn step(&mut self, text: String) {
+        self.trace.push(text);
+    }
+
+    /// 字段中文名 without its unit, for traces.
+    fn label(&self, f: FieldId) -> String {
+        split_header_unit(&self.cx.vocab.get(f).header_zh).0
+    }
+
+    fn show(&self, f: FieldId, v: Decimal) -> String {
+        match self.cx.vocab.get(f).ty {
+            FieldType::Money => grouped2(v),
+            FieldType::Percent => format!("{}%", plain(v)),
+            _ => plain(v),
+        }
+    }
+
+    fn eligible(&mut self, rule: &Rule) -> Eval<()> {
+        for &flag in &rule.flags {
+            match self.row.get(flag) {
+                Some(Value::Bool(false)) => {
+                    return Err(Stop::Ineligible(format!("{}：否", self.label(flag))));
+                }
+                Some(Value::Bool(true)) => self.step(format!("条件 {}：是", self.label(flag))),
+                _ => {}
+            }
+        }
+        match self.all(&rule.when) {
+            Truth::Yes => Ok(()),
+            Truth::No(why) => Err(Stop::Ineligible(why)),
+            Truth::Unknown(f) => Err(Stop::Missing(f)),
+        }
+    }
+
+    fn all(&mut self, conds: &[Condition]) -> Truth {
+        let mut unknown = None;
+        for c in conds {
+            match self.condition(c) {
+                Truth::Yes => {}
+                Truth::No(why) => return Truth::No(why),
+                Truth::Unknown(f) => unknown = unknown.or(Some(f)),
+            }
+        }
+        unknown.map_or(Truth::Yes, Truth::Unknown)
+    }
+
+    fn condition(&mut self, c: &Condition) -> Truth {
+        match c {
+            Condition::All(list) => self.all(list),
+            Condition::Any(list) => {
+                let mut unknown = None;
+                let mut reasons = Vec::new();
+                for c in list {
+                    match self.condition(c) {
+                        Truth::Yes => return Truth::Yes,
+                        Truth::No(why) => reasons.push(why),
+                        Truth::Unknown(f) => unknown = unknown.or(Some(f)),
+                    }
+                }
+                match unknown {
+                    Some(f) => Truth::Unknown(f),
+                    None => Truth::No(reasons.join("；且")),
+                }
+            }
+            Condition::Compare { left, op, right, word } => {
+                let (l, ld) = match self.expr(left) {
+                    Ok(v) => v,
+                    Err(Stop::Missing(f)) => return Truth::Unknown(f),
+                    Err(_) => return Truth::No("数值超出可计算范围".into()),
+                };
+                let (r, rd) = match self.expr(right) {
+                    Ok(v) => v,
+                    Err(Stop::Missing(f)) => return Truth::Unknown(f),
+                    Err(_) => return Truth::No("数值超出可计算范围".into()),
+                };
+                let words = word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
+                let text = format!("{ld} {} {rd}{words}", op.symbol());
+                if op.holds(l, r) {
+                    self.step(format!("条件 {text}：满足"));
+                    Truth::Yes
+                } else {
+                    self.step(format!("条件 {text}：不满足"));
+                    Truth::No(format!("不满足 {text}"))
+                }
+            }
+            Condition::In { field, values } | Condition::NotIn { field, values } => {
+                let Some(v) = self.row.get(*field) else { return Truth::Unknown(*field) };
+                let text = v.as_text();
+                let found = values.iter().any(|x| normalise_title(x) == normalise_title(&text));
+                let want = matches!(c, Condition::In { .. });
+                let label = self.label(*field);
+                if found == want {
+                    self.step(format!("条件 {label}“{text}”{}：满足", if want { "在适用范围内" } else { "不在排除范围内" }));
+                    Truth::Yes
+                } else {
+                    let why = if want {
+                        format!("{label}“{text}”不在适用范围（{}）内", values.join("、"))
+                    } else {
+                        format!("{label}“{text}”属于排除范围")
+                    };
+                    self.step(format!("条件 {why}：不满足"));
+                    Truth::No(why)
+                }
+            }
+            Condition::Is { field, value } => {
+                let label = self.label(*field);
+                match self.row.get(*field) {
+                    Some(Value::Bool(b)) if b == value => {
+                        self.step(format!("条件 {label}：{}", yes_no(*b)));
+                        Truth::Yes
+                    }
+                    Some(Value::Bool(b)) => Truth::No(format!("{label}：{}", yes_no(*b))),
+                    _ => Truth::Unknown(*field),
+                }
+            }
+        }
+    }
+
+    fn num(&self, f: FieldId) -> Eval<Decimal> {
+        match self.row.get(f) {
+            Some(Value::Num(d)) => Ok(*d),
+            _ => Err(Stop::Missing(f)),
+        }
+    }
+
+    /// Evaluates an expression to its value and a description for the trace.
+    fn expr(&self, e: &Expr) -> Eval<(Decimal, String)> {
+        match e {
+            Expr::Field(f) => {
+                let v = self.num(*f)?;
+                Ok((v, format!("{} {}", self.label(*f), self.show(*f, v))))
+            }
+            Expr::Const(c) => Ok((*c, plain(*c))),
+            Expr::Sum(items) | Expr::Minus(items) | Expr::Product(items) | Expr::Min(items) | Expr::Max(items) => {
+                let parts = items.iter().map(|x| self.expr(x)).collect::<Eval<Vec<_>>>()?;
+                let (name, sep) = match e {
+                    Expr::Sum(_) => ("", " + "),
+                    Expr::Minus(_) => ("", " − "),
+                    Expr::Product(_) => ("", " × "),
+                    Expr::Min(_) => ("min", ", "),
+                    _ => ("max", ", "),
+                };
+                let mut acc = parts[0].0;
+                for (v, _) in &parts[1..] {
+                    acc = match e {
+                        Expr::Sum(_) => acc.checked_add(*v),
+                        Expr::Minus(_) => acc.checked_sub(*v),
+                        Expr::Product(_) => acc.checked_mul(*v),
+                        Expr::Min(_) => Some(acc.min(*v)),
+                        _ => Some(acc.max(*v)),
+                    }
+                    .ok_or(Stop::Overflow)?;
+                }
+                let inner = parts.iter().map(|(_, d)| d.as_str()).collect::<Vec<_>>().join(sep);
+                Ok((acc, format!("{name}({inner}) = {}", plain(acc))))
+            }
+            Expr::Increase { of, over } => {
+                let (a, ad) = self.expr(of)?;
+                let (b, bd) = self.expr(over)?;
+                let inc = a.checked_sub(b).ok_or(Stop::Overflow)?.max(Decimal::ZERO);
+                Ok((inc, format!("增量 max(0, {ad} − {bd}) = {}", plain(inc))))
+            }
+            Expr::Scale { of, by } => {
+                let (a, ad) = self.expr(of)?;
+                let v = a.checked_mul(*by).ok_or(Stop::Overflow)?;
+                Ok((v, format!("{}% × {ad} = {}", plain(*by * Decimal::ONE_HUNDRED), plain(v))))
+            }
+        }
+    }
+
+    /// A parameter's value for this row, with its description (D5 for ranged values).
+    fn param(&mut self, p: &Param, is_rate: bool) -> Eval<Decimal> {
+        let show = |v: Decimal| if is_rate { format!("{}%", plain(v * Decimal::ONE_HUNDRED)) } else { plain(v) };
+        match p {
+            Param::Fixed(v) => Ok(*v),
+            Param::Chosen { value, min, max, approved } => {
+                if let Some(f) = approved {
+                    if let Some(Value::Num(raw)) = self.row.get(*f) {
+                        // An approved rate is written in percent points (D5: 核定比例).
+                        let v = if is_rate { *raw / Decimal::ONE_HUNDRED } else { *raw };
+                        if v < *min || v > *max {
+                            return Err(Stop::Rejected(format!(
+                                "{} {} 超出政策区间 [{}, {}]（D5）",
+                                self.label(*f),
+                                show(v),
+                                show(*min),
+                                show(*max)
+                            )));
+                        }
+                        self.step(format!("标准 采用核定值 {}（政策区间 [{}, {}]）", show(v), show(*min), show(*max)));
+                        return Ok(v);
+                    }
+                }
+                self.step(format!("标准 采用政策文件选定值 {}（政策区间 [{}, {}]，D5）", show(*value), show(*min), show(*max)));
+                Ok(*value)
+            }
+            Param::Lookup { field, entries } => {
+                let Some(v) = self.row.get(*field) else { return Err(Stop::Missing(*field)) };
+                let text = v.as_text();
+                let label = self.label(*field);
+                match entries.iter().find(|(values, _)| values.iter().any(|x| normalise_title(x) == normalise_title(&text))) {
+                    Some((_, value)) => {
+                        self.step(format!("标准 {label}“{text}” → {}", show(*value)));
+                        Ok(*value)
+                    }
+                    None => Err(Stop::Ineligible(format!("{label}“{text}”不在本条标准表内"))),
+                }
+            }
+        }
+    }
+
+    fn pick<'b>(&self, brackets: &'b [Bracket], v: Decimal, what: &str) -> Eval<&'b Bracket> {
+        brackets.iter().find(|b| b.range.contains(v)).ok_or_else(|| {
+            let ranges = brackets.iter().map(|b| b.range.text.as_str()).collect::<Vec<_>>().join("、");
+            Stop::Ineligible(format!("{what} {} 不在任何档次（{ranges}）内", plain(v)))
+        })
+    }
+
+    fn formula(&mut self, f: &Formula) -> Eval<Decimal> {
+        match f {
+            Formula::Rate { base, rate } => {
+                let (b, bd) = self.expr(base)?;
+                let r = self.param(rate, true)?;
+                let v = b.checked_mul(r).ok_or(Stop::Overflow)?;
+                self.step(format!("计算 {}% × {bd} = {}", plain(r * Decimal::ONE_HUNDRED), grouped2(v)));
+                Ok(v)
+            }
+            Formula::Tiers { selector, base, tiers } => {
+                let (s, sd) = self.expr(selector)?;
+                let tier = self.pick(tiers, s, &sd)?;
+                let words = tier.words.as_deref().map(|w| format!("，{w}")).unwrap_or_default();
+                self.step(format!("分档 {sd} 落在 {}{words} → 全额适用 {}%（D2）", tier.range.text, plain(tier.value * Decimal::ONE_HUNDRED)));
+                let (b, bd) = self.expr(base)?;
+                let v = b.checked_mul(tier.value).ok_or(Stop::Overflow)?;
+                self.step(format!("计算 {}% × {bd} = {}", plain(tier.value * Decimal::ONE_HUNDRED), grouped2(v)));
+                Ok(v)
+            }
+            Formula::Slices { base, slices, step } => self.slices(base, slices, *step),
+            Formula::Bracket { selector, brackets } => {
+                let (s, sd) = self.expr(selector)?;
+                let b = self.pick(brackets, s, &sd)?;
+                let words = b.words.as_deref().map(|w| format!("，{w}")).unwrap_or_default();
+                self.step(format!("分档 {sd} 落在 {}{words} → {}", b.range.text, grouped2(b.value)));
+                Ok(b.value)
+            }
+            Formula::PerUnit { terms } => {
+                let mut total = Decimal::ZERO;
+                let mut any = None;
+                let mut first_missing = None;
+                for (q, p) in terms {
+                    let (qty, qd) = match self.expr(q) {
+                        Ok(v) => v,
+                        Err(Stop::Missing(f)) => {
+                            first_missing = first_missing.or(Some(f));
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    };
+                    let rate = self.param(p, false)?;
+                    let v = qty.checked_mul(rate).ok_or(Stop::Overflow)?;
+                    self.step(format!("计算 {qd} × {} = {}", plain(rate), grouped2(v)));
+                    total = total.checked_add(v).ok_or(Stop::Overflow)?;
+                    any = Some(());
+                }
+                match (any, first_missing) {
+                    (None, Some(f)) => Err(Stop::Missing(f)),
+                    _ => {
+                        if terms.len() > 1 {
+                            self.step(format!("合计 {}", grouped2(total)));
+                        }
+                        Ok(total)
+                    }
+                }
+            }
+            Formula::Fixed { amount } => {
+                self.step(format!("定额 {}", grouped2(*amount)));
+                Ok(*amount)
+            }
+            Formula::ByTitle { field, entries, combine } => self.by_title(*field, entries, *combine),
+            Formula::Matching { base, ratio } => {
+                let (b, bd) = self.expr(base)?;
+                let v = b.checked_mul(*ratio).ok_or(Stop::Overflow)?;
+                self.step(format!("配套 {bd} × {} = {}", plain(*ratio), grouped2(v)));
+                Ok(v)
+            }
+            Formula::TopUp { standard, other } => {
+                let s = self.formula(standard)?;
+                let (o, od) = self.expr(other)?;
+                let v = s.checked_sub(o).ok_or(Stop::Overflow)?.max(Decimal::ZERO);
+                self.step(format!("补足 max(0, 标准 {} − {od}) = {}", grouped2(s), grouped2(v)));
+                Ok(v)
+            }
+            Formula::Least(parts) | Formula::Greatest(parts) => {
+                let mut vals = Vec::with_capacity(parts.len());
+                for p in parts {
+                    vals.push(self.formula(p)?);
+                }
+                let least = matches!(f, Formula::Least(_));
+                let v = if least { vals.iter().min() } else { vals.iter().max() }.copied().unwrap_or_default();
+                let list = vals.iter().map(|v| grouped2(*v)).collect::<Vec<_>>().join(", ");
+                self.step(format!("{}({list}) = {}", if least { "取低 min" } else { "取高 max" }, grouped2(v)));
+                Ok(v)
+            }
+            Formula::Amount { base } => {
+                let (b, bd) = self.expr(base)?;
+                self.step(format!("取值 {bd}"));
+                Ok(b)
+            }
+            Formula::Interest(i) => self.interest(i),
+            Formula::Staged { stages } => {
+                let mut total = Decimal::ZERO;
+                for s in stages {
+                    if let Some(Value::Bool(true)) = self.row.get(s.flag) {
+                        self.step(format!("阶段 {}：{}", s.label, grouped2(s.amount)));
+                        total += s.amount;
+                    }
+                }
+                if total.is_zero() {
+                    return Err(Stop::Ineligible("未达到任何奖补阶段".into()));
+                }
+                Ok(total)
+            }
+            Formula::Verdict { .. } => Err(Stop::Ineligible("资格认定规则没有金额".into())),
+        }
+    }
+
+    fn slices(&mut self, base: &Expr, slices: &[Bracket], step: Option<(Decimal, Decimal)>) -> Eval<Decimal> {
+        let (v, vd) = self.expr(base)?;
+        let mut total = Decimal::ZERO;
+        let mut parts = Vec::new();
+        for s in slices {
+            let lo = s.range.lower.map_or(Decimal::ZERO, |(b, _)| b);
+            let hi = s.range.upper.map_or(v, |(b, _)| b.min(v));
+            if hi > lo {
+                let amt = (hi - lo).checked_mul(s.value).ok_or(Stop::Overflow)?;
+                parts.push(format!("{} × {} = {}", plain(hi - lo), plain(s.value), grouped2(amt)));
+                total = total.checked_add(amt).ok_or(Stop::Overflow)?;
+            }
+        }
+        if let (Some((width, inc)), Some(last)) = (step, slices.last()) {
+            let top = last.range.upper.map_or(v, |(b, _)| b);
+            if v > top {
+                // n full slices of `width` above `top` at rates r+inc, r+2·inc, …, then a part slice.
+                let rest = v - top;
+                let n = (rest / width).floor();
+                let part = rest - n * width;
+                let r = last.value;
+                let full = width
+                    .checked_mul(n.checked_mul(r).ok_or(Stop::Overflow)?.checked_add(inc * n * (n + Decimal::ONE) / Decimal::TWO).ok_or(Stop::Overflow)?)
+                    .ok_or(Stop::Overflow)?;
+                let part_rate = r + (n + Decimal::ONE) * inc;
+                let part_amt = part.checked_mul(part_rate).ok_or(Stop::Overflow)?;
+                if !n.is_zero() {
+                    parts.push(format!("超出部分 {} 段 × {}（每段 {}，标准逐段提高 {}）= {}", plain(n), plain(width), plain(width), plain(inc), grouped2(full)));
+                }
+                if !part.is_zero() {
+                    parts.push(format!("{} × {} = {}", plain(part), plain(part_rate), grouped2(part_amt)));
+                }
+                total = total.checked_add(full).and_then(|t| t.checked_add(part_amt)).ok_or(Stop::Overflow)?;
+            }
+        }
+        self.step(format!("超额累进 {vd}：{} 合计 {}", parts.join("；"), grouped2(total)));
+        Ok(total)
+    }
+
+    fn by_title(&mut self, field: FieldId, entries: &[TitleEntry], combine: Combine) -> Eval<Decimal> {
+        let Some(v) = self.row.get(field) else { return Err(Stop::Missing(field)) };
+        let text = v.as_text();
+        let mut hits: Vec<(&TitleEntry, String)> = Vec::new();
+        let mut refused = Vec::new();
+        for title in text.split(['；', ';', '、', '\n']).map(normalise_title).filter(|t| !t.is_empty()) {
+            let Some(entry) = entries.iter().find(|e| e.titles.contains(&title)) else {
+                refused.push(format!("“{title}”不在本条奖励名单内"));
+                continue;
+            };
+            match self.all(&entry.when) {
+                Truth::Yes => hits.push((entry, title)),
+                Truth::No(why) => refused.push(format!("“{title}”{why}")),
+                Truth::Unknown(f) => refused.push(format!("“{title}”缺少数据：{}", self.label(f))),
+            }
+        }
+        for r in &refused {
+            self.step(format!("称号 {r}"));
+        }
+        if hits.is_empty() {
+            let why = if refused.is_empty() { "未填写称号".to_string() } else { refused.join("；") };
+            return Err(Stop::Ineligible(why));
+        }
+        for (e, t) in &hits {
+            self.step(format!("称号 “{t}” → {}", grouped2(e.amount)));
+        }
+        let chosen: Vec<&(&TitleEntry, String)> = match combine {
+            Combine::Highest => {
+                let best = hits.iter().max_by_key(|(e, _)| e.amount).into_iter().collect::<Vec<_>>();
+                if hits.len() > 1 {
+                    self.step(format!("就高 取 {}", grouped2(best[0].0.amount)));
+                }
+                best
+            }
+            Combine::Sum => hits.iter().collect(),
+        };
+        let total: Decimal = chosen.iter().map(|(e, _)| e.amount).sum();
+        if chosen.iter().any(|(e, _)| e.split.is_some()) {
+            self.split = Some(combine_splits(&chosen.iter().map(|(e, _)| *e).collect::<Vec<_>>(), self.split.as_deref()));
+        }
+        Ok(total)
+    }
+
+    fn interest(&mut self, i: &Interest) -> Eval<Decimal> {
+        let principal = self.num(i.principal)?;
+        let days = self.num(i.days)?;
+        let Some(Value::Date(date)) = self.row.get(i.disbursed) else { return Err(Stop::Missing(i.disbursed)) };
+        let long = match i.term_months {
+            Some(t) => self.num(t).map(|m| m > Decimal::from(60)).unwrap_or(false),
+            None => false,
+        };
+        let Some(fixing) = self.cx.lpr.on(*date) else {
+            return Err(Stop::Ineligible(format!("放款日 {date} 早于 LPR 表的第一条记录")));
+        };
+        let lpr = if long { fixing.five_year } else { fixing.one_year };
+        self.step(format!(
+            "利率 放款日 {date} 适用{} LPR {}%（{} 起执行，D6）",
+            if long { "5年期以上" } else { "1年期" },
+            plain(lpr),
+            fixing.effective
+        ));
+        let mut rate = lpr;
+        if let Some(f) = i.loan_rate {
+            if let Some(Value::Num(actual)) = self.row.get(f) {
+                if *actual < lpr {
+                    self.step(format!("利率 实际贷款利率 {}% 低于 LPR，按实际利率", plain(*actual)));
+                    rate = *actual;
+                }
+            }
+        }
+        let v = principal
+            .checked_mul(rate)
+            .and_then(|x| x.checked_mul(i.share))
+            .and_then(|x| x.checked_mul(days))
+            .ok_or(Stop::Overflow)?
+            / Decimal::ONE_HUNDRED
+            / i.day_basis;
+        self.step(format!(
+            "计算 本金 {} × {}% × {}% × {} 天 ÷ {} = {}",
+            grouped2(principal),
+            plain(rate),
+            plain(i.share * Decimal::ONE_HUNDRED),
+            plain(days),
+            plain(i.day_basis),
+            grouped2(v)
+        ));
+        if let Some(f) = i.interest_paid {
+            if let Some(Value::Num(paid)) = self.row.get(f) {
+                if v > *paid {
+                    self.step(format!("封顶 不超过实际支付利息 {}", grouped2(*paid)));
+                    return Ok(*paid);
+                }
+            }
+        }
+        Ok(v)
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "是"
+    } else {
+        "否"
+    }
+}
+
+/// Weights for several title entries summed together: each entry's amount split by its own
+/// weights (or the rule's), added per payer.
+fn combine_splits(entries: &[&TitleEntry], rule: Option<&[(Payer, Decimal)]>) -> Vec<(Payer, Decimal)> {
+    let mut acc: Vec<(Payer, Decimal)> = Vec::new();
+    for e in entries {
+        let weights: &[(Payer, Decimal)] = match (&e.split, rule) {
+            (Some(s), _) => s,
+            (None, Some(r)) => r,
+            (None, None) => &[],
+        };
+        let sum: Decimal = weights.iter().map(|(_, w)| *w).sum();
+        if weights.is_empty() || sum.is_zero() {
+            continue;
+        }
+        for (p, w) in weights {
+            let share = e.amount * *w / sum;
+            match acc.iter_mut().find(|(q, _)| q == p) {
+                Some((_, v)) => *v += share,
+                None => acc.push((*p, share)),
+            }
+        }
+    }
+    acc.sort_by_key(|(p, _)| *p);
+    acc
+}

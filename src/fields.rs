@@ -1,0 +1,379 @@
+//! The field vocabulary (字段表): every key an application row, a policy or the ledger may
+//! name, with its Chinese header, type and base unit. Loaded from `config/fields.json` (the
+//! catalogue's vocabulary, kept verbatim) plus `config/aliases.toml` (other headers bureaus use).
+//!
+//! This module owns header matching (中文表头 / key / alias → field) and unit multipliers
+//! (万元 → 元, 万吨 → 吨, D8).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+/// Index of a field in the vocabulary; rules and rows refer to fields by it.
+pub type FieldId = u16;
+
+/// How a field's values are read and stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// 金额, in 元.
+    Money,
+    /// A quantity in the field's base unit (t, tce, 亩, m2 …).
+    Quantity,
+    /// A rate in percent points: `4.60` means 4.60%.
+    Percent,
+    Integer,
+    Year,
+    Date,
+    Bool,
+    Enum,
+    Text,
+}
+
+impl FieldType {
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "money_yuan" => Self::Money,
+            "quantity" => Self::Quantity,
+            "rate_percent" => Self::Percent,
+            "integer" => Self::Integer,
+            "year" => Self::Year,
+            "date" => Self::Date,
+            "bool" => Self::Bool,
+            "enum" => Self::Enum,
+            "text" | "list" | "object" => Self::Text,
+            _ => return None,
+        })
+    }
+
+    /// Whether values are decimals (and so can carry a unit).
+    pub fn is_numeric(self) -> bool {
+        matches!(self, Self::Money | Self::Quantity | Self::Percent | Self::Integer | Self::Year)
+    }
+}
+
+/// One field of the vocabulary.
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub key: String,
+    /// 中文表头, as on the application form.
+    pub header_zh: String,
+    pub ty: FieldType,
+    /// Base unit (元, t, tce, 亩 …) when the field has one.
+    pub unit: Option<String>,
+    /// Allowed values of an enum field.
+    pub values: Vec<String>,
+    /// Where the value comes from: identity, form, history, external, batch.
+    pub source: String,
+}
+
+/// Errors reading the vocabulary.
+#[derive(Debug, thiserror::Error)]
+pub enum FieldsError {
+    #[error("cannot read field vocabulary {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("field vocabulary {path} is not valid JSON: {source}")]
+    Json { path: PathBuf, source: serde_json::Error },
+    #[error("field vocabulary {path}: field `{key}` has unknown type `{ty}`")]
+    UnknownType { path: PathBuf, key: String, ty: String },
+    #[error("field vocabulary {path}: key `{key}` appears twice")]
+    DuplicateKey { path: PathBuf, key: String },
+    #[error("aliases {path} line {line}: {message}")]
+    Aliases { path: PathBuf, line: usize, message: String },
+    #[error("aliases {path}: alias `{alias}` names unknown field `{key}`")]
+    AliasUnknownField { path: PathBuf, alias: String, key: String },
+    #[error("aliases {path}: header `{alias}` would match both `{first}` and `{second}`")]
+    AmbiguousAlias { path: PathBuf, alias: String, first: String, second: String },
+}
+
+#[derive(Deserialize)]
+struct RawField {
+    key: String,
+    header_zh: String,
+    #[serde(rename = "type")]
+    ty: String,
+    unit: Option<String>,
+    #[serde(default)]
+    values: Vec<String>,
+    #[serde(default)]
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAliases {
+    #[serde(default)]
+    aliases: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// The loaded vocabulary with its header index.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    fields: Vec<Field>,
+    by_key: HashMap<String, FieldId>,
+    /// Normalised header name (unit stripped) → field.
+    by_header: HashMap<String, FieldId>,
+}
+
+/// A header cell matched to a field, with the unit multiplier its text states.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeaderMatch {
+    pub field: FieldId,
+    /// Multiplier from the header's unit to the field's base unit (万元 → 10000).
+    pub scale: Decimal,
+}
+
+impl Vocabulary {
+    /// Loads `fields.json` and, when present, `aliases.toml` from a config folder.
+    pub fn load(config_dir: &Path) -> Result<Self, FieldsError> {
+        let path = config_dir.join("fields.json");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| FieldsError::Read { path: path.clone(), source })?;
+        let mut vocab = Self::from_json(&text, &path)?;
+        let alias_path = config_dir.join("aliases.toml");
+        if alias_path.exists() {
+            let text = std::fs::read_to_string(&alias_path)
+                .map_err(|source| FieldsError::Read { path: alias_path.clone(), source })?;
+            vocab.add_aliases(&text, &alias_path)?;
+        }
+        Ok(vocab)
+    }
+
+    /// Builds the vocabulary from the catalogue's JSON text.
+    pub fn from_json(text: &str, path: &Path) -> Result<Self, FieldsError> {
+        let raw: Vec<RawField> = serde_json::from_str(text)
+            .map_err(|source| FieldsError::Json { path: path.to_path_buf(), source })?;
+        let mut vocab = Vocabulary { fields: Vec::new(), by_key: HashMap::new(), by_header: HashMap::new() };
+        for f in raw {
+            let ty = FieldType::parse(&f.ty).ok_or_else(|| FieldsError::UnknownType {
+                path: path.to_path_buf(),
+                key: f.key.clone(),
+                ty: f.ty.clone(),
+            })?;
+            if vocab.by_key.contains_key(&f.key) {
+                return Err(FieldsError::DuplicateKey { path: path.to_path_buf(), key: f.key });
+            }
+            let id = vocab.fields.len() as FieldId;
+            vocab.by_key.insert(f.key.clone(), id);
+            let (name, _) = split_header_unit(&f.header_zh);
+            vocab.by_header.entry(name).or_insert(id);
+            vocab.fields.push(Field {
+                key: f.key,
+                header_zh: f.header_zh,
+                ty,
+                unit: f.unit,
+                values: f.values,
+                source: f.source,
+            });
+        }
+        Ok(vocab)
+    }
+
+    fn add_aliases(&mut self, text: &str, path: &Path) -> Result<(), FieldsError> {
+        let raw: RawAliases = toml::from_str(text).map_err(|e| FieldsError::Aliases {
+            path: path.to_path_buf(),
+            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(0),
+            message: e.message().to_string(),
+        })?;
+        for (key, aliases) in raw.aliases {
+            let id = *self.by_key.get(&key).ok_or_else(|| FieldsError::AliasUnknownField {
+                path: path.to_path_buf(),
+                alias: aliases.first().cloned().unwrap_or_default(),
+                key: key.clone(),
+            })?;
+            for alias in aliases {
+                let (name, _) = split_header_unit(&alias);
+                if let Some(&other) = self.by_header.get(&name) {
+                    if other != id {
+                        return Err(FieldsError::AmbiguousAlias {
+                            path: path.to_path_buf(),
+                            alias,
+                            first: self.fields[other as usize].key.clone(),
+                            second: key.clone(),
+                        });
+                    }
+                }
+                self.by_header.insert(name, id);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, id: FieldId) -> &Field {
+        &self.fields[id as usize]
+    }
+
+    pub fn id(&self, key: &str) -> Option<FieldId> {
+        self.by_key.get(key).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (FieldId, &Field)> {
+        self.fields.iter().enumerate().map(|(i, f)| (i as FieldId, f))
+    }
+
+    /// Matches a header cell to a field by Chinese header, key or alias. A unit in the header
+    /// (`固定资产投资额（万元）`) sets the multiplier; a unit that does not fit the field's
+    /// type is no match, so it is reported rather than misread.
+    pub fn match_header(&self, header: &str) -> Option<HeaderMatch> {
+        let (name, unit) = split_header_unit(header);
+        let id = self
+            .by_header
+            .get(&name)
+            .or_else(|| self.by_key.get(name.as_str()))
+            .copied()?;
+        let field = self.get(id);
+        let scale = match unit {
+            None => Decimal::ONE,
+            Some(u) => unit_scale(field, &u)?,
+        };
+        Some(HeaderMatch { field: id, scale })
+    }
+}
+
+/// 1-based line of a byte offset in a text.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+/// Normalises a header and splits off a trailing unit in brackets or after a slash:
+/// `" 固定资产投资额 （万元）"` → (`固定资产投资额`, Some(`万元`)).
+pub fn split_header_unit(header: &str) -> (String, Option<String>) {
+    let mut norm: String = header
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '*' && *c != '\u{feff}')
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            '／' => '/',
+            c => c,
+        })
+        .collect();
+    if norm.ends_with(')') {
+        if let Some(open) = norm.rfind('(') {
+            let inner = norm[open + 1..norm.len() - 1].to_string();
+            if is_unit_text(&inner) {
+                norm.truncate(open);
+                return (norm, Some(inner));
+            }
+        }
+    }
+    if let Some(slash) = norm.rfind('/') {
+        let inner = norm[slash + 1..].to_string();
+        if is_unit_text(&inner) {
+            norm.truncate(slash);
+            return (norm, Some(inner));
+        }
+    }
+    (norm, None)
+}
+
+fn is_unit_text(text: &str) -> bool {
+    UNIT_TABLE.iter().any(|(names, _, _)| names.contains(&text))
+        || matches!(text, "%" | "项" | "个" | "人" | "亩" | "年" | "月" | "天" | "头" | "只" | "平方米" | "m2" | "㎡" | "kW" | "千瓦" | "kWh" | "户" | "次")
+}
+
+/// Unit words, the base unit they convert to and the multiplier.
+const UNIT_TABLE: &[(&[&str], &str, u64)] = &[
+    (&["元"], "元", 1),
+    (&["千元"], "元", 1_000),
+    (&["万元"], "元", 10_000),
+    (&["亿元"], "元", 100_000_000),
+    (&["吨", "t"], "t", 1),
+    (&["万吨", "万t"], "t", 10_000),
+    (&["吨标准煤", "吨标煤", "tce"], "tce", 1),
+    (&["万吨标准煤", "万吨标煤", "万tce"], "tce", 10_000),
+    (&["千瓦时", "度", "kWh"], "kWh", 1),
+    (&["万千瓦时", "万度", "万kWh"], "kWh", 10_000),
+];
+
+/// The multiplier that takes a value written in `unit` to the field's base unit, or `None`
+/// when the unit does not belong to the field (e.g. 万吨 on a money column).
+pub fn unit_scale(field: &Field, unit: &str) -> Option<Decimal> {
+    let base = field.unit.as_deref();
+    for (names, to, mult) in UNIT_TABLE {
+        if names.contains(&unit) {
+            let fits = match base {
+                Some(b) => b == *to || (b == "t" && *to == "t"),
+                None => false,
+            };
+            return fits.then(|| Decimal::from(*mult));
+        }
+    }
+    // Units without a multiplier (%, 人, 亩 …) are labels: accepted when the field is numeric.
+    field.ty.is_numeric().then_some(Decimal::ONE)
+}
+
+/// Splits a unit suffix off a cell's text (`"12万元"` → (`"12"`, Some(10000))) for a field.
+/// Returns the text unchanged when no known unit ends it.
+pub fn split_cell_unit<'a>(field: &Field, text: &'a str) -> (&'a str, Option<Decimal>) {
+    let t = text.trim_end();
+    // Longest names first so 万元 wins over 元.
+    let mut best: Option<(&str, u64, &str)> = None;
+    for (names, to, mult) in UNIT_TABLE {
+        for name in *names {
+            if t.ends_with(name) && best.is_none_or(|(b, _, _)| name.len() > b.len()) {
+                best = Some((name, *mult, to));
+            }
+        }
+    }
+    match best {
+        Some((name, mult, to)) if field.unit.as_deref() == Some(to) => {
+            (t[..t.len() - name.len()].trim_end(), Some(Decimal::from(mult)))
+        }
+        _ => (text, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocab() -> Vocabulary {
+        let json = r#"[
+          {"key":"fixed_asset_investment","header_zh":"固定资产投资额（元）","type":"money_yuan","unit":"元","meaning":"","source":"form"},
+          {"key":"water_saved_t","header_zh":"节水量（吨）","type":"quantity","unit":"t","meaning":"","source":"form"},
+          {"key":"title","header_zh":"获得称号/认定名称","type":"text","unit":null,"meaning":"","source":"form"}
+        ]"#;
+        Vocabulary::from_json(json, Path::new("fields.json")).unwrap()
+    }
+
+    #[test]
+    fn matches_headers_with_units() {
+        let v = vocab();
+        let m = v.match_header(" 固定资产投资额（万元）").unwrap();
+        assert_eq!(v.get(m.field).key, "fixed_asset_investment");
+        assert_eq!(m.scale, Decimal::from(10_000));
+        let m = v.match_header("节水量(万吨)").unwrap();
+        assert_eq!(m.scale, Decimal::from(10_000));
+        assert_eq!(v.match_header("water_saved_t").unwrap().scale, Decimal::ONE);
+        assert!(v.match_header("固定资产投资额（万吨）").is_none());
+        assert_eq!(v.get(v.match_header("获得称号/认定名称").unwrap().field).key, "title");
+    }
+
+    #[test]
+    fn splits_cell_units() {
+        let v = vocab();
+        let f = v.get(v.id("fixed_asset_investment").unwrap());
+        assert_eq!(split_cell_unit(f, "12万元"), ("12", Some(Decimal::from(10_000))));
+        assert_eq!(split_cell_unit(f, "300元"), ("300", Some(Decimal::ONE)));
+        assert_eq!(split_cell_unit(f, "300"), ("300", None));
+    }
+
+    #[test]
+    fn alias_errors_name_the_file() {
+        let mut v = vocab();
+        let err = v.add_aliases("[aliases]\nno_such = [\"x\"]\n", Path::new("aliases.toml")).unwrap_err();
+        assert_eq!(err.to_string(), "aliases aliases.toml: alias `x` names unknown field `no_such`");
+        let err = v.add_aliases("[aliases]\ntitle = [\"节水量\"]\n", Path::new("aliases.toml")).unwrap_err();
+        assert_eq!(err.to_string(), "aliases aliases.toml: header `节水量` would match both `water_saved_t` and `title`");
+    }
+}

@@ -1,0 +1,808 @@
+//! Loading policy files in two phases: TOML → raw serde structs (unknown keys refused, spans
+//! kept) → a checked [`Policy`]. Every refusal names the file, the line and the rule.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer};
+use sha2::{Digest, Sha256};
+use toml::{Spanned, Value};
+
+use super::text::{check_brackets, op_of_word, parse_amount, parse_interval, parse_rate, parse_ratio};
+use super::*;
+use crate::fields::{line_of, FieldType, Vocabulary};
+
+/// Errors loading policy files.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("cannot read policy {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("no policy files (*.toml) in {path}")]
+    NoPolicies { path: PathBuf },
+    #[error("{path}:{line}: {message}")]
+    Syntax { path: PathBuf, line: usize, message: String },
+    #[error("{path}:{line}: rule `{rule}`: {message}")]
+    Rule { path: PathBuf, line: usize, rule: String, message: String },
+    #[error("{path}:{line}: rule `{rule}` is already defined in {first}")]
+    DuplicateRule { path: PathBuf, line: usize, rule: String, first: PathBuf },
+}
+
+/// A string or integer amount; TOML floats are refused because they are binary.
+#[derive(Debug, Clone)]
+struct AmountText(String);
+
+impl<'de> Deserialize<'de> for AmountText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(AmountText(s)),
+            Value::Integer(i) => Ok(AmountText(i.to_string())),
+            Value::Float(f) => Err(serde::de::Error::custom(format!(
+                "amount {f} is a TOML float, which is inexact; write it as a string: \"{f}\""
+            ))),
+            other => Err(serde::de::Error::custom(format!(
+                "expected an amount as a string such as \"1000万\", found {}",
+                other.type_str()
+            ))),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDoc {
+    policy: RawPolicy,
+    #[serde(default)]
+    rule: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    id: String,
+    title: String,
+    #[serde(default)]
+    issuer: String,
+    payer: Spanned<String>,
+    valid_from: Option<Spanned<String>>,
+    valid_to: Option<Spanned<String>>,
+    #[serde(default)]
+    flags: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: Spanned<String>,
+    clause: String,
+    excerpt: String,
+    #[serde(default)]
+    outcome: Option<Spanned<Value>>,
+    flags: Option<Vec<String>>,
+    #[serde(default)]
+    when: Vec<Spanned<Value>>,
+    formula: Spanned<Value>,
+    #[serde(default)]
+    caps: Vec<RawCap>,
+    floor: Option<AmountText>,
+    split: Option<Spanned<toml::Table>>,
+    #[serde(default)]
+    readings: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCap {
+    amount: AmountText,
+    #[serde(default = "default_scope")]
+    scope: String,
+    group: Option<String>,
+    words: Option<String>,
+}
+
+fn default_scope() -> String {
+    "application".into()
+}
+
+/// Every loaded policy, with an index from rule id to its place.
+#[derive(Debug, Clone, Default)]
+pub struct PolicySet {
+    pub policies: Vec<Policy>,
+    index: HashMap<String, (usize, usize)>,
+}
+
+impl PolicySet {
+    pub fn rule(&self, id: &str) -> Option<(&Policy, &Rule)> {
+        self.index.get(id).map(|&(p, r)| (&self.policies[p], &self.policies[p].rules[r]))
+    }
+
+    pub fn rules(&self) -> impl Iterator<Item = (&Policy, &Rule)> {
+        self.policies.iter().flat_map(|p| p.rules.iter().map(move |r| (p, r)))
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.index.len()
+    }
+
+    fn add(&mut self, policy: Policy) -> Result<(), PolicyError> {
+        let pi = self.policies.len();
+        for (ri, rule) in policy.rules.iter().enumerate() {
+            if let Some(&(fp, _)) = self.index.get(&rule.id) {
+                return Err(PolicyError::DuplicateRule {
+                    path: policy.path.clone(),
+                    line: rule.line,
+                    rule: rule.id.clone(),
+                    first: self.policies.get(fp).map(|p| p.path.clone()).unwrap_or_else(|| policy.path.clone()),
+                });
+            }
+            self.index.insert(rule.id.clone(), (pi, ri));
+        }
+        self.policies.push(policy);
+        Ok(())
+    }
+}
+
+/// Loads every `*.toml` policy from the given files or folders (folders are read in name
+/// order; `aliases.toml` is the vocabulary's, not a policy).
+pub fn load_policies(paths: &[PathBuf], vocab: &Vocabulary) -> Result<PolicySet, PolicyError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|source| PolicyError::Read { path: path.clone(), source })?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .filter(|p| p.file_name().is_some_and(|n| n != "aliases.toml" && n != "lpr.toml"))
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(PolicyError::NoPolicies { path: path.clone() });
+            }
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut set = PolicySet::default();
+    for file in files {
+        let bytes = std::fs::read(&file).map_err(|source| PolicyError::Read { path: file.clone(), source })?;
+        let text = String::from_utf8_lossy(&bytes);
+        let policy = load_policy_text(&text, &file, vocab)?;
+        set.add(policy)?;
+    }
+    Ok(set)
+}
+
+/// Loads one policy from its text; `path` is used in messages and the manifest.
+pub fn load_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<Policy, PolicyError> {
+    let raw: RawDoc = toml::from_str(text).map_err(|e| PolicyError::Syntax {
+        path: path.to_path_buf(),
+        line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
+        message: e.message().trim_end().to_string(),
+    })?;
+    let cx = Cx { text, path, vocab };
+    let payer = Payer::parse(raw.policy.payer.get_ref())
+        .ok_or_else(|| cx.syntax(raw.policy.payer.span().start, format!("unknown payer `{}`; use 中央, 自治区, 盟市, 旗县区 or 其他", raw.policy.payer.get_ref())))?;
+    let date = |d: &Option<Spanned<String>>| -> Result<Option<NaiveDate>, PolicyError> {
+        match d {
+            None => Ok(None),
+            Some(s) => NaiveDate::parse_from_str(s.get_ref(), "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| cx.syntax(s.span().start, format!("date `{}` must be written YYYY-MM-DD", s.get_ref()))),
+        }
+    };
+    let valid_from = date(&raw.policy.valid_from)?;
+    let valid_to = date(&raw.policy.valid_to)?;
+    let mut flags = Vec::new();
+    for f in &raw.policy.flags {
+        flags.push(vocab.id(f).ok_or_else(|| cx.syntax(0, format!("[policy] flags: unknown field `{f}`")))?);
+    }
+    let mut rules = Vec::with_capacity(raw.rule.len());
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for r in raw.rule {
+        let line = line_of(text, r.id.span().start);
+        if let Some(first) = seen.insert(r.id.get_ref().clone(), line) {
+            return Err(PolicyError::Rule {
+                path: path.to_path_buf(),
+                line,
+                rule: r.id.get_ref().clone(),
+                message: format!("defined twice (first at line {first})"),
+            });
+        }
+        rules.push(cx.rule(r, &flags)?);
+    }
+    Ok(Policy {
+        id: raw.policy.id,
+        title: raw.policy.title,
+        issuer: raw.policy.issuer,
+        payer,
+        valid_from,
+        valid_to,
+        path: path.to_path_buf(),
+        digest: hex_digest(text.as_bytes()),
+        rules,
+    })
+}
+
+/// SHA-256 of bytes as lowercase hex.
+pub fn hex_digest(bytes: &[u8]) -> String {
+    let hash = Sha256::digest(bytes);
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Loader context: the text for line numbers, the path and the vocabulary.
+struct Cx<'a> {
+    text: &'a str,
+    path: &'a Path,
+    vocab: &'a Vocabulary,
+}
+
+/// A rule-level error before the rule id is attached.
+struct At {
+    offset: usize,
+    message: String,
+}
+
+fn at(offset: usize, message: impl Into<String>) -> At {
+    At { offset, message: message.into() }
+}
+
+type R<T> = Result<T, At>;
+
+impl Cx<'_> {
+    fn syntax(&self, offset: usize, message: String) -> PolicyError {
+        PolicyError::Syntax { path: self.path.to_path_buf(), line: line_of(self.text, offset), message }
+    }
+
+    fn rule(&self, r: RawRule, policy_flags: &[FieldId]) -> Result<Rule, PolicyError> {
+        let id = r.id.get_ref().clone();
+        let start = r.id.span().start;
+        let wrap = |e: At| PolicyError::Rule {
+            path: self.path.to_path_buf(),
+            line: line_of(self.text, if e.offset == 0 { start } else { e.offset }),
+            rule: id.clone(),
+            message: e.message,
+        };
+        let built = (|| -> R<Rule> {
+            if r.clause.trim().is_empty() {
+                return Err(at(start, "`clause` is empty; give the article and item, e.g. \"第13条\""));
+            }
+            if r.excerpt.trim().is_empty() {
+                return Err(at(start, "`excerpt` is empty; quote the clause verbatim"));
+            }
+            let outcome = self.outcome(r.outcome.as_ref())?;
+            let flags = match &r.flags {
+                None => policy_flags.to_vec(),
+                Some(list) => list
+                    .iter()
+                    .map(|f| self.field_id(f, start))
+                    .collect::<R<Vec<_>>>()?,
+            };
+            let when = r.when.iter().map(|c| self.condition(c.get_ref(), c.span().start)).collect::<R<Vec<_>>>()?;
+            let formula = self.formula(r.formula.get_ref(), r.formula.span().start)?;
+            if matches!(formula, Formula::Verdict { .. }) != matches!(outcome, Outcome::Verdict { .. }) {
+                return Err(at(r.formula.span().start, "a `verdict` formula goes with outcome = { verdict = \"…\" } and only with it"));
+            }
+            let caps = r.caps.iter().map(|c| self.cap(c, start)).collect::<R<Vec<_>>>()?;
+            let floor = r.floor.as_ref().map(|a| self.amount(&a.0, start)).transpose()?;
+            let split = r.split.as_ref().map(|s| self.split(s.get_ref(), s.span().start)).transpose()?;
+            Ok(Rule {
+                id: id.clone(),
+                clause: r.clause.clone(),
+                excerpt: r.excerpt.clone(),
+                outcome,
+                flags,
+                when,
+                formula,
+                caps,
+                floor,
+                split,
+                readings: r.readings.clone(),
+                line: line_of(self.text, start),
+            })
+        })();
+        built.map_err(wrap)
+    }
+
+    fn outcome(&self, v: Option<&Spanned<Value>>) -> R<Outcome> {
+        let Some(v) = v else { return Ok(Outcome::Payout) };
+        let off = v.span().start;
+        match v.get_ref() {
+            Value::String(s) if s == "payout" => Ok(Outcome::Payout),
+            Value::Table(t) => {
+                let unit = t.get("unit").and_then(Value::as_str).unwrap_or("元").to_string();
+                if let Some(label) = t.get("measure").and_then(Value::as_str) {
+                    self.only_keys(t, &["measure", "unit"], off)?;
+                    return Ok(Outcome::Measure { label: label.into(), unit });
+                }
+                if let Some(label) = t.get("verdict").and_then(Value::as_str) {
+                    self.only_keys(t, &["verdict"], off)?;
+                    return Ok(Outcome::Verdict { label: label.into() });
+                }
+                Err(at(off, "outcome must be \"payout\", { measure = \"减免税额测算\", unit = \"元\" } or { verdict = \"…\" }"))
+            }
+            _ => Err(at(off, "outcome must be \"payout\", { measure = \"减免税额测算\", unit = \"元\" } or { verdict = \"…\" }")),
+        }
+    }
+
+    fn only_keys(&self, t: &toml::Table, allowed: &[&str], off: usize) -> R<()> {
+        for k in t.keys() {
+            if !allowed.contains(&k.as_str()) {
+                return Err(at(off, format!("unknown key `{k}` here; expected one of: {}", allowed.join(", "))));
+            }
+        }
+        Ok(())
+    }
+
+    fn field_id(&self, key: &str, off: usize) -> R<FieldId> {
+        self.vocab.id(key).ok_or_else(|| {
+            let hint = self.suggest(key).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+            at(off, format!("unknown field `{key}`{hint}; fields are the keys of config/fields.json"))
+        })
+    }
+
+    /// The closest field key by edit distance, for messages.
+    fn suggest(&self, key: &str) -> Option<String> {
+        self.vocab
+            .iter()
+            .map(|(_, f)| (edit_distance(key, &f.key), &f.key))
+            .filter(|(d, _)| *d <= 3)
+            .min()
+            .map(|(_, k)| k.clone())
+    }
+
+    fn amount(&self, text: &str, off: usize) -> R<Decimal> {
+        parse_amount(text).ok_or_else(|| at(off, format!("`{text}` is not an amount; write digits with an optional 万 or 亿, e.g. \"1000万\"")))
+    }
+
+    fn rate(&self, text: &str, off: usize) -> R<Decimal> {
+        parse_rate(text).ok_or_else(|| at(off, format!("`{text}` is not a rate; write it with a percent sign, e.g. \"2.5%\"")))
+    }
+
+    fn str_of<'v>(&self, v: &'v Value, what: &str, off: usize) -> R<&'v str> {
+        match v {
+            Value::String(s) => Ok(s),
+            Value::Integer(_) => Err(at(off, format!("{what}: write numbers as strings, e.g. \"{v}\""))),
+            Value::Float(f) => Err(at(off, format!("{what}: {f} is a TOML float, which is inexact; write it as a string: \"{f}\""))),
+            other => Err(at(off, format!("{what}: expected a string, found {}", other.type_str()))),
+        }
+    }
+
+    fn table<'v>(&self, v: &'v Value, what: &str, off: usize) -> R<&'v toml::Table> {
+        v.as_table().ok_or_else(|| at(off, format!("{what} must be a table")))
+    }
+
+    fn req<'v>(&self, t: &'v toml::Table, key: &str, what: &str, off: usize) -> R<&'v Value> {
+        t.get(key).ok_or_else(|| at(off, format!("{what} needs `{key}`")))
+    }
+
+    fn array<'v>(&self, v: &'v Value, what: &str, off: usize) -> R<&'v Vec<Value>> {
+        v.as_array().ok_or_else(|| at(off, format!("{what} must be an array")))
+    }
+
+    fn strings(&self, v: &Value, what: &str, off: usize) -> R<Vec<String>> {
+        self.array(v, what, off)?
+            .iter()
+            .map(|x| self.str_of(x, what, off).map(str::to_string))
+            .collect()
+    }
+
+    fn numeric_field(&self, key: &str, off: usize) -> R<FieldId> {
+        let id = self.field_id(key, off)?;
+        if !self.vocab.get(id).ty.is_numeric() {
+            return Err(at(off, format!("field `{key}` is not a number and cannot be computed with")));
+        }
+        Ok(id)
+    }
+
+    fn expr(&self, v: &Value, off: usize) -> R<Expr> {
+        match v {
+            Value::String(key) => Ok(Expr::Field(self.numeric_field(key, off)?)),
+            Value::Table(t) => {
+                let list = |k: &str| -> R<Vec<Expr>> {
+                    let items = self.array(&t[k], k, off)?;
+                    if items.len() < 2 {
+                        return Err(at(off, format!("`{k}` needs at least two terms")));
+                    }
+                    items.iter().map(|x| self.expr(x, off)).collect()
+                };
+                let one = |keys: &[&str]| self.only_keys(t, keys, off);
+                if t.contains_key("sum") {
+                    one(&["sum"])?;
+                    return Ok(Expr::Sum(list("sum")?));
+                }
+                if t.contains_key("minus") {
+                    one(&["minus"])?;
+                    return Ok(Expr::Minus(list("minus")?));
+                }
+                if t.contains_key("product") {
+                    one(&["product"])?;
+                    return Ok(Expr::Product(list("product")?));
+                }
+                if t.contains_key("min") {
+                    one(&["min"])?;
+                    return Ok(Expr::Min(list("min")?));
+                }
+                if t.contains_key("max") {
+                    one(&["max"])?;
+                    return Ok(Expr::Max(list("max")?));
+                }
+                if t.contains_key("increase") {
+                    one(&["increase", "over"])?;
+                    let over = self.req(t, "over", "an increase", off)?;
+                    return Ok(Expr::Increase {
+                        of: Box::new(self.expr(&t["increase"], off)?),
+                        over: Box::new(self.expr(over, off)?),
+                    });
+                }
+                if t.contains_key("scale") {
+                    one(&["scale", "by"])?;
+                    let by = self.str_of(self.req(t, "by", "a scale", off)?, "by", off)?;
+                    return Ok(Expr::Scale { of: Box::new(self.expr(&t["scale"], off)?), by: self.rate(by, off)? });
+                }
+                if t.contains_key("value") {
+                    one(&["value"])?;
+                    let s = self.str_of(&t["value"], "value", off)?;
+                    return Ok(Expr::Const(self.amount(s, off)?));
+                }
+                Err(at(off, "an expression is a field key or a table with one of: sum, minus, product, min, max, increase+over, scale+by, value"))
+            }
+            Value::Float(f) => Err(at(off, format!("{f} is a TOML float, which is inexact; write {{ value = \"{f}\" }}"))),
+            other => Err(at(off, format!("an expression is a field key or a table, found {}", other.type_str()))),
+        }
+    }
+
+    fn condition(&self, v: &Value, off: usize) -> R<Condition> {
+        let t = self.table(v, "a condition", off)?;
+        if let Some(items) = t.get("all") {
+            self.only_keys(t, &["all"], off)?;
+            return Ok(Condition::All(self.conditions(items, off)?));
+        }
+        if let Some(items) = t.get("any") {
+            self.only_keys(t, &["any"], off)?;
+            return Ok(Condition::Any(self.conditions(items, off)?));
+        }
+        if let Some(values) = t.get("in") {
+            self.only_keys(t, &["field", "in"], off)?;
+            let field = self.field_id(self.str_of(self.req(t, "field", "`in`", off)?, "field", off)?, off)?;
+            return Ok(Condition::In { field, values: self.strings(values, "in", off)? });
+        }
+        if let Some(values) = t.get("not_in") {
+            self.only_keys(t, &["field", "not_in"], off)?;
+            let field = self.field_id(self.str_of(self.req(t, "field", "`not_in`", off)?, "field", off)?, off)?;
+            return Ok(Condition::NotIn { field, values: self.strings(values, "not_in", off)? });
+        }
+        if let Some(value) = t.get("is") {
+            self.only_keys(t, &["field", "is"], off)?;
+            let key = self.str_of(self.req(t, "field", "`is`", off)?, "field", off)?;
+            let field = self.field_id(key, off)?;
+            if self.vocab.get(field).ty != FieldType::Bool {
+                return Err(at(off, format!("`is` needs a yes/no field; `{key}` is not one")));
+            }
+            let value = value.as_bool().ok_or_else(|| at(off, "`is` takes true or false"))?;
+            return Ok(Condition::Is { field, value });
+        }
+        self.only_keys(t, &["field", "word", "op", "value", "than"], off)?;
+        let left = self.expr(self.req(t, "field", "a comparison", off)?, off)?;
+        let word = t.get("word").map(|w| self.str_of(w, "word", off).map(str::to_string)).transpose()?;
+        let op = match (t.get("op"), &word) {
+            (Some(op), _) => parse_op(self.str_of(op, "op", off)?).ok_or_else(|| at(off, "op is one of >=, >, <=, <, ==, !="))?,
+            (None, Some(w)) => op_of_word(w).ok_or_else(|| {
+                at(off, format!("boundary word `{w}` is not in D1's table; give `op` explicitly (>=, >, <=, <)"))
+            })?,
+            (None, None) => return Err(at(off, "a comparison needs a boundary `word` (以上, 超过 …) or an `op`")),
+        };
+        let right = match (t.get("value"), t.get("than")) {
+            (Some(v), None) => Expr::Const(self.amount(self.str_of(v, "value", off)?, off)?),
+            (None, Some(e)) => self.expr(e, off)?,
+            _ => return Err(at(off, "a comparison needs exactly one of `value` (a number) or `than` (an expression)")),
+        };
+        Ok(Condition::Compare { left, op, right, word })
+    }
+
+    fn conditions(&self, v: &Value, off: usize) -> R<Vec<Condition>> {
+        self.array(v, "a condition list", off)?.iter().map(|c| self.condition(c, off)).collect()
+    }
+
+    /// A parameter: `"2%"` (or `"300"` for unit rates), a chosen value in a range, or a lookup.
+    fn param(&self, v: &Value, is_rate: bool, off: usize) -> R<Param> {
+        let scalar = |s: &str| if is_rate { self.rate(s, off) } else { self.amount(s, off) };
+        match v {
+            Value::Table(t) if t.contains_key("by") => {
+                self.only_keys(t, &["by", "table"], off)?;
+                let field = self.field_id(self.str_of(&t["by"], "by", off)?, off)?;
+                let mut entries = Vec::new();
+                for e in self.array(self.req(t, "table", "a lookup", off)?, "table", off)? {
+                    let et = self.table(e, "a lookup entry", off)?;
+                    self.only_keys(et, &["values", "value"], off)?;
+                    let values = self.strings(self.req(et, "values", "a lookup entry", off)?, "values", off)?;
+                    let value = scalar(self.str_of(self.req(et, "value", "a lookup entry", off)?, "value", off)?)?;
+                    entries.push((values, value));
+                }
+                Ok(Param::Lookup { field, entries })
+            }
+            Value::Table(t) => {
+                self.only_keys(t, &["chosen", "range", "approved"], off)?;
+                let chosen = scalar(self.str_of(self.req(t, "chosen", "a ranged value", off)?, "chosen", off)?)?;
+                let range = self.strings(self.req(t, "range", "a ranged value", off)?, "range", off)?;
+                let [lo, hi] = range.as_slice() else {
+                    return Err(at(off, "range is [min, max]"));
+                };
+                let (min, max) = (scalar(lo)?, scalar(hi)?);
+                if min > max {
+                    return Err(at(off, format!("range [{lo}, {hi}] has min above max")));
+                }
+                if chosen < min || chosen > max {
+                    return Err(at(off, format!("chosen value {} lies outside its range [{lo}, {hi}] (D5)", crate::money::plain(chosen))));
+                }
+                let approved = t
+                    .get("approved")
+                    .map(|a| self.str_of(a, "approved", off).and_then(|k| self.numeric_field(k, off)))
+                    .transpose()?;
+                Ok(Param::Chosen { value: chosen, min, max, approved })
+            }
+            other => Ok(Param::Fixed(scalar(self.str_of(other, if is_rate { "rate" } else { "unit rate" }, off)?)?)),
+        }
+    }
+
+    fn brackets(&self, v: &Value, key: &str, is_rate: bool, off: usize) -> R<Vec<Bracket>> {
+        let items = self.array(v, key, off)?;
+        if items.is_empty() {
+            return Err(at(off, format!("`{key}` is empty")));
+        }
+        let mut out = Vec::new();
+        for item in items {
+            let t = self.table(item, "a bracket", off)?;
+            self.only_keys(t, &["range", "rate", "amount", "words"], off)?;
+            let range = parse_interval(self.str_of(self.req(t, "range", "a bracket", off)?, "range", off)?).map_err(|m| at(off, m))?;
+            let value = if is_rate {
+                self.rate(self.str_of(self.req(t, "rate", "a bracket", off)?, "rate", off)?, off)?
+            } else if let Some(rate) = t.get("rate") {
+                // Slices' rates are unit rates (元/吨) or percentages.
+                let s = self.str_of(rate, "rate", off)?;
+                parse_rate(s).map(Ok).unwrap_or_else(|| self.amount(s, off))?
+            } else {
+                self.amount(self.str_of(self.req(t, "amount", "a bracket", off)?, "amount", off)?, off)?
+            };
+            let words = t.get("words").map(|w| self.str_of(w, "words", off).map(str::to_string)).transpose()?;
+            out.push(Bracket { range, value, words });
+        }
+        let ranges: Vec<&Interval> = out.iter().map(|b| &b.range).collect();
+        check_brackets(&ranges).map_err(|(_, m)| at(off, format!("`{key}`: {m} (D1: brackets must have no gap and no overlap)")))?;
+        Ok(out)
+    }
+
+    fn formula(&self, v: &Value, off: usize) -> R<Formula> {
+        let t = self.table(v, "formula", off)?;
+        let kind = self.str_of(self.req(t, "kind", "formula", off)?, "kind", off)?;
+        let keys = |allowed: &[&str]| {
+            let mut all = vec!["kind"];
+            all.extend_from_slice(allowed);
+            self.only_keys(t, &all, off)
+        };
+        let get = |k: &str| self.req(t, k, &format!("formula `{kind}`"), off);
+        Ok(match kind {
+            "rate" => {
+                keys(&["base", "rate"])?;
+                Formula::Rate { base: self.expr(get("base")?, off)?, rate: self.param(get("rate")?, true, off)? }
+            }
+            "tiers" => {
+                keys(&["base", "selector", "tiers"])?;
+                let base = self.expr(get("base")?, off)?;
+                let selector = match t.get("selector") {
+                    Some(s) => self.expr(s, off)?,
+                    None => base.clone(),
+                };
+                Formula::Tiers { selector, base, tiers: self.brackets(get("tiers")?, "tiers", true, off)? }
+            }
+            "slices" => {
+                keys(&["base", "slices", "step"])?;
+                let slices = self.brackets(get("slices")?, "slices", false, off)?;
+                let step = match t.get("step") {
+                    None => None,
+                    Some(s) => {
+                        let st = self.table(s, "step", off)?;
+                        self.only_keys(st, &["width", "increment"], off)?;
+                        let width = self.amount(self.str_of(self.req(st, "width", "step", off)?, "width", off)?, off)?;
+                        let inc = self.amount(self.str_of(self.req(st, "increment", "step", off)?, "increment", off)?, off)?;
+                        if width <= Decimal::ZERO {
+                            return Err(at(off, "step width must be positive"));
+                        }
+                        if slices.last().is_some_and(|b| b.range.upper.is_none()) {
+                            return Err(at(off, "a step extends the last slice, which must then have an upper bound"));
+                        }
+                        Some((width, inc))
+                    }
+                };
+                Formula::Slices { base: self.expr(get("base")?, off)?, slices, step }
+            }
+            "bracket" => {
+                keys(&["selector", "brackets"])?;
+                Formula::Bracket { selector: self.expr(get("selector")?, off)?, brackets: self.brackets(get("brackets")?, "brackets", false, off)? }
+            }
+            "per_unit" => {
+                keys(&["terms"])?;
+                let mut terms = Vec::new();
+                for term in self.array(get("terms")?, "terms", off)? {
+                    let tt = self.table(term, "a term", off)?;
+                    self.only_keys(tt, &["quantity", "unit_rate"], off)?;
+                    let q = self.expr(self.req(tt, "quantity", "a term", off)?, off)?;
+                    let p = self.param(self.req(tt, "unit_rate", "a term", off)?, false, off)?;
+                    terms.push((q, p));
+                }
+                if terms.is_empty() {
+                    return Err(at(off, "per_unit needs at least one term"));
+                }
+                Formula::PerUnit { terms }
+            }
+            "fixed" => {
+                keys(&["amount"])?;
+                Formula::Fixed { amount: self.amount(self.str_of(get("amount")?, "amount", off)?, off)? }
+            }
+            "by_title" => {
+                keys(&["field", "combine", "entries"])?;
+                let field = match t.get("field") {
+                    Some(f) => self.field_id(self.str_of(f, "field", off)?, off)?,
+                    None => self.field_id("title", off)?,
+                };
+                let combine = match t.get("combine").map(|c| self.str_of(c, "combine", off)).transpose()? {
+                    None | Some("highest") => Combine::Highest,
+                    Some("sum") => Combine::Sum,
+                    Some(other) => return Err(at(off, format!("combine `{other}` is neither `highest` (就高) nor `sum`"))),
+                };
+                let mut entries = Vec::new();
+                for e in self.array(get("entries")?, "entries", off)? {
+                    let et = self.table(e, "a title entry", off)?;
+                    self.only_keys(et, &["titles", "amount", "when", "split"], off)?;
+                    let titles: Vec<String> = self.strings(self.req(et, "titles", "a title entry", off)?, "titles", off)?
+                        .iter()
+                        .map(|s| normalise_title(s))
+                        .collect();
+                    let amount = self.amount(self.str_of(self.req(et, "amount", "a title entry", off)?, "amount", off)?, off)?;
+                    let when = et.get("when").map(|w| self.conditions(w, off)).transpose()?.unwrap_or_default();
+                    let split = et.get("split").map(|s| self.table(s, "split", off).and_then(|s| self.split(s, off))).transpose()?;
+                    entries.push(TitleEntry { titles, amount, when, split });
+                }
+                Formula::ByTitle { field, entries, combine }
+            }
+            "matching" => {
+                keys(&["base", "ratio"])?;
+                let ratio = self.str_of(get("ratio")?, "ratio", off)?;
+                let ratio = parse_ratio(ratio).ok_or_else(|| at(off, format!("ratio `{ratio}` must be written a:b, e.g. \"1:1\"")))?;
+                Formula::Matching { base: self.expr(get("base")?, off)?, ratio }
+            }
+            "top_up" => {
+                keys(&["standard", "other"])?;
+                Formula::TopUp { standard: Box::new(self.formula(get("standard")?, off)?), other: self.expr(get("other")?, off)? }
+            }
+            "least" | "greatest" => {
+                keys(&["of"])?;
+                let parts = self.array(get("of")?, "of", off)?.iter().map(|f| self.formula(f, off)).collect::<R<Vec<_>>>()?;
+                if parts.len() < 2 {
+                    return Err(at(off, format!("`{kind}` needs at least two formulas")));
+                }
+                if kind == "least" { Formula::Least(parts) } else { Formula::Greatest(parts) }
+            }
+            "amount" => {
+                keys(&["base"])?;
+                Formula::Amount { base: self.expr(get("base")?, off)? }
+            }
+            "interest" => {
+                keys(&["principal", "disbursed", "days", "term_months", "loan_rate", "interest_paid", "share", "day_basis"])?;
+                let field = |k: &str| self.field_id(self.str_of(get(k)?, k, off)?, off);
+                let opt = |k: &str| t.get(k).map(|v| self.str_of(v, k, off).and_then(|s| self.field_id(s, off))).transpose();
+                let basis = match t.get("day_basis") {
+                    None => Decimal::from(360),
+                    Some(b) => self.amount(self.str_of(b, "day_basis", off)?, off)?,
+                };
+                Formula::Interest(Interest {
+                    principal: field("principal")?,
+                    disbursed: field("disbursed")?,
+                    days: field("days")?,
+                    term_months: opt("term_months")?,
+                    loan_rate: opt("loan_rate")?,
+                    interest_paid: opt("interest_paid")?,
+                    share: self.rate(self.str_of(get("share")?, "share", off)?, off)?,
+                    day_basis: basis,
+                })
+            }
+            "staged" => {
+                keys(&["stages"])?;
+                let mut stages = Vec::new();
+                for s in self.array(get("stages")?, "stages", off)? {
+                    let st = self.table(s, "a stage", off)?;
+                    self.only_keys(st, &["flag", "amount", "label"], off)?;
+                    let key = self.str_of(self.req(st, "flag", "a stage", off)?, "flag", off)?;
+                    let flag = self.field_id(key, off)?;
+                    if self.vocab.get(flag).ty != FieldType::Bool {
+                        return Err(at(off, format!("stage flag `{key}` must be a yes/no field")));
+                    }
+                    let amount = self.amount(self.str_of(self.req(st, "amount", "a stage", off)?, "amount", off)?, off)?;
+                    let label = st.get("label").and_then(Value::as_str).unwrap_or(key).to_string();
+                    stages.push(Stage { flag, amount, label });
+                }
+                Formula::Staged { stages }
+            }
+            "verdict" => {
+                keys(&["test"])?;
+                Formula::Verdict { test: self.conditions(get("test")?, off)? }
+            }
+            other => {
+                return Err(at(
+                    off,
+                    format!("unknown formula kind `{other}`; kinds are rate, tiers, slices, bracket, per_unit, fixed, by_title, matching, top_up, least, greatest, amount, interest, staged, verdict"),
+                ))
+            }
+        })
+    }
+
+    fn cap(&self, c: &RawCap, off: usize) -> R<Cap> {
+        let amount = self.amount(&c.amount.0, off)?;
+        let scope = match (c.scope.as_str(), &c.group) {
+            ("application", None) => CapScope::Application,
+            ("application", Some(_)) => return Err(at(off, "a cap per application has no `group`")),
+            ("enterprise_year", Some(g)) => CapScope::EnterpriseYear { group: g.clone() },
+            ("enterprise_year", None) => {
+                return Err(at(off, "an enterprise_year cap needs a `group` naming the rules that share it (D4)"))
+            }
+            (other, _) => return Err(at(off, format!("cap scope `{other}` is neither `application` nor `enterprise_year`"))),
+        };
+        Ok(Cap { amount, scope, words: c.words.clone() })
+    }
+
+    fn split(&self, t: &toml::Table, off: usize) -> R<Vec<(Payer, Decimal)>> {
+        let mut out = Vec::new();
+        for (k, v) in t {
+            let payer = Payer::parse(k).ok_or_else(|| at(off, format!("split: unknown payer `{k}`; use 中央, 自治区, 盟市, 旗县区 or 其他")))?;
+            let w = self.amount(self.str_of(v, "split weight", off)?, off)?;
+            if w < Decimal::ZERO {
+                return Err(at(off, format!("split: weight of {k} is negative")));
+            }
+            out.push((payer, w));
+        }
+        out.sort_by_key(|(p, _)| *p);
+        if out.iter().all(|(_, w)| w.is_zero()) {
+            return Err(at(off, "split: weights sum to zero"));
+        }
+        Ok(out)
+    }
+}
+
+fn parse_op(s: &str) -> Option<Op> {
+    Some(match s {
+        ">=" | "≥" => Op::Ge,
+        ">" => Op::Gt,
+        "<=" | "≤" => Op::Le,
+        "<" => Op::Lt,
+        "==" | "=" => Op::Eq,
+        "!=" | "≠" => Op::Ne,
+        _ => return None,
+    })
+}
+
+/// Titles compare after removing spaces and unifying brackets and quotes.
+pub fn normalise_title(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '“' | '”' | '"' | '\''))
+        .map(|c| match c {
+            '(' => '（',
+            ')' => '）',
+            c => c,
+        })
+        .collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

@@ -1,0 +1,105 @@
+//! The LPR series (贷款市场报价利率) with effective dates, from `config/lpr.toml` (D6).
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::fields::line_of;
+use crate::money::parse_decimal;
+
+/// One published fixing: rates in percent points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fixing {
+    pub effective: NaiveDate,
+    pub one_year: Decimal,
+    pub five_year: Decimal,
+}
+
+/// The series, sorted by date.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LprTable {
+    pub fixings: Vec<Fixing>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LprError {
+    #[error("cannot read LPR table {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}: {message}")]
+    Invalid { path: PathBuf, line: usize, message: String },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    lpr: Vec<toml::Spanned<RawFixing>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFixing {
+    effective: String,
+    one_year: String,
+    five_year: String,
+}
+
+impl LprTable {
+    /// Loads `lpr.toml`; a missing file gives an empty table (interest rules then report it).
+    pub fn load(config_dir: &Path) -> Result<Self, LprError> {
+        let path = config_dir.join("lpr.toml");
+        if !path.exists() {
+            return Ok(LprTable::default());
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| LprError::Read { path: path.clone(), source })?;
+        Self::parse(&text, &path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, LprError> {
+        let invalid = |offset: usize, message: String| LprError::Invalid { path: path.to_path_buf(), line: line_of(text, offset), message };
+        let raw: RawTable = toml::from_str(text)
+            .map_err(|e| invalid(e.span().map(|s| s.start).unwrap_or(0), e.message().trim_end().to_string()))?;
+        let mut fixings = Vec::new();
+        for f in raw.lpr {
+            let off = f.span().start;
+            let f = f.into_inner();
+            let effective = NaiveDate::parse_from_str(&f.effective, "%Y-%m-%d")
+                .map_err(|_| invalid(off, format!("date `{}` must be YYYY-MM-DD", f.effective)))?;
+            let rate = |s: &str| parse_decimal(s).ok_or_else(|| invalid(off, format!("rate `{s}` is not a percent number such as \"3.45\"")));
+            let fixing = Fixing { effective, one_year: rate(&f.one_year)?, five_year: rate(&f.five_year)? };
+            if fixings.last().is_some_and(|p: &Fixing| p.effective >= effective) {
+                return Err(invalid(off, format!("{} is not after the previous entry; keep the table in date order", f.effective)));
+            }
+            fixings.push(fixing);
+        }
+        Ok(LprTable { fixings })
+    }
+
+    /// The fixing in force on a date, if the table reaches back that far.
+    pub fn on(&self, date: NaiveDate) -> Option<&Fixing> {
+        let i = self.fixings.partition_point(|f| f.effective <= date);
+        i.checked_sub(1).map(|i| &self.fixings[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_table_gives_the_rate_in_force() {
+        let t = LprTable::load(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/config"))).unwrap();
+        let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(t.on(d("2022-06-20")).unwrap().one_year.to_string(), "3.70");
+        assert_eq!(t.on(d("2022-08-22")).unwrap().one_year.to_string(), "3.65");
+        assert_eq!(t.on(d("2019-08-19")), None);
+    }
+
+    #[test]
+    fn refuses_unordered_dates() {
+        let text = "[[lpr]]\neffective = \"2020-01-01\"\none_year = \"4\"\nfive_year = \"5\"\n[[lpr]]\neffective = \"2019-01-01\"\none_year = \"4\"\nfive_year = \"5\"\n";
+        let e = LprTable::parse(text, Path::new("lpr.toml")).unwrap_err();
+        assert_eq!(e.to_string(), "lpr.toml:5: 2019-01-01 is not after the previous entry; keep the table in date order");
+    }
+}

@@ -1,0 +1,326 @@
+//! Policy documents as data (政策文件): the validated model of a `config/*.toml` policy and
+//! its rules. Loading (raw serde → checked [`Policy`]) lives in [`load`]; evaluation lives in
+//! the engine. This module owns the closed set of formula kinds, conditions and caps.
+
+pub mod load;
+pub mod lpr;
+mod text;
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::fields::FieldId;
+
+pub use load::{load_policies, load_policy_text, PolicyError, PolicySet};
+pub use text::{parse_amount, parse_rate};
+
+/// One policy document, checked.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub id: String,
+    /// 文件名称 as issued.
+    pub title: String,
+    pub issuer: String,
+    /// The government level whose money the document spends unless a rule splits it.
+    pub payer: Payer,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub path: PathBuf,
+    /// SHA-256 of the file's bytes, for the manifest and reconciliation.
+    pub digest: String,
+    pub rules: Vec<Rule>,
+}
+
+/// A government level or other payer of a share of an award (出资方, D14).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Payer {
+    /// 中央
+    Central,
+    /// 自治区
+    Region,
+    /// 盟市
+    City,
+    /// 旗县区
+    County,
+    /// 其他 (园区、银行 …)
+    Other,
+}
+
+impl Payer {
+    pub const ALL: [Payer; 5] = [Payer::Central, Payer::Region, Payer::City, Payer::County, Payer::Other];
+
+    pub fn parse(label: &str) -> Option<Self> {
+        Some(match label {
+            "中央" => Self::Central,
+            "自治区" | "省" | "省级" => Self::Region,
+            "盟市" | "市" | "市级" | "市本级" => Self::City,
+            "旗县区" | "旗县" | "县级" | "区县" => Self::County,
+            "其他" => Self::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// What a rule's figure is: money paid, a measure that is not paid, or a verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// 奖补资金, counted in payout totals.
+    Payout,
+    /// A figure that is not a payment (减免税额测算, 税前扣除额, 核定能耗 …), kept apart.
+    Measure { label: String, unit: String },
+    /// 资格认定: true / false.
+    Verdict { label: String },
+}
+
+/// One rule of a policy: a clause with its excerpt, eligibility, formula, caps and split.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub clause: String,
+    /// 原文摘录, verbatim.
+    pub excerpt: String,
+    pub outcome: Outcome,
+    /// Generic flags (meets_conditions, first_time): absent means yes, false means ineligible.
+    pub flags: Vec<FieldId>,
+    pub when: Vec<Condition>,
+    pub formula: Formula,
+    pub caps: Vec<Cap>,
+    /// 少于X不予补助 (D12).
+    pub floor: Option<Decimal>,
+    /// Split weights by payer; `None` pays everything from the policy's payer.
+    pub split: Option<Vec<(Payer, Decimal)>>,
+    /// Readings chosen where the text is open (D-numbers and notes), shown on the line.
+    pub readings: Vec<String>,
+    /// Line of the rule in its policy file.
+    pub line: usize,
+}
+
+/// A value computed from the row: a field, a constant or a combination (基数表达式).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    Field(FieldId),
+    Const(Decimal),
+    Sum(Vec<Expr>),
+    /// The first minus all the others.
+    Minus(Vec<Expr>),
+    Product(Vec<Expr>),
+    Min(Vec<Expr>),
+    Max(Vec<Expr>),
+    /// 增量: this year's value minus last year's, floored at 0 (D13).
+    Increase { of: Box<Expr>, over: Box<Expr> },
+    /// A share of a value (10% × 收购量).
+    Scale { of: Box<Expr>, by: Decimal },
+}
+
+/// Comparison operators; the boundary word that chose one is kept for the trace (D1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Ge,
+    Gt,
+    Le,
+    Lt,
+    Eq,
+    Ne,
+}
+
+impl Op {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Ge => "≥",
+            Op::Gt => ">",
+            Op::Le => "≤",
+            Op::Lt => "<",
+            Op::Eq => "=",
+            Op::Ne => "≠",
+        }
+    }
+
+    pub fn holds(self, left: Decimal, right: Decimal) -> bool {
+        match self {
+            Op::Ge => left >= right,
+            Op::Gt => left > right,
+            Op::Le => left <= right,
+            Op::Lt => left < right,
+            Op::Eq => left == right,
+            Op::Ne => left != right,
+        }
+    }
+}
+
+/// An eligibility condition (申报条件).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Condition {
+    Compare { left: Expr, op: Op, right: Expr, word: Option<String> },
+    /// A text or enum field is one of the values.
+    In { field: FieldId, values: Vec<String> },
+    NotIn { field: FieldId, values: Vec<String> },
+    /// A yes/no field has this value.
+    Is { field: FieldId, value: bool },
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+}
+
+/// An interval of a bracket table, with D1's inclusive/exclusive bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interval {
+    pub lower: Option<(Decimal, bool)>,
+    pub upper: Option<(Decimal, bool)>,
+    /// The text as written in the policy file, e.g. `(15亿, 30亿]`.
+    pub text: String,
+}
+
+impl Interval {
+    pub fn contains(&self, v: Decimal) -> bool {
+        let above = match self.lower {
+            None => true,
+            Some((b, true)) => v >= b,
+            Some((b, false)) => v > b,
+        };
+        let below = match self.upper {
+            None => true,
+            Some((b, true)) => v <= b,
+            Some((b, false)) => v < b,
+        };
+        above && below
+    }
+}
+
+/// A bracket: an interval and what it gives (a rate or an amount).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bracket {
+    pub range: Interval,
+    pub value: Decimal,
+    /// The clause's words for this bracket (超过15亿元).
+    pub words: Option<String>,
+}
+
+/// A rate, unit rate or amount fixed by the policy, chosen inside a range, or looked up.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Fixed(Decimal),
+    /// D5: the bureau's chosen value inside [min, max]; a row's approved value overrides it.
+    Chosen { value: Decimal, min: Decimal, max: Decimal, approved: Option<FieldId> },
+    /// A value by the text of a field (by 认定级别, 企业规模 …); no entry means ineligible.
+    Lookup { field: FieldId, entries: Vec<(Vec<String>, Decimal)> },
+}
+
+/// An award by recognised title (称号/认定名称 → 金额).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TitleEntry {
+    pub titles: Vec<String>,
+    pub amount: Decimal,
+    pub when: Vec<Condition>,
+    pub split: Option<Vec<(Payer, Decimal)>>,
+}
+
+/// How several titles in one row combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combine {
+    /// 就高: only the highest.
+    Highest,
+    /// Each title paid.
+    Sum,
+}
+
+/// A stage of a staged award (分阶段奖补).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub flag: FieldId,
+    pub amount: Decimal,
+    pub label: String,
+}
+
+/// An interest subsidy (贷款贴息, D6).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interest {
+    pub principal: FieldId,
+    pub disbursed: FieldId,
+    pub days: FieldId,
+    /// 贷款期限（月）, choosing the 1-year or 5-year LPR.
+    pub term_months: Option<FieldId>,
+    /// 实际贷款利率 (%): when lower than the LPR, the subsidy follows it.
+    pub loan_rate: Option<FieldId>,
+    /// 实际支付利息: the subsidy never exceeds it.
+    pub interest_paid: Option<FieldId>,
+    /// Share of the rate subsidised (50%).
+    pub share: Decimal,
+    pub day_basis: Decimal,
+}
+
+/// The closed set of formula kinds (计算方式).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Formula {
+    /// 按比例: base × rate.
+    Rate { base: Expr, rate: Param },
+    /// 全额累进 (whole-rate tiers, D2): the bracket of `selector` picks a rate for the whole base.
+    Tiers { selector: Expr, base: Expr, tiers: Vec<Bracket> },
+    /// 超额累进 (marginal slices): each slice of the base at its own rate; `step` extends the
+    /// last slice by slices of `width` whose rate grows by `increment` (Hohhot 51①, D3).
+    Slices { base: Expr, slices: Vec<Bracket>, step: Option<(Decimal, Decimal)> },
+    /// 分档定额: the bracket of `selector` gives a fixed amount.
+    Bracket { selector: Expr, brackets: Vec<Bracket> },
+    /// 按数量: Σ quantity × unit rate; an absent quantity counts as none.
+    PerUnit { terms: Vec<(Expr, Param)> },
+    /// 定额.
+    Fixed { amount: Decimal },
+    /// 按称号定额.
+    ByTitle { field: FieldId, entries: Vec<TitleEntry>, combine: Combine },
+    /// 配套: other government's award × ratio.
+    Matching { base: Expr, ratio: Decimal },
+    /// 补足: max(0, standard − other).
+    TopUp { standard: Box<Formula>, other: Expr },
+    /// The lesser of several formulas.
+    Least(Vec<Formula>),
+    /// The greater of several formulas.
+    Greatest(Vec<Formula>),
+    /// A value the row computes (核定金额, 考核能耗 …), taken as it is.
+    Amount { base: Expr },
+    /// 贷款贴息.
+    Interest(Interest),
+    /// 分阶段奖补: the stages reached, summed; 合计不超过 is a cap.
+    Staged { stages: Vec<Stage> },
+    /// 资格认定: the conditions' verdict.
+    Verdict { test: Vec<Condition> },
+}
+
+/// Scope of a cap (D4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CapScope {
+    /// 单个项目 / per application line.
+    Application,
+    /// 单个企业每年, shared by every rule naming the same group.
+    EnterpriseYear { group: String },
+}
+
+/// A cap (上限) with its scope and the words that set it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cap {
+    pub amount: Decimal,
+    pub scope: CapScope,
+    pub words: Option<String>,
+}
+
+impl Formula {
+    /// Short Chinese name of the formula kind, for the ledger.
+    pub fn kind_label(&self) -> &'static str {
+        match self {
+            Formula::Rate { .. } => "按比例",
+            Formula::Tiers { .. } => "全额分档比例",
+            Formula::Slices { .. } => "超额累进",
+            Formula::Bracket { .. } => "分档定额",
+            Formula::PerUnit { .. } => "按数量",
+            Formula::Fixed { .. } => "定额",
+            Formula::ByTitle { .. } => "按称号定额",
+            Formula::Matching { .. } => "配套",
+            Formula::TopUp { .. } => "补足",
+            Formula::Least(_) => "取低",
+            Formula::Greatest(_) => "取高",
+            Formula::Amount { .. } => "核定数",
+            Formula::Interest(_) => "贷款贴息",
+            Formula::Staged { .. } => "分阶段",
+            Formula::Verdict { .. } => "资格认定",
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! A typed cell value after ingest (单元格取值), the unit of every row the engine reads.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::fields::{Field, FieldType};
+use crate::money;
+
+/// One value of a row, already in the field's base unit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Num(Decimal),
+    Bool(bool),
+    Date(NaiveDate),
+    Text(String),
+}
+
+impl Value {
+    /// The value as the engine compares it with lookup and title tables.
+    pub fn as_text(&self) -> String {
+        match self {
+            Value::Num(d) => money::plain(*d),
+            Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::Text(s) => s.clone(),
+        }
+    }
+
+    /// The value as shown in traces and the ledger: money with separators and two decimals.
+    pub fn display(&self, field: &Field) -> String {
+        match (self, field.ty) {
+            (Value::Num(d), FieldType::Money) => money::grouped2(*d),
+            (Value::Num(d), FieldType::Percent) => format!("{}%", money::plain(*d)),
+            _ => self.as_text(),
+        }
+    }
+}
+
+/// Read access to one application row by field.
+pub trait Row {
+    fn get(&self, field: crate::fields::FieldId) -> Option<&Value>;
+}
+
+/// A row held as a dense vector indexed by field id (what tests and the engine use).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DenseRow(pub Vec<Option<Value>>);
+
+impl DenseRow {
+    pub fn new(fields: usize) -> Self {
+        DenseRow(vec![None; fields])
+    }
+
+    pub fn set(&mut self, field: crate::fields::FieldId, value: Value) {
+        let i = field as usize;
+        if i >= self.0.len() {
+            self.0.resize(i + 1, None);
+        }
+        self.0[i] = Some(value);
+    }
+}
+
+impl Row for DenseRow {
+    fn get(&self, field: crate::fields::FieldId) -> Option<&Value> {
+        self.0.get(field as usize).and_then(Option::as_ref)
+    }
+}
+
+/// Why a cell's text could not be read as its field's type (shown in 数据错误).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable(pub String);
+
+/// Reads cell text as a value of the field's type, converting a unit suffix (`12万元`) and
+/// scaling by the header's unit (`scale`). Full-width digits, separators, 是/否 and date text in
+/// the usual Chinese forms are accepted.
+pub fn parse_text(field: &Field, text: &str, scale: Decimal) -> Result<Value, Unreadable> {
+    let t = text.trim();
+    match field.ty {
+        FieldType::Money | FieldType::Quantity | FieldType::Percent | FieldType::Integer | FieldType::Year => {
+            let cleaned = money::clean_number_text(t);
+            let (num, cell_scale) = crate::fields::split_cell_unit(field, &cleaned);
+            let num = num.strip_suffix('%').unwrap_or(num);
+            let v = money::parse_decimal(num).ok_or_else(|| Unreadable(format!("“{t}”不是数字")))?;
+            let v = v.checked_mul(cell_scale.unwrap_or(scale)).ok_or_else(|| Unreadable(format!("“{t}”数值过大")))?;
+            if matches!(field.ty, FieldType::Integer | FieldType::Year) && !v.fract().is_zero() {
+                return Err(Unreadable(format!("“{t}”应为整数")));
+            }
+            Ok(Value::Num(v))
+        }
+        FieldType::Bool => parse_bool(t).map(Value::Bool).ok_or_else(|| Unreadable(format!("“{t}”应填 是 或 否"))),
+        FieldType::Date => parse_date(t).map(Value::Date).ok_or_else(|| Unreadable(format!("“{t}”不是日期（如 2024-03-15）"))),
+        FieldType::Enum => {
+            if field.values.is_empty() || field.values.iter().any(|v| v == t) {
+                Ok(Value::Text(t.to_string()))
+            } else {
+                Err(Unreadable(format!("“{t}”不在可选值（{}）内", field.values.join("、"))))
+            }
+        }
+        FieldType::Text => Ok(Value::Text(t.to_string())),
+    }
+}
+
+/// 是/否, true/false, 1/0, Y/N, √/×.
+pub fn parse_bool(t: &str) -> Option<bool> {
+    match t.trim().to_ascii_lowercase().as_str() {
+        "是" | "true" | "1" | "y" | "yes" | "√" | "✓" | "有" | "符合" => Some(true),
+        "否" | "false" | "0" | "n" | "no" | "×" | "✗" | "无" | "不符合" => Some(false),
+        _ => None,
+    }
+}
+
+/// Date text: 2024-03-15, 2024/3/15, 2024.3.15, 2024年3月15日, 20240315.
+pub fn parse_date(t: &str) -> Option<NaiveDate> {
+    let first = t.trim().split([' ', 'T', '\u{3000}']).next()?;
+    let t = money::clean_number_text(first);
+    if t.len() == 8 && t.chars().all(|c| c.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(&t, "%Y%m%d").ok();
+    }
+    let unified: String = t
+        .trim_end_matches('日')
+        .chars()
+        .map(|c| if matches!(c, '/' | '.' | '年' | '月') { '-' } else { c })
+        .collect();
+    let mut it = unified.split('-');
+    let (y, m, d) = (it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(ty: FieldType, unit: Option<&str>) -> Field {
+        Field { key: "k".into(), header_zh: "k".into(), ty, unit: unit.map(String::from), values: vec![], source: "form".into() }
+    }
+
+    #[test]
+    fn reads_numbers_units_and_scales() {
+        let money = field(FieldType::Money, Some("元"));
+        assert_eq!(parse_text(&money, "１２万元", Decimal::ONE), Ok(Value::Num(Decimal::from(120000))));
+        assert_eq!(parse_text(&money, "3,000", Decimal::from(10000)), Ok(Value::Num(Decimal::from(30000000))));
+        assert_eq!(parse_text(&money, "abc", Decimal::ONE), Err(Unreadable("“abc”不是数字".into())));
+        let int = field(FieldType::Integer, None);
+        assert_eq!(parse_text(&int, "2.5", Decimal::ONE), Err(Unreadable("“2.5”应为整数".into())));
+    }
+
+    #[test]
+    fn reads_bools_and_dates() {
+        assert_eq!(parse_bool("是"), Some(true));
+        assert_eq!(parse_bool("FALSE"), Some(false));
+        assert_eq!(parse_bool("也许"), None);
+        let want = NaiveDate::from_ymd_opt(2024, 3, 15);
+        for t in ["2024-03-15", "2024/3/15", "2024.3.15", "2024年3月15日", "20240315", "2024-03-15 00:00:00"] {
+            assert_eq!(parse_date(t), want, "{t}");
+        }
+        assert_eq!(parse_date("2024-02-30"), None);
+    }
+}

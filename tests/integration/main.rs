@@ -1,0 +1,5 @@
+//! The one integration-test binary: catalogue examples as data, policy loading, the CLI and
+//! golden ledgers.
+
+mod catalogue;
+mod common;
