@@ -134,6 +134,7 @@ pub fn cell_ref(row: u32, col: u32) -> String {
 /// command line is the only order that matters, and later sorting removes even that).
 pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
     let mut out = Vec::new();
+    // Sorted and deduplicated: the order files are named in must not change the result.
     for p in paths {
         if p.is_dir() {
             let entries = std::fs::read_dir(p).map_err(|source| IngestError::Io { path: p.clone(), source })?;
@@ -150,6 +151,8 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
             out.push(p.clone());
         }
     }
+    out.sort();
+    out.dedup();
     Ok(out)
 }
 

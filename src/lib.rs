@@ -3,10 +3,14 @@
 //! builds the typed frame, [`rules`] loads policy files, [`engine`] computes every line,
 //! [`ledger`] writes the outputs; [`run`] ties them together for the command line.
 
+pub mod cli;
 pub mod engine;
 pub mod ingest;
+pub mod ledger;
 pub mod fields;
 pub mod money;
 pub mod normalise;
 pub mod rules;
+pub mod sample;
+pub mod run;
 pub mod value;

@@ -1,0 +1,99 @@
+//! `payouts.csv` and `exceptions.csv`: UTF-8 with a header row, RFC 4180 quoting, and text that
+//! a spreadsheet would run as a formula neutralised with a leading apostrophe.
+
+use crate::engine::batch::LineKind;
+use crate::money::fixed2;
+use crate::rules::Payer;
+
+use super::{LedgerError, Report};
+
+/// Prefixes text that starts like a formula (=, +, -, @, tab, CR) with `'` (OWASP, CWE-1236).
+pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
+/// The payer columns of `payouts.csv`, in order.
+pub const SHARE_COLUMNS: [(Payer, &str); 5] = [
+    (Payer::Region, "share_region"),
+    (Payer::City, "share_city"),
+    (Payer::County, "share_county"),
+    (Payer::Central, "share_central"),
+    (Payer::Other, "share_other"),
+];
+
+fn line_type(kind: &LineKind) -> String {
+    match kind {
+        LineKind::Payout => "payout".into(),
+        LineKind::Measure { .. } => "measure".into(),
+        LineKind::Verdict { .. } => "verdict".into(),
+        LineKind::Ineligible { .. } => "ineligible".into(),
+        LineKind::Rejected { .. } => "rejected".into(),
+    }
+}
+
+fn csv_err(file: &'static str) -> impl Fn(csv::Error) -> LedgerError {
+    move |e| LedgerError::Csv { file, message: e.to_string() }
+}
+
+/// One row per computed line: payouts with their award and shares; other lines with award
+/// 0.00, their type, result and reason.
+pub fn payouts(report: &Report<'_>) -> Result<Vec<u8>, LedgerError> {
+    let err = csv_err("payouts.csv");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["application_id", "credit_code", "enterprise_name", "rule_id", "award"];
+    header.extend(SHARE_COLUMNS.iter().map(|(_, n)| *n));
+    header.extend(["line_type", "result", "unit", "region", "application_year", "reason"]);
+    w.write_record(&header).map_err(&err)?;
+    for l in &report.lines {
+        let award = if l.is_payout() { fixed2(l.line.amount) } else { "0.00".into() };
+        let unit = match &l.line.kind {
+            LineKind::Measure { unit, label } => format!("{unit}（{label}）"),
+            _ => String::new(),
+        };
+        let mut rec: Vec<String> = vec![
+            neutralise(&l.application_id).into(),
+            neutralise(&l.credit_code).into(),
+            neutralise(&l.enterprise_name).into(),
+            l.rule_id.clone(),
+            award,
+        ];
+        rec.extend(SHARE_COLUMNS.iter().map(|(p, _)| fixed2(l.share(*p))));
+        rec.extend([line_type(&l.line.kind), l.line.result_text(), unit, neutralise(&l.region).into(), l.year.clone(), neutralise(&l.reason()).into()]);
+        w.write_record(&rec).map_err(&err)?;
+    }
+    w.into_inner().map_err(|e| LedgerError::Csv { file: "payouts.csv", message: e.to_string() })
+}
+
+/// One row per unreadable cell or refused row, as in 数据错误.
+pub fn exceptions(report: &Report<'_>) -> Result<Vec<u8>, LedgerError> {
+    let err = csv_err("exceptions.csv");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["file", "sheet", "cell", "application_id", "value", "reason"]).map_err(&err)?;
+    for e in &report.exceptions {
+        w.write_record([
+            neutralise(&e.file).as_ref(),
+            neutralise(&e.sheet).as_ref(),
+            e.cell.as_str(),
+            neutralise(&e.application_id).as_ref(),
+            neutralise(&e.value).as_ref(),
+            e.reason.as_str(),
+        ])
+        .map_err(&err)?;
+    }
+    w.into_inner().map_err(|e| LedgerError::Csv { file: "exceptions.csv", message: e.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_like_text_is_neutralised() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("-1"), "'-1");
+        assert_eq!(neutralise("呼和浩特"), "呼和浩特");
+    }
+}

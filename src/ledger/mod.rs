@@ -1,0 +1,219 @@
+//! The outputs (发放台账): `ledger.xlsx` (汇总 / 发放明细 / 计算过程 / 不予支持 / 数据错误 /
+//! 政策参数), `payouts.csv`, `exceptions.csv` and `manifest.json`. Amounts are written as
+//! numbers with a `#,##0.00` format, never formulas; workbook timestamps are fixed so a re-run
+//! gives identical bytes; each file is written to a temporary name and renamed. This module
+//! owns rust_xlsxwriter.
+
+mod csvout;
+mod workbook;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::engine::batch::{Line, LineKind};
+use crate::ingest::InputFile;
+use crate::normalise::Exception;
+use crate::rules::load::hex_digest;
+use crate::rules::{Payer, PolicySet};
+
+pub use csvout::neutralise;
+
+/// One computed (application, rule) line with its identity and source.
+#[derive(Debug, Clone)]
+pub struct LedgerLine {
+    pub application_id: String,
+    pub credit_code: String,
+    pub enterprise_name: String,
+    pub region: String,
+    pub year: String,
+    pub rule_id: String,
+    pub clause: String,
+    pub policy: String,
+    pub formula_kind: &'static str,
+    pub line: Line,
+    /// 文件 工作表 第N行.
+    pub source: String,
+    /// Columns no field matched, as `表头=值；…`.
+    pub extras: String,
+}
+
+impl LedgerLine {
+    pub fn is_payout(&self) -> bool {
+        matches!(self.line.kind, LineKind::Payout)
+    }
+
+    pub fn share(&self, payer: Payer) -> Decimal {
+        self.line.shares.iter().filter(|(p, _)| *p == payer).map(|(_, v)| *v).sum()
+    }
+
+    /// The reason shown for a line: why it was refused, or its last cap.
+    pub fn reason(&self) -> String {
+        match &self.line.kind {
+            LineKind::Ineligible { reason } | LineKind::Rejected { reason } => reason.clone(),
+            _ => self.line.trace.iter().rev().find(|s| s.starts_with("封顶") && s.contains('→')).cloned().unwrap_or_default(),
+        }
+    }
+}
+
+/// Everything the outputs are made of.
+pub struct Report<'a> {
+    /// Sorted by application id, rule id, source.
+    pub lines: Vec<LedgerLine>,
+    pub exceptions: Vec<Exception>,
+    pub policies: &'a PolicySet,
+    pub vocab: &'a crate::fields::Vocabulary,
+    pub inputs: Vec<InputFile>,
+    pub skipped_sheets: Vec<String>,
+    pub rows_in: usize,
+    pub rows_excepted: usize,
+}
+
+/// Counts and totals for 汇总 and the manifest.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Totals {
+    pub rows_in: usize,
+    pub rows_computed: usize,
+    pub rows_exception: usize,
+    pub payout_lines: usize,
+    pub paid_lines: usize,
+    pub ineligible_lines: usize,
+    pub measure_lines: usize,
+    pub verdict_lines: usize,
+    pub exception_cells: usize,
+    /// 奖补资金合计, 2 decimals.
+    pub award_total: String,
+    pub by_payer: BTreeMap<String, String>,
+}
+
+impl Report<'_> {
+    pub fn totals(&self) -> Totals {
+        let payouts = || self.lines.iter().filter(|l| l.is_payout());
+        let total: Decimal = payouts().map(|l| l.line.amount).sum();
+        let mut by_payer = BTreeMap::new();
+        for p in Payer::ALL {
+            let v: Decimal = payouts().map(|l| l.share(p)).sum();
+            if !v.is_zero() {
+                by_payer.insert(crate::engine::batch::payer_label(p).to_string(), crate::money::fixed2(v));
+            }
+        }
+        let count = |f: fn(&LineKind) -> bool| self.lines.iter().filter(|l| f(&l.line.kind)).count();
+        Totals {
+            rows_in: self.rows_in,
+            rows_computed: self.lines.len(),
+            rows_exception: self.rows_excepted,
+            payout_lines: count(|k| matches!(k, LineKind::Payout)),
+            paid_lines: payouts().filter(|l| !l.line.amount.is_zero()).count(),
+            ineligible_lines: count(|k| matches!(k, LineKind::Ineligible { .. } | LineKind::Rejected { .. })),
+            measure_lines: count(|k| matches!(k, LineKind::Measure { .. })),
+            verdict_lines: count(|k| matches!(k, LineKind::Verdict { .. })),
+            exception_cells: self.exceptions.len(),
+            award_total: crate::money::fixed2(total),
+            by_payer,
+        }
+    }
+}
+
+/// Errors writing outputs.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("cannot create output folder {path}: {source}")]
+    CreateDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("cannot build ledger.xlsx: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("cannot build {file}: {message}")]
+    Csv { file: &'static str, message: String },
+}
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    software: Software,
+    inputs: Vec<FileDigest>,
+    policies: Vec<PolicyDigest>,
+    outputs: Vec<FileDigest>,
+    totals: &'a Totals,
+    skipped_sheets: &'a [String],
+    exit_code: i32,
+}
+
+#[derive(Serialize)]
+struct Software {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct FileDigest {
+    path: String,
+    sha256: String,
+    bytes: u64,
+}
+
+#[derive(Serialize)]
+struct PolicyDigest {
+    id: String,
+    path: String,
+    sha256: String,
+    rules: usize,
+}
+
+/// Writes the four outputs into `out`, each atomically. Returns the manifest's totals.
+pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<Totals, LedgerError> {
+    std::fs::create_dir_all(out).map_err(|source| LedgerError::CreateDir { path: out.to_path_buf(), source })?;
+    let totals = report.totals();
+    let ledger = workbook::build(report, &totals)?;
+    let payouts = csvout::payouts(report)?;
+    let exceptions = csvout::exceptions(report)?;
+    let files: [(&str, &[u8]); 3] = [("ledger.xlsx", &ledger), ("payouts.csv", &payouts), ("exceptions.csv", &exceptions)];
+    let manifest = Manifest {
+        software: Software { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
+        inputs: report
+            .inputs
+            .iter()
+            .map(|f| FileDigest { path: f.path.display().to_string(), sha256: f.sha256.clone(), bytes: f.bytes })
+            .collect(),
+        policies: report
+            .policies
+            .policies
+            .iter()
+            .map(|p| PolicyDigest { id: p.id.clone(), path: p.path.display().to_string(), sha256: p.digest.clone(), rules: p.rules.len() })
+            .collect(),
+        outputs: files
+            .iter()
+            .map(|(name, bytes)| FileDigest { path: (*name).to_string(), sha256: hex_digest(bytes), bytes: bytes.len() as u64 })
+            .collect(),
+        totals: &totals,
+        skipped_sheets: &report.skipped_sheets,
+        exit_code,
+    };
+    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| LedgerError::Csv { file: "manifest.json", message: e.to_string() })?;
+    manifest_bytes.push(b'\n');
+    for (name, bytes) in files {
+        write_atomic(&out.join(name), bytes)?;
+    }
+    write_atomic(&out.join("manifest.json"), &manifest_bytes)?;
+    Ok(totals)
+}
+
+/// Writes to a temporary file beside the target and renames it over the target, so a reader
+/// (or a crash) sees the old file or the new one, never half of one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let err = |source| LedgerError::Write { path: path.to_path_buf(), source };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    tmp.write_all(bytes).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    // Temporary files are private (0600); outputs are for the bureau to read.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(err)?;
+    }
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}

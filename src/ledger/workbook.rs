@@ -1,0 +1,313 @@
+//! `ledger.xlsx`: the sheets of DESIGN.md with their Chinese labels, in one place.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+
+use crate::engine::batch::{payer_label, LineKind};
+use crate::rules::{describe, Outcome, Payer};
+
+use super::{Report, Totals};
+
+/// Sheet names (工作表), as DESIGN.md fixes them.
+pub const SHEETS: [&str; 6] = ["汇总", "发放明细", "计算过程", "不予支持", "数据错误", "政策参数"];
+
+const DETAIL_HEADERS: [&str; 20] = [
+    "序号", "申报编号", "统一社会信用代码", "企业名称", "所属旗县区", "申报年度", "申报条款编号", "条款", "计算方式", "结果类型",
+    "金额（元）", "自治区", "盟市", "旗县区", "中央", "其他", "测算/认定结果", "说明", "数据来源", "其他列",
+];
+const DETAIL_PAYERS: [Payer; 5] = [Payer::Region, Payer::City, Payer::County, Payer::Central, Payer::Other];
+const TRACE_HEADERS: [&str; 4] = ["申报编号", "申报条款编号", "步骤", "说明"];
+const REFUSED_HEADERS: [&str; 7] = ["申报编号", "统一社会信用代码", "企业名称", "申报条款编号", "条款", "原因", "数据来源"];
+const ERROR_HEADERS: [&str; 6] = ["文件", "工作表", "单元格", "申报编号", "原值", "原因"];
+const POLICY_HEADERS: [&str; 12] = ["政策文件", "申报条款编号", "条款", "原文摘录", "结果类型", "计算方式", "参数", "申报条件", "上限", "分担", "解读", "位置"];
+
+struct Formats {
+    header: Format,
+    money: Format,
+    text: Format,
+    quoted: Format,
+    title: Format,
+    bold_money: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        let font = "等线";
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_font_name(font)
+                .set_background_color(0xDDEBF7)
+                .set_border(FormatBorder::Thin)
+                .set_align(FormatAlign::Center)
+                .set_text_wrap(),
+            money: Format::new().set_num_format("#,##0.00").set_font_name(font),
+            text: Format::new().set_font_name(font),
+            quoted: Format::new().set_font_name(font).set_quote_prefix(),
+            title: Format::new().set_bold().set_font_size(14).set_font_name(font),
+            bold_money: Format::new().set_bold().set_num_format("#,##0.00").set_font_name(font),
+        }
+    }
+}
+
+/// Writes text; text that starts like a formula gets Excel's quote prefix, so it is never run.
+fn text(ws: &mut Worksheet, f: &Formats, row: u32, col: u16, s: &str) -> Result<(), XlsxError> {
+    if s.is_empty() {
+        return Ok(());
+    }
+    let fmt = if matches!(s.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r')) { &f.quoted } else { &f.text };
+    ws.write_string_with_format(row, col, s, fmt)?;
+    Ok(())
+}
+
+/// Writes an amount as a number. The value already has 2 decimals; its shortest decimal text
+/// becomes the nearest double, which Excel shows back exactly to the 分 below 10¹³.
+fn money(ws: &mut Worksheet, fmt: &Format, row: u32, col: u16, v: Decimal) -> Result<(), XlsxError> {
+    let n: f64 = v.to_string().parse().unwrap_or(0.0);
+    ws.write_number_with_format(row, col, n, fmt)?;
+    Ok(())
+}
+
+fn headers(ws: &mut Worksheet, f: &Formats, row: u32, names: &[&str]) -> Result<(), XlsxError> {
+    for (c, h) in names.iter().enumerate() {
+        ws.write_string_with_format(row, c as u16, *h, &f.header)?;
+    }
+    Ok(())
+}
+
+fn widths(ws: &mut Worksheet, w: &[f64]) -> Result<(), XlsxError> {
+    for (c, width) in w.iter().enumerate() {
+        ws.set_column_width(c as u16, *width)?;
+    }
+    Ok(())
+}
+
+fn detail_sheet(ws: &mut Worksheet, names: &[&str], f: &Formats, w: &[f64]) -> Result<(), XlsxError> {
+    headers(ws, f, 0, names)?;
+    widths(ws, w)?;
+    ws.set_freeze_panes(1, 0)?;
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_repeat_rows(0, 0)?;
+    Ok(())
+}
+
+/// Builds the workbook in memory.
+pub fn build(report: &Report<'_>, totals: &Totals) -> Result<Vec<u8>, XlsxError> {
+    let f = Formats::new();
+    let mut wb = Workbook::new();
+    // Fixed document times: the same inputs give the same bytes.
+    let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed).set_title("奖补资金发放台账").set_author("subsidy"));
+    summary(wb.add_worksheet().set_name(SHEETS[0])?, report, totals, &f)?;
+    details(wb.add_worksheet().set_name(SHEETS[1])?, report, &f)?;
+    traces(wb.add_worksheet().set_name(SHEETS[2])?, report, &f)?;
+    refused(wb.add_worksheet().set_name(SHEETS[3])?, report, &f)?;
+    errors(wb.add_worksheet().set_name(SHEETS[4])?, report, &f)?;
+    policy(wb.add_worksheet().set_name(SHEETS[5])?, report, &f)?;
+    wb.save_to_buffer()
+}
+
+fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> Result<(), XlsxError> {
+    widths(ws, &[34.0, 44.0, 12.0, 20.0])?;
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.write_string_with_format(0, 0, "奖补资金发放台账 · 汇总", &f.title)?;
+    let digest = {
+        let mut all = String::new();
+        for i in &report.inputs {
+            all.push_str(&i.sha256);
+        }
+        for p in &report.policies.policies {
+            all.push_str(&p.digest);
+        }
+        crate::rules::load::hex_digest(all.as_bytes())
+    };
+    let facts: [(&str, String); 11] = [
+        ("软件版本", format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))),
+        ("输入文件数", report.inputs.len().to_string()),
+        ("读入数据行", t.rows_in.to_string()),
+        ("计算行（发放明细 + 不予支持）", t.rows_computed.to_string()),
+        ("数据错误行", t.rows_exception.to_string()),
+        ("奖补资金行", t.payout_lines.to_string()),
+        ("其中金额大于零", t.paid_lines.to_string()),
+        ("不予支持行", t.ineligible_lines.to_string()),
+        ("测算行 / 资格认定行", format!("{} / {}", t.measure_lines, t.verdict_lines)),
+        ("数据错误单元格", t.exception_cells.to_string()),
+        ("运行摘要（输入与政策文件 SHA-256）", digest),
+    ];
+    let mut r = 2;
+    for (k, v) in facts {
+        ws.write_string_with_format(r, 0, k, &f.text)?;
+        ws.write_string_with_format(r, 1, &v, &f.text)?;
+        r += 1;
+    }
+    ws.write_string_with_format(r, 0, "奖补资金合计（元）", &f.text)?;
+    let total: Decimal = report.lines.iter().filter(|l| l.is_payout()).map(|l| l.line.amount).sum();
+    money(ws, &f.bold_money, r, 1, total)?;
+    r += 2;
+
+    let payouts = || report.lines.iter().filter(|l| l.is_payout());
+    let mut by_rule: BTreeMap<&str, (&str, usize, Decimal)> = BTreeMap::new();
+    let mut by_region: BTreeMap<&str, (usize, Decimal)> = BTreeMap::new();
+    for l in payouts() {
+        let e = by_rule.entry(l.rule_id.as_str()).or_insert((l.clause.as_str(), 0, Decimal::ZERO));
+        e.1 += 1;
+        e.2 += l.line.amount;
+        let e = by_region.entry(l.region.as_str()).or_insert((0, Decimal::ZERO));
+        e.0 += 1;
+        e.1 += l.line.amount;
+    }
+    headers(ws, f, r, &["按条款：申报条款编号", "条款", "笔数", "金额（元）"])?;
+    r += 1;
+    for (rule, (clause, n, amount)) in by_rule {
+        text(ws, f, r, 0, rule)?;
+        text(ws, f, r, 1, clause)?;
+        ws.write_number_with_format(r, 2, n as f64, &f.text)?;
+        money(ws, &f.money, r, 3, amount)?;
+        r += 1;
+    }
+    r += 1;
+    headers(ws, f, r, &["按地区：所属旗县区", "", "笔数", "金额（元）"])?;
+    r += 1;
+    for (region, (n, amount)) in by_region {
+        text(ws, f, r, 0, if region.is_empty() { "（未填）" } else { region })?;
+        ws.write_number_with_format(r, 2, n as f64, &f.text)?;
+        money(ws, &f.money, r, 3, amount)?;
+        r += 1;
+    }
+    r += 1;
+    headers(ws, f, r, &["按出资方（D14）", "", "", "金额（元）"])?;
+    r += 1;
+    for p in Payer::ALL {
+        let v: Decimal = payouts().map(|l| l.share(p)).sum();
+        if v.is_zero() {
+            continue;
+        }
+        text(ws, f, r, 0, payer_label(p))?;
+        money(ws, &f.money, r, 3, v)?;
+        r += 1;
+    }
+    Ok(())
+}
+
+fn details(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
+    detail_sheet(
+        ws,
+        &DETAIL_HEADERS,
+        f,
+        &[6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 16.0, 40.0, 36.0, 24.0],
+    )?;
+    let mut r = 1;
+    for l in report.lines.iter().filter(|l| !matches!(l.line.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })) {
+        ws.write_number_with_format(r, 0, r as f64, &f.text)?;
+        for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.region, &l.year, &l.rule_id, &l.clause].into_iter().enumerate() {
+            text(ws, f, r, 1 + c as u16, s)?;
+        }
+        text(ws, f, r, 8, l.formula_kind)?;
+        let (kind, result) = match &l.line.kind {
+            LineKind::Payout => ("奖补资金".to_string(), String::new()),
+            LineKind::Measure { label, unit } => (label.clone(), format!("{} {unit}", crate::money::grouped2(l.line.amount))),
+            LineKind::Verdict { label, value } => (label.clone(), if *value { "符合" } else { "不符合" }.to_string()),
+            LineKind::Ineligible { .. } | LineKind::Rejected { .. } => continue,
+        };
+        text(ws, f, r, 9, &kind)?;
+        if l.is_payout() {
+            money(ws, &f.money, r, 10, l.line.amount)?;
+            for (i, p) in DETAIL_PAYERS.iter().enumerate() {
+                money(ws, &f.money, r, 11 + i as u16, l.share(*p))?;
+            }
+        }
+        text(ws, f, r, 16, &result)?;
+        let explain = l.line.trace.iter().filter(|s| s.starts_with("计算") || s.starts_with("分档") || s.starts_with("封顶") || s.starts_with("定额") || s.starts_with("称号") || s.starts_with("超额")).cloned().collect::<Vec<_>>().join("；");
+        text(ws, f, r, 17, &explain)?;
+        text(ws, f, r, 18, &l.source)?;
+        text(ws, f, r, 19, &l.extras)?;
+        r += 1;
+    }
+    if r > 1 {
+        ws.autofilter(0, 0, r - 1, (DETAIL_HEADERS.len() - 1) as u16)?;
+    }
+    Ok(())
+}
+
+fn traces(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
+    detail_sheet(ws, &TRACE_HEADERS, f, &[14.0, 36.0, 6.0, 100.0])?;
+    let mut r = 1;
+    for l in &report.lines {
+        for (i, step) in l.line.trace.iter().enumerate() {
+            text(ws, f, r, 0, &l.application_id)?;
+            text(ws, f, r, 1, &l.rule_id)?;
+            ws.write_number_with_format(r, 2, (i + 1) as f64, &f.text)?;
+            text(ws, f, r, 3, step)?;
+            r += 1;
+        }
+    }
+    Ok(())
+}
+
+fn refused(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
+    detail_sheet(ws, &REFUSED_HEADERS, f, &[14.0, 21.0, 28.0, 36.0, 30.0, 60.0, 36.0])?;
+    let mut r = 1;
+    for l in report.lines.iter().filter(|l| matches!(l.line.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })) {
+        let reason = l.reason();
+        for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.rule_id, &l.clause, &reason, &l.source].into_iter().enumerate() {
+            text(ws, f, r, c as u16, s)?;
+        }
+        r += 1;
+    }
+    if r > 1 {
+        ws.autofilter(0, 0, r - 1, (REFUSED_HEADERS.len() - 1) as u16)?;
+    }
+    Ok(())
+}
+
+fn errors(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
+    detail_sheet(ws, &ERROR_HEADERS, f, &[36.0, 14.0, 9.0, 14.0, 24.0, 60.0])?;
+    for (i, e) in report.exceptions.iter().enumerate() {
+        let r = i as u32 + 1;
+        for (c, s) in [&e.file, &e.sheet, &e.cell, &e.application_id, &e.value, &e.reason].into_iter().enumerate() {
+            text(ws, f, r, c as u16, s)?;
+        }
+    }
+    Ok(())
+}
+
+fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
+    detail_sheet(ws, &POLICY_HEADERS, f, &[30.0, 36.0, 30.0, 60.0, 12.0, 12.0, 60.0, 40.0, 24.0, 24.0, 40.0, 30.0])?;
+    let v = report.vocab;
+    let mut r = 1;
+    for (p, rule) in report.policies.rules() {
+        let outcome = match &rule.outcome {
+            Outcome::Payout => "奖补资金".to_string(),
+            Outcome::Measure { label, unit } => format!("{label}（{unit}）"),
+            Outcome::Verdict { label } => format!("资格认定：{label}"),
+        };
+        let split = rule
+            .split
+            .as_ref()
+            .map(|s| s.iter().map(|(p, w)| format!("{} {}", payer_label(*p), crate::money::plain(*w))).collect::<Vec<_>>().join(" : "))
+            .unwrap_or_else(|| payer_label(p.payer).to_string());
+        let cells = [
+            p.title.clone(),
+            rule.id.clone(),
+            rule.clause.clone(),
+            rule.excerpt.clone(),
+            outcome,
+            rule.formula.kind_label().to_string(),
+            describe::formula(v, &rule.formula),
+            describe::conditions(v, &rule.when),
+            describe::caps(rule),
+            split,
+            rule.readings.join("；"),
+            format!("{}:{}", p.path.display(), rule.line),
+        ];
+        for (c, s) in cells.iter().enumerate() {
+            text(ws, f, r, c as u16, s)?;
+        }
+        r += 1;
+    }
+    Ok(())
+}

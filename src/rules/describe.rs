@@ -1,0 +1,125 @@
+//! Plain-language descriptions of rules (政策参数), for the ledger and `subsidy rules`.
+
+use crate::fields::{split_header_unit, FieldId, Vocabulary};
+use crate::money::{grouped2, plain};
+
+use super::{Bracket, CapScope, Condition, Expr, Formula, Param, Rule};
+
+fn label(v: &Vocabulary, f: FieldId) -> String {
+    split_header_unit(&v.get(f).header_zh).0
+}
+
+fn pct(d: rust_decimal::Decimal) -> String {
+    format!("{}%", plain(d * rust_decimal::Decimal::ONE_HUNDRED))
+}
+
+/// An expression in words: `增量(生鲜乳加工量 − 上年度基数)`.
+pub fn expr(v: &Vocabulary, e: &Expr) -> String {
+    let list = |items: &[Expr], sep: &str| items.iter().map(|x| expr(v, x)).collect::<Vec<_>>().join(sep);
+    match e {
+        Expr::Field(f) => label(v, *f),
+        Expr::Const(c) => plain(*c),
+        Expr::Sum(i) => format!("({})", list(i, " + ")),
+        Expr::Minus(i) => format!("({})", list(i, " − ")),
+        Expr::Product(i) => format!("({})", list(i, " × ")),
+        Expr::Min(i) => format!("min({})", list(i, ", ")),
+        Expr::Max(i) => format!("max({})", list(i, ", ")),
+        Expr::Increase { of, over } => format!("增量({} − {})", expr(v, of), expr(v, over)),
+        Expr::Scale { of, by } => format!("{} × {}", pct(*by), expr(v, of)),
+    }
+}
+
+fn param(v: &Vocabulary, p: &Param, rate: bool) -> String {
+    let show = |d| if rate { pct(d) } else { plain(d) };
+    match p {
+        Param::Fixed(d) => show(*d),
+        Param::Chosen { value, min, max, approved } => {
+            let by = approved.map(|f| format!("，可按{}核定", label(v, f))).unwrap_or_default();
+            format!("{}（区间 [{}, {}]{by}）", show(*value), show(*min), show(*max))
+        }
+        Param::Lookup { field, entries } => {
+            let t = entries.iter().map(|(vals, d)| format!("{}→{}", vals.join("/"), show(*d))).collect::<Vec<_>>().join("；");
+            format!("按{}：{t}", label(v, *field))
+        }
+    }
+}
+
+fn brackets(b: &[Bracket], rate: bool) -> String {
+    b.iter()
+        .map(|x| format!("{} {}", x.range.text, if rate { pct(x.value) } else { plain(x.value) }))
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+/// A formula in words.
+pub fn formula(v: &Vocabulary, f: &Formula) -> String {
+    match f {
+        Formula::Rate { base, rate } => format!("{} × {}", param(v, rate, true), expr(v, base)),
+        Formula::Tiers { selector, base, tiers } => {
+            format!("按{}分档，全额适用：{}；× {}", expr(v, selector), brackets(tiers, true), expr(v, base))
+        }
+        Formula::Slices { base, slices, step } => {
+            let s = step.map(|(w, i)| format!("；其后每 {} 为一段，标准逐段提高 {}", plain(w), plain(i))).unwrap_or_default();
+            format!("{} 超额累进：{}{s}", expr(v, base), brackets(slices, false))
+        }
+        Formula::Bracket { selector, brackets: b } => format!("按{}分档定额：{}", expr(v, selector), brackets(b, false)),
+        Formula::PerUnit { terms } => terms
+            .iter()
+            .map(|(q, p)| format!("{} × {}", expr(v, q), param(v, p, false)))
+            .collect::<Vec<_>>()
+            .join(" + "),
+        Formula::Fixed { amount } => format!("定额 {}", grouped2(*amount)),
+        Formula::ByTitle { entries, .. } => entries
+            .iter()
+            .map(|e| format!("{} {}", e.titles.first().cloned().unwrap_or_default(), grouped2(e.amount)))
+            .collect::<Vec<_>>()
+            .join("；"),
+        Formula::Matching { base, ratio } => format!("{} × {}", expr(v, base), plain(*ratio)),
+        Formula::TopUp { standard, other } => format!("max(0, [{}] − {})", formula(v, standard), expr(v, other)),
+        Formula::Least(p) => format!("min({})", p.iter().map(|x| formula(v, x)).collect::<Vec<_>>().join(", ")),
+        Formula::Greatest(p) => format!("max({})", p.iter().map(|x| formula(v, x)).collect::<Vec<_>>().join(", ")),
+        Formula::Amount { base } => expr(v, base),
+        Formula::Interest(i) => format!(
+            "{} × min(LPR, 实际利率) × {} × 天数 ÷ {}",
+            label(v, i.principal),
+            pct(i.share),
+            plain(i.day_basis)
+        ),
+        Formula::Staged { stages } => stages.iter().map(|s| format!("{} {}", s.label, grouped2(s.amount))).collect::<Vec<_>>().join("；"),
+        Formula::Verdict { test } => conditions(v, test),
+    }
+}
+
+/// Conditions in words, joined by "且".
+pub fn conditions(v: &Vocabulary, c: &[Condition]) -> String {
+    c.iter().map(|x| condition(v, x)).collect::<Vec<_>>().join(" 且 ")
+}
+
+fn condition(v: &Vocabulary, c: &Condition) -> String {
+    match c {
+        Condition::Compare { left, op, right, word } => {
+            let w = word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
+            format!("{} {} {}{w}", expr(v, left), op.symbol(), expr(v, right))
+        }
+        Condition::In { field, values } => format!("{} ∈ {{{}}}", label(v, *field), values.join("、")),
+        Condition::NotIn { field, values } => format!("{} ∉ {{{}}}", label(v, *field), values.join("、")),
+        Condition::Is { field, value } => format!("{}：{}", label(v, *field), if *value { "是" } else { "否" }),
+        Condition::All(list) => format!("({})", conditions(v, list)),
+        Condition::Any(list) => format!("({})", list.iter().map(|x| condition(v, x)).collect::<Vec<_>>().join(" 或 ")),
+    }
+}
+
+/// The caps of a rule in words.
+pub fn caps(rule: &Rule) -> String {
+    rule.caps
+        .iter()
+        .map(|c| {
+            let scope = match &c.scope {
+                CapScope::Application => "每项".to_string(),
+                CapScope::EnterpriseYear { group } => format!("每企业每年（共享组 {group}）"),
+            };
+            format!("{scope} ≤ {}", grouped2(c.amount))
+        })
+        .collect::<Vec<_>>()
+        .join("；")
+}

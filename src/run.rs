@@ -1,0 +1,173 @@
+//! One run of the pipeline (一次批处理): load the vocabulary, LPR table and policies, read and
+//! normalise the inputs, evaluate every line in parallel, settle the batch, write the outputs.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::engine::batch::{settle, Pending};
+use crate::engine::{evaluate, Context, Evaluation};
+use crate::fields::{FieldsError, Vocabulary};
+use crate::ingest::{read_inputs, IngestError};
+use crate::ledger::{write_outputs, LedgerError, LedgerLine, Report, Totals};
+use crate::normalise::{normalise, Applications, Rows};
+use crate::rules::lpr::{LprError, LprTable};
+use crate::rules::{load_policies, PolicyError, PolicySet};
+
+/// Everything that stops a run before any output is written (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Fields(#[from] FieldsError),
+    #[error(transparent)]
+    Lpr(#[from] LprError),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error("cannot start {threads} worker threads: {message}")]
+    Threads { threads: usize, message: String },
+}
+
+/// The reference data a run reads: vocabulary, LPR series, policies.
+pub struct Loaded {
+    pub vocab: Vocabulary,
+    pub lpr: LprTable,
+    pub policies: PolicySet,
+}
+
+/// Loads `fields.json`, `aliases.toml` and `lpr.toml` from `config` and the policies from
+/// `policies` (files or folders; the config folder when empty).
+pub fn load(config: &Path, policies: &[PathBuf]) -> Result<Loaded, RunError> {
+    let vocab = Vocabulary::load(config)?;
+    let lpr = LprTable::load(config)?;
+    let paths = if policies.is_empty() { vec![config.to_path_buf()] } else { policies.to_vec() };
+    let policies = load_policies(&paths, &vocab)?;
+    Ok(Loaded { vocab, lpr, policies })
+}
+
+/// What a run computed, before writing.
+pub struct Computed {
+    pub applications: Applications,
+    pub lines: Vec<LedgerLine>,
+    pub inputs: Vec<crate::ingest::InputFile>,
+    pub skipped_sheets: Vec<String>,
+}
+
+/// Reads, normalises and computes. `threads` bounds rayon's pool (None: one per core).
+pub fn compute(loaded: &Loaded, inputs: &[PathBuf], threads: Option<usize>) -> Result<Computed, RunError> {
+    let batch = read_inputs(inputs, &loaded.vocab)?;
+    let applications = normalise(&batch, &loaded.vocab, &|id| loaded.policies.rule(id).is_some());
+    let rows = Rows::from_frame(&applications.frame, &loaded.vocab);
+    let evaluations = evaluate_all(loaded, &rows, threads)?;
+    let lines = settle_lines(loaded, &rows, &applications, evaluations);
+    let skipped_sheets = batch
+        .skipped
+        .iter()
+        .map(|(f, s)| format!("{} {s}", batch.files[*f].path.display()))
+        .collect();
+    Ok(Computed { applications, lines, inputs: batch.files, skipped_sheets })
+}
+
+fn evaluate_all(loaded: &Loaded, rows: &Rows, threads: Option<usize>) -> Result<Vec<Evaluation>, RunError> {
+    let rule_field = loaded.vocab.id("rule_id");
+    let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr };
+    let work = || -> Vec<Evaluation> {
+        (0..rows.len())
+            .into_par_iter()
+            .map(|i| {
+                let id = rule_field.map(|f| rows.text(i, f)).unwrap_or_default();
+                // normalise() kept only rows whose rule is loaded.
+                let (_, rule) = loaded.policies.rule(&id).expect("normalise keeps only known rules");
+                evaluate(rule, &rows.row(i), cx)
+            })
+            .collect()
+    };
+    match threads {
+        None => Ok(work()),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map(|pool| pool.install(work))
+            .map_err(|e| RunError::Threads { threads: n, message: e.to_string() }),
+    }
+}
+
+fn settle_lines(loaded: &Loaded, rows: &Rows, apps: &Applications, evaluations: Vec<Evaluation>) -> Vec<LedgerLine> {
+    let v = &loaded.vocab;
+    let key = |k: &str| v.id(k);
+    let ident: Vec<[String; 6]> = (0..rows.len())
+        .map(|i| {
+            crate::normalise::IDENTITY.map(|k| key(k).map(|f| rows.text(i, f)).unwrap_or_default())
+        })
+        .collect();
+    let pending: Vec<Pending<'_>> = evaluations
+        .into_iter()
+        .enumerate()
+        .map(|(i, evaluation)| {
+            let (policy, rule) = loaded.policies.rule(&ident[i][5]).expect("normalise keeps only known rules");
+            Pending {
+                rule,
+                payer: policy.payer,
+                evaluation,
+                credit_code: &ident[i][1],
+                year: &ident[i][4],
+                order: (&ident[i][0], &ident[i][5]),
+            }
+        })
+        .collect();
+    let settled = settle(pending);
+    let mut lines: Vec<LedgerLine> = settled
+        .into_iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let [application_id, credit_code, enterprise_name, region, year, rule_id] = ident[i].clone();
+            let (policy, rule) = loaded.policies.rule(&rule_id).expect("normalise keeps only known rules");
+            let p = &apps.provenance[i];
+            LedgerLine {
+                application_id,
+                credit_code,
+                enterprise_name,
+                region,
+                year,
+                clause: rule.clause.clone(),
+                policy: policy.title.clone(),
+                formula_kind: rule.formula.kind_label(),
+                rule_id,
+                line,
+                source: format!("{} {} 第{}行", p.file, p.sheet, p.row),
+                extras: apps.extras[i].clone(),
+            }
+        })
+        .collect();
+    lines.sort_by(|a, b| (&a.application_id, &a.rule_id, &a.source).cmp(&(&b.application_id, &b.rule_id, &b.source)));
+    lines
+}
+
+/// What `subsidy run` reports back.
+pub struct Summary {
+    pub totals: Totals,
+    /// 0: every row computed or ruled ineligible; 1: some rows were unreadable.
+    pub exit_code: i32,
+}
+
+/// Runs the whole pipeline and writes the outputs into `out`.
+pub fn run(config: &Path, policies: &[PathBuf], inputs: &[PathBuf], out: &Path, threads: Option<usize>) -> Result<Summary, RunError> {
+    let loaded = load(config, policies)?;
+    let computed = compute(&loaded, inputs, threads)?;
+    let exit_code = if computed.applications.rows_excepted > 0 { 1 } else { 0 };
+    let report = Report {
+        lines: computed.lines,
+        exceptions: computed.applications.exceptions,
+        policies: &loaded.policies,
+        vocab: &loaded.vocab,
+        inputs: computed.inputs,
+        skipped_sheets: computed.skipped_sheets,
+        rows_in: computed.applications.rows_in,
+        rows_excepted: computed.applications.rows_excepted,
+    };
+    let totals = write_outputs(&report, out, exit_code)?;
+    Ok(Summary { totals, exit_code })
+}
