@@ -2,4 +2,7 @@
 //! golden ledgers.
 
 mod catalogue;
+mod cli;
 mod common;
+mod ledger;
+mod policy_errors;

@@ -1,0 +1,106 @@
+//! Every refusal of the policy loader names the file, the line and the rule, and says what to
+//! write instead.
+
+use std::path::Path;
+
+use subsidy::rules::load_policy_text;
+
+use crate::common::vocab;
+
+const HEAD: &str = "[policy]\nid = \"t\"\ntitle = \"测试\"\npayer = \"盟市\"\n\n";
+
+fn rule(body: &str) -> String {
+    format!("{HEAD}[[rule]]\nid = \"r1\"\nclause = \"第1条\"\nexcerpt = \"原文\"\n{body}\n")
+}
+
+fn error(text: &str) -> String {
+    load_policy_text(text, Path::new("p.toml"), &vocab()).expect_err("policy must be refused").to_string()
+}
+
+#[test]
+fn a_valid_rule_loads() {
+    let text = rule("formula = { kind = \"rate\", base = \"fixed_asset_investment\", rate = \"2%\" }\ncaps = [{ amount = \"1000万\" }]");
+    let p = load_policy_text(&text, Path::new("p.toml"), &vocab()).unwrap();
+    assert_eq!(p.rules.len(), 1);
+    assert_eq!(p.rules[0].line, 7);
+}
+
+#[test]
+fn toml_floats_are_refused_for_money() {
+    let text = rule("formula = { kind = \"fixed\", amount = \"1\" }\nfloor = 10000.5");
+    assert_eq!(error(&text), "p.toml:11: amount 10000.5 is a TOML float, which is inexact; write it as a string: \"10000.5\"");
+    let text = rule("formula = { kind = \"rate\", base = \"fixed_asset_investment\", rate = 0.02 }");
+    assert_eq!(error(&text), "p.toml:10: rule `r1`: rate: 0.02 is a TOML float, which is inexact; write it as a string: \"0.02\"");
+}
+
+#[test]
+fn unknown_keys_are_refused() {
+    let text = rule("formula = { kind = \"fixed\", amount = \"1\" }\ncap = []");
+    let e = error(&text);
+    assert!(e.starts_with("p.toml:11: unknown field `cap`, expected one of"), "{e}");
+    let text = rule("formula = { kind = \"fixed\", amount = \"1\", rate = \"2%\" }");
+    assert_eq!(error(&text), "p.toml:10: rule `r1`: unknown key `rate` here; expected one of: kind, amount");
+}
+
+#[test]
+fn unknown_fields_get_a_suggestion() {
+    let text = rule("formula = { kind = \"rate\", base = \"fixed_asset_investmnt\", rate = \"2%\" }");
+    assert_eq!(
+        error(&text),
+        "p.toml:10: rule `r1`: unknown field `fixed_asset_investmnt` (did you mean `fixed_asset_investment`?); fields are the keys of config/fields.json"
+    );
+}
+
+#[test]
+fn overlapping_and_gapped_brackets_are_refused() {
+    let overlap = rule(
+        "formula = { kind = \"bracket\", selector = \"fixed_asset_investment\", brackets = [ { range = \"[5000万, 1亿]\", amount = \"50万\" }, { range = \"[1亿, )\", amount = \"100万\" } ] }",
+    );
+    assert_eq!(
+        error(&overlap),
+        "p.toml:10: rule `r1`: `brackets`: `[5000万, 1亿]` overlaps `[1亿, )` (D1: brackets must have no gap and no overlap)"
+    );
+    let gap = rule(
+        "formula = { kind = \"bracket\", selector = \"fixed_asset_investment\", brackets = [ { range = \"[5000万, 1亿)\", amount = \"50万\" }, { range = \"(1亿, )\", amount = \"100万\" } ] }",
+    );
+    assert_eq!(
+        error(&gap),
+        "p.toml:10: rule `r1`: `brackets`: gap between `[5000万, 1亿)` and `(1亿, )` (D1: brackets must have no gap and no overlap)"
+    );
+}
+
+#[test]
+fn a_chosen_value_outside_its_range_is_refused() {
+    let text = rule(
+        "formula = { kind = \"per_unit\", terms = [ { quantity = \"energy_saved_tce\", unit_rate = { chosen = \"600\", range = [\"300\", \"500\"] } } ] }",
+    );
+    assert_eq!(error(&text), "p.toml:10: rule `r1`: chosen value 600 lies outside its range [300, 500] (D5)");
+}
+
+#[test]
+fn missing_clause_duplicate_rule_and_unknown_kind_are_refused() {
+    let text = format!("{HEAD}[[rule]]\nid = \"r1\"\nclause = \"\"\nexcerpt = \"原文\"\nformula = {{ kind = \"fixed\", amount = \"1\" }}\n");
+    assert_eq!(error(&text), "p.toml:7: rule `r1`: `clause` is empty; give the article and item, e.g. \"第13条\"");
+    let one = "[[rule]]\nid = \"r1\"\nclause = \"第1条\"\nexcerpt = \"原文\"\nformula = { kind = \"fixed\", amount = \"1\" }\n";
+    let text = format!("{HEAD}{one}{one}");
+    assert_eq!(error(&text), "p.toml:12: rule `r1`: defined twice (first at line 7)");
+    let text = rule("formula = { kind = \"magic\" }");
+    assert!(error(&text).starts_with("p.toml:10: rule `r1`: unknown formula kind `magic`; kinds are rate, tiers"));
+}
+
+#[test]
+fn boundary_words_outside_d1_need_an_explicit_operator() {
+    let text = rule("when = [{ field = \"fixed_asset_investment\", word = \"左右\", value = \"1\" }]\nformula = { kind = \"fixed\", amount = \"1\" }");
+    assert_eq!(
+        error(&text),
+        "p.toml:10: rule `r1`: boundary word `左右` is not in D1's table; give `op` explicitly (>=, >, <=, <)"
+    );
+}
+
+#[test]
+fn a_bad_payer_and_a_bad_split_are_refused() {
+    let text = HEAD.replace("盟市", "乡镇");
+    assert_eq!(error(&text), "p.toml:4: unknown payer `乡镇`; use 中央, 自治区, 盟市, 旗县区 or 其他");
+    let text = rule("formula = { kind = \"fixed\", amount = \"1\" }\nsplit = { \"乡镇\" = \"1\" }");
+    assert_eq!(error(&text), "p.toml:11: rule `r1`: split: unknown payer `乡镇`; use 中央, 自治区, 盟市, 旗县区 or 其他");
+}
