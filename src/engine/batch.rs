@@ -106,7 +106,9 @@ fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], e
         let mut used = Decimal::ZERO;
         let words = words.unwrap_or("单个企业年度上限");
         for i in members {
-            let Some(a) = amounts[i] else { continue };
+            // Shared caps work on rounded amounts so that rounding afterwards cannot push an
+            // enterprise a cent past its cap (D4, D7).
+            let Some(a) = amounts[i].map(round_yuan) else { continue };
             let left = (cap - used).max(Decimal::ZERO);
             if a > left {
                 extra[i].push(format!(

@@ -6,3 +6,4 @@ mod cli;
 mod common;
 mod ledger;
 mod policy_errors;
+mod properties;
