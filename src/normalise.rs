@@ -46,6 +46,8 @@ pub struct Applications {
     pub provenance: Vec<Provenance>,
     /// Columns no field matched, carried to the ledger as `表头=值` text.
     pub extras: Vec<String>,
+    /// The cell each field of a row was read from (A1 reference), sorted by field.
+    pub cells: Vec<Vec<(FieldId, String)>>,
     pub exceptions: Vec<Exception>,
     /// Data rows read, and how many of them ended as exceptions.
     pub rows_in: usize,
@@ -163,6 +165,14 @@ pub fn normalise(batch: &Batch, vocab: &Vocabulary, known_rule: &dyn Fn(&str) ->
         frame,
         provenance: kept.iter().map(|p| p.prov.clone()).collect(),
         extras: kept.iter().map(|p| p.extras.join("；")).collect(),
+        cells: kept
+            .iter()
+            .map(|p| {
+                let mut c: Vec<(FieldId, String)> = p.values.iter().map(|(f, (_, at))| (*f, at.clone())).collect();
+                c.sort();
+                c
+            })
+            .collect(),
         exceptions,
         rows_in: batch.rows.len(),
         rows_excepted,
@@ -328,26 +338,5 @@ impl Row for RowRef<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credit_codes_follow_gb32100() {
-        assert!(credit_code_valid("91150100MA0N0A0A0Q") || !credit_code_valid("91150100MA0N0A0A0Q"));
-        let first = "91150100MA0N0A0A0";
-        let c = credit_code_check_char(first).unwrap();
-        assert!(credit_code_valid(&format!("{first}{c}")));
-        let wrong = if c == '0' { '1' } else { '0' };
-        assert!(!credit_code_valid(&format!("{first}{wrong}")));
-        assert!(!credit_code_valid("9115010"));
-        assert!(!credit_code_valid("91150100MA0N0A0AOI"));
-        // A published code: 国家税务总局 91100000717806546K? Use a known valid public example.
-        assert!(credit_code_valid("91350100M000100Y43"));
-    }
-
-    #[test]
-    fn excel_serials_are_dates() {
-        assert_eq!(excel_serial(Decimal::from(45366)), NaiveDate::from_ymd_opt(2024, 3, 15));
-        assert_eq!(excel_serial(Decimal::from(-3)), None);
-    }
-}
+#[path = "normalise/tests.rs"]
+mod tests;

@@ -12,7 +12,8 @@ use crate::ingest::{read_inputs, IngestError};
 use crate::ledger::{write_outputs, LedgerError, LedgerLine, Report, Totals};
 use crate::normalise::{normalise, Applications, Rows};
 use crate::rules::lpr::{LprError, LprTable};
-use crate::rules::{load_policies, PolicyError, PolicySet};
+use crate::rules::{load_policies, Policy, PolicyError, PolicySet, Rule};
+use crate::value::Row;
 
 /// Everything that stops a run before any output is written (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,8 @@ pub enum RunError {
     Ingest(#[from] IngestError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    #[error("internal error: rule `{rule}` of a normalised row is not loaded; please report this")]
+    RuleVanished { rule: String },
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
 }
@@ -61,8 +64,9 @@ pub fn compute(loaded: &Loaded, inputs: &[PathBuf], threads: Option<usize>) -> R
     let batch = read_inputs(inputs, &loaded.vocab)?;
     let applications = normalise(&batch, &loaded.vocab, &|id| loaded.policies.rule(id).is_some());
     let rows = Rows::from_frame(&applications.frame, &loaded.vocab);
-    let evaluations = evaluate_all(loaded, &rows, threads)?;
-    let lines = settle_lines(loaded, &rows, &applications, evaluations);
+    let rules = resolve(loaded, &rows)?;
+    let evaluations = evaluate_all(loaded, &rows, &rules, threads)?;
+    let lines = settle_lines(loaded, &rows, &rules, &applications, evaluations);
     let skipped_sheets = batch
         .skipped
         .iter()
@@ -71,20 +75,21 @@ pub fn compute(loaded: &Loaded, inputs: &[PathBuf], threads: Option<usize>) -> R
     Ok(Computed { applications, lines, inputs: batch.files, skipped_sheets })
 }
 
-fn evaluate_all(loaded: &Loaded, rows: &Rows, threads: Option<usize>) -> Result<Vec<Evaluation>, RunError> {
+/// The policy and rule of every row. normalise() keeps only rows whose rule is loaded, so a
+/// miss here is a bug, reported as an error rather than a panic.
+fn resolve<'a>(loaded: &'a Loaded, rows: &Rows) -> Result<Vec<(&'a Policy, &'a Rule)>, RunError> {
     let rule_field = loaded.vocab.id("rule_id");
+    (0..rows.len())
+        .map(|i| {
+            let id = rule_field.map(|f| rows.text(i, f)).unwrap_or_default();
+            loaded.policies.rule(&id).ok_or(RunError::RuleVanished { rule: id })
+        })
+        .collect()
+}
+
+fn evaluate_all(loaded: &Loaded, rows: &Rows, rules: &[(&Policy, &Rule)], threads: Option<usize>) -> Result<Vec<Evaluation>, RunError> {
     let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr };
-    let work = || -> Vec<Evaluation> {
-        (0..rows.len())
-            .into_par_iter()
-            .map(|i| {
-                let id = rule_field.map(|f| rows.text(i, f)).unwrap_or_default();
-                // normalise() kept only rows whose rule is loaded.
-                let (_, rule) = loaded.policies.rule(&id).expect("normalise keeps only known rules");
-                evaluate(rule, &rows.row(i), cx)
-            })
-            .collect()
-    };
+    let work = || -> Vec<Evaluation> { (0..rows.len()).into_par_iter().map(|i| evaluate(rules[i].1, &rows.row(i), cx)).collect() };
     match threads {
         None => Ok(work()),
         Some(n) => rayon::ThreadPoolBuilder::new()
@@ -95,7 +100,7 @@ fn evaluate_all(loaded: &Loaded, rows: &Rows, threads: Option<usize>) -> Result<
     }
 }
 
-fn settle_lines(loaded: &Loaded, rows: &Rows, apps: &Applications, evaluations: Vec<Evaluation>) -> Vec<LedgerLine> {
+fn settle_lines(loaded: &Loaded, rows: &Rows, rules: &[(&Policy, &Rule)], apps: &Applications, evaluations: Vec<Evaluation>) -> Vec<LedgerLine> {
     let v = &loaded.vocab;
     let key = |k: &str| v.id(k);
     let ident: Vec<[String; 6]> = (0..rows.len())
@@ -106,8 +111,11 @@ fn settle_lines(loaded: &Loaded, rows: &Rows, apps: &Applications, evaluations: 
     let pending: Vec<Pending<'_>> = evaluations
         .into_iter()
         .enumerate()
-        .map(|(i, evaluation)| {
-            let (policy, rule) = loaded.policies.rule(&ident[i][5]).expect("normalise keeps only known rules");
+        .map(|(i, mut evaluation)| {
+            let (policy, rule) = rules[i];
+            let mut trace = read_steps(loaded, rows, rule, apps, i);
+            trace.append(&mut evaluation.trace);
+            evaluation.trace = trace;
             Pending {
                 rule,
                 payer: policy.payer,
@@ -124,7 +132,7 @@ fn settle_lines(loaded: &Loaded, rows: &Rows, apps: &Applications, evaluations: 
         .enumerate()
         .map(|(i, line)| {
             let [application_id, credit_code, enterprise_name, region, year, rule_id] = ident[i].clone();
-            let (policy, rule) = loaded.policies.rule(&rule_id).expect("normalise keeps only known rules");
+            let (policy, rule) = rules[i];
             let p = &apps.provenance[i];
             LedgerLine {
                 application_id,
@@ -144,6 +152,23 @@ fn settle_lines(loaded: &Loaded, rows: &Rows, apps: &Applications, evaluations: 
         .collect();
     lines.sort_by(|a, b| (&a.application_id, &a.rule_id, &a.source).cmp(&(&b.application_id, &b.rule_id, &b.source)));
     lines
+}
+
+/// The row as read, for the trace: each field the rule reads, its value and its cell.
+fn read_steps(loaded: &Loaded, rows: &Rows, rule: &Rule, apps: &Applications, i: usize) -> Vec<String> {
+    let p = &apps.provenance[i];
+    let mut steps = vec![format!("申报 {} {} 第{}行，适用 {}（{}）", p.file, p.sheet, p.row, rule.id, rule.clause)];
+    for f in rule.inputs() {
+        let field = loaded.vocab.get(f);
+        let label = crate::fields::split_header_unit(&field.header_zh).0;
+        let cell = apps.cells[i].binary_search_by_key(&f, |(g, _)| *g).ok().map(|k| apps.cells[i][k].1.as_str());
+        match (rows.row(i).get(f), cell) {
+            (Some(v), Some(at)) => steps.push(format!("读入 {label} = {}（{}!{at}）", v.display(field), p.sheet)),
+            (Some(v), None) => steps.push(format!("读入 {label} = {}", v.display(field))),
+            (None, _) => steps.push(format!("读入 {label}：未填")),
+        }
+    }
+    steps
 }
 
 /// What `subsidy run` reports back.

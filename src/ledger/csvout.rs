@@ -87,13 +87,5 @@ pub fn exceptions(report: &Report<'_>) -> Result<Vec<u8>, LedgerError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_like_text_is_neutralised() {
-        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(neutralise("-1"), "'-1");
-        assert_eq!(neutralise("呼和浩特"), "呼和浩特");
-    }
-}
+#[path = "csvout/tests.rs"]
+mod tests;

@@ -325,3 +325,94 @@ impl Formula {
         }
     }
 }
+
+impl Rule {
+    /// Every field the rule reads, in first-use order, without repeats (申报所需数据).
+    pub fn inputs(&self) -> Vec<FieldId> {
+        let mut out = Vec::new();
+        out.extend(self.flags.iter().copied());
+        for c in &self.when {
+            c.fields(&mut out);
+        }
+        self.formula.fields(&mut out);
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|f| seen.insert(*f));
+        out
+    }
+}
+
+impl Expr {
+    fn fields(&self, out: &mut Vec<FieldId>) {
+        match self {
+            Expr::Field(f) => out.push(*f),
+            Expr::Const(_) => {}
+            Expr::Sum(v) | Expr::Minus(v) | Expr::Product(v) | Expr::Min(v) | Expr::Max(v) => v.iter().for_each(|e| e.fields(out)),
+            Expr::Increase { of, over } => {
+                of.fields(out);
+                over.fields(out);
+            }
+            Expr::Scale { of, .. } => of.fields(out),
+        }
+    }
+}
+
+impl Condition {
+    fn fields(&self, out: &mut Vec<FieldId>) {
+        match self {
+            Condition::Compare { left, right, .. } => {
+                left.fields(out);
+                right.fields(out);
+            }
+            Condition::In { field, .. } | Condition::NotIn { field, .. } | Condition::Is { field, .. } => out.push(*field),
+            Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| c.fields(out)),
+        }
+    }
+}
+
+impl Param {
+    fn fields(&self, out: &mut Vec<FieldId>) {
+        match self {
+            Param::Fixed(_) => {}
+            Param::Chosen { approved, .. } => out.extend(approved.iter().copied()),
+            Param::Lookup { field, .. } => out.push(*field),
+        }
+    }
+}
+
+impl Formula {
+    fn fields(&self, out: &mut Vec<FieldId>) {
+        match self {
+            Formula::Rate { base, rate } => {
+                base.fields(out);
+                rate.fields(out);
+            }
+            Formula::Tiers { selector, base, .. } => {
+                selector.fields(out);
+                base.fields(out);
+            }
+            Formula::Slices { base, .. } => base.fields(out),
+            Formula::Bracket { selector, .. } => selector.fields(out),
+            Formula::PerUnit { terms } => terms.iter().for_each(|(q, p)| {
+                q.fields(out);
+                p.fields(out);
+            }),
+            Formula::Fixed { .. } => {}
+            Formula::ByTitle { field, entries, .. } => {
+                out.push(*field);
+                entries.iter().flat_map(|e| &e.when).for_each(|c| c.fields(out));
+            }
+            Formula::Matching { base, .. } | Formula::Amount { base } => base.fields(out),
+            Formula::TopUp { standard, other } => {
+                standard.fields(out);
+                other.fields(out);
+            }
+            Formula::Least(v) | Formula::Greatest(v) => v.iter().for_each(|f| f.fields(out)),
+            Formula::Interest(i) => {
+                out.extend([i.principal, i.disbursed, i.days]);
+                out.extend(i.term_months.iter().chain(&i.loan_rate).chain(&i.interest_paid).copied());
+            }
+            Formula::Staged { stages } => out.extend(stages.iter().map(|s| s.flag)),
+            Formula::Verdict { test } => test.iter().for_each(|c| c.fields(out)),
+        }
+    }
+}

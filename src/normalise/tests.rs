@@ -1,0 +1,22 @@
+//! Unit tests of `normalise`.
+use super::*;
+
+#[test]
+fn credit_codes_follow_gb32100() {
+    assert!(credit_code_valid("91150100MA0N0A0A0Q") || !credit_code_valid("91150100MA0N0A0A0Q"));
+    let first = "91150100MA0N0A0A0";
+    let c = credit_code_check_char(first).unwrap();
+    assert!(credit_code_valid(&format!("{first}{c}")));
+    let wrong = if c == '0' { '1' } else { '0' };
+    assert!(!credit_code_valid(&format!("{first}{wrong}")));
+    assert!(!credit_code_valid("9115010"));
+    assert!(!credit_code_valid("91150100MA0N0A0AOI"));
+    // A published code: 国家税务总局 91100000717806546K? Use a known valid public example.
+    assert!(credit_code_valid("91350100M000100Y43"));
+}
+
+#[test]
+fn excel_serials_are_dates() {
+    assert_eq!(excel_serial(Decimal::from(45366)), NaiveDate::from_ymd_opt(2024, 3, 15));
+    assert_eq!(excel_serial(Decimal::from(-3)), None);
+}
