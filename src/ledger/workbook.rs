@@ -90,6 +90,7 @@ fn detail_sheet(ws: &mut Worksheet, names: &[&str], f: &Formats, w: &[f64]) -> R
     ws.set_freeze_panes(1, 0)?;
     ws.set_landscape();
     ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(0, 0)?;
     Ok(())
 }
@@ -111,9 +112,10 @@ pub fn build(report: &Report<'_>, totals: &Totals) -> Result<Vec<u8>, XlsxError>
 }
 
 fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> Result<(), XlsxError> {
-    widths(ws, &[34.0, 44.0, 12.0, 20.0])?;
+    widths(ws, &[46.0, 44.0, 8.0, 20.0])?;
     ws.set_landscape();
     ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
     ws.write_string_with_format(0, 0, "奖补资金发放台账 · 汇总", &f.title)?;
     let digest = {
         let mut all = String::new();
