@@ -89,7 +89,7 @@ fn resolve<'a>(loaded: &'a Loaded, rows: &Rows) -> Result<Vec<(&'a Policy, &'a R
 
 fn evaluate_all(loaded: &Loaded, rows: &Rows, rules: &[(&Policy, &Rule)], threads: Option<usize>) -> Result<Vec<Evaluation>, RunError> {
     let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr };
-    let work = || -> Vec<Evaluation> { (0..rows.len()).into_par_iter().map(|i| evaluate(rules[i].1, &rows.row(i), cx)).collect() };
+    let work = || -> Vec<Evaluation> { (0..rows.len()).into_par_iter().map(|i| evaluate(rules[i].0, rules[i].1, &rows.row(i), cx)).collect() };
     match threads {
         None => Ok(work()),
         Some(n) => rayon::ThreadPoolBuilder::new()
@@ -108,6 +108,7 @@ fn settle_lines(loaded: &Loaded, rows: &Rows, rules: &[(&Policy, &Rule)], apps: 
             crate::normalise::IDENTITY.map(|k| key(k).map(|f| rows.text(i, f)).unwrap_or_default())
         })
         .collect();
+    let prior_shared = v.id("prior_paid_shared_cap");
     let pending: Vec<Pending<'_>> = evaluations
         .into_iter()
         .enumerate()
@@ -123,6 +124,11 @@ fn settle_lines(loaded: &Loaded, rows: &Rows, rules: &[(&Policy, &Rule)], apps: 
                 credit_code: &ident[i][1],
                 year: &ident[i][4],
                 order: (&ident[i][0], &ident[i][5]),
+                prior_shared: prior_shared.and_then(|f| match rows.row(i).get(f) {
+                    Some(crate::value::Value::Num(d)) => Some(*d),
+                    _ => None,
+                })
+                .unwrap_or_default(),
             }
         })
         .collect();

@@ -59,6 +59,8 @@ pub struct Pending<'a> {
     pub year: &'a str,
     /// Sort key inside a shared cap: application id, then rule id.
     pub order: (&'a str, &'a str),
+    /// Already paid this year inside the line's shared caps (from the payout history).
+    pub prior_shared: Decimal,
 }
 
 /// Applies shared caps, floors, rounding and splits. Lines keep their input positions.
@@ -83,7 +85,8 @@ pub fn settle(pending: Vec<Pending<'_>>) -> Vec<Line> {
 /// D4: a cap per enterprise per year shared by every rule naming the same group. Lines are
 /// served in (application id, rule id) order so the cut falls the same way on every run.
 fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
-    let mut groups: HashMap<(&str, &str, &str), (Decimal, Option<&str>, Vec<usize>)> = HashMap::new();
+    type Group<'g> = (Decimal, Option<&'g str>, Vec<usize>, Decimal);
+    let mut groups: HashMap<(&str, &str, &str), Group<'_>> = HashMap::new();
     for (i, p) in pending.iter().enumerate() {
         if amounts[i].is_none() || !matches!(p.rule.outcome, Outcome::Payout) {
             continue;
@@ -92,18 +95,19 @@ fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], e
             if let CapScope::EnterpriseYear { group } = &cap.scope {
                 let entry = groups
                     .entry((p.credit_code, p.year, group.as_str()))
-                    .or_insert((cap.amount, cap.words.as_deref(), Vec::new()));
+                    .or_insert((cap.amount, cap.words.as_deref(), Vec::new(), Decimal::ZERO));
                 entry.0 = entry.0.min(cap.amount);
                 entry.2.push(i);
+                entry.3 = entry.3.max(p.prior_shared);
             }
         }
     }
     let mut keys: Vec<_> = groups.keys().copied().collect();
     keys.sort_unstable();
     for key in keys {
-        let (cap, words, mut members) = groups.remove(&key).unwrap_or_default();
+        let (cap, words, mut members, prior) = groups.remove(&key).unwrap_or_default();
         members.sort_by_key(|&i| pending[i].order);
-        let mut used = Decimal::ZERO;
+        let mut used = prior;
         let words = words.unwrap_or("单个企业年度上限");
         for i in members {
             // Shared caps work on rounded amounts so that rounding afterwards cannot push an

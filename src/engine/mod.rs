@@ -7,6 +7,7 @@
 
 pub mod batch;
 
+use chrono::Datelike;
 use rust_decimal::Decimal;
 
 use crate::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
@@ -14,7 +15,7 @@ use crate::money::{grouped2, plain};
 use crate::rules::load::normalise_title;
 use crate::rules::lpr::LprTable;
 use crate::rules::{
-    Bracket, CapScope, Combine, Condition, Expr, Formula, Interest, Outcome, Param, Payer, Rule, TitleEntry,
+    Bracket, CapScope, Combine, Condition, Expr, Formula, Interest, Outcome, Param, Payer, Policy, Rule, TitleEntry,
 };
 use crate::value::{Row, Value};
 
@@ -67,10 +68,13 @@ enum Truth {
 
 type Eval<T> = std::result::Result<T, Stop>;
 
-/// Evaluates one rule against one row.
-pub fn evaluate(rule: &Rule, row: &dyn Row, cx: Context<'_>) -> Evaluation {
+/// Evaluates one rule of a policy against one row.
+pub fn evaluate(policy: &Policy, rule: &Rule, row: &dyn Row, cx: Context<'_>) -> Evaluation {
     let mut ev = Evaluator { row, cx, trace: Vec::new(), split: rule.split.clone() };
-    let result = ev.run(rule);
+    let result = match ev.in_force(policy) {
+        Ok(()) => ev.run(rule),
+        Err(stop) => ev.finish(stop, matches!(rule.outcome, Outcome::Verdict { .. })),
+    };
     Evaluation { result, trace: ev.trace, split: ev.split }
 }
 
@@ -106,6 +110,16 @@ impl Evaluator<'_> {
             Err(stop) => return self.finish(stop, verdict),
         };
         let mut amount = gross;
+        if rule.differential {
+            match self.history("prior_paid_same_achievement") {
+                Ok(paid) => {
+                    let left = (amount - paid).max(Decimal::ZERO);
+                    self.step(format!("补差 max(0, {} − 同一事项已获 {}) = {}（D9）", grouped2(amount), grouped2(paid), grouped2(left)));
+                    amount = left;
+                }
+                Err(stop) => return self.finish(stop, verdict),
+            }
+        }
         for cap in rule.caps.iter().filter(|c| c.scope == CapScope::Application) {
             let words = cap.words.as_deref().unwrap_or("上限");
             if amount > cap.amount {
@@ -153,7 +167,41 @@ impl Evaluator<'_> {
         }
     }
 
+    /// The policy's validity (有效期) against the row's 申报年度: a year the policy does not
+    /// reach at all is ineligible. Clause-specific windows are conditions of the rule.
+    fn in_force(&mut self, policy: &Policy) -> Eval<()> {
+        let Some(year_field) = self.cx.vocab.id("application_year") else { return Ok(()) };
+        let Some(Value::Num(year)) = self.row.get(year_field) else { return Ok(()) };
+        let year: i64 = year.trunc().try_into().unwrap_or(0);
+        let from = policy.valid_from.map(|d| i64::from(d.year()));
+        let to = policy.valid_to.map(|d| i64::from(d.year()));
+        if from.is_some_and(|f| year < f) || to.is_some_and(|t| year > t) {
+            let span = format!(
+                "{} 至 {}",
+                policy.valid_from.map_or("—".into(), |d| d.to_string()),
+                policy.valid_to.map_or("—".into(), |d| d.to_string())
+            );
+            return Err(Stop::Ineligible(format!("申报年度 {year} 不在政策有效期（{span}）内")));
+        }
+        Ok(())
+    }
+
+    /// A history value of the row (0 when the history has none).
+    fn history(&self, key: &str) -> Eval<Decimal> {
+        match self.cx.vocab.id(key) {
+            Some(f) => self.num(f),
+            None => Ok(Decimal::ZERO),
+        }
+    }
+
     fn eligible(&mut self, rule: &Rule) -> Eval<()> {
+        if let Some(max) = rule.max_years {
+            let years = self.history("prior_payout_years")?;
+            if years >= Decimal::from(max) {
+                return Err(Stop::Ineligible(format!("已享受 {} 年，达到最多 {max} 年的限制（D10）", plain(years))));
+            }
+            self.step(format!("年限 已享受 {} 年 < 最多 {max} 年（D10）", plain(years)));
+        }
         for &flag in &rule.flags {
             match self.row.get(flag) {
                 Some(Value::Bool(false)) => {
@@ -240,6 +288,19 @@ impl Evaluator<'_> {
                     Truth::No(why)
                 }
             }
+            Condition::Date { field, op, date, word } => {
+                let label = self.label(*field);
+                let Some(Value::Date(d)) = self.row.get(*field) else { return Truth::Unknown(*field) };
+                let words = word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
+                let text = format!("{label} {d} {} {date}{words}", op.symbol());
+                if op.holds_ord(d, date) {
+                    self.step(format!("条件 {text}：满足"));
+                    Truth::Yes
+                } else {
+                    self.step(format!("条件 {text}：不满足"));
+                    Truth::No(format!("不满足 {text}"))
+                }
+            }
             Condition::Is { field, value } => {
                 let label = self.label(*field);
                 match self.row.get(*field) {
@@ -257,6 +318,8 @@ impl Evaluator<'_> {
     fn num(&self, f: FieldId) -> Eval<Decimal> {
         match self.row.get(f) {
             Some(Value::Num(d)) => Ok(*d),
+            // History fields come from the payout history; no history means nothing paid yet.
+            None if self.cx.vocab.get(f).source == "history" => Ok(Decimal::ZERO),
             _ => Err(Stop::Missing(f)),
         }
     }

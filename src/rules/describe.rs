@@ -101,6 +101,10 @@ fn condition(v: &Vocabulary, c: &Condition) -> String {
             let w = word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
             format!("{} {} {}{w}", expr(v, left), op.symbol(), expr(v, right))
         }
+        Condition::Date { field, op, date, word } => {
+            let w = word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
+            format!("{} {} {date}{w}", label(v, *field), op.symbol())
+        }
         Condition::In { field, values } => format!("{} ∈ {{{}}}", label(v, *field), values.join("、")),
         Condition::NotIn { field, values } => format!("{} ∉ {{{}}}", label(v, *field), values.join("、")),
         Condition::Is { field, value } => format!("{}：{}", label(v, *field), if *value { "是" } else { "否" }),

@@ -89,6 +89,11 @@ struct RawRule {
     split: Option<Spanned<toml::Table>>,
     #[serde(default)]
     readings: Vec<String>,
+    #[serde(default)]
+    same_as: Vec<String>,
+    max_years: Option<u32>,
+    #[serde(default)]
+    differential: bool,
 }
 
 #[derive(Deserialize)]
@@ -121,22 +126,31 @@ impl PolicySet {
         self.policies.iter().flat_map(|p| p.rules.iter().map(move |r| (p, r)))
     }
 
+    /// Rules configured (a rule standing for several catalogue ids counts once).
     pub fn rule_count(&self) -> usize {
-        self.index.len()
+        self.policies.iter().map(|p| p.rules.len()).sum()
+    }
+
+    /// Every rule id answered, own ids and `same_as` ids.
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.index.keys().map(String::as_str)
     }
 
     fn add(&mut self, policy: Policy) -> Result<(), PolicyError> {
         let pi = self.policies.len();
         for (ri, rule) in policy.rules.iter().enumerate() {
-            if let Some(&(fp, _)) = self.index.get(&rule.id) {
-                return Err(PolicyError::DuplicateRule {
-                    path: policy.path.clone(),
-                    line: rule.line,
-                    rule: rule.id.clone(),
-                    first: self.policies.get(fp).map(|p| p.path.clone()).unwrap_or_else(|| policy.path.clone()),
-                });
+            // A rule answers to its own id and to the ids of the same clause elsewhere (D9).
+            for id in std::iter::once(&rule.id).chain(&rule.same_as) {
+                if let Some(&(fp, _)) = self.index.get(id) {
+                    return Err(PolicyError::DuplicateRule {
+                        path: policy.path.clone(),
+                        line: rule.line,
+                        rule: id.clone(),
+                        first: self.policies.get(fp).map(|p| p.path.clone()).unwrap_or_else(|| policy.path.clone()),
+                    });
+                }
+                self.index.insert(id.clone(), (pi, ri));
             }
-            self.index.insert(rule.id.clone(), (pi, ri));
         }
         self.policies.push(policy);
         Ok(())
@@ -300,6 +314,9 @@ impl Cx<'_> {
                 split,
                 readings: r.readings.clone(),
                 line: line_of(self.text, start),
+                same_as: r.same_as.clone(),
+                max_years: r.max_years,
+                differential: r.differential,
             })
         })();
         built.map_err(wrap)
@@ -482,6 +499,25 @@ impl Cx<'_> {
             }
             let value = value.as_bool().ok_or_else(|| at(off, "`is` takes true or false"))?;
             return Ok(Condition::Is { field, value });
+        }
+        if let Some(date) = t.get("date") {
+            self.only_keys(t, &["field", "word", "op", "date"], off)?;
+            let key = self.str_of(self.req(t, "field", "a date condition", off)?, "field", off)?;
+            let field = self.field_id(key, off)?;
+            if self.vocab.get(field).ty != FieldType::Date {
+                return Err(at(off, format!("`date` compares a date field; `{key}` is not one")));
+            }
+            let text = self.str_of(date, "date", off)?;
+            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| at(off, format!("date `{text}` must be written YYYY-MM-DD")))?;
+            let word = t.get("word").map(|w| self.str_of(w, "word", off).map(str::to_string)).transpose()?;
+            let op = match (t.get("op"), &word) {
+                (Some(op), _) => parse_op(self.str_of(op, "op", off)?).ok_or_else(|| at(off, "op is one of >=, >, <=, <, ==, !="))?,
+                (None, Some(w)) => date_op_of_word(w).ok_or_else(|| {
+                    at(off, format!("date word `{w}` is not known; use 起/以后/不早于 (on or after), 截至/以前/不晚于 (on or before), or give `op`"))
+                })?,
+                (None, None) => return Err(at(off, "a date condition needs a `word` (起, 截至 …) or an `op`")),
+            };
+            return Ok(Condition::Date { field, op, date, word });
         }
         self.only_keys(t, &["field", "word", "op", "value", "than"], off)?;
         let left = self.expr(self.req(t, "field", "a comparison", off)?, off)?;
@@ -767,6 +803,17 @@ impl Cx<'_> {
         }
         Ok(out)
     }
+}
+
+/// Words bounding a date; both ends are included unless the word says 前 / 后 alone.
+fn date_op_of_word(w: &str) -> Option<Op> {
+    Some(match w.trim() {
+        "起" | "以后" | "之后" | "以来" | "不早于" | "及以后" => Op::Ge,
+        "截至" | "以前" | "之前" | "不晚于" | "止" | "及以前" => Op::Le,
+        "前" | "早于" => Op::Lt,
+        "后" | "晚于" => Op::Gt,
+        _ => return None,
+    })
 }
 
 fn parse_op(s: &str) -> Option<Op> {

@@ -96,6 +96,12 @@ pub struct Rule {
     pub readings: Vec<String>,
     /// Line of the rule in its policy file.
     pub line: usize,
+    /// Catalogue ids of the same clause in other documents, configured once here (D9).
+    pub same_as: Vec<String>,
+    /// 连续支持不超过N年 (D10): years already paid, from the history, must stay below it.
+    pub max_years: Option<u32>,
+    /// 补差 (D9): pay the entitlement minus what the same achievement was already paid.
+    pub differential: bool,
 }
 
 /// A value computed from the row: a field, a constant or a combination (基数表达式).
@@ -139,6 +145,11 @@ impl Op {
     }
 
     pub fn holds(self, left: Decimal, right: Decimal) -> bool {
+        self.holds_ord(&left, &right)
+    }
+
+    /// The comparison on any ordered values (amounts, dates).
+    pub fn holds_ord<T: PartialOrd>(self, left: &T, right: &T) -> bool {
         match self {
             Op::Ge => left >= right,
             Op::Gt => left > right,
@@ -154,6 +165,8 @@ impl Op {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
     Compare { left: Expr, op: Op, right: Expr, word: Option<String> },
+    /// A date field against a date (申报期限、购置期间).
+    Date { field: FieldId, op: Op, date: NaiveDate, word: Option<String> },
     /// A text or enum field is one of the values.
     In { field: FieldId, values: Vec<String> },
     NotIn { field: FieldId, values: Vec<String> },
@@ -363,7 +376,9 @@ impl Condition {
                 left.fields(out);
                 right.fields(out);
             }
-            Condition::In { field, .. } | Condition::NotIn { field, .. } | Condition::Is { field, .. } => out.push(*field),
+            Condition::In { field, .. } | Condition::NotIn { field, .. } | Condition::Is { field, .. } | Condition::Date { field, .. } => {
+                out.push(*field)
+            }
             Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| c.fields(out)),
         }
     }

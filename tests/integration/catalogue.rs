@@ -30,6 +30,10 @@ fn row_of(input: &serde_json::Map<String, Json>, vocab: &Vocabulary) -> Result<D
     Ok(row)
 }
 
+fn given_decimal(example: &Json, key: &str) -> Decimal {
+    example.get("given").and_then(|g| g.get(key)).and_then(Json::as_str).map(|s| Decimal::from_str_exact(s).unwrap()).unwrap_or_default()
+}
+
 /// Reference data an example gives (`lpr_1y`) replaces the shipped LPR table.
 fn lpr_for(given: Option<&Json>, shipped: &LprTable) -> LprTable {
     let rate = given.and_then(|g| g.get("lpr_1y")).and_then(Json::as_str);
@@ -43,12 +47,18 @@ fn lpr_for(given: Option<&Json>, shipped: &LprTable) -> LprTable {
     }
 }
 
-/// Contexts the engine computes from a single row (history and batch come with later issues).
+/// History values an example gives, which the history join puts on the row.
+const HISTORY: [&str; 4] = ["prior_payout_years", "prior_paid_same_achievement", "prior_paid_shared_cap", "prior_payout_count"];
+
+/// Contexts the engine computes from a single row: row, history values on the row, and LPR.
+/// (Examples that sum several years or pool several rows come with the batch semantics.)
 fn runnable(example: &Json, rule: &subsidy::rules::Rule) -> bool {
     let context = example["context"].as_str().unwrap_or("");
     let given = example.get("given").and_then(Json::as_object);
+    let interest = matches!(rule.formula, subsidy::rules::Formula::Interest(_));
     match context {
         "row" => true,
+        "history" => given.is_some_and(|g| !g.is_empty() && g.keys().all(|k| HISTORY.contains(&k.as_str()) || (interest && k == "lpr_1y"))),
         // Reference data this issue covers: the LPR of an interest subsidy.
         "external" => {
             matches!(rule.formula, subsidy::rules::Formula::Interest(_))
@@ -74,7 +84,13 @@ fn encoded_rules_reproduce_every_row_example() {
                 continue;
             }
             let expected = ex["expected"].as_str().unwrap();
-            let row = match row_of(ex["input"].as_object().unwrap(), &vocab) {
+            let mut input = ex["input"].as_object().unwrap().clone();
+            for (k, v) in ex.get("given").and_then(Json::as_object).into_iter().flatten() {
+                if HISTORY.contains(&k.as_str()) && k != "prior_paid_shared_cap" {
+                    input.insert(k.clone(), v.clone());
+                }
+            }
+            let row = match row_of(&input, &vocab) {
                 Ok(row) => row,
                 Err(e) => {
                     failures.push(format!("{id} #{n}: input: {e}"));
@@ -82,8 +98,9 @@ fn encoded_rules_reproduce_every_row_example() {
                 }
             };
             let table = lpr_for(ex.get("given"), &shipped);
-            let ev = evaluate(rule, &row, Context { vocab: &vocab, lpr: &table });
-            let pending = Pending { rule, payer: policy.payer, evaluation: ev, credit_code: "X", year: "2023", order: ("1", id) };
+            let ev = evaluate(policy, rule, &row, Context { vocab: &vocab, lpr: &table });
+            let prior_shared = given_decimal(ex, "prior_paid_shared_cap");
+            let pending = Pending { rule, payer: policy.payer, evaluation: ev, credit_code: "X", year: "2023", order: ("1", id), prior_shared };
             let line = settle(vec![pending]).pop().unwrap();
             ran += 1;
             // A payout's funding shares always add up to the line.

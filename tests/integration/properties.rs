@@ -26,6 +26,9 @@ fn capped_rule(id: &str, cap: Decimal) -> Rule {
         split: None,
         readings: vec![],
         line: 1,
+        same_as: vec![],
+        max_years: None,
+        differential: false,
     }
 }
 
@@ -39,6 +42,7 @@ fn settle_amounts(rules: &[Rule], lines: &[(usize, u64, String, String)]) -> Vec
             credit_code: code,
             year: "2023",
             order: (app, &rules[*r].id),
+            prior_shared: Decimal::ZERO,
         })
         .collect();
     lines.iter().map(|l| l.3.clone()).zip(settle(pending)).collect()
