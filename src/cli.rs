@@ -41,6 +41,9 @@ pub enum Sub {
         /// Policy file or folder (repeatable); default: the policies in --config.
         #[arg(long = "policy")]
         policies: Vec<PathBuf>,
+        /// Payout history: earlier payouts.csv or ledger.xlsx files, or folders of them (repeatable).
+        #[arg(long = "history")]
+        history: Vec<PathBuf>,
         /// Output folder.
         #[arg(long, default_value = "out")]
         out: PathBuf,
@@ -98,11 +101,11 @@ pub fn main_with(args: Args) -> i32 {
 
 fn execute(args: Args) -> Result<i32, CliError> {
     match args.command {
-        Sub::Run { policies, out, threads, inputs } => {
+        Sub::Run { policies, history, out, threads, inputs } => {
             if threads == Some(0) {
                 return Err(RunError::Threads { threads: 0, message: "--threads must be at least 1".into() }.into());
             }
-            let s = run::run(&args.config, &policies, &inputs, &out, threads)?;
+            let s = run::run(&args.config, &policies, &history, &inputs, &out, threads)?;
             let t = &s.totals;
             eprintln!(
                 "subsidy: {} rows read: {} lines computed ({} payouts, {} ineligible, {} measures, {} verdicts), {} rows unreadable; award total {} 元; outputs in {}",
@@ -134,7 +137,7 @@ fn execute(args: Args) -> Result<i32, CliError> {
             if inputs.is_empty() {
                 return Ok(0);
             }
-            let computed = run::compute(&loaded, &inputs, None)?;
+            let computed = run::compute(&loaded, &inputs, &[], None)?;
             let apps = &computed.applications;
             for e in &apps.exceptions {
                 writeln!(o, "{} [{}] {}: {} (value: {})", e.file, e.sheet, e.cell, e.reason, e.value)?;

@@ -372,6 +372,34 @@ fn read_csv_from<R: Read + Seek>(data: R, path: &Path, file: usize, vocab: &Voca
     Ok(())
 }
 
+/// Expands history paths: files as given, folders into their .csv and .xlsx files.
+pub fn expand_history(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
+    expand_inputs(paths)
+}
+
+/// Reads a small table as text: a CSV file, or the named sheet of a workbook (the first
+/// sheet when it has no sheet of that name). Used for payout histories and payment lists.
+pub fn read_table(path: &Path, sheet: &str) -> Result<Vec<Vec<String>>, IngestError> {
+    let err = |message: String| IngestError::Sheet { path: path.to_path_buf(), sheet: sheet.to_string(), message };
+    if extension(path) == "csv" {
+        let bytes = std::fs::read(path).map_err(|source| IngestError::Io { path: path.to_path_buf(), source })?;
+        let text = decode_text(&bytes);
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+        return reader
+            .records()
+            .map(|r| r.map(|rec| rec.iter().map(str::to_string).collect()).map_err(|e| err(e.to_string())))
+            .collect();
+    }
+    let mut wb = open_workbook_auto(path).map_err(|e| open_error(path, e))?;
+    let names = wb.sheet_names();
+    let name = names.iter().find(|n| n.as_str() == sheet).or(names.first()).cloned().ok_or_else(|| err("no sheets".into()))?;
+    let range = wb.worksheet_range(&name).map_err(|e| err(e.to_string()))?;
+    Ok(range
+        .rows()
+        .map(|r| r.iter().map(|c| from_data(c).map(|v| v.show()).unwrap_or_default()).collect())
+        .collect())
+}
+
 #[cfg(test)]
 #[path = "ingest/tests.rs"]
 mod tests;

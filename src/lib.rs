@@ -8,6 +8,7 @@ pub mod engine;
 pub mod ingest;
 pub mod ledger;
 pub mod fields;
+pub mod history;
 pub mod money;
 pub mod normalise;
 pub mod rules;

@@ -309,6 +309,19 @@ impl Rows {
         self.len
     }
 
+    /// Sets one value (the history join adds fields the inputs do not carry).
+    pub fn set(&mut self, i: usize, field: FieldId, value: Value) {
+        let c = match self.index[field as usize] {
+            Some(c) => c as usize,
+            None => {
+                self.index[field as usize] = Some(self.values.len() as u16);
+                self.values.push(vec![None; self.len]);
+                self.values.len() - 1
+            }
+        };
+        self.values[c][i] = Some(value);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -28,6 +28,8 @@ pub enum RunError {
     Ingest(#[from] IngestError),
     #[error(transparent)]
     Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    History(#[from] crate::history::HistoryError),
     #[error("internal error: rule `{rule}` of a normalised row is not loaded; please report this")]
     RuleVanished { rule: String },
     #[error("cannot start {threads} worker threads: {message}")]
@@ -56,14 +58,17 @@ pub struct Computed {
     pub applications: Applications,
     pub lines: Vec<LedgerLine>,
     pub inputs: Vec<crate::ingest::InputFile>,
+    pub history: Vec<crate::ingest::InputFile>,
     pub skipped_sheets: Vec<String>,
 }
 
 /// Reads, normalises and computes. `threads` bounds rayon's pool (None: one per core).
-pub fn compute(loaded: &Loaded, inputs: &[PathBuf], threads: Option<usize>) -> Result<Computed, RunError> {
+pub fn compute(loaded: &Loaded, inputs: &[PathBuf], history: &[PathBuf], threads: Option<usize>) -> Result<Computed, RunError> {
     let batch = read_inputs(inputs, &loaded.vocab)?;
+    let history = crate::history::History::load(history, &loaded.policies)?;
     let applications = normalise(&batch, &loaded.vocab, &|id| loaded.policies.rule(id).is_some());
-    let rows = Rows::from_frame(&applications.frame, &loaded.vocab);
+    let mut rows = Rows::from_frame(&applications.frame, &loaded.vocab);
+    history.join(&mut rows, &loaded.vocab, &loaded.policies);
     let rules = resolve(loaded, &rows)?;
     let evaluations = evaluate_all(loaded, &rows, &rules, threads)?;
     let lines = settle_lines(loaded, &rows, &rules, &applications, evaluations);
@@ -72,7 +77,7 @@ pub fn compute(loaded: &Loaded, inputs: &[PathBuf], threads: Option<usize>) -> R
         .iter()
         .map(|(f, s)| format!("{} {s}", batch.files[*f].path.display()))
         .collect();
-    Ok(Computed { applications, lines, inputs: batch.files, skipped_sheets })
+    Ok(Computed { applications, lines, inputs: batch.files, history: history.files, skipped_sheets })
 }
 
 /// The policy and rule of every row. normalise() keeps only rows whose rule is loaded, so a
@@ -185,9 +190,9 @@ pub struct Summary {
 }
 
 /// Runs the whole pipeline and writes the outputs into `out`.
-pub fn run(config: &Path, policies: &[PathBuf], inputs: &[PathBuf], out: &Path, threads: Option<usize>) -> Result<Summary, RunError> {
+pub fn run(config: &Path, policies: &[PathBuf], history: &[PathBuf], inputs: &[PathBuf], out: &Path, threads: Option<usize>) -> Result<Summary, RunError> {
     let loaded = load(config, policies)?;
-    let computed = compute(&loaded, inputs, threads)?;
+    let computed = compute(&loaded, inputs, history, threads)?;
     let exit_code = if computed.applications.rows_excepted > 0 { 1 } else { 0 };
     let report = Report {
         lines: computed.lines,
@@ -195,6 +200,7 @@ pub fn run(config: &Path, policies: &[PathBuf], inputs: &[PathBuf], out: &Path, 
         policies: &loaded.policies,
         vocab: &loaded.vocab,
         inputs: computed.inputs,
+        history: computed.history,
         skipped_sheets: computed.skipped_sheets,
         rows_in: computed.applications.rows_in,
         rows_excepted: computed.applications.rows_excepted,

@@ -66,6 +66,8 @@ pub struct Report<'a> {
     pub policies: &'a PolicySet,
     pub vocab: &'a crate::fields::Vocabulary,
     pub inputs: Vec<InputFile>,
+    /// Payout histories joined (--history).
+    pub history: Vec<InputFile>,
     pub skipped_sheets: Vec<String>,
     pub rows_in: usize,
     pub rows_excepted: usize,
@@ -133,6 +135,7 @@ pub enum LedgerError {
 struct Manifest<'a> {
     software: Software,
     inputs: Vec<FileDigest>,
+    history: Vec<FileDigest>,
     policies: Vec<PolicyDigest>,
     outputs: Vec<FileDigest>,
     totals: &'a Totals,
@@ -153,6 +156,12 @@ struct FileDigest {
     bytes: u64,
 }
 
+impl FileDigest {
+    fn of(f: &InputFile) -> Self {
+        FileDigest { path: f.path.display().to_string(), sha256: f.sha256.clone(), bytes: f.bytes }
+    }
+}
+
 #[derive(Serialize)]
 struct PolicyDigest {
     id: String,
@@ -171,11 +180,8 @@ pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<
     let files: [(&str, &[u8]); 3] = [("ledger.xlsx", &ledger), ("payouts.csv", &payouts), ("exceptions.csv", &exceptions)];
     let manifest = Manifest {
         software: Software { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
-        inputs: report
-            .inputs
-            .iter()
-            .map(|f| FileDigest { path: f.path.display().to_string(), sha256: f.sha256.clone(), bytes: f.bytes })
-            .collect(),
+        inputs: report.inputs.iter().map(FileDigest::of).collect(),
+        history: report.history.iter().map(FileDigest::of).collect(),
         policies: report
             .policies
             .policies

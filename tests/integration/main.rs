@@ -4,6 +4,7 @@
 mod catalogue;
 mod cli;
 mod common;
+mod history;
 mod ledger;
 mod policy_errors;
 mod properties;

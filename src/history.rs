@@ -1,0 +1,148 @@
+//! The payout history (历史发放记录): prior ledgers or payouts files given with `--history`,
+//! joined onto this batch's rows as the history fields the rules read — years already paid
+//! (D10), amounts already paid for the same achievement (补差, D9) and amounts already paid
+//! this year inside a shared cap (D4).
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+
+use crate::fields::Vocabulary;
+use crate::ingest::{expand_history, read_table, IngestError};
+use crate::money::parse_decimal;
+use crate::normalise::Rows;
+use crate::rules::{CapScope, PolicySet};
+use crate::value::Value;
+
+/// Errors reading history files.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error(transparent)]
+    Read(#[from] IngestError),
+    #[error("{path}: not a payout history: no column {wanted} (expected a payouts.csv or a ledger.xlsx 发放明细 sheet)")]
+    MissingColumn { path: PathBuf, wanted: &'static str },
+    #[error("{path} row {row}: {column} “{value}” is not {what}")]
+    BadValue { path: PathBuf, row: usize, column: &'static str, value: String, what: &'static str },
+}
+
+/// One paid line of an earlier run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paid {
+    pub credit_code: String,
+    /// The rule that answers to the line's rule id now (same_as ids fold into one, D9).
+    pub rule: String,
+    pub year: i64,
+    pub award: Decimal,
+}
+
+/// The history, indexed for the join.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    pub lines: Vec<Paid>,
+    pub files: Vec<crate::ingest::InputFile>,
+}
+
+const COLUMNS: [(&str, &[&str]); 5] = [
+    ("credit_code", &["credit_code", "统一社会信用代码"]),
+    ("rule_id", &["rule_id", "申报条款编号"]),
+    ("application_year", &["application_year", "申报年度"]),
+    ("award", &["award", "金额（元）"]),
+    ("line_type", &["line_type", "结果类型"]),
+];
+
+impl History {
+    /// Reads payouts.csv files or ledger.xlsx workbooks (sheet 发放明细), files or folders.
+    pub fn load(paths: &[PathBuf], policies: &PolicySet) -> Result<History, HistoryError> {
+        let mut h = History::default();
+        for path in expand_history(paths)? {
+            h.read(&path, policies)?;
+            let bytes = std::fs::read(&path).map_err(|source| IngestError::Io { path: path.clone(), source })?;
+            h.files.push(crate::ingest::InputFile { sha256: crate::rules::load::hex_digest(&bytes), bytes: bytes.len() as u64, path });
+        }
+        Ok(h)
+    }
+
+    fn read(&mut self, path: &Path, policies: &PolicySet) -> Result<(), HistoryError> {
+        let table = read_table(path, "发放明细")?;
+        let Some(header) = table.first() else { return Ok(()) };
+        let mut cols = [0usize; 5];
+        for (i, (wanted, names)) in COLUMNS.iter().enumerate() {
+            match header.iter().position(|h| names.contains(&h.trim())) {
+                Some(c) => cols[i] = c,
+                None if *wanted == "line_type" => cols[i] = usize::MAX,
+                None => return Err(HistoryError::MissingColumn { path: path.to_path_buf(), wanted }),
+            }
+        }
+        for (n, row) in table.iter().enumerate().skip(1) {
+            let cell = |c: usize| row.get(c).map(|s| s.trim()).unwrap_or("");
+            let kind = cell(cols[4]);
+            if !(kind.is_empty() || kind == "payout" || kind == "奖补资金") {
+                continue;
+            }
+            let bad = |column, value: &str, what| HistoryError::BadValue { path: path.to_path_buf(), row: n + 1, column, value: value.into(), what };
+            let award_text = cell(cols[3]).replace(',', "");
+            let award = parse_decimal(&award_text).ok_or_else(|| bad("award", cell(cols[3]), "an amount"))?;
+            let year: i64 = cell(cols[2]).trim_end_matches(".0").parse().map_err(|_| bad("application_year", cell(cols[2]), "a year"))?;
+            let id = cell(cols[1]);
+            // A line of a rule no policy loads still counts under its own id.
+            let rule = policies.rule(id).map(|(_, r)| r.id.clone()).unwrap_or_else(|| id.to_string());
+            if !award.is_zero() {
+                self.lines.push(Paid { credit_code: cell(cols[0]).to_string(), rule, year, award });
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills the history fields of every row (a row whose enterprise has no history gets
+    /// nothing, which the engine reads as 0).
+    pub fn join(&self, rows: &mut Rows, vocab: &Vocabulary, policies: &PolicySet) {
+        if self.lines.is_empty() {
+            return;
+        }
+        let id = |k: &str| vocab.id(k);
+        let (Some(code_f), Some(rule_f), Some(year_f)) = (id("credit_code"), id("rule_id"), id("application_year")) else { return };
+        let mut by_enterprise: HashMap<&str, Vec<&Paid>> = HashMap::new();
+        for p in &self.lines {
+            by_enterprise.entry(p.credit_code.as_str()).or_default().push(p);
+        }
+        // Rules sharing an enterprise-year cap group, by group.
+        let mut group_rules: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+        for (_, r) in policies.rules() {
+            for c in &r.caps {
+                if let CapScope::EnterpriseYear { group } = &c.scope {
+                    group_rules.entry(group.as_str()).or_default().insert(r.id.as_str());
+                }
+            }
+        }
+        let targets = ["prior_payout_years", "prior_payout_count", "prior_paid_same_achievement", "prior_paid_shared_cap"].map(id);
+        for i in 0..rows.len() {
+            let code = rows.text(i, code_f);
+            let Some(paid) = by_enterprise.get(code.as_str()) else { continue };
+            let Some((_, rule)) = policies.rule(&rows.text(i, rule_f)) else { continue };
+            let Ok(year) = rows.text(i, year_f).parse::<i64>() else { continue };
+            let earlier: Vec<&&Paid> = paid.iter().filter(|p| p.rule == rule.id && p.year < year).collect();
+            let years: BTreeSet<i64> = earlier.iter().map(|p| p.year).collect();
+            let same: Decimal = earlier.iter().map(|p| p.award).sum();
+            let groups: Vec<&str> = rule
+                .caps
+                .iter()
+                .filter_map(|c| match &c.scope {
+                    CapScope::EnterpriseYear { group } => Some(group.as_str()),
+                    CapScope::Application => None,
+                })
+                .collect();
+            let shared: Decimal = paid
+                .iter()
+                .filter(|p| p.year == year && groups.iter().any(|g| group_rules.get(g).is_some_and(|rs| rs.contains(p.rule.as_str()))))
+                .map(|p| p.award)
+                .sum();
+            let values = [Decimal::from(years.len()), Decimal::from(earlier.len()), same, shared];
+            for (f, v) in targets.iter().zip(values) {
+                if let Some(f) = f {
+                    rows.set(i, *f, Value::Num(v));
+                }
+            }
+        }
+    }
+}
