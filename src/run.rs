@@ -23,6 +23,8 @@ pub enum RunError {
     #[error(transparent)]
     Lpr(#[from] LprError),
     #[error(transparent)]
+    Params(#[from] crate::rules::params::ParamsError),
+    #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error(transparent)]
     Ingest(#[from] IngestError),
@@ -40,6 +42,7 @@ pub enum RunError {
 pub struct Loaded {
     pub vocab: Vocabulary,
     pub lpr: LprTable,
+    pub params: crate::rules::params::Params,
     pub policies: PolicySet,
 }
 
@@ -48,9 +51,10 @@ pub struct Loaded {
 pub fn load(config: &Path, policies: &[PathBuf]) -> Result<Loaded, RunError> {
     let vocab = Vocabulary::load(config)?;
     let lpr = LprTable::load(config)?;
+    let params = crate::rules::params::Params::load(config)?;
     let paths = if policies.is_empty() { vec![config.to_path_buf()] } else { policies.to_vec() };
     let policies = load_policies(&paths, &vocab)?;
-    Ok(Loaded { vocab, lpr, policies })
+    Ok(Loaded { vocab, lpr, params, policies })
 }
 
 /// What a run computed, before writing.
@@ -93,7 +97,7 @@ fn resolve<'a>(loaded: &'a Loaded, rows: &Rows) -> Result<Vec<(&'a Policy, &'a R
 }
 
 fn evaluate_all(loaded: &Loaded, rows: &Rows, rules: &[(&Policy, &Rule)], threads: Option<usize>) -> Result<Vec<Evaluation>, RunError> {
-    let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr };
+    let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr, params: &loaded.params };
     let work = || -> Vec<Evaluation> { (0..rows.len()).into_par_iter().map(|i| evaluate(rules[i].0, rules[i].1, &rows.row(i), cx)).collect() };
     match threads {
         None => Ok(work()),

@@ -14,6 +14,7 @@ use crate::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
 use crate::money::{grouped2, plain};
 use crate::rules::load::normalise_title;
 use crate::rules::lpr::LprTable;
+use crate::rules::params::Params;
 use crate::rules::{
     Bracket, CapScope, Combine, Condition, Expr, Formula, Interest, Outcome, Param, Payer, Policy, Rule, TitleEntry,
 };
@@ -24,6 +25,7 @@ use crate::value::{Row, Value};
 pub struct Context<'a> {
     pub vocab: &'a Vocabulary,
     pub lpr: &'a LprTable,
+    pub params: &'a Params,
 }
 
 /// What one (application, rule) line came to before batch caps and rounding.
@@ -288,6 +290,23 @@ impl Evaluator<'_> {
                     Truth::No(why)
                 }
             }
+            Condition::InParam { field, param, negate } => {
+                let Some(v) = self.row.get(*field) else { return Truth::Unknown(*field) };
+                let text = v.as_text();
+                let label = self.label(*field);
+                let Some(list) = self.cx.params.list(param) else {
+                    return Truth::No(format!("缺少外部参数 {param}（config/params.toml）"));
+                };
+                let found = list.iter().any(|x| normalise_title(x) == normalise_title(&text));
+                if found != *negate {
+                    self.step(format!("条件 {label}“{text}”{}参数[{param}]：满足", if *negate { "不在" } else { "在" }));
+                    Truth::Yes
+                } else {
+                    let why = format!("{label}“{text}”{}参数[{param}]", if *negate { "在" } else { "不在" });
+                    self.step(format!("条件 {why}：不满足"));
+                    Truth::No(why)
+                }
+            }
             Condition::Date { field, op, date, word } => {
                 let label = self.label(*field);
                 let Some(Value::Date(d)) = self.row.get(*field) else { return Truth::Unknown(*field) };
@@ -366,6 +385,28 @@ impl Evaluator<'_> {
                 let v = a.checked_mul(*by).ok_or(Stop::Overflow)?;
                 Ok((v, format!("{}% × {ad} = {}", plain(*by * Decimal::ONE_HUNDRED), plain(v))))
             }
+            Expr::Param(name) => match self.cx.params.num(name) {
+                Some(v) => Ok((v, format!("参数[{name}] {}", plain(v)))),
+                None => Err(Stop::Ineligible(format!("缺少外部参数 {name}（config/params.toml）"))),
+            },
+            Expr::Ceil(inner) | Expr::Floor(inner) => {
+                let (a, ad) = self.expr(inner)?;
+                let (v, name) = if matches!(e, Expr::Ceil(_)) { (a.ceil(), "向上取整") } else { (a.floor(), "向下取整") };
+                Ok((v, format!("{name}({ad}) = {}", plain(v))))
+            }
+            Expr::Default { field, value } => match self.row.get(*field) {
+                Some(Value::Num(d)) => Ok((*d, format!("{} {}", self.label(*field), self.show(*field, *d)))),
+                _ => Ok((*value, format!("{} 未填，按 {}", self.label(*field), plain(*value)))),
+            },
+            Expr::Quotient(a, b) => {
+                let (x, xd) = self.expr(a)?;
+                let (y, yd) = self.expr(b)?;
+                if y.is_zero() {
+                    return Err(Stop::Ineligible(format!("除数为零：{yd}")));
+                }
+                let v = x.checked_div(y).ok_or(Stop::Overflow)?;
+                Ok((v, format!("({xd} ÷ {yd}) = {}", plain(v))))
+            }
         }
     }
 
@@ -400,9 +441,10 @@ impl Evaluator<'_> {
                 let text = v.as_text();
                 let label = self.label(*field);
                 match entries.iter().find(|(values, _)| values.iter().any(|x| normalise_title(x) == normalise_title(&text))) {
-                    Some((_, value)) => {
-                        self.step(format!("标准 {label}“{text}” → {}", show(*value)));
-                        Ok(*value)
+                    Some((_, inner)) => {
+                        let value = self.param(inner, is_rate)?;
+                        self.step(format!("标准 {label}“{text}” → {}", show(value)));
+                        Ok(value)
                     }
                     None => Err(Stop::Ineligible(format!("{label}“{text}”不在本条标准表内"))),
                 }
@@ -522,6 +564,44 @@ impl Evaluator<'_> {
                 Ok(total)
             }
             Formula::Verdict { .. } => Err(Stop::Ineligible("资格认定规则没有金额".into())),
+            Formula::Cases(cases) => {
+                let mut reasons = Vec::new();
+                for (n, (when, f)) in cases.iter().enumerate() {
+                    match self.all(when) {
+                        Truth::Yes => {
+                            self.step(format!("情形 第{}种情形适用", n + 1));
+                            return self.formula(f);
+                        }
+                        Truth::No(why) => reasons.push(why),
+                        Truth::Unknown(field) => return Err(Stop::Missing(field)),
+                    }
+                }
+                Err(Stop::Ineligible(format!("不符合任何情形（{}）", reasons.join("；"))))
+            }
+            Formula::Sum(parts) => {
+                let mut total = Decimal::ZERO;
+                let mut applied = 0;
+                let mut first_stop = None;
+                for (n, f) in parts.iter().enumerate() {
+                    match self.formula(f) {
+                        Ok(v) => {
+                            self.step(format!("合计 第{}部分 {}", n + 1, grouped2(v)));
+                            total = total.checked_add(v).ok_or(Stop::Overflow)?;
+                            applied += 1;
+                        }
+                        Err(Stop::Rejected(why)) => return Err(Stop::Rejected(why)),
+                        Err(Stop::Overflow) => return Err(Stop::Overflow),
+                        Err(stop) => {
+                            self.step(format!("合计 第{}部分不适用，计 0", n + 1));
+                            first_stop = first_stop.or(Some(stop));
+                        }
+                    }
+                }
+                match (applied, first_stop) {
+                    (0, Some(stop)) => Err(stop),
+                    _ => Ok(total),
+                }
+            }
         }
     }
 
@@ -634,18 +714,26 @@ impl Evaluator<'_> {
                 }
             }
         }
+        let mut subsidised = rate * i.share;
+        if let Some(max) = i.max_rate {
+            if subsidised > max {
+                self.step(format!("利率 {}% × {}% = {}% 高于上限 {}%，按上限", plain(rate), plain(i.share * Decimal::ONE_HUNDRED), plain(subsidised), plain(max)));
+                subsidised = max;
+            }
+        }
         let v = principal
-            .checked_mul(rate)
-            .and_then(|x| x.checked_mul(i.share))
+            .checked_mul(subsidised)
             .and_then(|x| x.checked_mul(days))
             .ok_or(Stop::Overflow)?
             / Decimal::ONE_HUNDRED
             / i.day_basis;
         self.step(format!(
-            "计算 本金 {} × {}% × {}% × {} 天 ÷ {} = {}",
+            "计算 本金 {} × 贴息利率 {}%（{}% × {}%，上限 {}）× {} 天 ÷ {} = {}",
             grouped2(principal),
+            plain(subsidised),
             plain(rate),
             plain(i.share * Decimal::ONE_HUNDRED),
+            i.max_rate.map_or("无".to_string(), |m| format!("{}%", plain(m))),
             plain(days),
             plain(i.day_basis),
             grouped2(v)

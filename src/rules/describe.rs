@@ -26,6 +26,11 @@ pub fn expr(v: &Vocabulary, e: &Expr) -> String {
         Expr::Max(i) => format!("max({})", list(i, ", ")),
         Expr::Increase { of, over } => format!("增量({} − {})", expr(v, of), expr(v, over)),
         Expr::Scale { of, by } => format!("{} × {}", pct(*by), expr(v, of)),
+        Expr::Param(name) => format!("参数[{name}]"),
+        Expr::Ceil(e) => format!("向上取整({})", expr(v, e)),
+        Expr::Floor(e) => format!("向下取整({})", expr(v, e)),
+        Expr::Default { field, value } => format!("{}（未填按 {}）", label(v, *field), plain(*value)),
+        Expr::Quotient(a, b) => format!("({} ÷ {})", expr(v, a), expr(v, b)),
     }
 }
 
@@ -38,7 +43,7 @@ fn param(v: &Vocabulary, p: &Param, rate: bool) -> String {
             format!("{}（区间 [{}, {}]{by}）", show(*value), show(*min), show(*max))
         }
         Param::Lookup { field, entries } => {
-            let t = entries.iter().map(|(vals, d)| format!("{}→{}", vals.join("/"), show(*d))).collect::<Vec<_>>().join("；");
+            let t = entries.iter().map(|(vals, p)| format!("{}→{}", vals.join("/"), param(v, p, rate))).collect::<Vec<_>>().join("；");
             format!("按{}：{t}", label(v, *field))
         }
     }
@@ -87,6 +92,12 @@ pub fn formula(v: &Vocabulary, f: &Formula) -> String {
         ),
         Formula::Staged { stages } => stages.iter().map(|s| format!("{} {}", s.label, grouped2(s.amount))).collect::<Vec<_>>().join("；"),
         Formula::Verdict { test } => conditions(v, test),
+        Formula::Cases(cases) => cases
+            .iter()
+            .map(|(when, f)| format!("当 {}：{}", if when.is_empty() { "其他".to_string() } else { conditions(v, when) }, formula(v, f)))
+            .collect::<Vec<_>>()
+            .join("；"),
+        Formula::Sum(parts) => parts.iter().map(|f| format!("[{}]", formula(v, f))).collect::<Vec<_>>().join(" + "),
     }
 }
 
@@ -107,6 +118,7 @@ fn condition(v: &Vocabulary, c: &Condition) -> String {
         }
         Condition::In { field, values } => format!("{} ∈ {{{}}}", label(v, *field), values.join("、")),
         Condition::NotIn { field, values } => format!("{} ∉ {{{}}}", label(v, *field), values.join("、")),
+        Condition::InParam { field, param, negate } => format!("{} {} 参数[{param}]", label(v, *field), if *negate { "∉" } else { "∈" }),
         Condition::Is { field, value } => format!("{}：{}", label(v, *field), if *value { "是" } else { "否" }),
         Condition::All(list) => format!("({})", conditions(v, list)),
         Condition::Any(list) => format!("({})", list.iter().map(|x| condition(v, x)).collect::<Vec<_>>().join(" 或 ")),

@@ -167,7 +167,7 @@ pub fn load_policies(paths: &[PathBuf], vocab: &Vocabulary) -> Result<PolicySet,
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-                .filter(|p| p.file_name().is_some_and(|n| n != "aliases.toml" && n != "lpr.toml"))
+                .filter(|p| p.file_name().is_some_and(|n| n != "aliases.toml" && n != "lpr.toml" && n != "params.toml"))
                 .collect();
             found.sort();
             if found.is_empty() {
@@ -458,12 +458,36 @@ impl Cx<'_> {
                     let by = self.str_of(self.req(t, "by", "a scale", off)?, "by", off)?;
                     return Ok(Expr::Scale { of: Box::new(self.expr(&t["scale"], off)?), by: self.rate(by, off)? });
                 }
+                if t.contains_key("param") {
+                    one(&["param"])?;
+                    return Ok(Expr::Param(self.str_of(&t["param"], "param", off)?.to_string()));
+                }
+                if t.contains_key("ceil") {
+                    one(&["ceil"])?;
+                    return Ok(Expr::Ceil(Box::new(self.expr(&t["ceil"], off)?)));
+                }
+                if t.contains_key("floor") {
+                    one(&["floor"])?;
+                    return Ok(Expr::Floor(Box::new(self.expr(&t["floor"], off)?)));
+                }
+                if t.contains_key("quotient") {
+                    one(&["quotient"])?;
+                    let parts = self.array(&t["quotient"], "quotient", off)?;
+                    let [a, b] = parts.as_slice() else { return Err(at(off, "`quotient` is [dividend, divisor]")) };
+                    return Ok(Expr::Quotient(Box::new(self.expr(a, off)?), Box::new(self.expr(b, off)?)));
+                }
+                if t.contains_key("default") {
+                    one(&["field", "default"])?;
+                    let field = self.numeric_field(self.str_of(self.req(t, "field", "a field with a default", off)?, "field", off)?, off)?;
+                    let value = self.amount(self.str_of(&t["default"], "default", off)?, off)?;
+                    return Ok(Expr::Default { field, value });
+                }
                 if t.contains_key("value") {
                     one(&["value"])?;
                     let s = self.str_of(&t["value"], "value", off)?;
                     return Ok(Expr::Const(self.amount(s, off)?));
                 }
-                Err(at(off, "an expression is a field key or a table with one of: sum, minus, product, min, max, increase+over, scale+by, value"))
+                Err(at(off, "an expression is a field key or a table with one of: sum, minus, product, min, max, quotient, increase+over, scale+by, field+default, param, ceil, floor, value"))
             }
             Value::Float(f) => Err(at(off, format!("{f} is a TOML float, which is inexact; write {{ value = \"{f}\" }}"))),
             other => Err(at(off, format!("an expression is a field key or a table, found {}", other.type_str()))),
@@ -480,15 +504,16 @@ impl Cx<'_> {
             self.only_keys(t, &["any"], off)?;
             return Ok(Condition::Any(self.conditions(items, off)?));
         }
-        if let Some(values) = t.get("in") {
-            self.only_keys(t, &["field", "in"], off)?;
-            let field = self.field_id(self.str_of(self.req(t, "field", "`in`", off)?, "field", off)?, off)?;
-            return Ok(Condition::In { field, values: self.strings(values, "in", off)? });
-        }
-        if let Some(values) = t.get("not_in") {
-            self.only_keys(t, &["field", "not_in"], off)?;
-            let field = self.field_id(self.str_of(self.req(t, "field", "`not_in`", off)?, "field", off)?, off)?;
-            return Ok(Condition::NotIn { field, values: self.strings(values, "not_in", off)? });
+        for (key, negate) in [("in", false), ("not_in", true)] {
+            let Some(values) = t.get(key) else { continue };
+            self.only_keys(t, &["field", key], off)?;
+            let field = self.field_id(self.str_of(self.req(t, "field", key, off)?, "field", off)?, off)?;
+            if let Some(param) = values.as_table().and_then(|p| p.get("param")) {
+                let param = self.str_of(param, "param", off)?.to_string();
+                return Ok(Condition::InParam { field, param, negate });
+            }
+            let values = self.strings(values, key, off)?;
+            return Ok(if negate { Condition::NotIn { field, values } } else { Condition::In { field, values } });
         }
         if let Some(value) = t.get("is") {
             self.only_keys(t, &["field", "is"], off)?;
@@ -553,7 +578,10 @@ impl Cx<'_> {
                     let et = self.table(e, "a lookup entry", off)?;
                     self.only_keys(et, &["values", "value"], off)?;
                     let values = self.strings(self.req(et, "values", "a lookup entry", off)?, "values", off)?;
-                    let value = scalar(self.str_of(self.req(et, "value", "a lookup entry", off)?, "value", off)?)?;
+                    let value = self.param(self.req(et, "value", "a lookup entry", off)?, is_rate, off)?;
+                    if matches!(value, Param::Lookup { .. }) {
+                        return Err(at(off, "a lookup entry's value is a value or a ranged value, not another lookup"));
+                    }
                     entries.push((values, value));
                 }
                 Ok(Param::Lookup { field, entries })
@@ -725,7 +753,7 @@ impl Cx<'_> {
                 Formula::Amount { base: self.expr(get("base")?, off)? }
             }
             "interest" => {
-                keys(&["principal", "disbursed", "days", "term_months", "loan_rate", "interest_paid", "share", "day_basis"])?;
+                keys(&["principal", "disbursed", "days", "term_months", "loan_rate", "interest_paid", "share", "day_basis", "max_rate"])?;
                 let field = |k: &str| self.field_id(self.str_of(get(k)?, k, off)?, off);
                 let opt = |k: &str| t.get(k).map(|v| self.str_of(v, k, off).and_then(|s| self.field_id(s, off))).transpose();
                 let basis = match t.get("day_basis") {
@@ -740,6 +768,10 @@ impl Cx<'_> {
                     loan_rate: opt("loan_rate")?,
                     interest_paid: opt("interest_paid")?,
                     share: self.rate(self.str_of(get("share")?, "share", off)?, off)?,
+                    max_rate: t
+                        .get("max_rate")
+                        .map(|m| self.rate(self.str_of(m, "max_rate", off)?, off).map(|r| r * Decimal::ONE_HUNDRED))
+                        .transpose()?,
                     day_basis: basis,
                 })
             }
@@ -760,6 +792,29 @@ impl Cx<'_> {
                 }
                 Formula::Staged { stages }
             }
+            "cases" => {
+                keys(&["cases"])?;
+                let mut cases = Vec::new();
+                for c in self.array(get("cases")?, "cases", off)? {
+                    let ct = self.table(c, "a case", off)?;
+                    self.only_keys(ct, &["when", "formula"], off)?;
+                    let when = ct.get("when").map(|w| self.conditions(w, off)).transpose()?.unwrap_or_default();
+                    let formula = self.formula(self.req(ct, "formula", "a case", off)?, off)?;
+                    cases.push((when, formula));
+                }
+                if cases.is_empty() {
+                    return Err(at(off, "`cases` needs at least one case"));
+                }
+                Formula::Cases(cases)
+            }
+            "sum" => {
+                keys(&["of"])?;
+                let parts = self.array(get("of")?, "of", off)?.iter().map(|f| self.formula(f, off)).collect::<R<Vec<_>>>()?;
+                if parts.len() < 2 {
+                    return Err(at(off, "`sum` needs at least two formulas"));
+                }
+                Formula::Sum(parts)
+            }
             "verdict" => {
                 keys(&["test"])?;
                 Formula::Verdict { test: self.conditions(get("test")?, off)? }
@@ -767,7 +822,7 @@ impl Cx<'_> {
             other => {
                 return Err(at(
                     off,
-                    format!("unknown formula kind `{other}`; kinds are rate, tiers, slices, bracket, per_unit, fixed, by_title, matching, top_up, least, greatest, amount, interest, staged, verdict"),
+                    format!("unknown formula kind `{other}`; kinds are rate, tiers, slices, bracket, per_unit, fixed, by_title, matching, top_up, least, greatest, sum, cases, amount, interest, staged, verdict"),
                 ))
             }
         })

@@ -5,6 +5,7 @@
 pub mod describe;
 pub mod load;
 pub mod lpr;
+pub mod params;
 mod text;
 
 use std::path::PathBuf;
@@ -119,6 +120,16 @@ pub enum Expr {
     Increase { of: Box<Expr>, over: Box<Expr> },
     /// A share of a value (10% × 收购量).
     Scale { of: Box<Expr>, by: Decimal },
+    /// A reference parameter from `config/params.toml` (法定税率 …).
+    Param(String),
+    /// Rounded up to a whole number (向上取整: 13.5 辆 → 14).
+    Ceil(Box<Expr>),
+    /// Rounded down to a whole number (每满N: 只计整数).
+    Floor(Box<Expr>),
+    /// A field that counts as a given value when the row leaves it empty.
+    Default { field: FieldId, value: Decimal },
+    /// A ÷ B (按月折算: months ÷ 12).
+    Quotient(Box<Expr>, Box<Expr>),
 }
 
 /// Comparison operators; the boundary word that chose one is kept for the trace (D1).
@@ -170,6 +181,8 @@ pub enum Condition {
     /// A text or enum field is one of the values.
     In { field: FieldId, values: Vec<String> },
     NotIn { field: FieldId, values: Vec<String> },
+    /// A field is (or, negated, is not) in a list parameter (负面清单 …).
+    InParam { field: FieldId, param: String, negate: bool },
     /// A yes/no field has this value.
     Is { field: FieldId, value: bool },
     All(Vec<Condition>),
@@ -217,7 +230,8 @@ pub enum Param {
     /// D5: the bureau's chosen value inside [min, max]; a row's approved value overrides it.
     Chosen { value: Decimal, min: Decimal, max: Decimal, approved: Option<FieldId> },
     /// A value by the text of a field (by 认定级别, 企业规模 …); no entry means ineligible.
-    Lookup { field: FieldId, entries: Vec<(Vec<String>, Decimal)> },
+    /// An entry may itself be a ranged value (D5).
+    Lookup { field: FieldId, entries: Vec<(Vec<String>, Param)> },
 }
 
 /// An award by recognised title (称号/认定名称 → 金额).
@@ -260,6 +274,8 @@ pub struct Interest {
     pub interest_paid: Option<FieldId>,
     /// Share of the rate subsidised (50%).
     pub share: Decimal,
+    /// Ceiling on the subsidised rate (最高不超过2%), in percent points.
+    pub max_rate: Option<Decimal>,
     pub day_basis: Decimal,
 }
 
@@ -297,6 +313,10 @@ pub enum Formula {
     Staged { stages: Vec<Stage> },
     /// 资格认定: the conditions' verdict.
     Verdict { test: Vec<Condition> },
+    /// The first case whose conditions hold (分情形).
+    Cases(Vec<(Vec<Condition>, Formula)>),
+    /// Parts added up; a part that does not apply counts as none.
+    Sum(Vec<Formula>),
 }
 
 /// Scope of a cap (D4).
@@ -335,6 +355,8 @@ impl Formula {
             Formula::Interest(_) => "贷款贴息",
             Formula::Staged { .. } => "分阶段",
             Formula::Verdict { .. } => "资格认定",
+            Formula::Cases(_) => "分情形",
+            Formula::Sum(_) => "合计",
         }
     }
 }
@@ -354,6 +376,28 @@ impl Rule {
     }
 }
 
+impl Rule {
+    /// The reference parameters (config/params.toml) the rule names.
+    pub fn params(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let text = format!("{:?}{:?}", self.when, self.formula);
+        // Names are found through the Debug form so every nesting is covered without a
+        // second walker; they are only used for checks and coverage, never for money.
+        for marker in ["Param(\"", "param: \""] {
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find(marker) {
+                rest = &rest[i + marker.len()..];
+                if let Some(end) = rest.find('"') {
+                    out.push(rest[..end].to_string());
+                }
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
 impl Expr {
     fn fields(&self, out: &mut Vec<FieldId>) {
         match self {
@@ -365,6 +409,13 @@ impl Expr {
                 over.fields(out);
             }
             Expr::Scale { of, .. } => of.fields(out),
+            Expr::Param(_) => {}
+            Expr::Ceil(e) | Expr::Floor(e) => e.fields(out),
+            Expr::Quotient(a, b) => {
+                a.fields(out);
+                b.fields(out);
+            }
+            Expr::Default { field, .. } => out.push(*field),
         }
     }
 }
@@ -376,7 +427,11 @@ impl Condition {
                 left.fields(out);
                 right.fields(out);
             }
-            Condition::In { field, .. } | Condition::NotIn { field, .. } | Condition::Is { field, .. } | Condition::Date { field, .. } => {
+            Condition::In { field, .. }
+            | Condition::NotIn { field, .. }
+            | Condition::InParam { field, .. }
+            | Condition::Is { field, .. }
+            | Condition::Date { field, .. } => {
                 out.push(*field)
             }
             Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| c.fields(out)),
@@ -389,7 +444,10 @@ impl Param {
         match self {
             Param::Fixed(_) => {}
             Param::Chosen { approved, .. } => out.extend(approved.iter().copied()),
-            Param::Lookup { field, .. } => out.push(*field),
+            Param::Lookup { field, entries } => {
+                out.push(*field);
+                entries.iter().for_each(|(_, p)| p.fields(out));
+            }
         }
     }
 }
@@ -428,6 +486,11 @@ impl Formula {
             }
             Formula::Staged { stages } => out.extend(stages.iter().map(|s| s.flag)),
             Formula::Verdict { test } => test.iter().for_each(|c| c.fields(out)),
+            Formula::Cases(cases) => cases.iter().for_each(|(when, f)| {
+                when.iter().for_each(|c| c.fields(out));
+                f.fields(out);
+            }),
+            Formula::Sum(parts) => parts.iter().for_each(|f| f.fields(out)),
         }
     }
 }

@@ -9,6 +9,7 @@ use subsidy::engine::batch::{settle, Pending};
 use subsidy::engine::{evaluate, Context};
 use subsidy::fields::Vocabulary;
 use subsidy::rules::lpr::{Fixing, LprTable};
+use subsidy::rules::params::{ParamValue, Params};
 use subsidy::rules::Payer;
 use subsidy::value::{parse_text, DenseRow, Value};
 
@@ -28,6 +29,23 @@ fn row_of(input: &serde_json::Map<String, Json>, vocab: &Vocabulary) -> Result<D
         row.set(id, value);
     }
     Ok(row)
+}
+
+/// Reference parameters an example gives (`external_params`) replace the shipped ones.
+fn params_for(given: Option<&Json>, shipped: &Params) -> Params {
+    let mut p = shipped.clone();
+    for (k, v) in given.and_then(|g| g.get("external_params")).and_then(Json::as_object).into_iter().flatten() {
+        let value = match v {
+            Json::String(s) => Decimal::from_str_exact(s).ok().map(ParamValue::Num),
+            Json::Array(items) => Some(ParamValue::List(items.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())),
+            Json::Number(n) => Decimal::from_str_exact(&n.to_string()).ok().map(ParamValue::Num),
+            _ => None,
+        };
+        if let Some(value) = value {
+            p.values.insert(k.clone(), value);
+        }
+    }
+    p
 }
 
 fn given_decimal(example: &Json, key: &str) -> Decimal {
@@ -60,10 +78,10 @@ fn runnable(example: &Json, rule: &subsidy::rules::Rule) -> bool {
         "row" => true,
         "history" => given.is_some_and(|g| !g.is_empty() && g.keys().all(|k| HISTORY.contains(&k.as_str()) || (interest && k == "lpr_1y"))),
         // Reference data this issue covers: the LPR of an interest subsidy.
-        "external" => {
-            matches!(rule.formula, subsidy::rules::Formula::Interest(_))
-                && given.is_some_and(|g| g.keys().all(|k| k == "lpr_1y" || k == "lpr_5y"))
-        }
+        // External parameters run for rules that name parameters (config/params.toml).
+        "external" => given.is_some_and(|g| {
+            g.keys().all(|k| (k == "external_params" && !rule.params().is_empty()) || (interest && (k == "lpr_1y" || k == "lpr_5y")))
+        }),
         _ => false,
     }
 }
@@ -73,6 +91,7 @@ fn encoded_rules_reproduce_every_row_example() {
     let vocab = vocab();
     let set = policies(&vocab);
     let shipped = lpr();
+    let shipped_params = Params::load(&crate::common::config()).expect("config/params.toml loads");
     let rules = read_json(&shared().join("catalogue/rules.json"));
     let mut failures = Vec::new();
     let mut ran = 0;
@@ -98,7 +117,8 @@ fn encoded_rules_reproduce_every_row_example() {
                 }
             };
             let table = lpr_for(ex.get("given"), &shipped);
-            let ev = evaluate(policy, rule, &row, Context { vocab: &vocab, lpr: &table });
+            let params = params_for(ex.get("given"), &shipped_params);
+            let ev = evaluate(policy, rule, &row, Context { vocab: &vocab, lpr: &table, params: &params });
             let prior_shared = given_decimal(ex, "prior_paid_shared_cap");
             let pending = Pending { rule, payer: policy.payer, evaluation: ev, credit_code: "X", year: "2023", order: ("1", id), prior_shared };
             let line = settle(vec![pending]).pop().unwrap();
