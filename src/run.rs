@@ -138,6 +138,7 @@ fn settle_lines(loaded: &Loaded, rows: &Rows, rules: &[(&Policy, &Rule)], apps: 
                     _ => None,
                 })
                 .unwrap_or_default(),
+                budget: rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b)),
             }
         })
         .collect();

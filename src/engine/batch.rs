@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use super::{Evaluation, Result};
 use crate::money::{grouped2, round_yuan};
-use crate::rules::{CapScope, Outcome, Payer, Rule};
+use crate::rules::{Allocation, Budget, CapScope, Outcome, Payer, Rule};
 
 /// What a ledger line is.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,9 +61,12 @@ pub struct Pending<'a> {
     pub order: (&'a str, &'a str),
     /// Already paid this year inside the line's shared caps (from the payout history).
     pub prior_shared: Decimal,
+    /// The programme budget or pool the rule draws on (D11).
+    pub budget: Option<&'a Budget>,
 }
 
-/// Applies shared caps, floors, rounding and splits. Lines keep their input positions.
+/// Applies shared caps, exclusive groups, rounding, floors, budgets and splits, in that
+/// order. Lines keep their input positions.
 pub fn settle(pending: Vec<Pending<'_>>) -> Vec<Line> {
     let mut amounts: Vec<Option<Decimal>> = pending
         .iter()
@@ -74,12 +77,151 @@ pub fn settle(pending: Vec<Pending<'_>>) -> Vec<Line> {
         .collect();
     let mut extra: Vec<Vec<String>> = vec![Vec::new(); pending.len()];
     apply_shared_caps(&pending, &mut amounts, &mut extra);
+    apply_exclusive(&pending, &mut amounts, &mut extra);
+    round_and_floor(&pending, &mut amounts, &mut extra);
+    apply_budgets(&pending, &mut amounts, &mut extra);
     pending
         .into_iter()
         .zip(amounts)
         .zip(extra)
         .map(|((p, amount), extra)| finish(p, amount, extra))
         .collect()
+}
+
+/// Payout lines grouped by a key, each group's members in (application id, rule id) order;
+/// groups in key order, so every pass falls the same way on every run.
+fn groups_of<'p, K: Ord + Copy>(
+    pending: &'p [Pending<'_>],
+    amounts: &[Option<Decimal>],
+    key: impl Fn(&'p Pending<'_>) -> Option<K>,
+) -> Vec<(K, Vec<usize>)> {
+    let mut groups: std::collections::BTreeMap<K, Vec<usize>> = std::collections::BTreeMap::new();
+    for (i, p) in pending.iter().enumerate() {
+        if amounts[i].is_none() || !matches!(p.rule.outcome, Outcome::Payout) {
+            continue;
+        }
+        if let Some(k) = key(p) {
+            groups.entry(k).or_default().push(i);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(k, mut members)| {
+            members.sort_by_key(|&i| pending[i].order);
+            (k, members)
+        })
+        .collect()
+}
+
+/// D9 就高: of the rules rewarding the same achievement (an exclusive group), an enterprise is
+/// paid only the highest line of the year; the others become 0 with the reason.
+fn apply_exclusive(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+    let groups = groups_of(pending, amounts, |p| p.rule.exclusive.as_deref().map(|g| (p.credit_code, p.year, g)));
+    for ((_, year, group), members) in groups {
+        if members.len() < 2 {
+            continue;
+        }
+        // The first of the highest (in application order) is kept.
+        let best = members.iter().copied().fold(members[0], |b, i| if amounts[i] > amounts[b] { i } else { b });
+        for i in members {
+            if i != best {
+                let kept = &pending[best];
+                extra[i].push(format!(
+                    "就高 同一事项（互斥组 {group}）{year} 年度已按 {} {} 计 {}，本条不再支付（D9）",
+                    kept.order.0,
+                    kept.rule.id,
+                    grouped2(amounts[best].unwrap_or_default())
+                ));
+                amounts[i] = Some(Decimal::ZERO);
+            }
+        }
+    }
+}
+
+/// D7 rounds every line once, after its caps; D12 then zeroes a line under its floor.
+fn round_and_floor(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+    for (i, p) in pending.iter().enumerate() {
+        let Some(raw) = amounts[i] else { continue };
+        let mut rounded = round_yuan(raw);
+        if rounded != raw {
+            extra[i].push(format!("取整 四舍五入到分（D7）：{raw} → {}", grouped2(rounded)));
+        }
+        if let Some(floor) = p.rule.floor {
+            if rounded < floor && !rounded.is_zero() {
+                extra[i].push(format!("起付 {} 少于 {}，不予补助（D12）", grouped2(rounded), grouped2(floor)));
+                rounded = Decimal::ZERO;
+            }
+        }
+        amounts[i] = Some(rounded);
+    }
+}
+
+/// D11: a budget smaller than its eligible awards scales them pro rata; an equal-split pool
+/// gives every eligible line the same share. Either way cents are placed by the largest
+/// remainder (ties to the lowest application id) so the lines sum to the budget exactly.
+fn apply_budgets(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+    let groups = groups_of(pending, amounts, |p| p.budget.map(|b| (b.id.as_str(), p.year)));
+    for ((_, year), members) in groups {
+        let Some(budget) = pending[members[0]].budget else { continue };
+        let claims: Vec<Decimal> = members.iter().map(|&i| amounts[i].unwrap_or_default()).collect();
+        let total: Decimal = claims.iter().sum();
+        let weights: Vec<Decimal> = match budget.method {
+            Allocation::ProRata if total <= budget.amount => continue,
+            Allocation::ProRata => claims.clone(),
+            Allocation::Equal => vec![Decimal::ONE; members.len()],
+        };
+        let shares = largest_remainder(budget.amount, &weights);
+        let words = budget.words.as_deref().unwrap_or("资金池");
+        for ((&i, share), claim) in members.iter().zip(shares).zip(&claims) {
+            let how = match budget.method {
+                Allocation::ProRata => format!(
+                    "按比例核减 {words} {year} 年度预算 {}，申请合计 {}：{} × {} ÷ {} → {}（D11）",
+                    grouped2(budget.amount),
+                    grouped2(total),
+                    grouped2(*claim),
+                    grouped2(budget.amount),
+                    grouped2(total),
+                    grouped2(share)
+                ),
+                Allocation::Equal => format!(
+                    "均分 {words} {year} 年度 {} ÷ {} 户 → {}（D11，余分按申报编号顺序）",
+                    grouped2(budget.amount),
+                    members.len(),
+                    grouped2(share)
+                ),
+            };
+            extra[i].push(how);
+            amounts[i] = Some(share);
+        }
+    }
+}
+
+/// Splits `total` (whole cents) in proportion to `weights`; leftover cents go one each to the
+/// largest remainders, ties to the earlier position.
+pub fn largest_remainder(total: Decimal, weights: &[Decimal]) -> Vec<Decimal> {
+    let sum: Decimal = weights.iter().sum();
+    if weights.is_empty() || sum.is_zero() {
+        return vec![Decimal::ZERO; weights.len()];
+    }
+    let cents = (total * Decimal::ONE_HUNDRED).trunc();
+    let mut parts: Vec<(Decimal, Decimal)> = weights
+        .iter()
+        .map(|w| {
+            let exact = cents * *w / sum;
+            (exact.floor(), exact - exact.floor())
+        })
+        .collect();
+    let mut left = cents - parts.iter().map(|(c, _)| *c).sum::<Decimal>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|&a, &b| parts[b].1.cmp(&parts[a].1).then(a.cmp(&b)));
+    for i in order {
+        if left <= Decimal::ZERO {
+            break;
+        }
+        parts[i].0 += Decimal::ONE;
+        left -= Decimal::ONE;
+    }
+    parts.into_iter().map(|(c, _)| c / Decimal::ONE_HUNDRED).collect()
 }
 
 /// D4: a cap per enterprise per year shared by every rule naming the same group. Lines are
@@ -145,19 +287,9 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Vec<String>) -> Line {
         (Result::Amount(_), Outcome::Measure { label, unit }) => LineKind::Measure { label: label.clone(), unit: unit.clone() },
         (Result::Amount(_), _) => LineKind::Payout,
     };
-    let Some(raw) = amount else {
+    let Some(rounded) = amount else {
         return Line { kind, amount: Decimal::ZERO, shares: Vec::new(), trace };
     };
-    let mut rounded = round_yuan(raw);
-    if rounded != raw {
-        trace.push(format!("取整 四舍五入到分（D7）：{raw} → {}", grouped2(rounded)));
-    }
-    if let Some(floor) = p.rule.floor {
-        if rounded < floor && !rounded.is_zero() {
-            trace.push(format!("起付 {} 少于 {}，不予补助（D12）", grouped2(rounded), grouped2(floor)));
-            rounded = Decimal::ZERO;
-        }
-    }
     let shares = match kind {
         LineKind::Payout => split(rounded, p.evaluation.split.as_deref(), p.payer),
         _ => Vec::new(),
@@ -192,26 +324,8 @@ pub fn split(amount: Decimal, weights: Option<&[(Payer, Decimal)]>, payer: Payer
     if total.is_zero() {
         return vec![(payer, amount)];
     }
-    let cents = (amount * Decimal::ONE_HUNDRED).trunc();
-    let mut parts: Vec<(Payer, Decimal, Decimal)> = weights
-        .iter()
-        .map(|(p, w)| {
-            let exact = cents * *w / total;
-            (*p, exact.floor(), exact - exact.floor())
-        })
-        .collect();
-    let given: Decimal = parts.iter().map(|(_, c, _)| *c).sum();
-    let mut left = cents - given;
-    let mut order: Vec<usize> = (0..parts.len()).collect();
-    order.sort_by(|&a, &b| parts[b].2.cmp(&parts[a].2).then(a.cmp(&b)));
-    for i in order {
-        if left <= Decimal::ZERO {
-            break;
-        }
-        parts[i].1 += Decimal::ONE;
-        left -= Decimal::ONE;
-    }
-    parts.into_iter().map(|(p, c, _)| (p, c / Decimal::ONE_HUNDRED)).collect()
+    let w: Vec<Decimal> = weights.iter().map(|(_, w)| *w).collect();
+    weights.iter().map(|(p, _)| *p).zip(largest_remainder(amount, &w)).collect()
 }
 
 #[cfg(test)]

@@ -564,6 +564,10 @@ impl Evaluator<'_> {
                 Ok(total)
             }
             Formula::Verdict { .. } => Err(Stop::Ineligible("资格认定规则没有金额".into())),
+            Formula::PoolShare => {
+                self.step("均分 本条按资金池平均分配，份额见批量处理（D11）".into());
+                Ok(Decimal::ZERO)
+            }
             Formula::Cases(cases) => {
                 let mut reasons = Vec::new();
                 for (n, (when, f)) in cases.iter().enumerate() {

@@ -97,6 +97,7 @@ pub fn formula(v: &Vocabulary, f: &Formula) -> String {
             .map(|(when, f)| format!("当 {}：{}", if when.is_empty() { "其他".to_string() } else { conditions(v, when) }, formula(v, f)))
             .collect::<Vec<_>>()
             .join("；"),
+        Formula::PoolShare => "资金池平均分配（D11）".to_string(),
         Formula::Sum(parts) => parts.iter().map(|f| format!("[{}]", formula(v, f))).collect::<Vec<_>>().join(" + "),
     }
 }

@@ -54,7 +54,18 @@ impl<'de> Deserialize<'de> for AmountText {
 struct RawDoc {
     policy: RawPolicy,
     #[serde(default)]
+    budget: Vec<RawBudget>,
+    #[serde(default)]
     rule: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBudget {
+    id: Spanned<String>,
+    amount: AmountText,
+    method: String,
+    words: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +105,8 @@ struct RawRule {
     max_years: Option<u32>,
     #[serde(default)]
     differential: bool,
+    exclusive: Option<String>,
+    budget: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -212,6 +225,32 @@ pub fn load_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<P
     for f in &raw.policy.flags {
         flags.push(vocab.id(f).ok_or_else(|| cx.syntax(0, format!("[policy] flags: unknown field `{f}`")))?);
     }
+    let mut budgets = Vec::new();
+    for b in &raw.budget {
+        let off = b.id.span().start;
+        let amount = parse_amount(&b.amount.0).ok_or_else(|| cx.syntax(off, format!("budget `{}`: `{}` is not an amount", b.id.get_ref(), b.amount.0)))?;
+        let method = match b.method.as_str() {
+            "pro_rata" => Allocation::ProRata,
+            "equal" => Allocation::Equal,
+            other => return Err(cx.syntax(off, format!("budget `{}`: method `{other}` is neither `pro_rata` (按比例核减) nor `equal` (平均分配)", b.id.get_ref()))),
+        };
+        if budgets.iter().any(|x: &Budget| &x.id == b.id.get_ref()) {
+            return Err(cx.syntax(off, format!("budget `{}` is defined twice", b.id.get_ref())));
+        }
+        budgets.push(Budget { id: b.id.get_ref().clone(), amount, method, words: b.words.clone() });
+    }
+    for r in &raw.rule {
+        if let Some(b) = &r.budget {
+            if !budgets.iter().any(|x| &x.id == b.get_ref()) {
+                return Err(PolicyError::Rule {
+                    path: path.to_path_buf(),
+                    line: line_of(text, b.span().start),
+                    rule: r.id.get_ref().clone(),
+                    message: format!("budget `{}` is not defined in this file's [[budget]] tables", b.get_ref()),
+                });
+            }
+        }
+    }
     let mut rules = Vec::with_capacity(raw.rule.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     for r in raw.rule {
@@ -236,6 +275,7 @@ pub fn load_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<P
         path: path.to_path_buf(),
         digest: hex_digest(text.as_bytes()),
         rules,
+        budgets,
     })
 }
 
@@ -317,6 +357,8 @@ impl Cx<'_> {
                 same_as: r.same_as.clone(),
                 max_years: r.max_years,
                 differential: r.differential,
+                exclusive: r.exclusive.clone(),
+                budget: r.budget.as_ref().map(|b| b.get_ref().clone()),
             })
         })();
         built.map_err(wrap)
@@ -815,6 +857,10 @@ impl Cx<'_> {
                 }
                 Formula::Sum(parts)
             }
+            "pool_share" => {
+                keys(&[])?;
+                Formula::PoolShare
+            }
             "verdict" => {
                 keys(&["test"])?;
                 Formula::Verdict { test: self.conditions(get("test")?, off)? }
@@ -822,7 +868,7 @@ impl Cx<'_> {
             other => {
                 return Err(at(
                     off,
-                    format!("unknown formula kind `{other}`; kinds are rate, tiers, slices, bracket, per_unit, fixed, by_title, matching, top_up, least, greatest, sum, cases, amount, interest, staged, verdict"),
+                    format!("unknown formula kind `{other}`; kinds are rate, tiers, slices, bracket, per_unit, fixed, by_title, matching, top_up, least, greatest, sum, cases, amount, interest, staged, pool_share, verdict"),
                 ))
             }
         })

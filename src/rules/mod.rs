@@ -33,6 +33,26 @@ pub struct Policy {
     /// SHA-256 of the file's bytes, for the manifest and reconciliation.
     pub digest: String,
     pub rules: Vec<Rule>,
+    /// Programme budgets and pools the rules draw on (D11).
+    pub budgets: Vec<Budget>,
+}
+
+/// How a budget is shared out (D11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allocation {
+    /// 按比例核减 when the awards exceed the budget.
+    ProRata,
+    /// 平均分配 among the eligible applicants.
+    Equal,
+}
+
+/// A programme budget or pool (资金池) per application year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    pub id: String,
+    pub amount: Decimal,
+    pub method: Allocation,
+    pub words: Option<String>,
 }
 
 /// A government level or other payer of a share of an award (出资方, D14).
@@ -103,6 +123,10 @@ pub struct Rule {
     pub max_years: Option<u32>,
     /// 补差 (D9): pay the entitlement minus what the same achievement was already paid.
     pub differential: bool,
+    /// 就高 (D9): rules naming the same group reward one achievement; only the highest is paid.
+    pub exclusive: Option<String>,
+    /// The budget (by id, of the same policy) this rule draws on.
+    pub budget: Option<String>,
 }
 
 /// A value computed from the row: a field, a constant or a combination (基数表达式).
@@ -313,6 +337,8 @@ pub enum Formula {
     Staged { stages: Vec<Stage> },
     /// 资格认定: the conditions' verdict.
     Verdict { test: Vec<Condition> },
+    /// 均分: the line's amount is its equal share of the rule's pool (set by the batch pass).
+    PoolShare,
     /// The first case whose conditions hold (分情形).
     Cases(Vec<(Vec<Condition>, Formula)>),
     /// Parts added up; a part that does not apply counts as none.
@@ -356,6 +382,7 @@ impl Formula {
             Formula::Staged { .. } => "分阶段",
             Formula::Verdict { .. } => "资格认定",
             Formula::Cases(_) => "分情形",
+            Formula::PoolShare => "资金池均分",
             Formula::Sum(_) => "合计",
         }
     }
@@ -491,6 +518,7 @@ impl Formula {
                 f.fields(out);
             }),
             Formula::Sum(parts) => parts.iter().for_each(|f| f.fields(out)),
+            Formula::PoolShare => {}
         }
     }
 }

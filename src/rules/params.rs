@@ -22,6 +22,8 @@ pub enum ParamValue {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Params {
     pub values: BTreeMap<String, ParamValue>,
+    /// What each parameter means and where its value comes from, for the ledger.
+    pub notes: BTreeMap<String, (String, String)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +67,7 @@ impl Params {
         let invalid = |off: usize, message: String| ParamsError::Invalid { path: path.to_path_buf(), line: line_of(text, off), message };
         let raw: RawTable = toml::from_str(text).map_err(|e| invalid(e.span().map_or(0, |s| s.start), e.message().trim_end().to_string()))?;
         let mut values = BTreeMap::new();
+        let mut notes = BTreeMap::new();
         for p in raw.param {
             let off = p.span().start;
             let p = p.into_inner();
@@ -74,8 +77,9 @@ impl Params {
             if values.insert(p.name.clone(), value).is_some() {
                 return Err(invalid(off, format!("parameter `{}` is defined twice", p.name)));
             }
+            notes.insert(p.name, (p.meaning, p.source));
         }
-        Ok(Params { values })
+        Ok(Params { values, notes })
     }
 
     /// Reads a value as the table and the test examples write it.

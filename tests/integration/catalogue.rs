@@ -76,6 +76,8 @@ fn runnable(example: &Json, rule: &subsidy::rules::Rule) -> bool {
     let interest = matches!(rule.formula, subsidy::rules::Formula::Interest(_));
     match context {
         "row" => true,
+        // Other rows of the batch (shared caps, pools); quotas come with the history of a programme.
+        "batch" => given.is_some_and(|g| g.keys().all(|k| k == "batch_rows")),
         "history" => given.is_some_and(|g| !g.is_empty() && g.keys().all(|k| HISTORY.contains(&k.as_str()) || (interest && k == "lpr_1y"))),
         // Reference data this issue covers: the LPR of an interest subsidy.
         // External parameters run for rules that name parameters (config/params.toml).
@@ -109,8 +111,21 @@ fn encoded_rules_reproduce_every_row_example() {
                     input.insert(k.clone(), v.clone());
                 }
             }
-            let row = match row_of(&input, &vocab) {
-                Ok(row) => row,
+            // The example's row first, then the other rows of its batch, each filling in what
+            // it does not state from the example's row.
+            let mut inputs = vec![input.clone()];
+            for other in ex.get("given").and_then(|g| g.get("batch_rows")).and_then(Json::as_array).into_iter().flatten() {
+                let mut merged = input.clone();
+                for (k, v) in other.as_object().into_iter().flatten() {
+                    if k != "rule_id" && k != "note" {
+                        merged.insert(k.clone(), v.clone());
+                    }
+                }
+                inputs.push(merged);
+            }
+            let rows: Result<Vec<DenseRow>, String> = inputs.iter().map(|i| row_of(i, &vocab)).collect();
+            let rows = match rows {
+                Ok(rows) => rows,
                 Err(e) => {
                     failures.push(format!("{id} #{n}: input: {e}"));
                     continue;
@@ -118,15 +133,42 @@ fn encoded_rules_reproduce_every_row_example() {
             };
             let table = lpr_for(ex.get("given"), &shipped);
             let params = params_for(ex.get("given"), &shipped_params);
-            let ev = evaluate(policy, rule, &row, Context { vocab: &vocab, lpr: &table, params: &params });
+            let cx = Context { vocab: &vocab, lpr: &table, params: &params };
             let prior_shared = given_decimal(ex, "prior_paid_shared_cap");
-            let pending = Pending { rule, payer: policy.payer, evaluation: ev, credit_code: "X", year: "2023", order: ("1", id), prior_shared };
-            let line = settle(vec![pending]).pop().unwrap();
+            let app_ids: Vec<String> = inputs
+                .iter()
+                .enumerate()
+                .map(|(k, i)| i.get("application_id").and_then(Json::as_str).map(str::to_string).unwrap_or(format!("A{k:03}")))
+                .collect();
+            let budget = rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b));
+            let pending: Vec<Pending<'_>> = rows
+                .iter()
+                .zip(&app_ids)
+                .map(|(row, app)| Pending {
+                    rule,
+                    payer: policy.payer,
+                    evaluation: evaluate(policy, rule, row, cx),
+                    credit_code: "X",
+                    year: "2023",
+                    order: (app.as_str(), id),
+                    prior_shared,
+                    budget,
+                })
+                .collect();
+            let settled = settle(pending);
+            // "…total…" in the unit means the example states the sum over its batch.
+            let total = ex.get("unit").and_then(Json::as_str).is_some_and(|u| u.contains("total"));
             ran += 1;
-            // A payout's funding shares always add up to the line.
-            let shares: Decimal = line.shares.iter().map(|(_, v)| *v).sum();
-            if !line.shares.is_empty() && shares != line.amount {
-                failures.push(format!("{id} #{n}: shares {shares} ≠ amount {}", line.amount));
+            for l in &settled {
+                // A payout's funding shares always add up to its line.
+                let shares: Decimal = l.shares.iter().map(|(_, v)| *v).sum();
+                if !l.shares.is_empty() && shares != l.amount {
+                    failures.push(format!("{id} #{n}: shares {shares} ≠ amount {}", l.amount));
+                }
+            }
+            let mut line = settled[0].clone();
+            if total {
+                line.amount = settled.iter().map(|l| l.amount).sum();
             }
             if line.result_text() != expected {
                 failures.push(format!("{id} #{n}: expected {expected}, got {}\n    {}", line.result_text(), line.trace.join("\n    ")));

@@ -29,6 +29,8 @@ fn capped_rule(id: &str, cap: Decimal) -> Rule {
         same_as: vec![],
         max_years: None,
         differential: false,
+        exclusive: None,
+        budget: None,
     }
 }
 
@@ -43,6 +45,7 @@ fn settle_amounts(rules: &[Rule], lines: &[(usize, u64, String, String)]) -> Vec
             year: "2023",
             order: (app, &rules[*r].id),
             prior_shared: Decimal::ZERO,
+            budget: None,
         })
         .collect();
     lines.iter().map(|l| l.3.clone()).zip(settle(pending)).collect()
