@@ -157,7 +157,7 @@ fn execute(args: Args) -> Result<i32, CliError> {
                     let outcome = match &r.outcome {
                         Outcome::Payout => String::new(),
                         Outcome::Measure { label, .. } => format!(" [{label}]"),
-                        Outcome::Verdict { label } => format!(" [认定：{label}]"),
+                        Outcome::Verdict { label, .. } | Outcome::Text { label } => format!(" [认定：{label}]"),
                     };
                     writeln!(o, "  {}  {}  {}{outcome}", r.id, r.clause, r.formula.kind_label())?;
                     writeln!(o, "      {}", describe::formula(&loaded.vocab, &r.formula))?;

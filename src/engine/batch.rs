@@ -18,8 +18,10 @@ pub enum LineKind {
     Payout,
     /// A figure that is not paid (减免税额测算 …), with its unit.
     Measure { label: String, unit: String },
-    /// 资格认定.
-    Verdict { label: String, value: bool },
+    /// 资格认定, with the clause's words for yes and no when it has them.
+    Verdict { label: String, value: bool, words: Option<String> },
+    /// A category or a date.
+    Text { label: String, value: String },
     /// 不予支持.
     Ineligible { reason: String },
     /// 不予受理: a row value outside the clause's range (D5).
@@ -42,7 +44,9 @@ impl Line {
     /// `false`, or `rejected`.
     pub fn result_text(&self) -> String {
         match &self.kind {
+            LineKind::Verdict { words: Some(w), .. } => w.clone(),
             LineKind::Verdict { value, .. } => value.to_string(),
+            LineKind::Text { value, .. } => value.clone(),
             LineKind::Rejected { .. } => "rejected".into(),
             _ => crate::money::fixed2(self.amount),
         }
@@ -280,8 +284,12 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Vec<String>) -> Line {
     let mut trace = p.evaluation.trace;
     trace.extend(extra);
     let kind = match (&p.evaluation.result, &p.rule.outcome) {
-        (Result::Verdict(v), Outcome::Verdict { label }) => LineKind::Verdict { label: label.clone(), value: *v },
-        (Result::Verdict(v), _) => LineKind::Verdict { label: "资格认定".into(), value: *v },
+        (Result::Verdict(v), Outcome::Verdict { label, yes, no }) => {
+            LineKind::Verdict { label: label.clone(), value: *v, words: if *v { yes.clone() } else { no.clone() } }
+        }
+        (Result::Verdict(v), _) => LineKind::Verdict { label: "资格认定".into(), value: *v, words: None },
+        (Result::Text(t), Outcome::Text { label }) => LineKind::Text { label: label.clone(), value: t.clone() },
+        (Result::Text(t), _) => LineKind::Text { label: "认定".into(), value: t.clone() },
         (Result::Ineligible(r), _) => LineKind::Ineligible { reason: r.clone() },
         (Result::Rejected(r), _) => LineKind::Rejected { reason: r.clone() },
         (Result::Amount(_), Outcome::Measure { label, unit }) => LineKind::Measure { label: label.clone(), unit: unit.clone() },

@@ -35,6 +35,8 @@ pub enum Result {
     Amount(Decimal),
     /// 资格认定 result.
     Verdict(bool),
+    /// A category or a date, as text.
+    Text(String),
     /// 不予支持, with the reason (the failed condition, a missing value).
     Ineligible(String),
     /// A row value outside the clause's range (D5), refused.
@@ -107,6 +109,11 @@ impl Evaluator<'_> {
                 Truth::Unknown(f) => self.finish(Stop::Missing(f), false),
             };
         }
+        match &rule.formula {
+            Formula::Classify(cases) => return self.classify(cases),
+            Formula::DateAdd { from, months, days } => return self.date_add(*from, months.as_ref(), days.as_ref()),
+            _ => {}
+        }
         let gross = match self.formula(&rule.formula) {
             Ok(v) => v,
             Err(stop) => return self.finish(stop, verdict),
@@ -132,6 +139,46 @@ impl Evaluator<'_> {
             }
         }
         Result::Amount(amount)
+    }
+
+    fn classify(&mut self, cases: &[(Vec<Condition>, String)]) -> Result {
+        let mut reasons = Vec::new();
+        for (when, value) in cases {
+            match self.all(when) {
+                Truth::Yes => {
+                    self.step(format!("认定 {value}"));
+                    return Result::Text(value.clone());
+                }
+                Truth::No(why) => reasons.push(why),
+                Truth::Unknown(f) => return self.finish(Stop::Missing(f), false),
+            }
+        }
+        self.finish(Stop::Ineligible(format!("不属于任何类别（{}）", reasons.join("；"))), false)
+    }
+
+    fn date_add(&mut self, from: FieldId, months: Option<&Expr>, days: Option<&Expr>) -> Result {
+        let Some(Value::Date(start)) = self.row.get(from) else { return self.finish(Stop::Missing(from), false) };
+        let whole = |e: Option<&Expr>, me: &Self| -> Eval<i64> {
+            match e {
+                None => Ok(0),
+                Some(e) => me.expr(e).and_then(|(v, _)| v.trunc().try_into().map_err(|_| Stop::Overflow)),
+            }
+        };
+        let (m, d) = match (whole(months, self), whole(days, self)) {
+            (Ok(m), Ok(d)) => (m, d),
+            (Err(stop), _) | (_, Err(stop)) => return self.finish(stop, false),
+        };
+        let shifted = u32::try_from(m.unsigned_abs())
+            .ok()
+            .and_then(|mm| if m >= 0 { start.checked_add_months(chrono::Months::new(mm)) } else { start.checked_sub_months(chrono::Months::new(mm)) })
+            .and_then(|x| x.checked_add_signed(chrono::Duration::days(d)));
+        match shifted {
+            Some(date) => {
+                self.step(format!("期限 {} {start} + {m} 个月 + {d} 天 = {date}", self.label(from)));
+                Result::Text(date.format("%Y-%m-%d").to_string())
+            }
+            None => self.finish(Stop::Overflow, false),
+        }
     }
 
     fn finish(&mut self, stop: Stop, verdict: bool) -> Result {
@@ -398,6 +445,22 @@ impl Evaluator<'_> {
                 Some(Value::Num(d)) => Ok((*d, format!("{} {}", self.label(*field), self.show(*field, *d)))),
                 _ => Ok((*value, format!("{} 未填，按 {}", self.label(*field), plain(*value)))),
             },
+            Expr::YearOf(f) => match self.row.get(*f) {
+                Some(Value::Date(d)) => {
+                    let y = Decimal::from(d.year());
+                    Ok((y, format!("{} {d} 的年份 {}", self.label(*f), plain(y))))
+                }
+                _ => Err(Stop::Missing(*f)),
+            },
+            Expr::DaysBetween(a, b) => {
+                let date = |f: FieldId| match self.row.get(f) {
+                    Some(Value::Date(d)) => Ok(*d),
+                    _ => Err(Stop::Missing(f)),
+                };
+                let (x, y) = (date(*a)?, date(*b)?);
+                let n = Decimal::from((y - x).num_days());
+                Ok((n, format!("{} {x} 至 {} {y} 共 {} 天", self.label(*a), self.label(*b), plain(n))))
+            }
             Expr::Quotient(a, b) => {
                 let (x, xd) = self.expr(a)?;
                 let (y, yd) = self.expr(b)?;
@@ -564,6 +627,7 @@ impl Evaluator<'_> {
                 Ok(total)
             }
             Formula::Verdict { .. } => Err(Stop::Ineligible("资格认定规则没有金额".into())),
+            Formula::Classify(_) | Formula::DateAdd { .. } => Err(Stop::Ineligible("分类或期限规则没有金额".into())),
             Formula::PoolShare => {
                 self.step("均分 本条按资金池平均分配，份额见批量处理（D11）".into());
                 Ok(Decimal::ZERO)

@@ -29,6 +29,7 @@ fn line_type(kind: &LineKind) -> String {
         LineKind::Payout => "payout".into(),
         LineKind::Measure { .. } => "measure".into(),
         LineKind::Verdict { .. } => "verdict".into(),
+        LineKind::Text { .. } => "text".into(),
         LineKind::Ineligible { .. } => "ineligible".into(),
         LineKind::Rejected { .. } => "rejected".into(),
     }

@@ -110,7 +110,7 @@ impl Report<'_> {
             paid_lines: payouts().filter(|l| !l.line.amount.is_zero()).count(),
             ineligible_lines: count(|k| matches!(k, LineKind::Ineligible { .. } | LineKind::Rejected { .. })),
             measure_lines: count(|k| matches!(k, LineKind::Measure { .. })),
-            verdict_lines: count(|k| matches!(k, LineKind::Verdict { .. })),
+            verdict_lines: count(|k| matches!(k, LineKind::Verdict { .. } | LineKind::Text { .. })),
             exception_cells: self.exceptions.len(),
             award_total: crate::money::fixed2(total),
             by_payer,

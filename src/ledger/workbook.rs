@@ -212,7 +212,10 @@ fn details(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), X
         let (kind, result) = match &l.line.kind {
             LineKind::Payout => ("奖补资金".to_string(), String::new()),
             LineKind::Measure { label, unit } => (label.clone(), format!("{} {unit}", crate::money::grouped2(l.line.amount))),
-            LineKind::Verdict { label, value } => (label.clone(), if *value { "符合" } else { "不符合" }.to_string()),
+            LineKind::Verdict { label, value, words } => {
+                (label.clone(), words.clone().unwrap_or_else(|| if *value { "符合" } else { "不符合" }.to_string()))
+            }
+            LineKind::Text { label, value } => (label.clone(), value.clone()),
             LineKind::Ineligible { .. } | LineKind::Rejected { .. } => continue,
         };
         text(ws, f, r, 9, &kind)?;
@@ -285,7 +288,8 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
         let outcome = match &rule.outcome {
             Outcome::Payout => "奖补资金".to_string(),
             Outcome::Measure { label, unit } => format!("{label}（{unit}）"),
-            Outcome::Verdict { label } => format!("资格认定：{label}"),
+            Outcome::Verdict { label, .. } => format!("资格认定：{label}"),
+            Outcome::Text { label } => format!("认定：{label}"),
         };
         let split = rule
             .split

@@ -31,6 +31,8 @@ pub fn expr(v: &Vocabulary, e: &Expr) -> String {
         Expr::Floor(e) => format!("向下取整({})", expr(v, e)),
         Expr::Default { field, value } => format!("{}（未填按 {}）", label(v, *field), plain(*value)),
         Expr::Quotient(a, b) => format!("({} ÷ {})", expr(v, a), expr(v, b)),
+        Expr::YearOf(f) => format!("{}的年份", label(v, *f)),
+        Expr::DaysBetween(a, b) => format!("{}至{}的天数", label(v, *a), label(v, *b)),
     }
 }
 
@@ -98,6 +100,17 @@ pub fn formula(v: &Vocabulary, f: &Formula) -> String {
             .collect::<Vec<_>>()
             .join("；"),
         Formula::PoolShare => "资金池平均分配（D11）".to_string(),
+        Formula::Classify(cases) => cases
+            .iter()
+            .map(|(when, value)| format!("{} → {value}", if when.is_empty() { "其他".to_string() } else { conditions(v, when) }))
+            .collect::<Vec<_>>()
+            .join("；"),
+        Formula::DateAdd { from, months, days } => format!(
+            "{}{}{}",
+            label(v, *from),
+            months.as_ref().map(|m| format!(" + {} 个月", expr(v, m))).unwrap_or_default(),
+            days.as_ref().map(|d| format!(" + {} 天", expr(v, d))).unwrap_or_default()
+        ),
         Formula::Sum(parts) => parts.iter().map(|f| format!("[{}]", formula(v, f))).collect::<Vec<_>>().join(" + "),
     }
 }

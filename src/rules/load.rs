@@ -180,7 +180,7 @@ pub fn load_policies(paths: &[PathBuf], vocab: &Vocabulary) -> Result<PolicySet,
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-                .filter(|p| p.file_name().is_some_and(|n| n != "aliases.toml" && n != "lpr.toml" && n != "params.toml"))
+                .filter(|p| p.file_name().is_some_and(|n| n != "aliases.toml" && n != "lpr.toml") && !super::params::is_params_file(p))
                 .collect();
             found.sort();
             if found.is_empty() {
@@ -338,6 +338,9 @@ impl Cx<'_> {
             if matches!(formula, Formula::Verdict { .. }) != matches!(outcome, Outcome::Verdict { .. }) {
                 return Err(at(r.formula.span().start, "a `verdict` formula goes with outcome = { verdict = \"…\" } and only with it"));
             }
+            if matches!(formula, Formula::Classify(_) | Formula::DateAdd { .. }) != matches!(outcome, Outcome::Text { .. }) {
+                return Err(at(r.formula.span().start, "`classify` and `date_add` formulas go with outcome = { category = \"…\" } or { date = \"…\" }, and only with them"));
+            }
             let caps = r.caps.iter().map(|c| self.cap(c, start)).collect::<R<Vec<_>>>()?;
             let floor = r.floor.as_ref().map(|a| self.amount(&a.0, start)).transpose()?;
             let split = r.split.as_ref().map(|s| self.split(s.get_ref(), s.span().start)).transpose()?;
@@ -376,10 +379,17 @@ impl Cx<'_> {
                     return Ok(Outcome::Measure { label: label.into(), unit });
                 }
                 if let Some(label) = t.get("verdict").and_then(Value::as_str) {
-                    self.only_keys(t, &["verdict"], off)?;
-                    return Ok(Outcome::Verdict { label: label.into() });
+                    self.only_keys(t, &["verdict", "yes", "no"], off)?;
+                    let word = |k: &str| t.get(k).and_then(Value::as_str).map(str::to_string);
+                    return Ok(Outcome::Verdict { label: label.into(), yes: word("yes"), no: word("no") });
                 }
-                Err(at(off, "outcome must be \"payout\", { measure = \"减免税额测算\", unit = \"元\" } or { verdict = \"…\" }"))
+                for key in ["category", "date"] {
+                    if let Some(label) = t.get(key).and_then(Value::as_str) {
+                        self.only_keys(t, &[key], off)?;
+                        return Ok(Outcome::Text { label: label.into() });
+                    }
+                }
+                Err(at(off, "outcome must be \"payout\", { measure = \"减免税额测算\", unit = \"元\" }, { verdict = \"…\" }, { category = \"…\" } or { date = \"…\" }"))
             }
             _ => Err(at(off, "outcome must be \"payout\", { measure = \"减免税额测算\", unit = \"元\" } or { verdict = \"…\" }")),
         }
@@ -445,6 +455,14 @@ impl Cx<'_> {
             .iter()
             .map(|x| self.str_of(x, what, off).map(str::to_string))
             .collect()
+    }
+
+    fn date_field(&self, key: &str, off: usize) -> R<FieldId> {
+        let id = self.field_id(key, off)?;
+        if self.vocab.get(id).ty != FieldType::Date {
+            return Err(at(off, format!("field `{key}` is not a date")));
+        }
+        Ok(id)
     }
 
     fn numeric_field(&self, key: &str, off: usize) -> R<FieldId> {
@@ -523,6 +541,16 @@ impl Cx<'_> {
                     let field = self.numeric_field(self.str_of(self.req(t, "field", "a field with a default", off)?, "field", off)?, off)?;
                     let value = self.amount(self.str_of(&t["default"], "default", off)?, off)?;
                     return Ok(Expr::Default { field, value });
+                }
+                if t.contains_key("year_of") {
+                    one(&["year_of"])?;
+                    return Ok(Expr::YearOf(self.date_field(self.str_of(&t["year_of"], "year_of", off)?, off)?));
+                }
+                if t.contains_key("days_between") {
+                    one(&["days_between"])?;
+                    let names = self.strings(&t["days_between"], "days_between", off)?;
+                    let [a, b] = names.as_slice() else { return Err(at(off, "`days_between` is [from date field, to date field]")) };
+                    return Ok(Expr::DaysBetween(self.date_field(a, off)?, self.date_field(b, off)?));
                 }
                 if t.contains_key("value") {
                     one(&["value"])?;
@@ -633,9 +661,10 @@ impl Cx<'_> {
                 let chosen = scalar(self.str_of(self.req(t, "chosen", "a ranged value", off)?, "chosen", off)?)?;
                 let range = self.strings(self.req(t, "range", "a ranged value", off)?, "range", off)?;
                 let [lo, hi] = range.as_slice() else {
-                    return Err(at(off, "range is [min, max]"));
+                    return Err(at(off, "range is [min, max]; an empty max (\"\") means no upper bound (不低于)"));
                 };
-                let (min, max) = (scalar(lo)?, scalar(hi)?);
+                let max = if hi.trim().is_empty() { Decimal::MAX } else { scalar(hi)? };
+                let min = scalar(lo)?;
                 if min > max {
                     return Err(at(off, format!("range [{lo}, {hi}] has min above max")));
                 }
@@ -861,6 +890,31 @@ impl Cx<'_> {
                 keys(&[])?;
                 Formula::PoolShare
             }
+            "classify" => {
+                keys(&["cases"])?;
+                let mut cases = Vec::new();
+                for c in self.array(get("cases")?, "cases", off)? {
+                    let ct = self.table(c, "a case", off)?;
+                    self.only_keys(ct, &["when", "value"], off)?;
+                    let when = ct.get("when").map(|w| self.conditions(w, off)).transpose()?.unwrap_or_default();
+                    let value = self.str_of(self.req(ct, "value", "a case", off)?, "value", off)?.to_string();
+                    cases.push((when, value));
+                }
+                if cases.is_empty() {
+                    return Err(at(off, "`classify` needs at least one case"));
+                }
+                Formula::Classify(cases)
+            }
+            "date_add" => {
+                keys(&["from", "months", "days"])?;
+                let from = self.date_field(self.str_of(get("from")?, "from", off)?, off)?;
+                let months = t.get("months").map(|m| self.expr(m, off)).transpose()?;
+                let days = t.get("days").map(|d| self.expr(d, off)).transpose()?;
+                if months.is_none() && days.is_none() {
+                    return Err(at(off, "`date_add` needs `months`, `days` or both"));
+                }
+                Formula::DateAdd { from, months, days }
+            }
             "verdict" => {
                 keys(&["test"])?;
                 Formula::Verdict { test: self.conditions(get("test")?, off)? }
@@ -868,7 +922,7 @@ impl Cx<'_> {
             other => {
                 return Err(at(
                     off,
-                    format!("unknown formula kind `{other}`; kinds are rate, tiers, slices, bracket, per_unit, fixed, by_title, matching, top_up, least, greatest, sum, cases, amount, interest, staged, pool_share, verdict"),
+                    format!("unknown formula kind `{other}`; kinds are rate, tiers, slices, bracket, per_unit, fixed, by_title, matching, top_up, least, greatest, sum, cases, amount, interest, staged, pool_share, verdict, classify, date_add"),
                 ))
             }
         })

@@ -92,8 +92,10 @@ pub enum Outcome {
     Payout,
     /// A figure that is not a payment (减免税额测算, 税前扣除额, 核定能耗 …), kept apart.
     Measure { label: String, unit: String },
-    /// 资格认定: true / false.
-    Verdict { label: String },
+    /// 资格认定: true / false, or the clause's own words for each (免于置换 / 须置换).
+    Verdict { label: String, yes: Option<String>, no: Option<String> },
+    /// A category or a date (人才类别, 缓缴后缴款期限), as text.
+    Text { label: String },
 }
 
 /// One rule of a policy: a clause with its excerpt, eligibility, formula, caps and split.
@@ -154,6 +156,10 @@ pub enum Expr {
     Default { field: FieldId, value: Decimal },
     /// A ÷ B (按月折算: months ÷ 12).
     Quotient(Box<Expr>, Box<Expr>),
+    /// The calendar year of a date field (成立年度).
+    YearOf(FieldId),
+    /// Days from the first date field to the second (actual days).
+    DaysBetween(FieldId, FieldId),
 }
 
 /// Comparison operators; the boundary word that chose one is kept for the trace (D1).
@@ -337,6 +343,10 @@ pub enum Formula {
     Staged { stages: Vec<Stage> },
     /// 资格认定: the conditions' verdict.
     Verdict { test: Vec<Condition> },
+    /// 分类: the value of the first case whose conditions hold (a case without them is the otherwise).
+    Classify(Vec<(Vec<Condition>, String)>),
+    /// A date some months and/or days after a date field (期限).
+    DateAdd { from: FieldId, months: Option<Expr>, days: Option<Expr> },
     /// 均分: the line's amount is its equal share of the rule's pool (set by the batch pass).
     PoolShare,
     /// The first case whose conditions hold (分情形).
@@ -383,6 +393,8 @@ impl Formula {
             Formula::Verdict { .. } => "资格认定",
             Formula::Cases(_) => "分情形",
             Formula::PoolShare => "资金池均分",
+            Formula::Classify(_) => "分类认定",
+            Formula::DateAdd { .. } => "期限推算",
             Formula::Sum(_) => "合计",
         }
     }
@@ -442,6 +454,8 @@ impl Expr {
                 a.fields(out);
                 b.fields(out);
             }
+            Expr::YearOf(f) => out.push(*f),
+            Expr::DaysBetween(a, b) => out.extend([*a, *b]),
             Expr::Default { field, .. } => out.push(*field),
         }
     }
@@ -519,6 +533,11 @@ impl Formula {
             }),
             Formula::Sum(parts) => parts.iter().for_each(|f| f.fields(out)),
             Formula::PoolShare => {}
+            Formula::Classify(cases) => cases.iter().for_each(|(when, _)| when.iter().for_each(|c| c.fields(out))),
+            Formula::DateAdd { from, months, days } => {
+                out.push(*from);
+                months.iter().chain(days).for_each(|e| e.fields(out));
+            }
         }
     }
 }

@@ -52,15 +52,34 @@ struct RawParam {
     source: String,
 }
 
+/// `params.toml`, `params-energy.toml` …: reference parameter files, not policies.
+pub fn is_params_file(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.starts_with("params") && name.ends_with(".toml")
+}
+
 impl Params {
-    /// Loads `params.toml` from the config folder; a missing file is an empty table.
+    /// Loads every `params*.toml` of the config folder (in name order); none is an empty table.
+    /// A name defined in two files is refused.
     pub fn load(config_dir: &Path) -> Result<Params, ParamsError> {
-        let path = config_dir.join("params.toml");
-        if !path.exists() {
-            return Ok(Params::default());
+        let mut files: Vec<PathBuf> = std::fs::read_dir(config_dir)
+            .map_err(|source| ParamsError::Read { path: config_dir.to_path_buf(), source })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| is_params_file(p))
+            .collect();
+        files.sort();
+        let mut all = Params::default();
+        for path in files {
+            let text = std::fs::read_to_string(&path).map_err(|source| ParamsError::Read { path: path.clone(), source })?;
+            let more = Self::parse(&text, &path)?;
+            for (name, value) in more.values {
+                if all.values.insert(name.clone(), value).is_some() {
+                    return Err(ParamsError::Invalid { path: path.clone(), line: 0, message: format!("parameter `{name}` is also defined in another params file") });
+                }
+            }
+            all.notes.extend(more.notes);
         }
-        let text = std::fs::read_to_string(&path).map_err(|source| ParamsError::Read { path: path.clone(), source })?;
-        Self::parse(&text, &path)
+        Ok(all)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Params, ParamsError> {
