@@ -21,6 +21,14 @@ pub enum CliError {
     Sample(#[from] SampleError),
     #[error("cannot write to standard output: {0}")]
     Output(#[from] std::io::Error),
+    #[error(transparent)]
+    Verify(#[from] crate::audit::verify::VerifyError),
+    #[error(transparent)]
+    Reconcile(#[from] crate::audit::reconcile::ReconcileError),
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
+    #[error("reconcile needs INPUT files to recompute, --payments, or both")]
+    NothingToReconcile,
 }
 
 /// subsidy: enterprise subsidy payouts (奖补资金) from application workbooks to an audited ledger.
@@ -58,6 +66,37 @@ pub enum Sub {
     Check {
         #[arg(long = "policy")]
         policies: Vec<PathBuf>,
+        inputs: Vec<PathBuf>,
+    },
+    /// The full computation of one application, step by step, in Chinese.
+    Explain {
+        #[arg(long = "policy")]
+        policies: Vec<PathBuf>,
+        #[arg(long = "history")]
+        history: Vec<PathBuf>,
+        /// 申报编号 of the application.
+        #[arg(long)]
+        application: String,
+        /// The batch the application belongs to (files or folders).
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+    },
+    /// Detect edits to a ledger's figures (exit 0 intact, 1 edited).
+    Verify { ledger: PathBuf },
+    /// Recompute from the inputs and policies, or compare with a payment list, and classify
+    /// every difference with the ledger (exit 0 none, 1 some).
+    Reconcile {
+        ledger: PathBuf,
+        #[arg(long = "policy")]
+        policies: Vec<PathBuf>,
+        #[arg(long = "history")]
+        history: Vec<PathBuf>,
+        /// A bank or treasury payment list (统一社会信用代码 / 户名 / 金额).
+        #[arg(long)]
+        payments: Option<PathBuf>,
+        /// Folder for reconciliation.xlsx and reconciliation.csv.
+        #[arg(long, default_value = "reconcile")]
+        out: PathBuf,
         inputs: Vec<PathBuf>,
     },
     /// Write a synthetic application batch (.xlsx or .csv) for demonstrations and benchmarks.
@@ -123,6 +162,74 @@ fn execute(args: Args) -> Result<i32, CliError> {
                 eprintln!("subsidy: {} rows could not be read; see 数据错误 in ledger.xlsx or {}", t.rows_exception, out.join("exceptions.csv").display());
             }
             Ok(s.exit_code)
+        }
+        Sub::Explain { policies, history, application, inputs } => {
+            let mut o = std::io::stdout().lock();
+            let loaded = run::load(&args.config, &policies)?;
+            let computed = run::compute(&loaded, &inputs, &history, None)?;
+            let lines: Vec<_> = computed.lines.iter().filter(|l| l.application_id == application).collect();
+            let refused: Vec<_> = computed.applications.exceptions.iter().filter(|e| e.application_id == application).collect();
+            for l in &lines {
+                writeln!(o, "申报编号 {} · {} · {}（{}）", l.application_id, l.enterprise_name, l.rule_id, l.clause)?;
+                writeln!(o, "政策 {}", l.policy)?;
+                for (i, step) in l.line.trace.iter().enumerate() {
+                    writeln!(o, "  {:>2}. {step}", i + 1)?;
+                }
+            }
+            for e in &refused {
+                writeln!(o, "申报编号 {application}：数据错误 {} {} {}：{}（原值 {}）", e.file, e.sheet, e.cell, e.reason, e.value)?;
+            }
+            if lines.is_empty() && refused.is_empty() {
+                eprintln!("subsidy: 申报编号 {application} is not in the inputs");
+                return Ok(1);
+            }
+            Ok(0)
+        }
+        Sub::Verify { ledger } => {
+            let mut o = std::io::stdout().lock();
+            let findings = crate::audit::verify::verify(&ledger)?;
+            if findings.is_empty() {
+                writeln!(o, "{}: 台账完好 (intact): every line and figure matches its check codes", ledger.display())?;
+                return Ok(0);
+            }
+            for f in &findings {
+                writeln!(o, "{f}")?;
+            }
+            writeln!(o, "{}: {} change(s) found", ledger.display(), findings.len())?;
+            Ok(1)
+        }
+        Sub::Reconcile { ledger, policies, history, payments, out, inputs } => {
+            use crate::audit::reconcile;
+            let mut o = std::io::stdout().lock();
+            if inputs.is_empty() && payments.is_none() {
+                return Err(CliError::NothingToReconcile);
+            }
+            let back = crate::audit::verify::read_back(&ledger)?;
+            let mut diffs = Vec::new();
+            if !inputs.is_empty() {
+                let loaded = run::load(&args.config, &policies)?;
+                let computed = run::compute(&loaded, &inputs, &history, None)?;
+                let mut now = std::collections::BTreeMap::new();
+                for i in &computed.inputs {
+                    now.insert(format!("输入 {}", i.path.display()), i.sha256.clone());
+                }
+                for h in &computed.history {
+                    now.insert(format!("历史 {}", h.path.display()), h.sha256.clone());
+                }
+                for p in &loaded.policies.policies {
+                    now.insert(format!("政策 {}", p.path.display()), p.digest.clone());
+                }
+                diffs.extend(reconcile::against_recomputation(&back, &computed.lines, &now));
+            }
+            if let Some(p) = &payments {
+                diffs.extend(reconcile::against_payments(&back, &reconcile::read_payments(p)?));
+            }
+            crate::ledger::write_reconciliation(&out, &diffs)?;
+            for d in &diffs {
+                writeln!(o, "{} {} {} {} 台账 {} / {} {}", d.class, d.application_id, d.rule_id, d.credit_code, d.ledger, d.other, d.detail)?;
+            }
+            writeln!(o, "{} difference(s); written to {}", diffs.len(), out.join("reconciliation.xlsx").display())?;
+            Ok(if diffs.is_empty() { 0 } else { 1 })
         }
         Sub::Sample { rows, out, seed, year, profile } => {
             let vocab = crate::fields::Vocabulary::load(&args.config).map_err(RunError::from)?;

@@ -372,6 +372,28 @@ fn read_csv_from<R: Read + Seek>(data: R, path: &Path, file: usize, vocab: &Voca
     Ok(())
 }
 
+/// Every sheet of a workbook as rows of raw cells (a grid: empty cells are `None`), for
+/// reading back ledgers. Sheets are returned in workbook order.
+pub fn read_grid(path: &Path) -> Result<Vec<(String, Vec<Vec<Option<RawCell>>>)>, IngestError> {
+    let mut wb = open_workbook_auto(path).map_err(|e| open_error(path, e))?;
+    let mut out = Vec::new();
+    for name in wb.sheet_names() {
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| IngestError::Sheet { path: path.to_path_buf(), sheet: name.clone(), message: e.to_string() })?;
+        // Rows are indexed from A1 whatever the used range's start.
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let mut grid: Vec<Vec<Option<RawCell>>> = vec![Vec::new(); r0 as usize];
+        for row in range.rows() {
+            let mut cells: Vec<Option<RawCell>> = vec![None; c0 as usize];
+            cells.extend(row.iter().map(from_data));
+            grid.push(cells);
+        }
+        out.push((name, grid));
+    }
+    Ok(out)
+}
+
 /// Expands history paths: files as given, folders into their .csv and .xlsx files.
 pub fn expand_history(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
     expand_inputs(paths)

@@ -3,6 +3,7 @@
 //! builds the typed frame, [`rules`] loads policy files, [`engine`] computes every line,
 //! [`ledger`] writes the outputs; [`run`] ties them together for the command line.
 
+pub mod audit;
 pub mod cli;
 pub mod engine;
 pub mod ingest;

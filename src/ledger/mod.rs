@@ -5,7 +5,7 @@
 //! owns rust_xlsxwriter.
 
 mod csvout;
-mod workbook;
+pub mod workbook;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -222,4 +222,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
     }
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
+}
+
+/// Writes a reconciliation (对账结果) as `reconciliation.xlsx` and `reconciliation.csv` in `out`.
+pub fn write_reconciliation(out: &Path, diffs: &[crate::audit::reconcile::Difference]) -> Result<(), LedgerError> {
+    std::fs::create_dir_all(out).map_err(|source| LedgerError::CreateDir { path: out.to_path_buf(), source })?;
+    const HEADERS: [&str; 7] = ["类别", "申报编号", "申报条款编号", "统一社会信用代码", "台账", "对方/重算", "说明"];
+    let rows: Vec<[String; 7]> = diffs
+        .iter()
+        .map(|d| [d.class.to_string(), d.application_id.clone(), d.rule_id.clone(), d.credit_code.clone(), d.ledger.clone(), d.other.clone(), d.detail.clone()])
+        .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| LedgerError::Csv { file: "reconciliation.csv", message: e.to_string() };
+    w.write_record(["class", "application_id", "rule_id", "credit_code", "ledger", "other", "detail"]).map_err(err)?;
+    for r in &rows {
+        w.write_record(r.iter().map(|s| csvout::neutralise(s).into_owned())).map_err(err)?;
+    }
+    let csv_bytes = w.into_inner().map_err(|e| LedgerError::Csv { file: "reconciliation.csv", message: e.to_string() })?;
+    let xlsx = workbook::table("对账结果", &HEADERS, &rows)?;
+    write_atomic(&out.join("reconciliation.xlsx"), &xlsx)?;
+    write_atomic(&out.join("reconciliation.csv"), &csv_bytes)
 }

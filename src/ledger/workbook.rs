@@ -6,20 +6,26 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::engine::batch::{payer_label, LineKind};
+use crate::audit::{ledger_code, line_code};
+use crate::money::fixed2;
 use crate::rules::{describe, Outcome, Payer};
 
-use super::{Report, Totals};
+use super::{LedgerLine, Report, Totals};
 
 /// Sheet names (工作表), as DESIGN.md fixes them.
 pub const SHEETS: [&str; 6] = ["汇总", "发放明细", "计算过程", "不予支持", "数据错误", "政策参数"];
 
-const DETAIL_HEADERS: [&str; 20] = [
+pub const DETAIL_HEADERS: [&str; 21] = [
     "序号", "申报编号", "统一社会信用代码", "企业名称", "所属旗县区", "申报年度", "申报条款编号", "条款", "计算方式", "结果类型",
-    "金额（元）", "自治区", "盟市", "旗县区", "中央", "其他", "测算/认定结果", "说明", "数据来源", "其他列",
+    "金额（元）", "自治区", "盟市", "旗县区", "中央", "其他", "测算/认定结果", "说明", "数据来源", "其他列", "校验码",
 ];
 const DETAIL_PAYERS: [Payer; 5] = [Payer::Region, Payer::City, Payer::County, Payer::Central, Payer::Other];
 const TRACE_HEADERS: [&str; 4] = ["申报编号", "申报条款编号", "步骤", "说明"];
-const REFUSED_HEADERS: [&str; 7] = ["申报编号", "统一社会信用代码", "企业名称", "申报条款编号", "条款", "原因", "数据来源"];
+pub const REFUSED_HEADERS: [&str; 8] = ["申报编号", "统一社会信用代码", "企业名称", "申报条款编号", "条款", "原因", "数据来源", "校验码"];
+/// Labels of 汇总 that `verify` and `reconcile` read back.
+pub const LABEL_TOTAL: &str = "奖补资金合计（元）";
+pub const LABEL_CODE: &str = "台账校验码";
+pub const LABEL_FILES: &str = "输入与政策文件（SHA-256）";
 const ERROR_HEADERS: [&str; 6] = ["文件", "工作表", "单元格", "申报编号", "原值", "原因"];
 const POLICY_HEADERS: [&str; 12] = ["政策文件", "申报条款编号", "条款", "原文摘录", "结果类型", "计算方式", "参数", "申报条件", "上限", "分担", "解读", "位置"];
 
@@ -95,6 +101,59 @@ fn detail_sheet(ws: &mut Worksheet, names: &[&str], f: &Formats, w: &[f64]) -> R
     Ok(())
 }
 
+fn is_refused(l: &LedgerLine) -> bool {
+    matches!(l.line.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })
+}
+
+/// What 结果类型 and 测算/认定结果 show for a detail line.
+fn kind_and_result(l: &LedgerLine) -> (String, String) {
+    match &l.line.kind {
+        LineKind::Payout => ("奖补资金".to_string(), String::new()),
+        LineKind::Measure { label, unit } => (label.clone(), format!("{} {unit}", crate::money::grouped2(l.line.amount))),
+        LineKind::Verdict { label, value, words } => {
+            (label.clone(), words.clone().unwrap_or_else(|| if *value { "符合" } else { "不符合" }.to_string()))
+        }
+        LineKind::Text { label, value } => (label.clone(), value.clone()),
+        LineKind::Ineligible { .. } | LineKind::Rejected { .. } => (String::new(), String::new()),
+    }
+}
+
+/// The lines of 发放明细 with their check codes, over the text of the signed cells as written.
+pub fn detail_lines<'r>(report: &'r Report<'_>) -> Vec<(&'r LedgerLine, String)> {
+    report
+        .lines
+        .iter()
+        .filter(|l| !is_refused(l))
+        .map(|l| {
+            let (kind, result) = kind_and_result(l);
+            let money = |v: Decimal| if l.is_payout() { fixed2(v) } else { String::new() };
+            let mut parts = vec![l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), kind, money(l.line.amount)];
+            parts.extend(DETAIL_PAYERS.iter().map(|p| money(l.share(*p))));
+            parts.push(result);
+            (l, line_code(&parts))
+        })
+        .collect()
+}
+
+/// The lines of 不予支持 with their check codes.
+pub fn refused_lines<'r>(report: &'r Report<'_>) -> Vec<(&'r LedgerLine, String)> {
+    report
+        .lines
+        .iter()
+        .filter(|l| is_refused(l))
+        .map(|l| (l, line_code(&[l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), l.reason()])))
+        .collect()
+}
+
+/// The 台账校验码 of a report: every line code in sheet order, then the award total.
+pub fn report_code(report: &Report<'_>, total: &str) -> String {
+    let details = detail_lines(report);
+    let refused = refused_lines(report);
+    let codes: Vec<(&str, &str)> =
+        details.iter().map(|(_, c)| (SHEETS[1], c.as_str())).chain(refused.iter().map(|(_, c)| (SHEETS[3], c.as_str()))).collect();
+    ledger_code(&codes, total)
+}
+
 /// Builds the workbook in memory.
 pub fn build(report: &Report<'_>, totals: &Totals) -> Result<Vec<u8>, XlsxError> {
     let f = Formats::new();
@@ -146,9 +205,12 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> 
         ws.write_string_with_format(r, 1, &v, &f.text)?;
         r += 1;
     }
-    ws.write_string_with_format(r, 0, "奖补资金合计（元）", &f.text)?;
+    ws.write_string_with_format(r, 0, LABEL_TOTAL, &f.text)?;
     let total: Decimal = report.lines.iter().filter(|l| l.is_payout()).map(|l| l.line.amount).sum();
     money(ws, &f.bold_money, r, 1, total)?;
+    r += 1;
+    ws.write_string_with_format(r, 0, LABEL_CODE, &f.text)?;
+    ws.write_string_with_format(r, 1, report_code(report, &fixed2(total)), &f.text)?;
     r += 2;
 
     let payouts = || report.lines.iter().filter(|l| l.is_payout());
@@ -192,6 +254,21 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> 
         money(ws, &f.money, r, 3, v)?;
         r += 1;
     }
+    r += 1;
+    // The files the run read, so that `reconcile` can tell an input changed since.
+    headers(ws, f, r, &[LABEL_FILES, "SHA-256", "", ""])?;
+    r += 1;
+    let files = report
+        .inputs
+        .iter()
+        .map(|i| ("输入", i.path.display().to_string(), i.sha256.clone()))
+        .chain(report.history.iter().map(|i| ("历史", i.path.display().to_string(), i.sha256.clone())))
+        .chain(report.policies.policies.iter().map(|p| ("政策", p.path.display().to_string(), p.digest.clone())));
+    for (kind, path, sha) in files {
+        text(ws, f, r, 0, &format!("{kind} {path}"))?;
+        text(ws, f, r, 1, &sha)?;
+        r += 1;
+    }
     Ok(())
 }
 
@@ -200,24 +277,16 @@ fn details(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), X
         ws,
         &DETAIL_HEADERS,
         f,
-        &[6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 16.0, 40.0, 36.0, 24.0],
+        &[6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 16.0, 40.0, 36.0, 24.0, 18.0],
     )?;
     let mut r = 1;
-    for l in report.lines.iter().filter(|l| !matches!(l.line.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })) {
+    for (l, code) in detail_lines(report) {
         ws.write_number_with_format(r, 0, r as f64, &f.text)?;
         for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.region, &l.year, &l.rule_id, &l.clause].into_iter().enumerate() {
             text(ws, f, r, 1 + c as u16, s)?;
         }
         text(ws, f, r, 8, l.formula_kind)?;
-        let (kind, result) = match &l.line.kind {
-            LineKind::Payout => ("奖补资金".to_string(), String::new()),
-            LineKind::Measure { label, unit } => (label.clone(), format!("{} {unit}", crate::money::grouped2(l.line.amount))),
-            LineKind::Verdict { label, value, words } => {
-                (label.clone(), words.clone().unwrap_or_else(|| if *value { "符合" } else { "不符合" }.to_string()))
-            }
-            LineKind::Text { label, value } => (label.clone(), value.clone()),
-            LineKind::Ineligible { .. } | LineKind::Rejected { .. } => continue,
-        };
+        let (kind, result) = kind_and_result(l);
         text(ws, f, r, 9, &kind)?;
         if l.is_payout() {
             money(ws, &f.money, r, 10, l.line.amount)?;
@@ -230,6 +299,7 @@ fn details(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), X
         text(ws, f, r, 17, &explain)?;
         text(ws, f, r, 18, &l.source)?;
         text(ws, f, r, 19, &l.extras)?;
+        text(ws, f, r, 20, &code)?;
         r += 1;
     }
     if r > 1 {
@@ -254,11 +324,11 @@ fn traces(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
 }
 
 fn refused(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
-    detail_sheet(ws, &REFUSED_HEADERS, f, &[14.0, 21.0, 28.0, 36.0, 30.0, 60.0, 36.0])?;
+    detail_sheet(ws, &REFUSED_HEADERS, f, &[14.0, 21.0, 28.0, 36.0, 30.0, 60.0, 36.0, 18.0])?;
     let mut r = 1;
-    for l in report.lines.iter().filter(|l| matches!(l.line.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })) {
+    for (l, code) in refused_lines(report) {
         let reason = l.reason();
-        for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.rule_id, &l.clause, &reason, &l.source].into_iter().enumerate() {
+        for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.rule_id, &l.clause, &reason, &l.source, &code].into_iter().enumerate() {
             text(ws, f, r, c as u16, s)?;
         }
         r += 1;
@@ -316,4 +386,20 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
         r += 1;
     }
     Ok(())
+}
+
+/// A one-sheet workbook of text rows (对账结果 and the like), with the ledger's look.
+pub fn table<const N: usize>(name: &str, headers: &[&str; N], rows: &[[String; N]]) -> Result<Vec<u8>, XlsxError> {
+    let f = Formats::new();
+    let mut wb = Workbook::new();
+    let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed));
+    let ws = wb.add_worksheet().set_name(name)?;
+    detail_sheet(ws, headers, &f, &vec![18.0; N])?;
+    for (r, row) in rows.iter().enumerate() {
+        for (c, s) in row.iter().enumerate() {
+            text(ws, &f, r as u32 + 1, c as u16, s)?;
+        }
+    }
+    wb.save_to_buffer()
 }

@@ -1,6 +1,7 @@
 //! The one integration-test binary: catalogue examples as data, policy loading, the CLI and
 //! golden ledgers.
 
+mod audit;
 mod batch;
 mod catalogue;
 mod cli;

@@ -1,0 +1,229 @@
+//! `subsidy reconcile`: a ledger against a fresh computation from the inputs and policies, and
+//! against a bank or treasury payment list. Every difference is classified: edited by hand,
+//! line added, line removed, input or policy changed since the run, rounding; and for
+//! payments: unpaid, overpaid, underpaid, duplicate, unknown payee.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+
+use super::verify::{Change, ReadBack, VerifyError};
+use crate::ingest::{read_table, IngestError};
+use crate::ledger::LedgerLine;
+use crate::money::{fixed2, grouped2, parse_decimal};
+
+/// Errors that stop a reconciliation.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error(transparent)]
+    Ledger(#[from] VerifyError),
+    #[error(transparent)]
+    Read(#[from] IngestError),
+    #[error("{path}: payment list needs columns 统一社会信用代码 and 金额 (户名 optional); found: {found}")]
+    PaymentColumns { path: PathBuf, found: String },
+    #[error("{path} row {row}: 金额 “{value}” is not an amount")]
+    PaymentAmount { path: PathBuf, row: usize, value: String },
+}
+
+/// A classified difference.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Difference {
+    /// 人工改动 / 新增行 / 删除行 / 输入已变更 / 政策已变更 / 舍入差异 / 未解释差异 / 未支付 / 多付 / 少付 / 重复支付 / 未知收款人.
+    pub class: &'static str,
+    pub application_id: String,
+    pub rule_id: String,
+    pub credit_code: String,
+    pub ledger: String,
+    pub other: String,
+    pub detail: String,
+}
+
+/// The classes, as the reconciliation shows them.
+pub mod class {
+    pub const EDITED: &str = "人工改动";
+    pub const ADDED: &str = "新增行";
+    pub const REMOVED: &str = "删除行";
+    pub const INPUT_CHANGED: &str = "输入已变更";
+    pub const POLICY_CHANGED: &str = "政策已变更";
+    pub const ROUNDING: &str = "舍入差异";
+    pub const UNEXPLAINED: &str = "未解释差异";
+    pub const UNPAID: &str = "未支付";
+    pub const OVERPAID: &str = "多付";
+    pub const UNDERPAID: &str = "少付";
+    pub const DUPLICATE: &str = "重复支付";
+    pub const UNKNOWN: &str = "未知收款人";
+}
+
+fn diff(class: &'static str, key: &(String, String), code: &str, ledger: String, other: String, detail: String) -> Difference {
+    Difference { class, application_id: key.0.clone(), rule_id: key.1.clone(), credit_code: code.to_string(), ledger, other, detail }
+}
+
+/// Files recorded in the ledger whose digest differs now (or that are gone), by kind.
+fn changed_files(recorded: &BTreeMap<String, String>, now: &BTreeMap<String, String>) -> Vec<Difference> {
+    let mut out = Vec::new();
+    for (name, sha) in recorded {
+        let class = if name.starts_with("政策") { class::POLICY_CHANGED } else { class::INPUT_CHANGED };
+        match now.get(name) {
+            Some(s) if s == sha => {}
+            Some(s) => out.push(Difference {
+                class,
+                application_id: String::new(),
+                rule_id: String::new(),
+                credit_code: String::new(),
+                ledger: sha.clone(),
+                other: s.clone(),
+                detail: format!("{name} 自生成台账后已变更"),
+            }),
+            None => out.push(Difference {
+                class,
+                application_id: String::new(),
+                rule_id: String::new(),
+                credit_code: String::new(),
+                ledger: sha.clone(),
+                other: String::new(),
+                detail: format!("{name} 本次未提供"),
+            }),
+        }
+    }
+    for (name, sha) in now {
+        if !recorded.contains_key(name) {
+            let class = if name.starts_with("政策") { class::POLICY_CHANGED } else { class::INPUT_CHANGED };
+            out.push(Difference {
+                class,
+                application_id: String::new(),
+                rule_id: String::new(),
+                credit_code: String::new(),
+                ledger: String::new(),
+                other: sha.clone(),
+                detail: format!("{name} 为台账生成后新增"),
+            });
+        }
+    }
+    out
+}
+
+/// Compares a ledger with a recomputation. `files_now` are the digests of the files the
+/// recomputation read, named as the ledger names them (输入 / 历史 / 政策 + path).
+pub fn against_recomputation(ledger: &ReadBack, lines: &[LedgerLine], files_now: &BTreeMap<String, String>) -> Vec<Difference> {
+    let file_diffs = changed_files(&ledger.files, files_now);
+    let inputs_changed = file_diffs.iter().any(|d| d.class == class::INPUT_CHANGED);
+    let policy_changed = file_diffs.iter().any(|d| d.class == class::POLICY_CHANGED);
+    let edited: BTreeMap<(String, String), &Change> = ledger
+        .findings
+        .iter()
+        .filter(|f| !f.application_id.is_empty())
+        .map(|f| ((f.application_id.clone(), f.rule_id.clone()), &f.what))
+        .collect();
+    let mut out = file_diffs;
+    let mut recomputed = BTreeMap::new();
+    for l in lines {
+        let amount = if l.is_payout() { fixed2(l.line.amount) } else { String::new() };
+        recomputed.insert((l.application_id.clone(), l.rule_id.clone()), (l.credit_code.clone(), amount));
+    }
+    for (key, (_, code, amount)) in &ledger.lines {
+        let Some((_, now)) = recomputed.get(key) else {
+            out.push(diff(class::ADDED, key, code, amount.clone(), String::new(), "台账中有此行，按输入重算没有".into()));
+            continue;
+        };
+        if amount == now {
+            if let Some(change) = edited.get(key) {
+                out.push(diff(class::EDITED, key, code, amount.clone(), now.clone(), format!("校验码不符：{change:?}")));
+            }
+            continue;
+        }
+        let (a, b) = (parse_decimal(amount).unwrap_or_default(), parse_decimal(now).unwrap_or_default());
+        let class = if edited.contains_key(key) {
+            class::EDITED
+        } else if inputs_changed {
+            class::INPUT_CHANGED
+        } else if policy_changed {
+            class::POLICY_CHANGED
+        } else if (a - b).abs() <= Decimal::new(1, 2) {
+            class::ROUNDING
+        } else {
+            class::UNEXPLAINED
+        };
+        out.push(diff(class, key, code, amount.clone(), now.clone(), format!("台账 {} ，重算 {}", grouped2(a), grouped2(b))));
+    }
+    for (key, (code, now)) in &recomputed {
+        if !ledger.lines.contains_key(key) {
+            let class = if inputs_changed { class::INPUT_CHANGED } else { class::REMOVED };
+            out.push(diff(class, key, code, String::new(), now.clone(), "按输入重算有此行，台账中没有".into()));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A payment list read from CSV or a workbook: (row, credit code, payee name, amount).
+pub fn read_payments(path: &Path) -> Result<Vec<(usize, String, String, Decimal)>, ReconcileError> {
+    let table = read_table(path, "")?;
+    let Some(header) = table.first() else { return Ok(Vec::new()) };
+    let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim()));
+    let (Some(code), Some(amount)) = (find(&["统一社会信用代码", "信用代码", "credit_code"]), find(&["金额", "金额（元）", "支付金额", "amount", "award"])) else {
+        return Err(ReconcileError::PaymentColumns { path: path.to_path_buf(), found: header.join("、") });
+    };
+    let name = find(&["户名", "收款人", "企业名称", "enterprise_name"]);
+    let mut out = Vec::new();
+    for (i, row) in table.iter().enumerate().skip(1) {
+        let cell = |c: usize| row.get(c).map(|s| s.trim().to_string()).unwrap_or_default();
+        if cell(code).is_empty() && cell(amount).is_empty() {
+            continue;
+        }
+        let text = crate::money::clean_number_text(&cell(amount));
+        let value = parse_decimal(&text).ok_or_else(|| ReconcileError::PaymentAmount { path: path.to_path_buf(), row: i + 1, value: cell(amount) })?;
+        out.push((i + 1, cell(code), name.map(cell).unwrap_or_default(), value));
+    }
+    Ok(out)
+}
+
+/// Compares what the ledger says each payee is due with what a payment list paid.
+pub fn against_payments(ledger: &ReadBack, payments: &[(usize, String, String, Decimal)]) -> Vec<Difference> {
+    let mut due: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for (sheet, code, amount) in ledger.lines.values() {
+        if *sheet == crate::ledger::workbook::SHEETS[1] && !amount.is_empty() {
+            *due.entry(code.as_str()).or_default() += parse_decimal(amount).unwrap_or_default();
+        }
+    }
+    let mut paid: BTreeMap<&str, (Decimal, Vec<usize>, &str)> = BTreeMap::new();
+    for (row, code, name, amount) in payments {
+        let e = paid.entry(code.as_str()).or_insert((Decimal::ZERO, Vec::new(), name.as_str()));
+        e.0 += *amount;
+        e.1.push(*row);
+    }
+    let none = (String::new(), String::new());
+    let mut out = Vec::new();
+    let mk = |class, code: &str, ledger: Decimal, other: Decimal, detail: String| Difference {
+        class,
+        application_id: none.0.clone(),
+        rule_id: none.1.clone(),
+        credit_code: code.to_string(),
+        ledger: fixed2(ledger),
+        other: fixed2(other),
+        detail,
+    };
+    for (code, (amount, rows, name)) in &paid {
+        let owed = due.get(code).copied();
+        if rows.len() > 1 {
+            out.push(mk(class::DUPLICATE, code, owed.unwrap_or_default(), *amount, format!("{name} 在支付清单中出现 {} 次（第 {} 行）", rows.len(), join(rows))));
+        }
+        match owed {
+            None => out.push(mk(class::UNKNOWN, code, Decimal::ZERO, *amount, format!("{name} 不在台账的发放明细中"))),
+            Some(o) if *amount > o => out.push(mk(class::OVERPAID, code, o, *amount, format!("多付 {}", grouped2(*amount - o)))),
+            Some(o) if *amount < o => out.push(mk(class::UNDERPAID, code, o, *amount, format!("少付 {}", grouped2(o - *amount)))),
+            Some(_) => {}
+        }
+    }
+    for (code, owed) in &due {
+        if !paid.contains_key(code) && !owed.is_zero() {
+            out.push(mk(class::UNPAID, code, *owed, Decimal::ZERO, "台账应付，支付清单中没有".into()));
+        }
+    }
+    out.sort();
+    out
+}
+
+fn join(rows: &[usize]) -> String {
+    rows.iter().map(usize::to_string).collect::<Vec<_>>().join("、")
+}
