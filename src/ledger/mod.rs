@@ -88,6 +88,10 @@ pub struct Totals {
     /// 奖补资金合计, 2 decimals.
     pub award_total: String,
     pub by_payer: BTreeMap<String, String>,
+    /// Rows written per sheet (control counts).
+    pub sheet_rows: BTreeMap<String, usize>,
+    /// Hash total of the payees: SHA-256 over the sorted distinct 统一社会信用代码 of 发放明细.
+    pub credit_code_hash: String,
 }
 
 impl Report<'_> {
@@ -102,6 +106,15 @@ impl Report<'_> {
             }
         }
         let count = |f: fn(&LineKind) -> bool| self.lines.iter().filter(|l| f(&l.line.kind)).count();
+        let refused = count(|k| matches!(k, LineKind::Ineligible { .. } | LineKind::Rejected { .. }));
+        let mut sheet_rows = BTreeMap::new();
+        sheet_rows.insert(workbook::SHEETS[1].to_string(), self.lines.len() - refused);
+        sheet_rows.insert(workbook::SHEETS[2].to_string(), self.lines.iter().map(|l| l.line.trace.len()).sum());
+        sheet_rows.insert(workbook::SHEETS[3].to_string(), refused);
+        sheet_rows.insert(workbook::SHEETS[4].to_string(), self.exceptions.len());
+        let codes: std::collections::BTreeSet<&str> =
+            self.lines.iter().filter(|l| !matches!(l.line.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })).map(|l| l.credit_code.as_str()).collect();
+        let credit_code_hash = hex_digest(codes.into_iter().collect::<Vec<_>>().join("\n").as_bytes());
         Totals {
             rows_in: self.rows_in,
             rows_computed: self.lines.len(),
@@ -114,6 +127,8 @@ impl Report<'_> {
             exception_cells: self.exceptions.len(),
             award_total: crate::money::fixed2(total),
             by_payer,
+            sheet_rows,
+            credit_code_hash,
         }
     }
 }

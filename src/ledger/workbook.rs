@@ -186,7 +186,8 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> 
         }
         crate::rules::load::hex_digest(all.as_bytes())
     };
-    let facts: [(&str, String); 11] = [
+    let sheet_rows = t.sheet_rows.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("，");
+    let facts: [(&str, String); 13] = [
         ("软件版本", format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))),
         ("输入文件数", report.inputs.len().to_string()),
         ("读入数据行", t.rows_in.to_string()),
@@ -198,6 +199,8 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> 
         ("测算行 / 资格认定行", format!("{} / {}", t.measure_lines, t.verdict_lines)),
         ("数据错误单元格", t.exception_cells.to_string()),
         ("运行摘要（输入与政策文件 SHA-256）", digest),
+        ("各表行数", sheet_rows),
+        ("收款人信用代码哈希（SHA-256）", t.credit_code_hash.clone()),
     ];
     let mut r = 2;
     for (k, v) in facts {

@@ -144,6 +144,13 @@ fn ledger_foots_and_accounts_for_every_row(out: &Path) {
     let summary = wb.worksheet_range("汇总").unwrap();
     let stated = summary.rows().find(|r| r[0].to_string() == "奖补资金合计（元）").map(|r| cell_money(&r[1])).unwrap();
     assert_eq!(stated, total, "汇总 does not foot to 发放明细");
+    // Each breakdown of 汇总 (by rule, by region, by payer) cross-foots to the total.
+    let rows: Vec<&[Data]> = summary.rows().collect();
+    for title in ["按条款：申报条款编号", "按地区：所属旗县区", "按出资方（D14）"] {
+        let start = rows.iter().position(|r| r[0].to_string() == title).unwrap_or_else(|| panic!("{title} missing"));
+        let sum: Decimal = rows[start + 1..].iter().take_while(|r| !r[0].to_string().is_empty()).map(|r| cell_money(&r[3])).sum();
+        assert_eq!(sum, total, "{title} does not cross-foot");
+    }
     let refused = wb.worksheet_range("不予支持").unwrap().rows().count() - 1;
     let manifest: Json = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     let t = &manifest["totals"];
