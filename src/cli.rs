@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 
 use crate::engine::batch::payer_label;
 use crate::rules::{describe, Outcome};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use crate::run::{self, RunError};
 use crate::sample::SampleError;
@@ -27,6 +27,8 @@ pub enum CliError {
     Reconcile(#[from] crate::audit::reconcile::ReconcileError),
     #[error(transparent)]
     Ledger(#[from] crate::ledger::LedgerError),
+    #[error(transparent)]
+    Coverage(#[from] crate::rules::coverage::CoverageError),
     #[error("reconcile needs INPUT files to recompute, --payments, or both")]
     NothingToReconcile,
 }
@@ -58,6 +60,12 @@ pub enum Sub {
         /// Worker threads (default: one per core). The result never depends on it.
         #[arg(long)]
         threads: Option<usize>,
+        /// Print nothing but errors (for nightly jobs).
+        #[arg(long, short)]
+        quiet: bool,
+        /// Print a JSON summary (counts, totals, digests, exit reason) on standard output.
+        #[arg(long)]
+        json: bool,
         /// Application workbooks or folders (.xlsx .xls .ods .csv).
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
@@ -121,6 +129,9 @@ pub enum Sub {
     Rules {
         #[arg(long = "policy")]
         policies: Vec<PathBuf>,
+        /// For every catalogue rule id: encoded and tested, or why not.
+        #[arg(long)]
+        coverage: bool,
     },
 }
 
@@ -140,12 +151,43 @@ pub fn main_with(args: Args) -> i32 {
 
 fn execute(args: Args) -> Result<i32, CliError> {
     match args.command {
-        Sub::Run { policies, history, out, threads, inputs } => {
+        Sub::Run { policies, history, out, threads, quiet, json, inputs } => {
             if threads == Some(0) {
                 return Err(RunError::Threads { threads: 0, message: "--threads must be at least 1".into() }.into());
             }
-            let s = run::run(&args.config, &policies, &history, &inputs, &out, threads)?;
+            let show = !quiet && !json && std::io::stderr().is_terminal();
+            let progress = |stage: run::Stage| {
+                if show {
+                    let text = match stage {
+                        run::Stage::Loaded { rules } => format!("已加载 {rules} 条政策规则，正在读取申报表…"),
+                        run::Stage::Computed { rows, lines } => format!("已读取 {rows} 行，计算 {lines} 行，正在写出台账…"),
+                        run::Stage::Written => "台账已写出".to_string(),
+                    };
+                    eprint!("\r\x1b[2K{text}");
+                    if stage == run::Stage::Written {
+                        eprintln!();
+                    }
+                }
+            };
+            let s = match run::run(&args.config, &policies, &history, &inputs, &out, threads, &progress) {
+                Ok(s) => s,
+                Err(e) if json => {
+                    let report = serde_json::json!({ "status": "error", "exit_code": 2, "message": e.to_string() });
+                    writeln!(std::io::stdout().lock(), "{report}")?;
+                    return Ok(2);
+                }
+                Err(e) => return Err(e.into()),
+            };
             let t = &s.totals;
+            if json {
+                let status = if s.exit_code == 0 { "ok" } else { "rows_unreadable" };
+                let report = serde_json::json!({ "status": status, "exit_code": s.exit_code, "out": out.display().to_string(), "totals": t, "outputs": s.outputs });
+                writeln!(std::io::stdout().lock(), "{report}")?;
+                return Ok(s.exit_code);
+            }
+            if quiet {
+                return Ok(s.exit_code);
+            }
             eprintln!(
                 "subsidy: {} rows read: {} lines computed ({} payouts, {} ineligible, {} measures, {} verdicts), {} rows unreadable; award total {} 元; outputs in {}",
                 t.rows_in,
@@ -255,7 +297,35 @@ fn execute(args: Args) -> Result<i32, CliError> {
             writeln!(o, "inputs: {} rows read, {} rows with problems", apps.rows_in, apps.rows_excepted)?;
             Ok(if apps.rows_excepted > 0 { 1 } else { 0 })
         }
-        Sub::Rules { policies } => {
+        Sub::Rules { policies, coverage: true } => {
+            let mut o = std::io::stdout().lock();
+            let loaded = run::load(&args.config, &policies)?;
+            let cov = crate::rules::coverage::Coverage::load(&args.config)?;
+            let mut counts = std::collections::BTreeMap::<(&str, &str), usize>::new();
+            for e in &cov.rule {
+                let encoded = loaded.policies.rule(&e.id);
+                let status = match (encoded, e.examples_tested) {
+                    (Some(_), 0) => "encoded",
+                    (Some(_), _) => "encoded+tested",
+                    (None, _) => "not encoded",
+                };
+                *counts.entry((e.computable.as_str(), status)).or_default() += 1;
+                match encoded {
+                    Some((p, r)) => {
+                        let via = if r.id == e.id { String::new() } else { format!(" (same as {})", r.id) };
+                        let not_run = if e.examples_not_run > 0 { format!(", {} not run", e.examples_not_run) } else { String::new() };
+                        writeln!(o, "{:<62} {:<8} {status}: {} examples tested{not_run}; {}{via}", e.id, e.computable, e.examples_tested, p.path.display())?
+                    }
+                    None => writeln!(o, "{:<62} {:<8} not encoded: {}", e.id, e.computable, e.reason)?,
+                }
+            }
+            writeln!(o)?;
+            for ((computable, status), n) in &counts {
+                writeln!(o, "{computable:<8} {status:<15} {n}")?;
+            }
+            Ok(0)
+        }
+        Sub::Rules { policies, coverage: false } => {
             let mut o = std::io::stdout().lock();
             let loaded = run::load(&args.config, &policies)?;
             for p in &loaded.policies.policies {

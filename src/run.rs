@@ -190,14 +190,34 @@ fn read_steps(loaded: &Loaded, rows: &Rows, rule: &Rule, apps: &Applications, i:
 /// What `subsidy run` reports back.
 pub struct Summary {
     pub totals: Totals,
+    /// SHA-256 of each output file.
+    pub outputs: std::collections::BTreeMap<String, String>,
     /// 0: every row computed or ruled ineligible; 1: some rows were unreadable.
     pub exit_code: i32,
 }
 
 /// Runs the whole pipeline and writes the outputs into `out`.
-pub fn run(config: &Path, policies: &[PathBuf], history: &[PathBuf], inputs: &[PathBuf], out: &Path, threads: Option<usize>) -> Result<Summary, RunError> {
+/// A stage of a run, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Loaded { rules: usize },
+    Computed { rows: usize, lines: usize },
+    Written,
+}
+
+pub fn run(
+    config: &Path,
+    policies: &[PathBuf],
+    history: &[PathBuf],
+    inputs: &[PathBuf],
+    out: &Path,
+    threads: Option<usize>,
+    progress: &dyn Fn(Stage),
+) -> Result<Summary, RunError> {
     let loaded = load(config, policies)?;
+    progress(Stage::Loaded { rules: loaded.policies.rule_count() });
     let computed = compute(&loaded, inputs, history, threads)?;
+    progress(Stage::Computed { rows: computed.applications.rows_in, lines: computed.lines.len() });
     let exit_code = if computed.applications.rows_excepted > 0 { 1 } else { 0 };
     let report = Report {
         lines: computed.lines,
@@ -210,6 +230,7 @@ pub fn run(config: &Path, policies: &[PathBuf], history: &[PathBuf], inputs: &[P
         rows_in: computed.applications.rows_in,
         rows_excepted: computed.applications.rows_excepted,
     };
-    let totals = write_outputs(&report, out, exit_code)?;
-    Ok(Summary { totals, exit_code })
+    let (totals, outputs) = write_outputs(&report, out, exit_code)?;
+    progress(Stage::Written);
+    Ok(Summary { totals, outputs, exit_code })
 }

@@ -185,8 +185,9 @@ struct PolicyDigest {
     rules: usize,
 }
 
-/// Writes the four outputs into `out`, each atomically. Returns the manifest's totals.
-pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<Totals, LedgerError> {
+/// Writes the four outputs into `out`, each atomically. Returns the manifest's totals and the
+/// SHA-256 of each output file.
+pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<(Totals, BTreeMap<String, String>), LedgerError> {
     std::fs::create_dir_all(out).map_err(|source| LedgerError::CreateDir { path: out.to_path_buf(), source })?;
     let totals = report.totals();
     let ledger = workbook::build(report, &totals)?;
@@ -217,7 +218,9 @@ pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<
         write_atomic(&out.join(name), bytes)?;
     }
     write_atomic(&out.join("manifest.json"), &manifest_bytes)?;
-    Ok(totals)
+    let mut digests: BTreeMap<String, String> = files.iter().map(|(n, b)| ((*n).to_string(), hex_digest(b))).collect();
+    digests.insert("manifest.json".into(), hex_digest(&manifest_bytes));
+    Ok((totals, digests))
 }
 
 /// Writes to a temporary file beside the target and renames it over the target, so a reader

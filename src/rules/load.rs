@@ -170,6 +170,13 @@ impl PolicySet {
     }
 }
 
+/// Config files that are reference data, not policies: the vocabulary's aliases, the LPR
+/// series, parameter tables and the catalogue coverage.
+pub fn is_reference_file(p: &Path) -> bool {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    matches!(name, "aliases.toml" | "lpr.toml" | "coverage.toml") || super::params::is_params_file(p)
+}
+
 /// Loads every `*.toml` policy from the given files or folders (folders are read in name
 /// order; `aliases.toml` is the vocabulary's, not a policy).
 pub fn load_policies(paths: &[PathBuf], vocab: &Vocabulary) -> Result<PolicySet, PolicyError> {
@@ -180,7 +187,7 @@ pub fn load_policies(paths: &[PathBuf], vocab: &Vocabulary) -> Result<PolicySet,
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-                .filter(|p| p.file_name().is_some_and(|n| n != "aliases.toml" && n != "lpr.toml") && !super::params::is_params_file(p))
+                .filter(|p| !is_reference_file(p))
                 .collect();
             found.sort();
             if found.is_empty() {

@@ -2,6 +2,7 @@
 //! its rules. Loading (raw serde → checked [`Policy`]) lives in [`load`]; evaluation lives in
 //! the engine. This module owns the closed set of formula kinds, conditions and caps.
 
+pub mod coverage;
 pub mod describe;
 pub mod load;
 pub mod lpr;

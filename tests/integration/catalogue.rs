@@ -197,3 +197,34 @@ fn every_hohhot_rule_with_a_row_example_is_encoded() {
         .collect();
     assert!(missing.is_empty(), "not encoded: {missing:?}");
 }
+
+/// `config/coverage.toml` states, for every catalogue id, whether it is encoded, how many of its
+/// examples the test above runs, and why it is not encoded. Recomputed here; with
+/// SUBSIDY_WRITE_COVERAGE=1 the file is rewritten (keeping its reasons) instead of compared.
+#[test]
+fn coverage_file_is_true() {
+    use subsidy::rules::coverage::{Coverage, Entry};
+    let vocab = vocab();
+    let set = policies(&vocab);
+    let rules = read_json(&shared().join("catalogue/rules.json"));
+    let config = crate::common::config();
+    let old = Coverage::load(&config).unwrap_or_default();
+    let mut fresh = Coverage::default();
+    for r in rules.as_array().unwrap() {
+        let id = r["id"].as_str().unwrap();
+        let examples: Vec<&Json> = r["examples"].as_array().into_iter().flatten().collect();
+        let (tested, reason) = match set.rule(id) {
+            Some((_, rule)) => (examples.iter().filter(|e| runnable(e, rule)).count() as u32, String::new()),
+            None => (0, old.rule.iter().find(|e| e.id == id).map(|e| e.reason.clone()).unwrap_or_default()),
+        };
+        let not_run = if set.rule(id).is_some() { examples.len() as u32 - tested } else { 0 };
+        fresh.rule.push(Entry { id: id.into(), computable: r["computable"].as_str().unwrap_or("").into(), examples_tested: tested, examples_not_run: not_run, reason });
+    }
+    if std::env::var_os("SUBSIDY_WRITE_COVERAGE").is_some() {
+        std::fs::write(config.join("coverage.toml"), fresh.to_toml()).unwrap();
+        return;
+    }
+    let missing: Vec<&str> = fresh.rule.iter().filter(|e| set.rule(&e.id).is_none() && e.reason.trim().is_empty()).map(|e| e.id.as_str()).collect();
+    assert!(missing.is_empty(), "not encoded and no reason in config/coverage.toml: {missing:?}");
+    assert!(old.rule == fresh.rule, "config/coverage.toml is stale; run SUBSIDY_WRITE_COVERAGE=1 cargo test --release coverage and review the diff");
+}

@@ -111,3 +111,24 @@ fn zero_threads_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--threads must be at least 1"));
 }
+
+#[test]
+fn json_summary_parses_and_says_why_it_exited() {
+    let out = tmp("json");
+    let o = subsidy(&["run", "--json", "--out", s(&out), "samples/"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stderr.is_empty(), "--json keeps stderr quiet: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("stdout is one JSON document");
+    assert_eq!(v["status"], "rows_unreadable");
+    assert_eq!(v["exit_code"], 1);
+    assert_eq!(v["totals"]["rows_in"], 300);
+    assert_eq!(v["outputs"].as_object().unwrap().len(), 4);
+    let o = subsidy(&["run", "--json", "--out", s(&out), "no/such.xlsx"]);
+    assert_eq!(o.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["status"], "error");
+    assert!(v["message"].as_str().unwrap().contains("no/such.xlsx"));
+    let o = subsidy(&["run", "--quiet", "--out", s(&out), "samples/"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stderr.is_empty() && o.stdout.is_empty());
+}
