@@ -29,6 +29,8 @@ pub enum CliError {
     Ledger(#[from] crate::ledger::LedgerError),
     #[error(transparent)]
     Coverage(#[from] crate::rules::coverage::CoverageError),
+    #[error("rule `{0}` is not in the loaded policies; `subsidy rules` lists them")]
+    UnknownRule(String),
     #[error("reconcile needs INPUT files to recompute, --payments, or both")]
     NothingToReconcile,
 }
@@ -106,6 +108,17 @@ pub enum Sub {
         #[arg(long, default_value = "reconcile")]
         out: PathBuf,
         inputs: Vec<PathBuf>,
+    },
+    /// Write a blank application form (申报表) for the chosen rules.
+    Template {
+        #[arg(long = "policy")]
+        policies: Vec<PathBuf>,
+        /// Catalogue rule ids the form is for (repeatable).
+        #[arg(long = "rule", required = true)]
+        rules: Vec<String>,
+        /// The .xlsx file to write.
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Write a synthetic application batch (.xlsx or .csv) for demonstrations and benchmarks.
     Sample {
@@ -272,6 +285,17 @@ fn execute(args: Args) -> Result<i32, CliError> {
             }
             writeln!(o, "{} difference(s); written to {}", diffs.len(), out.join("reconciliation.xlsx").display())?;
             Ok(if diffs.is_empty() { 0 } else { 1 })
+        }
+        Sub::Template { policies, rules, out } => {
+            let loaded = run::load(&args.config, &policies)?;
+            let mut chosen = Vec::new();
+            for id in &rules {
+                let (_, r) = loaded.policies.rule(id).ok_or_else(|| CliError::UnknownRule(id.clone()))?;
+                chosen.push(r);
+            }
+            crate::ledger::template::write_template(&loaded.vocab, &chosen, &out)?;
+            eprintln!("subsidy: wrote the application form for {} rule(s) to {}", chosen.len(), out.display());
+            Ok(0)
         }
         Sub::Sample { rows, out, seed, year, profile } => {
             let vocab = crate::fields::Vocabulary::load(&args.config).map_err(RunError::from)?;

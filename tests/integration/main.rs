@@ -10,3 +10,4 @@ mod history;
 mod ledger;
 mod policy_errors;
 mod properties;
+mod template;

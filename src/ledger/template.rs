@@ -1,0 +1,169 @@
+//! Application forms (申报表模板): the columns the chosen rules read, with Chinese headers and
+//! units, dropdowns and number/date checks, an input message on each header, a frozen header
+//! row, and an instructions sheet quoting each rule's clause and excerpt. A filled form goes
+//! back into `subsidy run` unchanged.
+
+use std::path::Path;
+
+use rust_xlsxwriter::{
+    DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, Workbook, XlsxError,
+};
+
+use crate::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
+use crate::normalise::IDENTITY;
+use crate::rules::{describe, Formula as RuleFormula, Rule};
+
+use super::LedgerError;
+
+/// Rows of the form that carry checks.
+const FORM_ROWS: u32 = 1000;
+
+/// Sheet names of the form.
+pub const FORM_SHEET: &str = "申报表";
+pub const NOTES_SHEET: &str = "填报说明";
+
+/// Titles a rule pays for, from its by-title tables (nested formulas included).
+fn titles(f: &RuleFormula, out: &mut Vec<String>) {
+    match f {
+        RuleFormula::ByTitle { entries, .. } => out.extend(entries.iter().flat_map(|e| e.titles.iter().cloned())),
+        RuleFormula::TopUp { standard, .. } => titles(standard, out),
+        RuleFormula::Least(v) | RuleFormula::Greatest(v) | RuleFormula::Sum(v) => v.iter().for_each(|x| titles(x, out)),
+        RuleFormula::Cases(c) => c.iter().for_each(|(_, x)| titles(x, out)),
+        _ => {}
+    }
+}
+
+/// What to enter in a column, in the clerk's words (at most 255 characters, Excel's limit).
+fn hint(vocab: &Vocabulary, f: FieldId) -> String {
+    let field = vocab.get(f);
+    let unit = field.unit.as_deref().unwrap_or("");
+    let text = match field.ty {
+        FieldType::Money => "金额，单位元，填数字（如 3000000）；按万元填报时把表头改为“（万元）”或在数字后写“万元”。".to_string(),
+        FieldType::Quantity => format!("数量，单位 {unit}，填数字。"),
+        FieldType::Percent => "百分数，填数字：4.35 表示 4.35%。".to_string(),
+        FieldType::Integer => "整数。".to_string(),
+        FieldType::Year => "年份，如 2024。".to_string(),
+        FieldType::Date => "日期，如 2024-03-15。".to_string(),
+        FieldType::Bool => "从下拉框选择 是 或 否。".to_string(),
+        FieldType::Enum => format!("从下拉框选择：{}。", field.values.join("、")),
+        FieldType::Text => match field.key.as_str() {
+            "application_id" => "申报编号，每行唯一。".to_string(),
+            "credit_code" => "18位统一社会信用代码（校验位按 GB 32100-2015 核对）。".to_string(),
+            "rule_id" => "申报的政策条款编号，从下拉框选择。".to_string(),
+            _ => "文字。多个称号用“；”分隔。".to_string(),
+        },
+    };
+    text.chars().take(250).collect()
+}
+
+/// Writes the form for the given rules.
+pub fn write_template(vocab: &Vocabulary, rules: &[&Rule], out: &Path) -> Result<(), LedgerError> {
+    let bytes = build(vocab, rules)?;
+    super::write_atomic(out, &bytes)
+}
+
+fn build(vocab: &Vocabulary, rules: &[&Rule]) -> Result<Vec<u8>, XlsxError> {
+    let mut columns: Vec<FieldId> = IDENTITY.iter().filter_map(|k| vocab.id(k)).collect();
+    for r in rules {
+        for f in r.inputs() {
+            if !columns.contains(&f) && vocab.get(f).source != "history" {
+                columns.push(f);
+            }
+        }
+    }
+    let lists = dropdowns(vocab, rules, &columns);
+    let mut wb = Workbook::new();
+    let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed).set_title("奖补资金申报表"));
+    let header = Format::new()
+        .set_bold()
+        .set_font_name("等线")
+        .set_background_color(0xFFF2CC)
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_text_wrap();
+    let wrap = Format::new().set_text_wrap().set_font_name("等线");
+
+    let ws = wb.add_worksheet().set_name(FORM_SHEET)?;
+    for (c, &f) in columns.iter().enumerate() {
+        let field = vocab.get(f);
+        let col = c as u16;
+        ws.write_string_with_format(0, col, &field.header_zh, &header)?;
+        ws.set_column_width(col, (field.header_zh.chars().count() as f64 * 2.2).clamp(12.0, 40.0))?;
+        let title: String = split_header_unit(&field.header_zh).0.chars().take(30).collect();
+        let dv = DataValidation::new().set_input_title(title)?.set_input_message(hint(vocab, f))?;
+        let dv = match (field.ty, lists.iter().position(|(g, _)| *g == f)) {
+            (_, Some(i)) => {
+                // Lists live on the instructions sheet: no 255-character limit, and visible.
+                let letter = crate::ingest::column_letters(LIST_COLUMN + i as u32);
+                dv.allow_list_formula(Formula::new(format!("={NOTES_SHEET}!${letter}$2:${letter}${}", lists[i].1.len() + 1)))
+            }
+            (FieldType::Money | FieldType::Quantity | FieldType::Percent, None) => dv.allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0)),
+            (FieldType::Integer | FieldType::Year, None) => dv.allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(0)),
+            (FieldType::Date, None) => dv.allow_date(DataValidationRule::GreaterThanOrEqualTo(ExcelDateTime::from_ymd(1990, 1, 1)?)),
+            _ => dv.allow_any_value(),
+        };
+        ws.add_data_validation(1, col, FORM_ROWS, col, &dv)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.set_row_height(0, 36)?;
+
+    let notes = wb.add_worksheet().set_name(NOTES_SHEET)?;
+    for (c, h) in ["申报条款编号", "条款", "原文摘录", "计算方式", "需填写的列"].iter().enumerate() {
+        notes.write_string_with_format(0, c as u16, *h, &header)?;
+    }
+    for (c, w) in [40.0, 30.0, 70.0, 50.0, 40.0].iter().enumerate() {
+        notes.set_column_width(c as u16, *w)?;
+    }
+    for (i, r) in rules.iter().enumerate() {
+        let needed = r
+            .inputs()
+            .iter()
+            .filter(|f| vocab.get(**f).source != "history")
+            .map(|f| split_header_unit(&vocab.get(*f).header_zh).0)
+            .collect::<Vec<_>>()
+            .join("、");
+        let cells = [r.id.clone(), r.clause.clone(), r.excerpt.clone(), describe::formula(vocab, &r.formula), needed];
+        for (c, s) in cells.iter().enumerate() {
+            notes.write_string_with_format(i as u32 + 1, c as u16, s, &wrap)?;
+        }
+    }
+    for (i, (f, values)) in lists.iter().enumerate() {
+        let col = (LIST_COLUMN + i as u32) as u16;
+        notes.write_string_with_format(0, col, format!("可选值：{}", split_header_unit(&vocab.get(*f).header_zh).0), &header)?;
+        notes.set_column_width(col, 24.0)?;
+        for (r, v) in values.iter().enumerate() {
+            notes.write_string(r as u32 + 1, col, v)?;
+        }
+    }
+    wb.save_to_buffer()
+}
+
+/// First column of the dropdown lists on the instructions sheet (H).
+const LIST_COLUMN: u32 = 7;
+
+/// The dropdown values of the form's columns: 是/否, enumerations, the chosen rule ids and
+/// the titles the rules pay for.
+fn dropdowns(vocab: &Vocabulary, rules: &[&Rule], columns: &[FieldId]) -> Vec<(FieldId, Vec<String>)> {
+    let mut lists = Vec::new();
+    for &f in columns {
+        let field = vocab.get(f);
+        let values: Vec<String> = match (field.ty, field.key.as_str()) {
+            (FieldType::Bool, _) => vec!["是".into(), "否".into()],
+            (FieldType::Enum, _) => field.values.clone(),
+            (_, "rule_id") => rules.iter().map(|r| r.id.clone()).collect(),
+            (_, "title") => {
+                let mut t = Vec::new();
+                rules.iter().for_each(|r| titles(&r.formula, &mut t));
+                let mut seen = std::collections::HashSet::new();
+                t.retain(|x| seen.insert(x.clone()));
+                t
+            }
+            _ => Vec::new(),
+        };
+        if !values.is_empty() {
+            lists.push((f, values));
+        }
+    }
+    lists
+}
