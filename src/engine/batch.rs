@@ -23,7 +23,7 @@ pub enum LineKind {
     /// A category or a date.
     Text { label: String, value: String },
     /// 不予支持.
-    Ineligible { reason: String },
+    Ineligible { reason: String, shown: Option<String> },
     /// 不予受理: a row value outside the clause's range (D5).
     Rejected { reason: String },
 }
@@ -48,6 +48,7 @@ impl Line {
             LineKind::Verdict { value, .. } => value.to_string(),
             LineKind::Text { value, .. } => value.clone(),
             LineKind::Rejected { .. } => "rejected".into(),
+            LineKind::Ineligible { shown: Some(s), .. } => s.clone(),
             _ => crate::money::fixed2(self.amount),
         }
     }
@@ -290,9 +291,10 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Vec<String>) -> Line {
         (Result::Verdict(v), _) => LineKind::Verdict { label: "资格认定".into(), value: *v, words: None },
         (Result::Text(t), Outcome::Text { label }) => LineKind::Text { label: label.clone(), value: t.clone() },
         (Result::Text(t), _) => LineKind::Text { label: "认定".into(), value: t.clone() },
-        (Result::Ineligible(r), _) => LineKind::Ineligible { reason: r.clone() },
+        (Result::Ineligible(r), Outcome::Measure { refused, .. }) => LineKind::Ineligible { reason: r.clone(), shown: refused.clone() },
+        (Result::Ineligible(r), _) => LineKind::Ineligible { reason: r.clone(), shown: None },
         (Result::Rejected(r), _) => LineKind::Rejected { reason: r.clone() },
-        (Result::Amount(_), Outcome::Measure { label, unit }) => LineKind::Measure { label: label.clone(), unit: unit.clone() },
+        (Result::Amount(_), Outcome::Measure { label, unit, .. }) => LineKind::Measure { label: label.clone(), unit: unit.clone() },
         (Result::Amount(_), _) => LineKind::Payout,
     };
     let Some(rounded) = amount else {

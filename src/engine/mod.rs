@@ -16,7 +16,7 @@ use crate::rules::load::normalise_title;
 use crate::rules::lpr::LprTable;
 use crate::rules::params::Params;
 use crate::rules::{
-    Bracket, CapScope, Combine, Condition, Expr, Formula, Interest, Outcome, Param, Payer, Policy, Rule, TitleEntry,
+    Bracket, CapScope, Combine, Condition, DateRef, Expr, Formula, Interest, Outcome, Param, Payer, Policy, Rule, TitleEntry,
 };
 use crate::value::{Row, Value};
 
@@ -357,9 +357,22 @@ impl Evaluator<'_> {
             Condition::Date { field, op, date, word } => {
                 let label = self.label(*field);
                 let Some(Value::Date(d)) = self.row.get(*field) else { return Truth::Unknown(*field) };
+                let (date, what) = match date {
+                    DateRef::Fixed(x) => (*x, x.to_string()),
+                    DateRef::Field { field: other, months } => {
+                        let Some(Value::Date(base)) = self.row.get(*other) else { return Truth::Unknown(*other) };
+                        let shifted = if *months >= 0 {
+                            base.checked_add_months(chrono::Months::new(months.unsigned_abs()))
+                        } else {
+                            base.checked_sub_months(chrono::Months::new(months.unsigned_abs()))
+                        };
+                        let Some(x) = shifted else { return Truth::No(format!("{} {base} 加 {months} 个月超出日期范围", self.label(*other))) };
+                        (x, format!("{} {base} + {months} 个月 = {x}", self.label(*other)))
+                    }
+                };
                 let words = word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
-                let text = format!("{label} {d} {} {date}{words}", op.symbol());
-                if op.holds_ord(d, date) {
+                let text = format!("{label} {d} {} {what}{words}", op.symbol());
+                if op.holds_ord(d, &date) {
                     self.step(format!("条件 {text}：满足"));
                     Truth::Yes
                 } else {
@@ -367,15 +380,20 @@ impl Evaluator<'_> {
                     Truth::No(format!("不满足 {text}"))
                 }
             }
-            Condition::Is { field, value } => {
+            Condition::Is { field, value, absent } => {
                 let label = self.label(*field);
-                match self.row.get(*field) {
-                    Some(Value::Bool(b)) if b == value => {
-                        self.step(format!("条件 {label}：{}", yes_no(*b)));
+                // An empty cell reads as `absent` when the policy says how (未填视为是).
+                let read = match self.row.get(*field) {
+                    Some(Value::Bool(b)) => Some(*b),
+                    _ => *absent,
+                };
+                match read {
+                    Some(b) if b == *value => {
+                        self.step(format!("条件 {label}：{}", yes_no(b)));
                         Truth::Yes
                     }
-                    Some(Value::Bool(b)) => Truth::No(format!("{label}：{}", yes_no(*b))),
-                    _ => Truth::Unknown(*field),
+                    Some(b) => Truth::No(format!("{label}：{}", yes_no(b))),
+                    None => Truth::Unknown(*field),
                 }
             }
         }

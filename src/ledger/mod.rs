@@ -53,7 +53,7 @@ impl LedgerLine {
     /// The reason shown for a line: why it was refused, or its last cap.
     pub fn reason(&self) -> String {
         match &self.line.kind {
-            LineKind::Ineligible { reason } | LineKind::Rejected { reason } => reason.clone(),
+            LineKind::Ineligible { reason, .. } | LineKind::Rejected { reason } => reason.clone(),
             _ => self.line.trace.iter().rev().find(|s| s.starts_with("封顶") && s.contains('→')).cloned().unwrap_or_default(),
         }
     }

@@ -107,6 +107,10 @@ fn build(vocab: &Vocabulary, rules: &[&Rule]) -> Result<Vec<u8>, XlsxError> {
     }
     ws.set_freeze_panes(1, 0)?;
     ws.set_row_height(0, 36)?;
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 0)?;
 
     let notes = wb.add_worksheet().set_name(NOTES_SHEET)?;
     for (c, h) in ["申报条款编号", "条款", "原文摘录", "计算方式", "需填写的列"].iter().enumerate() {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Chart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::engine::batch::{payer_label, LineKind};
 use crate::audit::{ledger_code, line_code};
@@ -229,6 +229,7 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> 
     }
     headers(ws, f, r, &["按条款：申报条款编号", "条款", "笔数", "金额（元）"])?;
     r += 1;
+    let rule_rows = (r, r + by_rule.len() as u32);
     for (rule, (clause, n, amount)) in by_rule {
         text(ws, f, r, 0, rule)?;
         text(ws, f, r, 1, clause)?;
@@ -239,6 +240,7 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> 
     r += 1;
     headers(ws, f, r, &["按地区：所属旗县区", "", "笔数", "金额（元）"])?;
     r += 1;
+    let region_rows = (r, r + by_region.len() as u32);
     for (region, (n, amount)) in by_region {
         text(ws, f, r, 0, if region.is_empty() { "（未填）" } else { region })?;
         ws.write_number_with_format(r, 2, n as f64, &f.text)?;
@@ -248,6 +250,7 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> 
     r += 1;
     headers(ws, f, r, &["按出资方（D14）", "", "", "金额（元）"])?;
     r += 1;
+    let payer_start = r;
     for p in Payer::ALL {
         let v: Decimal = payouts().map(|l| l.share(p)).sum();
         if v.is_zero() {
@@ -257,6 +260,7 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> 
         money(ws, &f.money, r, 3, v)?;
         r += 1;
     }
+    charts(ws, rule_rows, region_rows, (payer_start, r))?;
     r += 1;
     // The files the run read, so that `reconcile` can tell an input changed since.
     headers(ws, f, r, &[LABEL_FILES, "SHA-256", "", ""])?;
@@ -271,6 +275,28 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> 
         text(ws, f, r, 0, &format!("{kind} {path}"))?;
         text(ws, f, r, 1, &sha)?;
         r += 1;
+    }
+    Ok(())
+}
+
+/// Charts beside the summary tables: bars by rule and by region, a pie by payer. Each takes
+/// rows [start, end) of column A (names) and D (amounts).
+fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u32, u32)) -> Result<(), XlsxError> {
+    let sheet = SHEETS[0];
+    let specs = [(ChartType::Bar, "奖补金额：按条款", rules, 2u32), (ChartType::Column, "奖补金额：按地区", regions, 24), (ChartType::Pie, "奖补金额：按出资方", payers, 44)];
+    for (kind, title, (start, end), at) in specs {
+        if end <= start {
+            continue;
+        }
+        let mut chart = Chart::new(kind);
+        chart.title().set_name(title);
+        chart.add_series().set_categories((sheet, start, 0, end - 1, 0)).set_values((sheet, start, 3, end - 1, 3)).set_name(title);
+        if kind != ChartType::Pie {
+            chart.legend().set_hidden();
+        }
+        let height = if kind == ChartType::Bar { (120 + 18 * (end - start)).clamp(300, 900) } else { 300 };
+        chart.set_width(640).set_height(height);
+        ws.insert_chart(at, 5, &chart)?;
     }
     Ok(())
 }
@@ -360,7 +386,7 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
     for (p, rule) in report.policies.rules() {
         let outcome = match &rule.outcome {
             Outcome::Payout => "奖补资金".to_string(),
-            Outcome::Measure { label, unit } => format!("{label}（{unit}）"),
+            Outcome::Measure { label, unit, .. } => format!("{label}（{unit}）"),
             Outcome::Verdict { label, .. } => format!("资格认定：{label}"),
             Outcome::Text { label } => format!("认定：{label}"),
         };

@@ -128,12 +128,16 @@ fn condition(v: &Vocabulary, c: &Condition) -> String {
         }
         Condition::Date { field, op, date, word } => {
             let w = word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
-            format!("{} {} {date}{w}", label(v, *field), op.symbol())
+            let d = match date {
+                super::DateRef::Fixed(d) => d.to_string(),
+                super::DateRef::Field { field: other, months } => format!("{} + {months} 个月", label(v, *other)),
+            };
+            format!("{} {} {d}{w}", label(v, *field), op.symbol())
         }
         Condition::In { field, values } => format!("{} ∈ {{{}}}", label(v, *field), values.join("、")),
         Condition::NotIn { field, values } => format!("{} ∉ {{{}}}", label(v, *field), values.join("、")),
         Condition::InParam { field, param, negate } => format!("{} {} 参数[{param}]", label(v, *field), if *negate { "∉" } else { "∈" }),
-        Condition::Is { field, value } => format!("{}：{}", label(v, *field), if *value { "是" } else { "否" }),
+        Condition::Is { field, value, .. } => format!("{}：{}", label(v, *field), if *value { "是" } else { "否" }),
         Condition::All(list) => format!("({})", conditions(v, list)),
         Condition::Any(list) => format!("({})", list.iter().map(|x| condition(v, x)).collect::<Vec<_>>().join(" 或 ")),
     }

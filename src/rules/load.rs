@@ -382,8 +382,9 @@ impl Cx<'_> {
             Value::Table(t) => {
                 let unit = t.get("unit").and_then(Value::as_str).unwrap_or("元").to_string();
                 if let Some(label) = t.get("measure").and_then(Value::as_str) {
-                    self.only_keys(t, &["measure", "unit"], off)?;
-                    return Ok(Outcome::Measure { label: label.into(), unit });
+                    self.only_keys(t, &["measure", "unit", "refused"], off)?;
+                    let refused = t.get("refused").and_then(Value::as_str).map(str::to_string);
+                    return Ok(Outcome::Measure { label: label.into(), unit, refused });
                 }
                 if let Some(label) = t.get("verdict").and_then(Value::as_str) {
                     self.only_keys(t, &["verdict", "yes", "no"], off)?;
@@ -593,24 +594,38 @@ impl Cx<'_> {
             return Ok(if negate { Condition::NotIn { field, values } } else { Condition::In { field, values } });
         }
         if let Some(value) = t.get("is") {
-            self.only_keys(t, &["field", "is"], off)?;
+            self.only_keys(t, &["field", "is", "absent"], off)?;
             let key = self.str_of(self.req(t, "field", "`is`", off)?, "field", off)?;
             let field = self.field_id(key, off)?;
             if self.vocab.get(field).ty != FieldType::Bool {
                 return Err(at(off, format!("`is` needs a yes/no field; `{key}` is not one")));
             }
             let value = value.as_bool().ok_or_else(|| at(off, "`is` takes true or false"))?;
-            return Ok(Condition::Is { field, value });
+            let absent = t.get("absent").map(|a| a.as_bool().ok_or_else(|| at(off, "`absent` takes true or false (how an empty cell reads)"))).transpose()?;
+            return Ok(Condition::Is { field, value, absent });
         }
-        if let Some(date) = t.get("date") {
-            self.only_keys(t, &["field", "word", "op", "date"], off)?;
+        if t.contains_key("date") || t.contains_key("after") {
+            self.only_keys(t, &["field", "word", "op", "date", "after", "months"], off)?;
             let key = self.str_of(self.req(t, "field", "a date condition", off)?, "field", off)?;
             let field = self.field_id(key, off)?;
             if self.vocab.get(field).ty != FieldType::Date {
                 return Err(at(off, format!("`date` compares a date field; `{key}` is not one")));
             }
-            let text = self.str_of(date, "date", off)?;
-            let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| at(off, format!("date `{text}` must be written YYYY-MM-DD")))?;
+            let date = match (t.get("date"), t.get("after")) {
+                (Some(d), None) => {
+                    let text = self.str_of(d, "date", off)?;
+                    DateRef::Fixed(NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| at(off, format!("date `{text}` must be written YYYY-MM-DD")))?)
+                }
+                (None, Some(other)) => {
+                    let other = self.date_field(self.str_of(other, "after", off)?, off)?;
+                    let months = match t.get("months") {
+                        None => 0,
+                        Some(m) => self.str_of(m, "months", off)?.trim().parse::<i32>().map_err(|_| at(off, "`months` is a whole number of months, e.g. \"6\""))?,
+                    };
+                    DateRef::Field { field: other, months }
+                }
+                _ => return Err(at(off, "a date condition compares with `date` (a fixed date) or `after` (another date field, plus `months`), not both")),
+            };
             let word = t.get("word").map(|w| self.str_of(w, "word", off).map(str::to_string)).transpose()?;
             let op = match (t.get("op"), &word) {
                 (Some(op), _) => parse_op(self.str_of(op, "op", off)?).ok_or_else(|| at(off, "op is one of >=, >, <=, <, ==, !="))?,

@@ -92,7 +92,9 @@ pub enum Outcome {
     /// 奖补资金, counted in payout totals.
     Payout,
     /// A figure that is not a payment (减免税额测算, 税前扣除额, 核定能耗 …), kept apart.
-    Measure { label: String, unit: String },
+    /// `refused` is what the result reads when the row is not eligible (e.g. "false" for a
+    /// limit that only eligible projects have), instead of 0.
+    Measure { label: String, unit: String, refused: Option<String> },
     /// 资格认定: true / false, or the clause's own words for each (免于置换 / 须置换).
     Verdict { label: String, yes: Option<String>, no: Option<String> },
     /// A category or a date (人才类别, 缓缴后缴款期限), as text.
@@ -208,16 +210,24 @@ impl Op {
 pub enum Condition {
     Compare { left: Expr, op: Op, right: Expr, word: Option<String> },
     /// A date field against a date (申报期限、购置期间).
-    Date { field: FieldId, op: Op, date: NaiveDate, word: Option<String> },
+    Date { field: FieldId, op: Op, date: DateRef, word: Option<String> },
     /// A text or enum field is one of the values.
     In { field: FieldId, values: Vec<String> },
     NotIn { field: FieldId, values: Vec<String> },
     /// A field is (or, negated, is not) in a list parameter (负面清单 …).
     InParam { field: FieldId, param: String, negate: bool },
     /// A yes/no field has this value.
-    Is { field: FieldId, value: bool },
+    Is { field: FieldId, value: bool, absent: Option<bool> },
     All(Vec<Condition>),
     Any(Vec<Condition>),
+}
+
+/// The date a date condition compares with: a fixed date, or another date of the row shifted
+/// by whole months (承兑期限不超过6个月: 到期日 ≤ 出票日 + 6个月).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DateRef {
+    Fixed(NaiveDate),
+    Field { field: FieldId, months: i32 },
 }
 
 /// An interval of a bracket table, with D1's inclusive/exclusive bounds.
@@ -473,9 +483,8 @@ impl Condition {
             | Condition::NotIn { field, .. }
             | Condition::InParam { field, .. }
             | Condition::Is { field, .. }
-            | Condition::Date { field, .. } => {
-                out.push(*field)
-            }
+            | Condition::Date { field, date: DateRef::Fixed(_), .. } => out.push(*field),
+            Condition::Date { field, date: DateRef::Field { field: other, .. }, .. } => out.extend([*field, *other]),
             Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| c.fields(out)),
         }
     }

@@ -29,18 +29,22 @@ fn catalogue_workbook(path: &Path) -> BTreeMap<String, String> {
     let mut rows: Vec<(String, String, serde_json::Map<String, Json>, String)> = Vec::new();
     for r in rules.as_array().unwrap() {
         let id = r["id"].as_str().unwrap();
-        if set.rule(id).is_none() {
-            continue;
+        // Rules that share a budget or an exclusive group across rows are checked example by
+        // example in catalogue.rs; in one workbook their examples would share the pool.
+        match set.rule(id) {
+            Some((_, rule)) if rule.budget.is_none() && rule.exclusive.is_none() => {}
+            _ => continue,
         }
         for ex in r["examples"].as_array().into_iter().flatten().filter(|e| e["context"] == "row") {
             let app = format!("EX{:04}", rows.len() + 1);
             rows.push((app, id.to_string(), ex["input"].as_object().unwrap().clone(), ex["expected"].as_str().unwrap().to_string()));
         }
     }
-    let mut keys: Vec<String> = rows.iter().flat_map(|(_, _, i, _)| i.keys().cloned()).collect();
+    let identity = ["application_id", "credit_code", "enterprise_name", "region", "application_year", "rule_id"];
+    // Identity values an example states are replaced by the workbook's own (one per row).
+    let mut keys: Vec<String> = rows.iter().flat_map(|(_, _, i, _)| i.keys().cloned()).filter(|k| !identity.contains(&k.as_str())).collect();
     keys.sort();
     keys.dedup();
-    let identity = ["application_id", "credit_code", "enterprise_name", "region", "application_year", "rule_id"];
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet().set_name("申报表").unwrap();
     for (c, k) in identity.iter().map(|s| s.to_string()).chain(keys.iter().cloned()).enumerate() {
@@ -49,7 +53,10 @@ fn catalogue_workbook(path: &Path) -> BTreeMap<String, String> {
     let mut expected = BTreeMap::new();
     for (n, (app, rule, input, want)) in rows.iter().enumerate() {
         let r = n as u32 + 1;
-        for (c, v) in [app.clone(), code(n), format!("企业{n}"), "新城区".into(), "2023".into(), rule.clone()].iter().enumerate() {
+        // The example's own 申报年度 and 所属旗县区 count; ids and codes stay unique per row.
+        let given = |k: &str, default: &str| input.get(k).and_then(Json::as_str).unwrap_or(default).to_string();
+        let identity_values = [app.clone(), code(n), format!("企业{n}"), given("region", "新城区"), given("application_year", "2023"), rule.clone()];
+        for (c, v) in identity_values.iter().enumerate() {
             ws.write_string(r, c as u16, v).unwrap();
         }
         for (c, k) in keys.iter().enumerate() {
