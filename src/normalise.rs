@@ -71,6 +71,25 @@ pub fn credit_code_valid(code: &str) -> bool {
     CHARS.chars().nth(check as usize) == Some(chars[17])
 }
 
+/// GB 11643-1999: the 18th character of a 居民身份证号 is a check character (MOD 11-2), so an
+/// individual payee (人才补贴、个人奖励) is identified as reliably as an enterprise.
+pub fn resident_id_valid(id: &str) -> bool {
+    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    const CHECK: &[u8; 11] = b"10X98765432";
+    let b = id.as_bytes();
+    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let sum: u32 = b[..17].iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    CHECK[(sum % 11) as usize] == b[17].to_ascii_uppercase()
+}
+
+/// A payee's identifier: a 统一社会信用代码 (enterprises, parks, banks, institutions) or a
+/// 居民身份证号 (individuals).
+pub fn payee_id_valid(code: &str) -> bool {
+    credit_code_valid(code) || resident_id_valid(code)
+}
+
 /// The check character that completes the first 17 characters of a credit code.
 pub fn credit_code_check_char(first17: &str) -> Option<char> {
     const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -140,8 +159,8 @@ pub fn normalise(batch: &Batch, vocab: &Vocabulary, known_rule: &dyn Fn(&str) ->
         let code = text(credit);
         if code.is_empty() {
             more.push(exception(&p.prov, &row_ref, String::new(), "缺少统一社会信用代码".into()));
-        } else if !credit_code_valid(&code) {
-            more.push(exception(&p.prov, &at(credit), code.clone(), "统一社会信用代码校验位不符（GB 32100-2015）".into()));
+        } else if !payee_id_valid(&code) {
+            more.push(exception(&p.prov, &at(credit), code.clone(), "统一社会信用代码校验位不符（GB 32100-2015；个人为身份证号，GB 11643）".into()));
         }
         if !p.values.contains_key(&year) {
             more.push(exception(&p.prov, &row_ref, String::new(), "缺少申报年度".into()));

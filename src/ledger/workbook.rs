@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use rust_xlsxwriter::{Chart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Chart, ChartType, DocProperties, ProtectionOptions, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::engine::batch::{payer_label, LineKind};
 use crate::audit::{ledger_code, line_code};
@@ -161,8 +161,11 @@ pub fn build(report: &Report<'_>, totals: &Totals) -> Result<Vec<u8>, XlsxError>
     // Fixed document times: the same inputs give the same bytes.
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
     wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed).set_title("奖补资金发放台账").set_author("subsidy"));
-    summary(wb.add_worksheet().set_name(SHEETS[0])?, report, totals, &f)?;
-    details(wb.add_worksheet().set_name(SHEETS[1])?, report, &f)?;
+    // 汇总 and 发放明细 are protected against accidental edits (no password: 审阅 → 撤销工作表保护
+    // gives an editable copy); sorting, filtering and formatting stay allowed.
+    let protection = ProtectionOptions { sort: true, use_autofilter: true, format_columns: true, format_rows: true, ..ProtectionOptions::default() };
+    summary(wb.add_worksheet().set_name(SHEETS[0])?.protect_with_options(&protection), report, totals, &f)?;
+    details(wb.add_worksheet().set_name(SHEETS[1])?.protect_with_options(&protection), report, &f)?;
     traces(wb.add_worksheet().set_name(SHEETS[2])?, report, &f)?;
     refused(wb.add_worksheet().set_name(SHEETS[3])?, report, &f)?;
     errors(wb.add_worksheet().set_name(SHEETS[4])?, report, &f)?;

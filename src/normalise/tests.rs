@@ -20,3 +20,13 @@ fn excel_serials_are_dates() {
     assert_eq!(excel_serial(Decimal::from(45366)), NaiveDate::from_ymd_opt(2024, 3, 15));
     assert_eq!(excel_serial(Decimal::from(-3)), None);
 }
+
+#[test]
+fn individuals_are_identified_by_resident_id() {
+    // The standard's own example number (GB 11643-1999, 附录).
+    assert!(resident_id_valid("11010519491231002X"));
+    assert!(!resident_id_valid("110105194912310021"));
+    assert!(payee_id_valid("11010519491231002X"));
+    assert!(payee_id_valid("91350100M000100Y43"));
+    assert!(!payee_id_valid("91350100M000100Y44"));
+}

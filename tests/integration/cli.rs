@@ -93,7 +93,7 @@ fn check_lists_problem_cells_and_exits_1() {
     let text = String::from_utf8_lossy(&o.stdout);
     let policies = text.lines().next().unwrap_or("");
     assert!(policies.starts_with("policies: ") && policies.ends_with(" rules: OK"), "{text}");
-    assert!(text.contains("[申报汇总表] B51: 统一社会信用代码校验位不符（GB 32100-2015）"), "{text}");
+    assert!(text.contains("[申报汇总表] B51: 统一社会信用代码校验位不符（GB 32100-2015；个人为身份证号，GB 11643）"), "{text}");
 }
 
 #[test]
