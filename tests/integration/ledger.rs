@@ -20,9 +20,25 @@ fn code(i: usize) -> String {
     format!("{first}{}", credit_code_check_char(&first).unwrap())
 }
 
-/// Writes every row example of every encoded rule as one application row (Chinese headers),
-/// and returns application id → expected result.
-fn catalogue_workbook(path: &Path) -> BTreeMap<String, String> {
+/// History values an example may give; they become lines of a payouts.csv history file.
+const HISTORY: [&str; 4] = ["prior_payout_years", "prior_paid_same_achievement", "prior_paid_shared_cap", "prior_payout_count"];
+
+/// Whether an example can run in a workbook with a history folder: a row example, or a history
+/// example whose given values are payout history (an LPR only when the line is refused anyway).
+fn workbook_example(ex: &Json) -> bool {
+    match ex["context"].as_str() {
+        Some("row") => true,
+        Some("history") => ex.get("given").and_then(Json::as_object).is_some_and(|g| {
+            !g.is_empty() && g.keys().all(|k| HISTORY.contains(&k.as_str()) || (k == "lpr_1y" && ex["expected"] == "0.00"))
+        }),
+        _ => false,
+    }
+}
+
+/// Writes every row and history example of every encoded rule as one application row (Chinese
+/// headers), and the payout history those examples state as `history` lines (payouts.csv
+/// shape). Returns application id → expected result.
+fn catalogue_workbook(path: &Path, history: &Path) -> BTreeMap<String, String> {
     let vocab = vocab();
     let set = policies(&vocab);
     let rules = read_json(&shared().join("catalogue/rules.json"));
@@ -35,14 +51,21 @@ fn catalogue_workbook(path: &Path) -> BTreeMap<String, String> {
             Some((_, rule)) if rule.budget.is_none() && rule.exclusive.is_none() => {}
             _ => continue,
         }
-        for ex in r["examples"].as_array().into_iter().flatten().filter(|e| e["context"] == "row") {
+        for ex in r["examples"].as_array().into_iter().flatten().filter(|e| workbook_example(e)) {
             let app = format!("EX{:04}", rows.len() + 1);
-            rows.push((app, id.to_string(), ex["input"].as_object().unwrap().clone(), ex["expected"].as_str().unwrap().to_string()));
+            let mut input = ex["input"].as_object().unwrap().clone();
+            for (k, v) in ex.get("given").and_then(Json::as_object).into_iter().flatten() {
+                if HISTORY.contains(&k.as_str()) {
+                    input.insert(format!("given:{k}"), v.clone());
+                }
+            }
+            rows.push((app, id.to_string(), input, ex["expected"].as_str().unwrap().to_string()));
         }
     }
     let identity = ["application_id", "credit_code", "enterprise_name", "region", "application_year", "rule_id"];
     // Identity values an example states are replaced by the workbook's own (one per row).
-    let mut keys: Vec<String> = rows.iter().flat_map(|(_, _, i, _)| i.keys().cloned()).filter(|k| !identity.contains(&k.as_str())).collect();
+    let mut keys: Vec<String> =
+        rows.iter().flat_map(|(_, _, i, _)| i.keys().cloned()).filter(|k| !identity.contains(&k.as_str()) && !k.starts_with("given:")).collect();
     keys.sort();
     keys.dedup();
     let mut wb = Workbook::new();
@@ -51,8 +74,22 @@ fn catalogue_workbook(path: &Path) -> BTreeMap<String, String> {
         ws.write_string(0, c as u16, &vocab.get(vocab.id(&k).unwrap()).header_zh).unwrap();
     }
     let mut expected = BTreeMap::new();
+    let mut paid = String::from("application_id,credit_code,enterprise_name,rule_id,award,line_type,application_year\n");
     for (n, (app, rule, input, want)) in rows.iter().enumerate() {
         let r = n as u32 + 1;
+        let year: i64 = input.get("application_year").and_then(Json::as_str).unwrap_or("2023").parse().unwrap();
+        let given = |k: &str| input.get(&format!("given:{k}")).and_then(Json::as_str).map(str::to_string);
+        // N years already paid: one small line in each of the N years before.
+        let years: i64 = given("prior_payout_years").or(given("prior_payout_count")).map_or(0, |v| v.parse().unwrap());
+        for y in 1..=years {
+            paid.push_str(&format!("H{n}-{y},{},企业{n},{rule},1.00,payout,{}\n", code(n), year - y));
+        }
+        if let Some(amount) = given("prior_paid_same_achievement") {
+            paid.push_str(&format!("H{n}-same,{},企业{n},{rule},{amount},payout,{}\n", code(n), year - years - 1));
+        }
+        if let Some(amount) = given("prior_paid_shared_cap") {
+            paid.push_str(&format!("H{n}-cap,{},企业{n},{rule},{amount},payout,{year}\n", code(n)));
+        }
         // The example's own 申报年度 and 所属旗县区 count; ids and codes stay unique per row.
         let given = |k: &str, default: &str| input.get(k).and_then(Json::as_str).unwrap_or(default).to_string();
         let identity_values = [app.clone(), code(n), format!("企业{n}"), given("region", "新城区"), given("application_year", "2023"), rule.clone()];
@@ -83,6 +120,8 @@ fn catalogue_workbook(path: &Path) -> BTreeMap<String, String> {
         expected.insert(app.clone(), want.clone());
     }
     wb.save(path).unwrap();
+    std::fs::create_dir_all(history).unwrap();
+    std::fs::write(history.join("payouts.csv"), paid).unwrap();
     expected
 }
 
@@ -110,9 +149,10 @@ fn cell_money(d: &Data) -> Decimal {
 fn a_workbook_of_catalogue_examples_reproduces_the_catalogue() {
     let dir = tmp("catalogue-run");
     let input = dir.join("catalogue.xlsx");
-    let expected = catalogue_workbook(&input);
+    let history = dir.join("history");
+    let expected = catalogue_workbook(&input, &history);
     let out = dir.join("out");
-    let o = subsidy(&["run", "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
+    let o = subsidy(&["run", "--history", history.to_str().unwrap(), "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let lines = read_csv(&out.join("payouts.csv"));
     assert_eq!(lines.len(), expected.len(), "one line per application");
