@@ -286,8 +286,10 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> 
 /// rows [start, end) of column A (names) and D (amounts).
 fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u32, u32)) -> Result<(), XlsxError> {
     let sheet = SHEETS[0];
-    let specs = [(ChartType::Bar, "奖补金额：按条款", rules, 2u32), (ChartType::Column, "奖补金额：按地区", regions, 24), (ChartType::Pie, "奖补金额：按出资方", payers, 44)];
-    for (kind, title, (start, end), at) in specs {
+    let specs = [(ChartType::Bar, "奖补金额：按条款", rules), (ChartType::Column, "奖补金额：按地区", regions), (ChartType::Pie, "奖补金额：按出资方", payers)];
+    // Stacked one under another beside the tables; a default row is 20 pixels high.
+    let mut at = 2u32;
+    for (kind, title, (start, end)) in specs {
         if end <= start {
             continue;
         }
@@ -300,6 +302,7 @@ fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u
         let height = if kind == ChartType::Bar { (120 + 18 * (end - start)).clamp(300, 900) } else { 300 };
         chart.set_width(640).set_height(height);
         ws.insert_chart(at, 5, &chart)?;
+        at += height.div_ceil(20) + 1;
     }
     Ok(())
 }
