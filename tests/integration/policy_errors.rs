@@ -104,3 +104,13 @@ fn a_bad_payer_and_a_bad_split_are_refused() {
     let text = rule("formula = { kind = \"fixed\", amount = \"1\" }\nsplit = { \"乡镇\" = \"1\" }");
     assert_eq!(error(&text), "p.toml:11: rule `r1`: split: unknown payer `乡镇`; use 中央, 自治区, 盟市, 旗县区 or 其他");
 }
+
+/// The worked example in README.md is a policy that loads, so the documentation cannot rot.
+#[test]
+fn the_readme_example_policy_loads() {
+    let readme = std::fs::read_to_string(crate::common::root().join("README.md")).unwrap();
+    let start = readme.find("```toml\n").expect("README has a TOML example") + "```toml\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let p = load_policy_text(&readme[start..end], Path::new("example-city-2025.toml"), &vocab()).unwrap();
+    assert_eq!(p.rules.len(), 2);
+}
