@@ -145,6 +145,118 @@ pub enum LedgerError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("cannot build {file}: {message}")]
     Csv { file: &'static str, message: String },
+    #[error("another run is writing to {path} (lock {lock}); wait for it to finish")]
+    Locked { path: PathBuf, lock: PathBuf },
+}
+
+/// The outputs of a run, by name: what `publish` may replace wholesale.
+pub const OUTPUT_FILES: [&str; 4] = ["ledger.xlsx", "payouts.csv", "exceptions.csv", "manifest.json"];
+
+/// An exclusive lock on an output folder, so two runs on the same `--out` cannot interleave.
+/// It is an OS file lock beside the folder (`.out.lock`), released when the run ends or dies.
+pub struct OutputLock {
+    _file: std::fs::File,
+}
+
+impl OutputLock {
+    pub fn take(out: &Path) -> Result<OutputLock, LedgerError> {
+        let (parent, name) = split_out(out);
+        std::fs::create_dir_all(&parent).map_err(|source| LedgerError::CreateDir { path: parent.clone(), source })?;
+        let lock = parent.join(format!(".{name}.lock"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .map_err(|source| LedgerError::Write { path: lock.clone(), source })?;
+        match file.try_lock() {
+            Ok(()) => Ok(OutputLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(LedgerError::Locked { path: out.to_path_buf(), lock }),
+            Err(std::fs::TryLockError::Error(source)) => Err(LedgerError::Write { path: lock, source }),
+        }
+    }
+}
+
+fn split_out(out: &Path) -> (PathBuf, String) {
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    (parent, name)
+}
+
+/// Puts a run's files in place so that a kill at any moment leaves either the previous complete
+/// outputs or the new ones. The files are written and synced in a new folder beside `out`, which
+/// then takes `out`'s place in one atomic exchange (Linux `renameat2(RENAME_EXCHANGE)`). A folder
+/// that holds anything besides a run's outputs is never replaced wholesale: there each file is
+/// renamed into place on its own.
+fn publish(out: &Path, files: &[(&str, &[u8])]) -> Result<(), LedgerError> {
+    let (parent, name) = split_out(out);
+    let staged = parent.join(format!(".{name}.new"));
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| LedgerError::Write { path: path.clone(), source }
+    };
+    // A folder left by a run that was killed is stale: we hold the lock.
+    if staged.exists() {
+        std::fs::remove_dir_all(&staged).map_err(io(&staged))?;
+    }
+    let only_outputs = match std::fs::read_dir(out) {
+        Ok(entries) => entries.filter_map(Result::ok).all(|e| OUTPUT_FILES.contains(&e.file_name().to_string_lossy().as_ref())),
+        Err(_) => true,
+    };
+    if !only_outputs {
+        for (file, bytes) in files {
+            write_atomic(&out.join(file), bytes)?;
+        }
+        return Ok(());
+    }
+    std::fs::create_dir_all(&staged).map_err(io(&staged))?;
+    for (file, bytes) in files {
+        write_synced(&staged.join(file), bytes)?;
+    }
+    if out.exists() {
+        exchange(&staged, out).map_err(io(out))?;
+        std::fs::remove_dir_all(&staged).map_err(io(&staged))?;
+    } else {
+        std::fs::rename(&staged, out).map_err(io(out))?;
+    }
+    Ok(())
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
+    use std::io::Write;
+    let err = |source| LedgerError::Write { path: path.to_path_buf(), source };
+    let mut f = std::fs::File::create(path).map_err(err)?;
+    f.write_all(bytes).map_err(err)?;
+    f.sync_all().map_err(err)
+}
+
+/// Swaps two paths atomically.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let ca = CString::new(a.as_os_str().as_bytes()).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    let cb = CString::new(b.as_os_str().as_bytes()).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    // SAFETY: both arguments are valid NUL-terminated paths that live across the call.
+    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// Elsewhere: move the old folder aside, the new one in, then drop the old. A kill in between
+/// leaves the previous outputs complete in the aside folder.
+#[cfg(not(target_os = "linux"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    let aside = b.with_extension("old");
+    std::fs::rename(b, &aside)?;
+    std::fs::rename(a, b)?;
+    std::fs::rename(&aside, a)
 }
 
 #[derive(Serialize)]
@@ -189,7 +301,7 @@ struct PolicyDigest {
 /// Writes the four outputs into `out`, each atomically. Returns the manifest's totals and the
 /// SHA-256 of each output file.
 pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<(Totals, BTreeMap<String, String>), LedgerError> {
-    std::fs::create_dir_all(out).map_err(|source| LedgerError::CreateDir { path: out.to_path_buf(), source })?;
+    let _lock = OutputLock::take(out)?;
     let totals = report.totals();
     let ledger = workbook::build(report, &totals)?;
     let payouts = csvout::payouts(report)?;
@@ -215,10 +327,8 @@ pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<
     };
     let mut manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| LedgerError::Csv { file: "manifest.json", message: e.to_string() })?;
     manifest_bytes.push(b'\n');
-    for (name, bytes) in files {
-        write_atomic(&out.join(name), bytes)?;
-    }
-    write_atomic(&out.join("manifest.json"), &manifest_bytes)?;
+    let all: Vec<(&str, &[u8])> = files.iter().copied().chain([("manifest.json", manifest_bytes.as_slice())]).collect();
+    publish(out, &all)?;
     let mut digests: BTreeMap<String, String> = files.iter().map(|(n, b)| ((*n).to_string(), hex_digest(b))).collect();
     digests.insert("manifest.json".into(), hex_digest(&manifest_bytes));
     Ok((totals, digests))

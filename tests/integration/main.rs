@@ -6,6 +6,7 @@ mod batch;
 mod catalogue;
 mod cli;
 mod common;
+mod faults;
 mod history;
 mod ledger;
 mod policy_errors;
