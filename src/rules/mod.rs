@@ -411,59 +411,67 @@ impl Formula {
     }
 }
 
-impl Rule {
-    /// Every field the rule reads, in first-use order, without repeats (申报所需数据).
-    pub fn inputs(&self) -> Vec<FieldId> {
-        let mut out = Vec::new();
-        out.extend(self.flags.iter().copied());
-        for c in &self.when {
-            c.fields(&mut out);
-        }
-        self.formula.fields(&mut out);
-        let mut seen = std::collections::HashSet::new();
-        out.retain(|f| seen.insert(*f));
-        out
+/// What a rule refers to: the fields it reads and the reference parameters it names.
+#[derive(Debug, Default)]
+struct Refs {
+    fields: Vec<FieldId>,
+    params: Vec<String>,
+}
+
+impl Refs {
+    fn push(&mut self, f: FieldId) {
+        self.fields.push(f);
+    }
+
+    fn extend(&mut self, fs: impl IntoIterator<Item = FieldId>) {
+        self.fields.extend(fs);
     }
 }
 
 impl Rule {
-    /// The reference parameters (config/params.toml) the rule names.
-    pub fn params(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        let text = format!("{:?}{:?}", self.when, self.formula);
-        // Names are found through the Debug form so every nesting is covered without a
-        // second walker; they are only used for checks and coverage, never for money.
-        for marker in ["Param(\"", "param: \""] {
-            let mut rest = text.as_str();
-            while let Some(i) = rest.find(marker) {
-                rest = &rest[i + marker.len()..];
-                if let Some(end) = rest.find('"') {
-                    out.push(rest[..end].to_string());
-                }
-            }
+    fn refs(&self) -> Refs {
+        let mut out = Refs::default();
+        out.extend(self.flags.iter().copied());
+        for c in &self.when {
+            c.refs(&mut out);
         }
-        out.sort();
-        out.dedup();
+        self.formula.refs(&mut out);
         out
+    }
+
+    /// Every field the rule reads, in first-use order, without repeats (申报所需数据).
+    pub fn inputs(&self) -> Vec<FieldId> {
+        let mut fields = self.refs().fields;
+        let mut seen = std::collections::HashSet::new();
+        fields.retain(|f| seen.insert(*f));
+        fields
+    }
+
+    /// The reference parameters (config/params*.toml) the rule names, sorted.
+    pub fn params(&self) -> Vec<String> {
+        let mut params = self.refs().params;
+        params.sort();
+        params.dedup();
+        params
     }
 }
 
 impl Expr {
-    fn fields(&self, out: &mut Vec<FieldId>) {
+    fn refs(&self, out: &mut Refs) {
         match self {
             Expr::Field(f) => out.push(*f),
             Expr::Const(_) => {}
-            Expr::Sum(v) | Expr::Minus(v) | Expr::Product(v) | Expr::Min(v) | Expr::Max(v) => v.iter().for_each(|e| e.fields(out)),
+            Expr::Sum(v) | Expr::Minus(v) | Expr::Product(v) | Expr::Min(v) | Expr::Max(v) => v.iter().for_each(|e| e.refs(out)),
             Expr::Increase { of, over } => {
-                of.fields(out);
-                over.fields(out);
+                of.refs(out);
+                over.refs(out);
             }
-            Expr::Scale { of, .. } => of.fields(out),
-            Expr::Param(_) => {}
-            Expr::Ceil(e) | Expr::Floor(e) => e.fields(out),
+            Expr::Scale { of, .. } => of.refs(out),
+            Expr::Param(name) => out.params.push(name.clone()),
+            Expr::Ceil(e) | Expr::Floor(e) => e.refs(out),
             Expr::Quotient(a, b) => {
-                a.fields(out);
-                b.fields(out);
+                a.refs(out);
+                b.refs(out);
             }
             Expr::YearOf(f) => out.push(*f),
             Expr::DaysBetween(a, b) => out.extend([*a, *b]),
@@ -473,80 +481,83 @@ impl Expr {
 }
 
 impl Condition {
-    fn fields(&self, out: &mut Vec<FieldId>) {
+    fn refs(&self, out: &mut Refs) {
         match self {
             Condition::Compare { left, right, .. } => {
-                left.fields(out);
-                right.fields(out);
+                left.refs(out);
+                right.refs(out);
+            }
+            Condition::InParam { field, param, .. } => {
+                out.push(*field);
+                out.params.push(param.clone());
             }
             Condition::In { field, .. }
             | Condition::NotIn { field, .. }
-            | Condition::InParam { field, .. }
             | Condition::Is { field, .. }
             | Condition::Date { field, date: DateRef::Fixed(_), .. } => out.push(*field),
             Condition::Date { field, date: DateRef::Field { field: other, .. }, .. } => out.extend([*field, *other]),
-            Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| c.fields(out)),
+            Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| c.refs(out)),
         }
     }
 }
 
 impl Param {
-    fn fields(&self, out: &mut Vec<FieldId>) {
+    fn refs(&self, out: &mut Refs) {
         match self {
             Param::Fixed(_) => {}
             Param::Chosen { approved, .. } => out.extend(approved.iter().copied()),
             Param::Lookup { field, entries } => {
                 out.push(*field);
-                entries.iter().for_each(|(_, p)| p.fields(out));
+                entries.iter().for_each(|(_, p)| p.refs(out));
             }
         }
     }
 }
 
 impl Formula {
-    fn fields(&self, out: &mut Vec<FieldId>) {
+    fn refs(&self, out: &mut Refs) {
         match self {
             Formula::Rate { base, rate } => {
-                base.fields(out);
-                rate.fields(out);
+                base.refs(out);
+                rate.refs(out);
             }
             Formula::Tiers { selector, base, .. } => {
-                selector.fields(out);
-                base.fields(out);
+                selector.refs(out);
+                base.refs(out);
             }
-            Formula::Slices { base, .. } => base.fields(out),
-            Formula::Bracket { selector, .. } => selector.fields(out),
+            Formula::Slices { base, .. } => base.refs(out),
+            Formula::Bracket { selector, .. } => selector.refs(out),
             Formula::PerUnit { terms } => terms.iter().for_each(|(q, p)| {
-                q.fields(out);
-                p.fields(out);
+                q.refs(out);
+                p.refs(out);
             }),
             Formula::Fixed { .. } => {}
             Formula::ByTitle { field, entries, .. } => {
                 out.push(*field);
-                entries.iter().flat_map(|e| &e.when).for_each(|c| c.fields(out));
+                entries.iter().flat_map(|e| &e.when).for_each(|c| c.refs(out));
             }
-            Formula::Matching { base, .. } | Formula::Amount { base } => base.fields(out),
+            Formula::Matching { base, .. } | Formula::Amount { base } => base.refs(out),
             Formula::TopUp { standard, other } => {
-                standard.fields(out);
-                other.fields(out);
+                standard.refs(out);
+                other.refs(out);
             }
-            Formula::Least(v) | Formula::Greatest(v) => v.iter().for_each(|f| f.fields(out)),
+            Formula::Least(v) | Formula::Greatest(v) => v.iter().for_each(|f| f.refs(out)),
             Formula::Interest(i) => {
                 out.extend([i.principal, i.disbursed, i.days]);
                 out.extend(i.term_months.iter().chain(&i.loan_rate).chain(&i.interest_paid).copied());
             }
             Formula::Staged { stages } => out.extend(stages.iter().map(|s| s.flag)),
-            Formula::Verdict { test } => test.iter().for_each(|c| c.fields(out)),
+            Formula::Verdict { test } => test.iter().for_each(|c| c.refs(out)),
             Formula::Cases(cases) => cases.iter().for_each(|(when, f)| {
-                when.iter().for_each(|c| c.fields(out));
-                f.fields(out);
+                when.iter().for_each(|c| c.refs(out));
+                f.refs(out);
             }),
-            Formula::Sum(parts) => parts.iter().for_each(|f| f.fields(out)),
+            Formula::Sum(parts) => parts.iter().for_each(|f| f.refs(out)),
             Formula::PoolShare => {}
-            Formula::Classify(cases) => cases.iter().for_each(|(when, _)| when.iter().for_each(|c| c.fields(out))),
+            Formula::Classify(cases) => cases.iter().for_each(|(when, _)| when.iter().for_each(|c| c.refs(out))),
             Formula::DateAdd { from, months, days } => {
                 out.push(*from);
-                months.iter().chain(days).for_each(|e| e.fields(out));
+                months.iter().chain(days).for_each(|e| e.refs(out));
             }
         }
     }
