@@ -72,3 +72,22 @@ fn a_shared_cap_counts_what_was_paid_earlier_this_year_and_ledgers_are_history_t
     let input = format!("X2,{A},某公司,新城区,2023,hohhot-2022-49-1-digital-energy-mgmt,,,8000000\n");
     assert_eq!(&run(&dir, &input, &[&h, &first])[0][4], "0.00");
 }
+
+#[test]
+fn staged_milestones_pay_each_stage_once_within_the_cumulative_cap() {
+    let dir = tmp("history-staged");
+    let h = dir.join("paid.csv");
+    let rule = "hohhot-2022-69b-ipo-staged-award";
+    write_history(&h, &[(A, rule, "2022", "2000000.00")]);
+    let file = dir.join("in.csv");
+    std::fs::write(
+        &file,
+        format!("申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,是否完成上市辅导备案,是否上市申请获受理,是否首发上市\nS1,{A},某公司,新城区,2023,{rule},是,是,否\n"),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = subsidy(&["run", "--history", h.to_str().unwrap(), "--out", out.to_str().unwrap(), file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<csv::StringRecord> = csv::Reader::from_path(out.join("payouts.csv")).unwrap().records().map(|r| r.unwrap()).collect();
+    assert_eq!(&lines[0][4], "2000000.00", "stage 1 paid in 2022; only stage 2 is paid now");
+}
