@@ -76,6 +76,9 @@ pub enum Sub {
     Check {
         #[arg(long = "policy")]
         policies: Vec<PathBuf>,
+        /// Also write the problems as a workbook (问题清单) to send back to applicants.
+        #[arg(long)]
+        report: Option<PathBuf>,
         inputs: Vec<PathBuf>,
     },
     /// The full computation of one application, step by step, in Chinese.
@@ -303,7 +306,7 @@ fn execute(args: Args) -> Result<i32, CliError> {
             eprintln!("subsidy: wrote {n} sample applications to {}", out.display());
             Ok(0)
         }
-        Sub::Check { policies, inputs } => {
+        Sub::Check { policies, report, inputs } => {
             let mut o = std::io::stdout().lock();
             let loaded = run::load(&args.config, &policies)?;
             writeln!(o, "policies: {} files, {} rules: OK", loaded.policies.policies.len(), loaded.policies.rule_count())?;
@@ -317,6 +320,27 @@ fn execute(args: Args) -> Result<i32, CliError> {
             }
             for s in &computed.skipped_sheets {
                 writeln!(o, "note: sheet {s} has no header row naming two known fields; not read")?;
+            }
+            let mut unmatched = Vec::new();
+            for s in &computed.sheets {
+                for c in s.columns.iter().filter(|c| c.field.is_none()) {
+                    let hint = loaded.vocab.suggest_header(&c.header).map(|f| format!("，是否应为“{}”？", f.header_zh)).unwrap_or_default();
+                    let at = crate::ingest::cell_ref(s.header_row, c.col);
+                    writeln!(o, "note: {} [{}] {at}: 列“{}”未匹配任何字段，作为其他列保留{hint}", s.file, s.name, c.header)?;
+                    unmatched.push([s.file.clone(), s.name.clone(), at, String::new(), c.header.clone(), format!("列未匹配任何字段，作为其他列保留{hint}")]);
+                }
+            }
+            if let Some(path) = &report {
+                let mut rows: Vec<[String; 6]> = apps
+                    .exceptions
+                    .iter()
+                    .map(|e| [e.file.clone(), e.sheet.clone(), e.cell.clone(), e.application_id.clone(), e.value.clone(), e.reason.clone()])
+                    .collect();
+                rows.extend(unmatched);
+                let bytes = crate::ledger::workbook::table("问题清单", &["文件", "工作表", "单元格", "申报编号", "原值", "问题"], &rows)
+                    .map_err(crate::ledger::LedgerError::from)?;
+                crate::ledger::write_atomic(path, &bytes)?;
+                writeln!(o, "report: {}", path.display())?;
             }
             writeln!(o, "inputs: {} rows read, {} rows with problems", apps.rows_in, apps.rows_excepted)?;
             Ok(if apps.rows_excepted > 0 { 1 } else { 0 })

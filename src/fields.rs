@@ -220,6 +220,18 @@ impl Vocabulary {
         self.fields.iter().enumerate().map(|(i, f)| (i as FieldId, f))
     }
 
+    /// The field whose Chinese header is nearest to an unmatched header, for suggestions
+    /// (至多差 3 个字).
+    pub fn suggest_header(&self, header: &str) -> Option<&Field> {
+        let (name, _) = split_header_unit(header);
+        self.fields
+            .iter()
+            .map(|f| (edit_distance(&name, &split_header_unit(&f.header_zh).0), f))
+            .filter(|(d, _)| *d > 0 && *d <= 3.min(name.chars().count() / 2))
+            .min_by_key(|(d, f)| (*d, f.key.clone()))
+            .map(|(_, f)| f)
+    }
+
     /// Matches a header cell to a field by Chinese header, key or alias. A unit in the header
     /// (`固定资产投资额（万元）`) sets the multiplier; a unit that does not fit the field's
     /// type is no match, so it is reported rather than misread.
@@ -237,6 +249,21 @@ impl Vocabulary {
         };
         Some(HeaderMatch { field: id, scale })
     }
+}
+
+/// Levenshtein distance in characters, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 /// 1-based line of a byte offset in a text.

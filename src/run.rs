@@ -64,6 +64,16 @@ pub struct Computed {
     pub inputs: Vec<crate::ingest::InputFile>,
     pub history: Vec<crate::ingest::InputFile>,
     pub skipped_sheets: Vec<String>,
+    /// The sheets read, with their header binding (for `check`'s notes on unmatched columns).
+    pub sheets: Vec<SheetColumns>,
+}
+
+/// A sheet's header as read: file, name, header row and columns.
+pub struct SheetColumns {
+    pub file: String,
+    pub name: String,
+    pub header_row: u32,
+    pub columns: Vec<crate::ingest::Column>,
 }
 
 /// Reads, normalises and computes. `threads` bounds rayon's pool (None: one per core).
@@ -81,7 +91,12 @@ pub fn compute(loaded: &Loaded, inputs: &[PathBuf], history: &[PathBuf], threads
         .iter()
         .map(|(f, s)| format!("{} {s}", batch.files[*f].path.display()))
         .collect();
-    Ok(Computed { applications, lines, inputs: batch.files, history: history.files, skipped_sheets })
+    let sheets = batch
+        .sheets
+        .iter()
+        .map(|s| SheetColumns { file: batch.files[s.file].path.display().to_string(), name: s.name.clone(), header_row: s.header_row, columns: s.columns.clone() })
+        .collect();
+    Ok(Computed { applications, lines, inputs: batch.files, history: history.files, skipped_sheets, sheets })
 }
 
 /// The policy and rule of every row. normalise() keeps only rows whose rule is loaded, so a

@@ -12,7 +12,7 @@ use toml::{Spanned, Value};
 
 use super::text::{check_brackets, op_of_word, parse_amount, parse_interval, parse_rate, parse_ratio};
 use super::*;
-use crate::fields::{line_of, FieldType, Vocabulary};
+use crate::fields::{edit_distance, line_of, FieldType, Vocabulary};
 
 /// Errors loading policy files.
 #[derive(Debug, thiserror::Error)]
@@ -1015,18 +1015,4 @@ pub fn normalise_title(s: &str) -> String {
             c => c,
         })
         .collect()
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }

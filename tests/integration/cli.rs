@@ -132,3 +132,16 @@ fn json_summary_parses_and_says_why_it_exited() {
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stderr.is_empty() && o.stdout.is_empty());
 }
+
+#[test]
+fn check_suggests_the_field_a_mistyped_header_meant_and_writes_a_report() {
+    let dir = tmp("check-report");
+    let input = dir.join("in.csv");
+    std::fs::write(&input, "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,实际完成投资额（元）\nA1,91350100M000100Y43,某公司,新城区,2023,hohhot-2022-44b-internet-safety-production-award,abc\n").unwrap();
+    let report = dir.join("问题清单.xlsx");
+    let o = subsidy(&["check", "--report", s(&report), s(&input)]);
+    assert_eq!(o.status.code(), Some(0), "an unmatched column is a note, not an error");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("G1: 列“实际完成投资额（元）”未匹配任何字段，作为其他列保留，是否应为“项目实际完成投资额（元）”？"), "{text}");
+    assert!(report.is_file());
+}
