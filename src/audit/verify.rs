@@ -112,16 +112,11 @@ fn read_lines(grid: &Grid, signed: &[usize], code_col: usize, amount_col: Option
 
 /// The final 结果 of every line of 计算过程, by (申报编号, 条款编号).
 fn results_of(grid: &Grid) -> BTreeMap<(String, String), String> {
-    let mut out = BTreeMap::new();
-    for row in grid.iter().skip(1) {
-        let key = (cell_text(row.first()), cell_text(row.get(1)));
-        let step = cell_text(row.get(3));
-        let entry = out.entry(key).or_insert_with(String::new);
-        if let Some(v) = step.strip_prefix("结果 ") {
-            *entry = v.to_string();
-        }
-    }
-    out
+    grid.iter()
+        .skip(1)
+        .filter(|row| row.iter().any(Option::is_some))
+        .map(|row| ((cell_text(row.first()), cell_text(row.get(1))), cell_text(row.get(2))))
+        .collect()
 }
 
 /// A ledger read back: its lines' figures, the files it records, and what `verify` found.
@@ -176,7 +171,7 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
                 cell: String::new(),
                 application_id: key.0.clone(),
                 rule_id: key.1.clone(),
-                what: Change::Removed { amount: amount.clone() },
+                what: Change::Removed { amount: grouped2_text(amount) },
             });
         }
     }

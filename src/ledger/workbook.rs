@@ -20,7 +20,9 @@ pub const DETAIL_HEADERS: [&str; 21] = [
     "金额（元）", "自治区", "盟市", "旗县区", "中央", "其他", "测算/认定结果", "说明", "数据来源", "其他列", "校验码",
 ];
 const DETAIL_PAYERS: [Payer; 5] = [Payer::Region, Payer::City, Payer::County, Payer::Central, Payer::Other];
-const TRACE_HEADERS: [&str; 4] = ["申报编号", "申报条款编号", "步骤", "说明"];
+const TRACE_HEADERS: [&str; 4] = ["申报编号", "申报条款编号", "结果", "计算过程"];
+/// Data rows one worksheet holds (Excel's 1,048,576 rows less the header).
+pub const MAX_SHEET_LINES: usize = 1_048_575;
 pub const REFUSED_HEADERS: [&str; 8] = ["申报编号", "统一社会信用代码", "企业名称", "申报条款编号", "条款", "原因", "数据来源", "校验码"];
 /// Labels of 汇总 that `verify` and `reconcile` read back.
 pub const LABEL_TOTAL: &str = "奖补资金合计（元）";
@@ -36,6 +38,7 @@ struct Formats {
     quoted: Format,
     title: Format,
     bold_money: Format,
+    wrap: Format,
 }
 
 impl Formats {
@@ -54,6 +57,7 @@ impl Formats {
             quoted: Format::new().set_font_name(font).set_quote_prefix(),
             title: Format::new().set_bold().set_font_size(14).set_font_name(font),
             bold_money: Format::new().set_bold().set_num_format("#,##0.00").set_font_name(font),
+            wrap: Format::new().set_font_name(font).set_text_wrap(),
         }
     }
 }
@@ -164,11 +168,16 @@ pub fn build(report: &Report<'_>, totals: &Totals) -> Result<Vec<u8>, XlsxError>
     // 汇总 and 发放明细 are protected against accidental edits (no password: 审阅 → 撤销工作表保护
     // gives an editable copy); sorting, filtering and formatting stay allowed.
     let protection = ProtectionOptions { sort: true, use_autofilter: true, format_columns: true, format_rows: true, ..ProtectionOptions::default() };
+    if report.lines.len() > MAX_SHEET_LINES || report.exceptions.len() > MAX_SHEET_LINES {
+        return Err(XlsxError::RowColumnLimitError);
+    }
     summary(wb.add_worksheet().set_name(SHEETS[0])?.protect_with_options(&protection), report, totals, &f)?;
-    details(wb.add_worksheet().set_name(SHEETS[1])?.protect_with_options(&protection), report, &f)?;
-    traces(wb.add_worksheet().set_name(SHEETS[2])?, report, &f)?;
-    refused(wb.add_worksheet().set_name(SHEETS[3])?, report, &f)?;
-    errors(wb.add_worksheet().set_name(SHEETS[4])?, report, &f)?;
+    // The long sheets are written row by row in constant memory (rows go to a temporary file),
+    // so memory stays flat however large the batch.
+    details(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[1])?.protect_with_options(&protection), report, &f)?;
+    traces(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[2])?, report, &f)?;
+    refused(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[3])?, report, &f)?;
+    errors(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[4])?, report, &f)?;
     policy(wb.add_worksheet().set_name(SHEETS[5])?, report, &f)?;
     wb.save_to_buffer()
 }
@@ -343,19 +352,33 @@ fn details(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), X
     Ok(())
 }
 
+/// One row per line: its result and every step, numbered, one per line of the cell.
 fn traces(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
-    detail_sheet(ws, &TRACE_HEADERS, f, &[14.0, 36.0, 6.0, 100.0])?;
-    let mut r = 1;
-    for l in &report.lines {
-        for (i, step) in l.line.trace.iter().enumerate() {
-            text(ws, f, r, 0, &l.application_id)?;
-            text(ws, f, r, 1, &l.rule_id)?;
-            ws.write_number_with_format(r, 2, (i + 1) as f64, &f.text)?;
-            text(ws, f, r, 3, step)?;
-            r += 1;
+    detail_sheet(ws, &TRACE_HEADERS, f, &[14.0, 36.0, 16.0, 120.0])?;
+    let mut steps = String::new();
+    for (i, l) in report.lines.iter().enumerate() {
+        let r = i as u32 + 1;
+        text(ws, f, r, 0, &l.application_id)?;
+        text(ws, f, r, 1, &l.rule_id)?;
+        text(ws, f, r, 2, &trace_result(l))?;
+        steps.clear();
+        for (n, step) in l.line.trace.iter().enumerate() {
+            if n > 0 {
+                steps.push('\n');
+            }
+            steps.push_str(&format!("{}. {step}", n + 1));
         }
+        ws.write_string_with_format(r, 3, &steps, &f.wrap)?;
     }
     Ok(())
+}
+
+/// The result column of 计算过程: the amount as 发放明细 shows it, or the verdict / text.
+pub fn trace_result(l: &LedgerLine) -> String {
+    match &l.line.kind {
+        LineKind::Payout | LineKind::Measure { .. } => fixed2(l.line.amount),
+        _ => l.line.result_text(),
+    }
 }
 
 fn refused(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
