@@ -2,7 +2,7 @@
 CARGO ?= cargo
 BIN := target/release/subsidy
 
-.PHONY: run test build sample check clean
+.PHONY: run test build sample check clean bench
 
 build:
 	$(CARGO) build --release --locked
@@ -27,3 +27,10 @@ check: build
 
 clean:
 	rm -rf out
+
+# Benchmark, not part of `make test` (and not for CI): subsidy run against its floor (calamine
+# read + rust_xlsxwriter write alone) at 10k, 100k and 1M rows; prints the table and writes
+# benches/results.md. Sizes: make bench BENCH_SIZES="10000 100000".
+BENCH_SIZES ?= 10000 100000 1000000
+bench:
+	BENCH_SIZES="$(BENCH_SIZES)" CARGO="$(CARGO)" benches/bench.sh
