@@ -10,7 +10,7 @@ use crate::rules::{describe, Outcome};
 use std::io::{IsTerminal, Write};
 
 use crate::run::{self, RunError};
-use crate::sample::SampleError;
+use crate::ledger::sample::SampleError;
 
 /// Everything that ends a command with exit status 2.
 #[derive(Debug, thiserror::Error)]
@@ -302,7 +302,7 @@ fn execute(args: Args) -> Result<i32, CliError> {
         }
         Sub::Sample { rows, out, seed, year, profile } => {
             let vocab = crate::fields::Vocabulary::load(&args.config).map_err(RunError::from)?;
-            let n = crate::sample::write_sample(&profile, &vocab, rows, seed, year, &out)?;
+            let n = crate::ledger::sample::write_sample(&profile, &vocab, rows, seed, year, &out)?;
             eprintln!("subsidy: wrote {n} sample applications to {}", out.display());
             Ok(0)
         }

@@ -6,13 +6,12 @@
 pub mod audit;
 pub mod cli;
 pub mod engine;
-pub mod ingest;
-pub mod ledger;
 pub mod fields;
 pub mod history;
+pub mod ingest;
+pub mod ledger;
 pub mod money;
 pub mod normalise;
 pub mod rules;
-pub mod sample;
 pub mod run;
 pub mod value;

@@ -1,6 +1,6 @@
 //! Normalising the batch (数据规范化): raw cells → a polars frame with typed columns, one row
 //! per application that can be computed. Money and quantities are kept as exact decimal text
-//! (never f64); dates as dates; yes/no as booleans. Unreadable cells, unknown rule ids, bad
+//! (never binary floats); dates as dates; yes/no as booleans. Unreadable cells, unknown rule ids, bad
 //! 统一社会信用代码 (GB 32100-2015) and duplicate 申报编号 become exceptions with file, sheet and
 //! cell; nothing is dropped silently. This module owns polars.
 
