@@ -249,25 +249,27 @@ const EPOCH_DAYS_CE: i32 = 719_163;
 
 /// Builds the typed frame: a column for every field that any kept row has.
 fn build_frame(rows: &[Pending], vocab: &Vocabulary) -> DataFrame {
-    let mut present: Vec<FieldId> = rows.iter().flat_map(|p| p.values.keys().copied()).collect();
-    present.sort_unstable();
-    present.dedup();
-    let mut columns = Vec::with_capacity(present.len());
-    for f in present {
-        let field = vocab.get(f);
-        let name = PlSmallStr::from(field.key.as_str());
-        fn get(p: &Pending, f: FieldId) -> Option<&Value> {
-            p.values.get(&f).map(|(v, _)| v)
+    // One pass over the cells present (not rows × fields): each value goes to its column.
+    let mut slots: Vec<Option<Vec<Option<&Value>>>> = vec![None; vocab.len()];
+    for (i, p) in rows.iter().enumerate() {
+        for (f, (v, _)) in &p.values {
+            slots[*f as usize].get_or_insert_with(|| vec![None; rows.len()])[i] = Some(v);
         }
+    }
+    let mut columns = Vec::new();
+    for (f, slot) in slots.into_iter().enumerate() {
+        let Some(values) = slot else { continue };
+        let field = vocab.get(f as FieldId);
+        let name = PlSmallStr::from(field.key.as_str());
         let column = match field.ty {
             FieldType::Bool => {
-                let v: Vec<Option<bool>> = rows.iter().map(|p| match get(p, f) { Some(Value::Bool(b)) => Some(*b), _ => None }).collect();
+                let v: Vec<Option<bool>> = values.iter().map(|x| match x { Some(Value::Bool(b)) => Some(*b), _ => None }).collect();
                 Column::new(name, v)
             }
             FieldType::Date => {
-                let v: Vec<Option<i32>> = rows
+                let v: Vec<Option<i32>> = values
                     .iter()
-                    .map(|p| match get(p, f) {
+                    .map(|x| match x {
                         Some(Value::Date(d)) => Some(chrono::Datelike::num_days_from_ce(d) - EPOCH_DAYS_CE),
                         _ => None,
                     })
@@ -275,7 +277,7 @@ fn build_frame(rows: &[Pending], vocab: &Vocabulary) -> DataFrame {
                 Int32Chunked::new(name, &v).into_date().into_column()
             }
             _ => {
-                let v: Vec<Option<String>> = rows.iter().map(|p| get(p, f).map(Value::as_text)).collect();
+                let v: Vec<Option<String>> = values.iter().map(|x| x.map(Value::as_text)).collect();
                 Column::new(name, v)
             }
         };
