@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod faults;
 mod history;
+mod hostile;
 mod ledger;
 mod policy_errors;
 mod properties;

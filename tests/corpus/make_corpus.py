@@ -1,0 +1,647 @@
+#!/usr/bin/env python3
+"""Writes the corpus of broken, hostile and messy input files for `subsidy run`.
+
+    python3 tests/corpus/make_corpus.py [OUT_DIR]      (default: tests/corpus/files)
+
+Python 3 standard library only. The output is deterministic (fixed seeds, fixed zip
+timestamps), so re-running it gives the same bytes; the files are committed, each well under
+200 KB, and tests/integration/hostile.rs runs the binary on every one of them.
+
+It also writes tests/corpus/expected.toml next to this script: for each file, the exit code
+`subsidy run` must give, a substring of its message, and for files that are read, how many
+data rows they hold (every one must end in the ledger or in 数据错误).
+"""
+
+import io
+import os
+import random
+import struct
+import sys
+import zipfile
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "files")
+
+RULE = "hohhot-2022-13-investment-award"
+EXPECTED = []  # (name, exit, message, rows or None, what)
+
+
+def expect(name, exit_code, message, what, rows=None):
+    EXPECTED.append((name, exit_code, message, rows, what))
+
+
+def write(name, data):
+    with open(os.path.join(OUT, name), "wb") as f:
+        f.write(data)
+
+
+# --- 统一社会信用代码 (GB 32100-2015) -------------------------------------------------------
+
+CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CODE_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
+def credit_code(n):
+    """A valid code, distinct for each n."""
+    body = "91150100" + "".join(CODE_CHARS[(n * 7 + i * 3) % 31] for i in range(5)) + "%04d" % n
+    s = sum(CODE_CHARS.index(c) * w for c, w in zip(body, CODE_WEIGHTS))
+    return body + CODE_CHARS[(31 - s % 31) % 31]
+
+
+# --- xlsx ------------------------------------------------------------------------------------
+
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ' \
+     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def esc(s):
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def col_letters(c):
+    s = ""
+    c += 1
+    while c:
+        c, r = divmod(c - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def cell_xml(ref, v):
+    """A cell from a Python value: str → inline string, int/float → number, tuple → special."""
+    if v is None:
+        return ""
+    if isinstance(v, tuple):
+        kind = v[0]
+        if kind == "formula":  # ("formula", text, cached or None)
+            cached = "" if v[2] is None else "<v>%s</v>" % v[2]
+            return '<c r="%s"><f>%s</f>%s</c>' % (ref, esc(v[1]), cached)
+        if kind == "error":
+            return '<c r="%s" t="e"><v>%s</v></c>' % (ref, v[1])
+        raise ValueError(kind)
+    if isinstance(v, (int, float)):
+        return '<c r="%s"><v>%s</v></c>' % (ref, v)
+    return '<c r="%s" t="inlineStr"><is><t xml:space="preserve">%s</t></is></c>' % (ref, esc(v))
+
+
+def sheet_xml(rows, merges=(), dimension=None, extra_cells=""):
+    """rows: list of (row_number_1_based, [values...]) or list of lists (from row 1)."""
+    if rows and not isinstance(rows[0], tuple):
+        rows = list(enumerate(rows, 1))
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet %s>' % NS]
+    if dimension:
+        out.append('<dimension ref="%s"/>' % dimension)
+    out.append("<sheetData>")
+    for r, values in rows:
+        cells = "".join(cell_xml("%s%d" % (col_letters(c), r), v) for c, v in enumerate(values))
+        out.append('<row r="%d">%s</row>' % (r, cells))
+    out.append(extra_cells)
+    out.append("</sheetData>")
+    if merges:
+        out.append('<mergeCells count="%d">%s</mergeCells>' % (len(merges), "".join('<mergeCell ref="%s"/>' % m for m in merges)))
+    out.append("</worksheet>")
+    return "".join(out).encode()
+
+
+def zip_bytes(parts, level=6):
+    """A zip of (name, bytes) parts, deflated, with fixed timestamps."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for name, data, *method in parts:
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = method[0] if method else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            z.writestr(info, data, compresslevel=level if info.compress_type == zipfile.ZIP_DEFLATED else None)
+    return buf.getvalue()
+
+
+def xlsx(sheets, shared_strings=None, extra_parts=()):
+    """sheets: list of (name, sheet_xml bytes, kind) with kind 'sheet', 'hidden' or 'chart'."""
+    types = ['<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>',
+             '<Default Extension="xml" ContentType="application/xml"/>',
+             '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>']
+    rels = []
+    entries = []
+    parts = []
+    n_sheet = n_chart = 0
+    for i, (name, data, kind) in enumerate(sheets, 1):
+        if kind == "chart":
+            n_chart += 1
+            target = "chartsheets/sheet%d.xml" % n_chart
+            types.append('<Override PartName="/xl/%s" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.chartsheet+xml"/>' % target)
+            rels.append('<Relationship Id="rId%d" Type="%s/chartsheet" Target="%s"/>' % (i, REL, target))
+        else:
+            n_sheet += 1
+            target = "worksheets/sheet%d.xml" % n_sheet
+            types.append('<Override PartName="/xl/%s" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' % target)
+            rels.append('<Relationship Id="rId%d" Type="%s/worksheet" Target="%s"/>' % (i, REL, target))
+        state = ' state="hidden"' if kind == "hidden" else ""
+        entries.append('<sheet name="%s" sheetId="%d"%s r:id="rId%d"/>' % (esc(name), i, state, i))
+        parts.append(("xl/" + target, data))
+    if shared_strings is not None:
+        types.append('<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>')
+        rels.append('<Relationship Id="rId%d" Type="%s/sharedStrings" Target="sharedStrings.xml"/>' % (len(sheets) + 1, REL))
+        parts.append(("xl/sharedStrings.xml", shared_strings))
+    head = [
+        ("[Content_Types].xml", ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">%s</Types>' % "".join(types)).encode()),
+        ("_rels/.rels", ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="%s/officeDocument" Target="xl/workbook.xml"/></Relationships>' % REL).encode()),
+        ("xl/workbook.xml", ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook %s><sheets>%s</sheets></workbook>' % (NS, "".join(entries))).encode()),
+        ("xl/_rels/workbook.xml.rels", ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">%s</Relationships>' % "".join(rels)).encode()),
+    ]
+    return zip_bytes(head + parts + list(extra_parts))
+
+
+HEADER = ["申报编号", "统一社会信用代码", "企业名称", "所属旗县区", "申报年度", "申报条款编号", "固定资产投资额（万元）"]
+
+
+def good_rows(prefix, n, start=1):
+    return [["%s%d" % (prefix, i), credit_code(start + i), "某某科技有限公司%d" % i, "新城区", 2023, RULE, 30000 + i] for i in range(n)]
+
+
+def plain_sheet(prefix, n=3):
+    return sheet_xml([HEADER] + good_rows(prefix, n))
+
+
+# --- raw zip (for lying central directories) ------------------------------------------------
+
+def raw_zip(entries):
+    """entries: (name, stored_bytes, method, crc, declared_compressed, declared_uncompressed)."""
+    out = bytearray()
+    central = bytearray()
+    for name, data, method, crc, csize, usize in entries:
+        nb = name.encode()
+        offset = len(out)
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0x21, crc, csize, usize, len(nb), 0) + nb + data
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0x21, crc, csize, usize, len(nb), 0, 0, 0, 0, 0, offset) + nb
+    cd_start = len(out)
+    out += central
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), cd_start, 0)
+    return bytes(out)
+
+
+def deflate(data, level=9):
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+
+# --- OLE compound file (for .xls and encrypted OOXML) ------------------------------------------
+
+ENDOFCHAIN, FREESECT, FATSECT = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
+
+
+def ole(streams, loop_directory=False):
+    """A version-3 compound file (512-byte sectors) holding the named streams, each padded to
+    4096 bytes so none lives in the mini stream."""
+    streams = [(n, d + b"\0" * max(0, 4096 - len(d))) for n, d in streams]
+    n_dir_entries = 1 + len(streams)
+    dir_sectors = (n_dir_entries * 128 + 511) // 512
+    data_sectors = sum((len(d) + 511) // 512 for _, d in streams)
+    fat_sectors = 1
+    while fat_sectors * 128 < fat_sectors + dir_sectors + data_sectors:
+        fat_sectors += 1
+    assert fat_sectors <= 109
+    fat = [FATSECT] * fat_sectors
+    dir_start = len(fat)
+    for i in range(dir_sectors):
+        fat.append(dir_start + i + 1 if i + 1 < dir_sectors else ENDOFCHAIN)
+    if loop_directory:
+        fat[dir_start + dir_sectors - 1] = dir_start  # the directory chain points back to itself
+    starts = []
+    body = bytearray()
+    for _, d in streams:
+        start = len(fat)
+        n = (len(d) + 511) // 512
+        for i in range(n):
+            fat.append(start + i + 1 if i + 1 < n else ENDOFCHAIN)
+        starts.append(start)
+        body += d + b"\0" * (n * 512 - len(d))
+    fat += [FREESECT] * (fat_sectors * 128 - len(fat))
+
+    def entry(name, typ, start, size, child=FREESECT, right=FREESECT):
+        nm = (name + "\0").encode("utf-16-le")
+        e = nm + b"\0" * (64 - len(nm))
+        e += struct.pack("<HBB", len(nm), typ, 1)
+        e += struct.pack("<III", FREESECT, right, child)
+        e += b"\0" * 16 + struct.pack("<I", 0) + b"\0" * 16
+        e += struct.pack("<IIi", start, size, 0)
+        assert len(e) == 128
+        return e
+
+    dirs = entry("Root Entry", 5, ENDOFCHAIN, 0, child=1 if streams else FREESECT)
+    for i, ((name, d), start) in enumerate(zip(streams, starts)):
+        right = i + 2 if i + 1 < len(streams) else FREESECT
+        dirs += entry(name, 2, start, len(d), right=right)
+    dirs += b"\0" * (dir_sectors * 512 - len(dirs))
+    header = bytearray(512)
+    header[0:8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"
+    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<IIIIIIIII", header, 40, 0, fat_sectors, dir_start, 0, 4096, ENDOFCHAIN, 0, ENDOFCHAIN, 0)
+    difat = list(range(fat_sectors)) + [FREESECT] * (109 - fat_sectors)
+    struct.pack_into("<109I", header, 76, *difat)
+    fat_bytes = struct.pack("<%dI" % len(fat), *fat)
+    return bytes(header) + fat_bytes + dirs + bytes(body)
+
+
+# --- BIFF8 (.xls) ---------------------------------------------------------------------------
+
+def rec(typ, data=b""):
+    return struct.pack("<HH", typ, len(data)) + data
+
+
+def bof(dt):
+    return rec(0x0809, struct.pack("<HHHHII", 0x0600, dt, 0x0DBB, 0x07CC, 0, 0x06))
+
+
+def short_name(s):
+    return struct.pack("<BB", len(s), 1) + s.encode("utf-16-le")
+
+
+def xls_string(s):
+    return struct.pack("<HB", len(s), 1) + s.encode("utf-16-le")
+
+
+def xls(sheets, sst=(), globals_extra=b"", bound_override=None, sst_record=None):
+    """sheets: list of (name, [cell records]) — each sheet gets BOF, DIMENSIONS from its
+    cells unless a DIMENSIONS record is among them, and EOF."""
+    subs = []
+    for name, records in sheets:
+        body = b"".join(records)
+        if not any(r[:2] == struct.pack("<H", 0x0200) for r in records):
+            body = rec(0x0200, struct.pack("<IIHHH", 0, 100, 0, 20, 0)) + body
+        subs.append(bof(0x0010) + body + rec(0x000A))
+    sst_rec = sst_record if sst_record is not None else (rec(0x00FC, struct.pack("<II", len(sst), len(sst)) + b"".join(xls_string(s) for s in sst)) if sst else b"")
+
+    def globals_with(positions):
+        out = bof(0x0005) + rec(0x0042, struct.pack("<H", 1200)) + globals_extra
+        if bound_override is not None:
+            out += bound_override(positions)
+        else:
+            for (name, _), pos in zip(sheets, positions):
+                out += rec(0x0085, struct.pack("<IBB", pos, 0, 0) + short_name(name))
+        return out + sst_rec + rec(0x000A)
+
+    size = len(globals_with([0] * len(sheets)))
+    positions = []
+    p = size
+    for s in subs:
+        positions.append(p)
+        p += len(s)
+    return globals_with(positions) + b"".join(subs)
+
+
+def label_sst(r, c, i):
+    return rec(0x00FD, struct.pack("<HHHI", r, c, 0, i))
+
+
+def number(r, c, v):
+    return rec(0x0203, struct.pack("<HHHd", r, c, 0, v))
+
+
+def bool_err(r, c, code):
+    return rec(0x0205, struct.pack("<HHHBB", r, c, 0, code, 1))
+
+
+def formula_num(r, c, v):
+    rgce = b"\x1E" + struct.pack("<H", int(v) % 65536)  # ptgInt: the formula text is not used
+    return rec(0x0006, struct.pack("<HHHdHI", r, c, 0, v, 0, 0) + struct.pack("<H", len(rgce)) + rgce)
+
+
+def xls_sheet_from_rows(rows, strings):
+    """rows: list of lists (row 0 first) → cell records, strings into the shared table."""
+    out = []
+    for r, values in enumerate(rows):
+        for c, v in enumerate(values):
+            if v is None:
+                continue
+            if isinstance(v, tuple) and v[0] == "error":
+                out.append(bool_err(r, c, v[1]))
+            elif isinstance(v, tuple) and v[0] == "formula":
+                out.append(formula_num(r, c, v[1]))
+            elif isinstance(v, (int, float)):
+                out.append(number(r, c, float(v)))
+            else:
+                if v not in strings:
+                    strings.append(v)
+                out.append(label_sst(r, c, strings.index(v)))
+    return out
+
+
+# --- ods -------------------------------------------------------------------------------------
+
+ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"')
+
+
+def ods_cell(v):
+    if v is None:
+        return "<table:table-cell/>"
+    if isinstance(v, (int, float)):
+        return '<table:table-cell office:value-type="float" office:value="%s"><text:p>%s</text:p></table:table-cell>' % (v, v)
+    return '<table:table-cell office:value-type="string"><text:p>%s</text:p></table:table-cell>' % esc(v)
+
+
+def ods(tables_xml):
+    content = ('<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content %s><office:body><office:spreadsheet>%s'
+               '</office:spreadsheet></office:body></office:document-content>' % (ODS_NS, tables_xml)).encode()
+    manifest = (b'<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                b'<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                b'<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    return zip_bytes([("mimetype", b"application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED),
+                      ("META-INF/manifest.xml", manifest), ("content.xml", content)])
+
+
+def ods_table(name, rows):
+    body = "".join("<table:table-row>%s</table:table-row>" % "".join(ods_cell(v) for v in r) for r in rows)
+    return '<table:table table:name="%s">%s</table:table>' % (esc(name), body)
+
+
+# =============================================================================================
+# The corpus
+# =============================================================================================
+
+def hostile():
+    # 1. Zip bomb: a sheet of 60 MB of whitespace inside valid XML, deflated ~1000:1.
+    bomb = (b'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet ' + NS.encode() + b"><sheetData>"
+            + b" " * (60 * 1024 * 1024) + b"</sheetData></worksheet>")
+    write("zip_bomb.xlsx", xlsx([("Sheet1", bomb, "sheet")]))
+    expect("zip_bomb.xlsx", 2, "part `xl/worksheets/sheet1.xml` is compressed", "zip bomb: one part inflates ~1000:1 (limit 100:1)")
+
+    # 2. A central directory declaring 3 × 700 MB (ratio under 100:1 as declared): refused on
+    #    the declared total before anything is inflated.
+    small = plain_sheet("Z")
+    parts = [("[Content_Types].xml", b"<Types/>"), ("xl/workbook.xml", b"<workbook/>")]
+    entries = [(n, d, 0, zlib.crc32(d), len(d), len(d)) for n, d in parts]
+    packed = deflate(small)
+    for i in range(3):
+        entries.append(("xl/worksheets/sheet%d.xml" % (i + 1), packed, 8, zlib.crc32(small), 8 * 1024 * 1024, 700 * 1024 * 1024))
+    write("declared_huge.xlsx", raw_zip(entries))
+    expect("declared_huge.xlsx", 2, "would unpack to 2202009619 bytes, more than the limit of 1073741824 bytes", "central directory declares 2.1 GB in all")
+
+    # 3. A part that inflates past its declared size (the zip crate stops it).
+    real = plain_sheet("L", 40)
+    wb = xlsx([("Sheet1", real, "sheet")])
+    zin = zipfile.ZipFile(io.BytesIO(wb))
+    entries = []
+    for info in zin.infolist():
+        d = zin.read(info.filename)
+        comp = deflate(d)
+        declared = 200 if info.filename.endswith("sheet1.xml") else len(d)
+        entries.append((info.filename, comp, 8, zlib.crc32(d), len(comp), declared))
+    write("lying_size.xlsx", raw_zip(entries))
+    expect("lying_size.xlsx", 2, "File is larger than its declared uncompressed size", "a part inflates past the size its central directory declares")
+
+    # 4. Shared strings claiming four billion strings (calamine reserves them up front).
+    sst = b'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" uniqueCount="4000000000"><si><t>x</t></si></sst>'
+    write("shared_strings_bomb.xlsx", xlsx([("Sheet1", plain_sheet("S"), "sheet")], shared_strings=sst))
+    expect("shared_strings_bomb.xlsx", 2, "declares 4000000000 strings, more than the limit of 30000000", "sharedStrings uniqueCount bomb")
+
+    # 5. Billion laughs in the shared strings: entities are never expanded.
+    laughs = ['<!ENTITY lol "lol">'] + ['<!ENTITY lol%d "%s">' % (i, ("&lol%d;" % (i - 1) if i > 1 else "&lol;") * 10) for i in range(1, 10)]
+    sst = ('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE sst [%s]>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>&lol9;</t></si></sst>' % "".join(laughs)).encode()
+    write("billion_laughs.xlsx", xlsx([("Sheet1", plain_sheet("B"), "sheet")], shared_strings=sst))
+    expect("billion_laughs.xlsx", 2, "the shared-string table carries a DOCTYPE declaration", "XML entity expansion in sharedStrings.xml")
+
+    # 6. The same entity bomb inside a sheet.
+    sheet = plain_sheet("E").replace(b"<worksheet", ("<!DOCTYPE worksheet [%s]>\n<worksheet" % "".join(laughs)).encode(), 1)
+    sheet = sheet.replace("某某科技有限公司0".encode(), b"&lol9;")
+    write("billion_laughs_sheet.xlsx", xlsx([("Sheet1", sheet, "sheet")]))
+    expect("billion_laughs_sheet.xlsx", 2, "billion_laughs_sheet.xlsx, sheet Sheet1: cannot read: Xml error: at 0..0: unrecognized entity `&lol9;`", "XML entity expansion in a sheet")
+
+    # 6b. And in an .ods content.xml.
+    table = ods_table("Sheet1", [HEADER, ["&lol9;"]]).replace("&amp;lol9;", "&lol9;")
+    content_doc = ods(table)
+    zin = zipfile.ZipFile(io.BytesIO(content_doc))
+    parts = []
+    for info in zin.infolist():
+        d = zin.read(info.filename)
+        if info.filename == "content.xml":
+            d = d.replace(b"?>\n", ("?>\n<!DOCTYPE office:document-content [%s]>\n" % "".join(laughs)).encode(), 1)
+        parts.append((info.filename, d, info.compress_type))
+    write("billion_laughs.ods", zip_bytes(parts))
+    expect("billion_laughs.ods", 2, "content.xml carries a DOCTYPE declaration", "XML entity expansion in an ods content.xml")
+
+    # 7. Encrypted OOXML: an OLE container with EncryptionInfo and EncryptedPackage.
+    write("encrypted.xlsx", ole([("EncryptionInfo", b"\x04\x00\x04\x00\x40\x00\x00\x00"), ("EncryptedPackage", b"\x17" * 5000)]))
+    expect("encrypted.xlsx", 2, "the workbook is password-protected", "password-protected xlsx (OLE EncryptedPackage)")
+
+    # 8. Encrypted xls: a FilePass record in the workbook globals.
+    stream = xls([("Sheet1", [])], globals_extra=rec(0x002F, struct.pack("<HHH", 1, 1, 1) + b"\0" * 48))
+    write("encrypted.xls", ole([("Workbook", stream)]))
+    expect("encrypted.xls", 2, "the workbook is password-protected", "password-protected xls (FilePass)")
+
+    # 9. WPS native format.
+    write("申报表.et", ole([("Workbook", xls([("Sheet1", [])]))]))
+    expect("申报表.et", 2, "not a workbook this tool reads (WPS .et format); save it as .xlsx", "WPS .et")
+
+    # 10. Random bytes named .xlsx, and an empty file.
+    rnd = random.Random(20240315)
+    write("random.xlsx", bytes(rnd.randrange(256) for _ in range(4096)))
+    expect("random.xlsx", 2, "neither a zip package (.xlsx, .ods) nor an Excel 97-2003 file", "random bytes")
+    write("empty.xlsx", b"")
+    expect("empty.xlsx", 2, "the file is empty", "zero bytes")
+
+    # 11. A valid workbook cut in half (the central directory is lost).
+    whole = xlsx([("Sheet1", plain_sheet("T", 30), "sheet")])
+    write("truncated.xlsx", whole[: len(whole) // 2])
+    expect("truncated.xlsx", 2, "not a complete zip package", "truncated download")
+
+    # 12. Things saved under a workbook's name.
+    write("html_table.xls", "<html><body><table><tr><td>申报编号</td><td>企业名称</td></tr></table></body></html>".encode())
+    expect("html_table.xls", 2, "not a workbook this tool reads (an HTML page)", "HTML saved as .xls")
+    write("spreadsheet2003.xls", b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>')
+    expect("spreadsheet2003.xls", 2, "an XML Spreadsheet 2003 file", "XML Spreadsheet 2003 saved as .xls")
+    write("csv_named.xlsx", (",".join(HEADER) + "\nA1,%s,某公司,新城区,2023,%s,1\n" % (credit_code(1), RULE)).encode())
+    expect("csv_named.xlsx", 2, "a text file; if it is CSV, rename it to .csv", "CSV saved as .xlsx")
+
+    # 13. A zip that is not a workbook.
+    write("not_a_workbook.xlsx", zip_bytes([("readme.txt", b"hello")]))
+    expect("not_a_workbook.xlsx", 2, "a zip archive that holds no workbook", "zip without a workbook")
+
+    # 14. One sheet part named by 3,000 sheets: calamine would parse it 3,000 times.
+    rows = [HEADER] + good_rows("D", 2) + [["备注%d" % i, "x" * 40] for i in range(4000)]
+    body = sheet_xml(rows)
+    names = [("S%d" % i, None) for i in range(3000)]
+    wb_xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook %s><sheets>%s</sheets></workbook>'
+              % (NS, "".join('<sheet name="%s" sheetId="%d" r:id="rId1"/>' % (n, i + 1) for i, (n, _) in enumerate(names)))).encode()
+    base = xlsx([("S0", body, "sheet")])
+    zin = zipfile.ZipFile(io.BytesIO(base))
+    parts = [(i.filename, wb_xml if i.filename == "xl/workbook.xml" else zin.read(i.filename)) for i in zin.infolist()]
+    write("one_part_many_sheets.xlsx", zip_bytes(parts, level=9))
+    expect("one_part_many_sheets.xlsx", 2, "reading it would unpack more than", "3,000 sheets naming one sheet part")
+
+    # 15. .xls whose DIMENSIONS record declares 4 billion rows (calamine reserves them).
+    dims = rec(0x0200, struct.pack("<IIHHH", 0, 0xFFFFFFF0, 0, 255, 0))
+    strings = []
+    cells = xls_sheet_from_rows([HEADER], strings)
+    write("xls_dimensions_bomb.xls", ole([("Workbook", xls([("Sheet1", [dims] + cells)], sst=strings))]))
+    expect("xls_dimensions_bomb.xls", 2, "the used range A1:IU4294967280 (declared) spans", "xls DIMENSIONS claiming 4 billion rows")
+
+    # 16. .xls with a value at A1 and one at column 65535, row 65535: a 4-billion-cell grid.
+    strings = []
+    cells = xls_sheet_from_rows([HEADER] + good_rows("X", 2), strings) + [number(65535, 65535, 1.0)]
+    write("xls_far_cell.xls", ole([("Workbook", xls([("Sheet1", cells)], sst=strings))]))
+    expect("xls_far_cell.xls", 2, "spans 4294967296 cells, more than the limit of 8000000 for .xls/.ods sheets", "xls cell-grid bomb")
+
+    # 17. .xls with one 60,000-character shared string referenced by 6,000 cells (the estimate
+    #     counts 3 bytes a character: 1.08 GB; calamine would build 360 MB from 150 KB).
+    raw = b"a" * 60000
+    first = struct.pack("<II", 6000, 1) + struct.pack("<HB", 60000, 0) + raw[:8000]
+    conts = [rec(0x003C, b"\x00" + raw[p:p + 8000]) for p in range(8000, len(raw), 8000)]
+    sst_record = rec(0x00FC, first) + b"".join(conts)
+    cells = [label_sst(r, 7, 0) for r in range(1, 6001)]
+    write("xls_text_bomb.xls", ole([("Workbook", xls([("Sheet1", cells)], sst_record=sst_record))]))
+    expect("xls_text_bomb.xls", 2, "the file holds more than 1073741824 bytes of text", "xls shared string cloned into 6,000 cells")
+
+    # 18. .xls whose directory sector chain loops (calamine would follow it forever).
+    write("xls_chain_loop.xls", ole([("Workbook", xls([("Sheet1", [])]))], loop_directory=True))
+    expect("xls_chain_loop.xls", 2, "an OLE sector chain loops", "OLE FAT cycle")
+
+    # 19. .xls with 1,000 sheets all starting at the same record: each re-walks a big sheet.
+    strings = []
+    big = xls_sheet_from_rows([HEADER] + [[float(i), float(i)] for i in range(1500)], strings)
+
+    def same_pos(positions):
+        return b"".join(rec(0x0085, struct.pack("<IBB", positions[0], 0, 0) + short_name("S%d" % i)) for i in range(1000))
+    stream = xls([("S", big)], sst=strings, bound_override=same_pos)
+    write("xls_overlapping_sheets.xls", ole([("Workbook", stream)]))
+    expect("xls_overlapping_sheets.xls", 2, "its sheets overlap", "1,000 sheets over one substream")
+
+    # 20. .xls with a BoundSheet record too short: calamine panics; the panic is caught.
+    stream = xls([("Sheet1", [])], bound_override=lambda p: rec(0x0085, struct.pack("<IB", p[0], 0)))
+    write("xls_reader_panic.xls", ole([("Workbook", stream)]))
+    expect("xls_reader_panic.xls", 2, "the reader failed on this file", "input that panics calamine (caught)")
+
+    # 21. .ods repeating one valued row a million times, 100 columns wide.
+    table = ('<table:table table:name="Sheet1"><table:table-row>%s</table:table-row>'
+             '<table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="100" office:value-type="float" office:value="1"/></table:table-row></table:table>'
+             % "".join(ods_cell(h) for h in HEADER))
+    write("ods_repeat_bomb.ods", ods(table))
+    expect("ods_repeat_bomb.ods", 2, "the used range A1:CV1000001 spans 100000100 cells, more than the limit of 8000000", "ods row/column repeat bomb")
+
+    # 22. .ods with a two-billion-space run in one cell.
+    table = ('<table:table table:name="Sheet1"><table:table-row>%s</table:table-row><table:table-row>'
+             '<table:table-cell office:value-type="string"><text:p>a<text:s text:c="2000000000"/>b</text:p></table:table-cell></table:table-row></table:table>'
+             % "".join(ods_cell(h) for h in HEADER))
+    write("ods_spaces_bomb.ods", ods(table))
+    expect("ods_spaces_bomb.ods", 2, "more than 1073741824 bytes of text", "ods text:s space-run bomb")
+
+
+    # 23. .ods whose content ends inside a table (`</table:table>` damaged): calamine's table
+    #     loop never sees the end of the file and spins for ever. Found by the byte fuzzer.
+    table = ods_table("Sheet1", [HEADER] + good_rows("U", 2)).replace("</table:table>", "x/table:table>")
+    write("ods_unterminated_table.ods", ods(table))
+    expect("ods_unterminated_table.ods", 2, "content.xml ends inside the table `Sheet1`", "ods cut inside a table (calamine would spin)")
+
+    # 24. .ods with a comment (office:annotation) that never ends: the same spin.
+    table = ('<table:table table:name="Sheet1"><table:table-row>%s</table:table-row><table:table-row>'
+             '<table:table-cell office:value-type="string"><office:annotation><text:p>备注</text:p>'
+             % "".join(ods_cell(h) for h in HEADER))
+    content = ods(table)
+    zin = zipfile.ZipFile(io.BytesIO(content))
+    parts = []
+    for info in zin.infolist():
+        d = zin.read(info.filename)
+        if info.filename == "content.xml":
+            d = d.split(b"<office:annotation>")[0] + b"<office:annotation><text:p>note</text:p>"
+        parts.append((info.filename, d, info.compress_type))
+    write("ods_open_annotation.ods", zip_bytes(parts))
+    expect("ods_open_annotation.ods", 2, "content.xml ends inside", "ods cut inside a cell comment (calamine would spin)")
+
+
+def readable():
+    # A sheet whose <dimension> claims A1:XFD1048576 and holds a cell there: streamed, fine.
+    rows = [HEADER] + good_rows("H", 3)
+    extra = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    write("huge_dimension.xlsx", xlsx([("Sheet1", sheet_xml(rows, dimension="A1:XFD1048576", extra_cells=extra), "sheet")]))
+    expect("huge_dimension.xlsx", 0, "3 rows read", "dimension A1:XFD1048576 with a cell there", rows=3)
+
+    # A messy form as bureaus receive them.
+    title = "2023年度工业经济高质量发展奖补资金申报汇总表"
+    r3 = ["申报编号", " 企业名称 ", "基本情况", None, None, "申报条款\n编号", "投资情况", "购置日期", "备注"]
+    r4 = [None, None, "统一社会信用代码", "所属旗县区", "申报年度", None, "固定资产投资额（万元）", None, None]
+    data = [
+        (5, ["M1", "甲公司", credit_code(101), "新城区", 2023, RULE, 30000, "2023-03-15", None]),
+        (6, ["M2", "乙公司", credit_code(102), "回民区", 2023, RULE, "12万元", "2023.3.15", "万元写在格里"]),
+        (7, ["M3", "丙公司", credit_code(103), "玉泉区", 2023, RULE, "３００００", "2023年3月15日", "全角数字"]),
+        (8, ["M4", "丁公司", credit_code(104), "赛罕区", 2023, RULE, "30 000", "20230315", "有空格"]),
+        # row 9 blank
+        (10, ["M5", "戊公司", credit_code(105), "新城区", 2023, RULE, ("formula", "300*100", 30000), "2023/3/15", "公式有缓存值"]),
+        (11, ["M6", "己公司", credit_code(106), "新城区", 2023, RULE, ("formula", "H11*2", None), None, "公式无缓存值"]),
+        (12, ["M7", "庚公司", credit_code(107), "新城区", 2023, RULE, ("error", "#N/A"), None, "错误值"]),
+        (13, ["M8", "辛公司", credit_code(108), "新城区", 2023, RULE, ("error", "#DIV/0!"), None, "错误值"]),
+        (14, ["M9", "壬公司", credit_code(109), "新城区", 2023, RULE, 500, "2023-02-30", "日期不存在"]),
+        (15, ["M10", "  癸公司 ", credit_code(110) + " ", " 新城区", "2023", RULE, " 800 ", None, "多余空格"]),
+        (16, [None, "合计", None, None, None, None, ("formula", "SUM(G5:G15)", 60512), None, None]),
+        (18, ["填表人：张三    审核人：李四    填报日期：2024年1月5日"]),
+    ]
+    rows = [(1, [title]), (3, r3), (4, r4)] + data
+    merges = ["A1:I1", "A3:A4", "B3:B4", "C3:E3", "F3:F4", "H3:H4", "I3:I4"]
+    instructions = sheet_xml([["填表说明：请勿修改表头；金额单位为万元。"], ["统一社会信用代码为18位。"]])
+    chart = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<chartsheet %s><sheetViews><sheetView workbookViewId="0"/></sheetViews></chartsheet>' % NS).encode()
+    write("messy.xlsx", xlsx([("申报汇总表", sheet_xml(rows, merges=merges), "sheet"), ("填表说明", instructions, "hidden"), ("图表", chart, "chart")]))
+    # Read: M1, M2, M3, M4, M5, M10 computed; M6 (no cached result), M7, M8 (error values), M9
+    # (no 2月30日), 合计 and 填表人 rows (no 申报编号 …) are exceptions: 12 rows in.
+    expect("messy.xlsx", 1, "rows could not be read; see 数据错误", "merged two-row header, title, blank and junk rows, error cells, formulas, units, full-width", rows=12)
+
+    # The same form as GBK CSV with the header on row 2, extra spaces and a different order.
+    lines = [
+        "2023年度奖补资金申报表,,,,,,",
+        " 企业名称 ,申报编号,申报年度,统一社会信用代码, 申报条款编号 ,所属旗县区,固定资产投资额 （万元）",
+        "甲公司,C1,2023,%s,%s,新城区,\"30,000\"" % (credit_code(201), RULE),
+        ",,,,,,",
+        "乙公司,C2,２０２３,%s,%s,新城区,12万元" % (credit_code(202), RULE),
+        "丙公司,C3,2023,%s,%s,新城区,=1+1" % (credit_code(203), RULE),
+        "丁公司,C4,2023,%s,%s,新城区,#N/A" % (credit_code(204), RULE),
+        "合计,,,,,,\"30,012\"",
+    ]
+    write("messy_gbk.csv", ("\r\n".join(lines) + "\r\n").encode("gbk"))
+    expect("messy_gbk.csv", 1, "rows could not be read; see 数据错误", "GBK CSV, header on row 2, columns reordered", rows=5)
+
+    # A long cell (over Excel's 32,767 characters) in a CSV: that cell is reported, not the file.
+    lines = [",".join(HEADER), "L1,%s,%s,新城区,2023,%s,100" % (credit_code(301), "x" * 40000, RULE), "L2,%s,某公司,新城区,2023,%s,100" % (credit_code(302), RULE)]
+    write("long_cell.csv", ("\n".join(lines) + "\n").encode())
+    expect("long_cell.csv", 1, "rows could not be read; see 数据错误", "a 40,000-character cell", rows=2)
+
+    # A small, clean .xls (shared strings, numbers, a formula with its cached value, an error).
+    strings = []
+    rows = [["2023年度申报表"], HEADER] + good_rows("XL", 3)
+    rows.append(["XL9", credit_code(409), "某公司", "新城区", 2023, RULE, ("formula", 200)])
+    rows.append(["XL10", credit_code(410), "某公司", "新城区", 2023, RULE, ("error", 0x07)])
+    cells = xls_sheet_from_rows(rows, strings)
+    write("messy.xls", ole([("Workbook", xls([("申报汇总表", cells), ("空表", [])], sst=strings))]))
+    expect("messy.xls", 1, "rows could not be read; see 数据错误", "xls: title row, formula cached value, #DIV/0!", rows=5)
+
+    # A small .ods with the header on row 2.
+    rows = [["2023年度申报表"], HEADER] + good_rows("OD", 3)
+    write("messy.ods", ods(ods_table("申报汇总表", rows)))
+    expect("messy.ods", 0, "3 rows read", "ods with a title row", rows=3)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    hostile()
+    readable()
+    lines = ["# Written by make_corpus.py: for each file of files/, what `subsidy run` must do.",
+             "# exit: the exit code; message: a substring of its message (stderr); rows: data rows the",
+             "# file holds, each of which must end in the ledger or in 数据错误.", ""]
+    for name, code, message, rows, what in EXPECTED:
+        lines.append("[[file]]")
+        lines.append('name = "%s"' % name)
+        lines.append("exit = %d" % code)
+        lines.append('message = "%s"' % message.replace("\\", "\\\\").replace('"', '\\"'))
+        if rows is not None:
+            lines.append("rows = %d" % rows)
+        lines.append('what = "%s"' % what)
+        lines.append("")
+    with open(os.path.join(HERE, "expected.toml"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+    for name, *_ in EXPECTED:
+        size = os.path.getsize(os.path.join(OUT, name))
+        assert size < 200 * 1024, (name, size)
+
+
+if __name__ == "__main__":
+    main()
