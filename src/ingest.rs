@@ -205,6 +205,9 @@ pub struct Batch {
     pub rows: Vec<RawRow>,
     /// Sheets with no header row (instructions, notes, charts): file index, sheet name.
     pub skipped: Vec<(usize, String)>,
+    /// Sheets with no header row that hold data: file index, sheet name, the 0-based rows with
+    /// content. Their rows are reported as exceptions, never dropped silently.
+    pub unread: Vec<(usize, String, Vec<u32>)>,
 }
 
 /// What to do with a workbook this tool cannot read as it is.
@@ -444,6 +447,10 @@ impl<'v> SheetBuilder<'v> {
         });
         let Some(h) = header else {
             batch.skipped.push((file, name.to_string()));
+            let rows: Vec<u32> = self.rows.iter().filter(|(_, cells)| cells.iter().any(|(_, c)| !is_blank(c))).map(|(r, _)| *r).collect();
+            if !rows.is_empty() {
+                batch.unread.push((file, name.to_string(), rows));
+            }
             return;
         };
         let header_row = self.rows[h].0;

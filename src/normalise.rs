@@ -179,6 +179,22 @@ pub fn normalise(batch: &Batch, vocab: &Vocabulary, known_rule: &dyn Fn(&str) ->
             }
         }
     }
+    // Rows of sheets without a recognisable header are not applications we can read, but they
+    // are not dropped: each is an exception naming its row.
+    let mut rows_in = batch.rows.len();
+    for (file, sheet, rows) in &batch.unread {
+        let prov = Provenance { file: batch.files[*file].path.display().to_string(), sheet: sheet.clone(), row: 0 };
+        for r in rows {
+            exceptions.push(exception(
+                &prov,
+                &format!("第{}行", r + 1),
+                String::new(),
+                "本工作表前10行中没有可识别的表头（至少两列已知字段），本行未读入；若为申报数据，请按模板补上表头".into(),
+            ));
+        }
+        rows_in += rows.len();
+        rows_excepted += rows.len();
+    }
     let frame = build_frame(&kept, vocab);
     Applications {
         frame,
@@ -193,7 +209,7 @@ pub fn normalise(batch: &Batch, vocab: &Vocabulary, known_rule: &dyn Fn(&str) ->
             })
             .collect(),
         exceptions,
-        rows_in: batch.rows.len(),
+        rows_in,
         rows_excepted,
     }
 }
@@ -206,7 +222,8 @@ fn exception(prov: &Provenance, cell: &str, value: String, reason: String) -> Ex
 fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal) -> Result<Value, Unreadable> {
     let f = vocab.get(field);
     match (cell, f.ty) {
-        (RawCell::Error(e), _) => Err(Unreadable(format!("单元格为错误值 {e}"))),
+        (RawCell::Error(e), _) if e.starts_with('#') => Err(Unreadable(format!("单元格为错误值 {e}"))),
+        (RawCell::Error(e), _) => Err(Unreadable(e.clone())),
         (RawCell::Text(t), _) => parse_text(f, t, scale),
         (RawCell::Num(n), ty) if ty.is_numeric() => {
             let v = n.checked_mul(scale).ok_or_else(|| Unreadable(format!("“{n}”数值过大")))?;
