@@ -27,6 +27,9 @@ pub struct Provenance {
     pub row: u32,
 }
 
+/// The polars frame type, named here so that other stages need not depend on polars.
+pub type Frame = DataFrame;
+
 /// A row that could not be computed, or one cell of it (数据错误).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Exception {
@@ -303,12 +306,59 @@ fn build_frame(rows: &[Pending], vocab: &Vocabulary) -> DataFrame {
     DataFrame::new(rows.len(), columns).unwrap_or_else(|_| DataFrame::empty())
 }
 
-/// The frame as the engine reads it: typed values by field, extracted once.
+/// The frame as the engine reads it: typed values by field, extracted once. A column most
+/// rows leave empty (each rule reads a few fields) is kept sparse, so memory follows the cells
+/// present rather than rows × fields.
 pub struct Rows {
     /// Field id → column in `values`.
     index: Vec<Option<u16>>,
-    values: Vec<Vec<Option<Value>>>,
+    values: Vec<FieldValues>,
     len: usize,
+}
+
+/// One field's values over the rows.
+enum FieldValues {
+    Dense(Vec<Option<Value>>),
+    /// Row numbers (ascending) and their values.
+    Sparse(Vec<u32>, Vec<Value>),
+}
+
+impl FieldValues {
+    fn from_options(col: Vec<Option<Value>>) -> FieldValues {
+        let present = col.iter().filter(|v| v.is_some()).count();
+        if present * 2 >= col.len() {
+            return FieldValues::Dense(col);
+        }
+        let mut rows = Vec::with_capacity(present);
+        let mut values = Vec::with_capacity(present);
+        for (i, v) in col.into_iter().enumerate() {
+            if let Some(v) = v {
+                rows.push(i as u32);
+                values.push(v);
+            }
+        }
+        FieldValues::Sparse(rows, values)
+    }
+
+    fn get(&self, i: usize) -> Option<&Value> {
+        match self {
+            FieldValues::Dense(v) => v.get(i).and_then(Option::as_ref),
+            FieldValues::Sparse(rows, values) => rows.binary_search(&(i as u32)).ok().map(|k| &values[k]),
+        }
+    }
+
+    fn set(&mut self, i: usize, value: Value, len: usize) {
+        if let FieldValues::Sparse(rows, values) = self {
+            let mut d = vec![None; len];
+            for (r, v) in rows.iter().zip(values.drain(..)) {
+                d[*r as usize] = Some(v);
+            }
+            *self = FieldValues::Dense(d);
+        }
+        if let FieldValues::Dense(d) = self {
+            d[i] = Some(value);
+        }
+    }
 }
 
 impl Rows {
@@ -338,7 +388,7 @@ impl Rows {
                 _ => column.str().map(|c| c.iter().map(|v| v.map(|s| Value::Text(s.to_string()))).collect()).unwrap_or_default(),
             };
             index[f as usize] = Some(values.len() as u16);
-            values.push(col);
+            values.push(FieldValues::from_options(col));
         }
         Rows { index, values, len: frame.height() }
     }
@@ -353,11 +403,12 @@ impl Rows {
             Some(c) => c as usize,
             None => {
                 self.index[field as usize] = Some(self.values.len() as u16);
-                self.values.push(vec![None; self.len]);
+                self.values.push(FieldValues::Dense(vec![None; self.len]));
                 self.values.len() - 1
             }
         };
-        self.values[c][i] = Some(value);
+        let len = self.len;
+        self.values[c].set(i, value, len);
     }
 
     pub fn is_empty(&self) -> bool {
@@ -384,7 +435,7 @@ pub struct RowRef<'a> {
 impl Row for RowRef<'_> {
     fn get(&self, field: FieldId) -> Option<&Value> {
         let c = (*self.rows.index.get(field as usize)?)?;
-        self.rows.values[c as usize][self.i].as_ref()
+        self.rows.values[c as usize].get(self.i)
     }
 }
 

@@ -78,10 +78,14 @@ pub struct SheetColumns {
 
 /// Reads, normalises and computes. `threads` bounds rayon's pool (None: one per core).
 pub fn compute(loaded: &Loaded, inputs: &[PathBuf], history: &[PathBuf], threads: Option<usize>) -> Result<Computed, RunError> {
-    let batch = read_inputs(inputs, &loaded.vocab)?;
+    let mut batch = read_inputs(inputs, &loaded.vocab)?;
     let history = crate::history::History::load(history, &loaded.policies)?;
-    let applications = normalise(&batch, &loaded.vocab, &|id| loaded.policies.rule(id).is_some());
+    let mut applications = normalise(&batch, &loaded.vocab, &|id| loaded.policies.rule(id).is_some());
+    // The raw cells and the frame have done their work once the engine's view exists; memory
+    // should hold one copy of a batch, not three.
+    batch.rows = Vec::new();
     let mut rows = Rows::from_frame(&applications.frame, &loaded.vocab);
+    applications.frame = crate::normalise::Frame::empty();
     history.join(&mut rows, &loaded.vocab, &loaded.policies);
     let rules = resolve(loaded, &rows)?;
     let evaluations = evaluate_all(loaded, &rows, &rules, threads)?;
