@@ -230,7 +230,7 @@ fn execute(args: Args) -> Result<i32, CliError> {
             for l in &lines {
                 writeln!(o, "申报编号 {} · {} · {}（{}）", l.application_id, l.enterprise_name, l.rule_id, l.clause)?;
                 writeln!(o, "政策 {}", l.policy)?;
-                for (i, step) in l.line.trace.iter().enumerate() {
+                for (i, step) in l.line.trace.steps().enumerate() {
                     writeln!(o, "  {:>2}. {step}", i + 1)?;
                 }
             }

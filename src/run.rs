@@ -142,8 +142,8 @@ fn settle_lines(loaded: &Loaded, rows: &Rows, rules: &[(&Policy, &Rule)], apps: 
         .enumerate()
         .map(|(i, mut evaluation)| {
             let (policy, rule) = rules[i];
-            let mut trace = read_steps(loaded, rows, rule, apps, i);
-            trace.append(&mut evaluation.trace);
+            let mut trace = crate::engine::Trace::from_steps(read_steps(loaded, rows, rule, apps, i));
+            trace.append(&evaluation.trace);
             evaluation.trace = trace;
             Pending {
                 rule,

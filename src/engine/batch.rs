@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use super::{Evaluation, Result};
+use super::{Evaluation, Result, Trace};
 use crate::money::{grouped2, round_yuan};
 use crate::rules::{Allocation, Budget, CapScope, Outcome, Payer, Rule};
 
@@ -36,7 +36,7 @@ pub struct Line {
     pub amount: Decimal,
     /// Funding shares, summing to `amount` exactly.
     pub shares: Vec<(Payer, Decimal)>,
-    pub trace: Vec<String>,
+    pub trace: Trace,
 }
 
 impl Line {
@@ -283,7 +283,9 @@ fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], e
 
 fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Vec<String>) -> Line {
     let mut trace = p.evaluation.trace;
-    trace.extend(extra);
+    for step in &extra {
+        trace.push(step);
+    }
     let kind = match (&p.evaluation.result, &p.rule.outcome) {
         (Result::Verdict(v), Outcome::Verdict { label, yes, no }) => {
             LineKind::Verdict { label: label.clone(), value: *v, words: if *v { yes.clone() } else { no.clone() } }
@@ -306,9 +308,9 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Vec<String>) -> Line {
     };
     if shares.len() > 1 {
         let text = shares.iter().map(|(p, v)| format!("{} {}", payer_label(*p), grouped2(*v))).collect::<Vec<_>>().join("，");
-        trace.push(format!("分担 {text}（D14，最大余额法）"));
+        trace.push(&format!("分担 {text}（D14，最大余额法）"));
     }
-    trace.push(format!("结果 {}", grouped2(rounded)));
+    trace.push(&format!("结果 {}", grouped2(rounded)));
     Line { kind, amount: rounded, shares, trace }
 }
 

@@ -43,12 +43,48 @@ pub enum Result {
     Rejected(String),
 }
 
+/// The steps of a line's computation (计算过程), kept as one string: a batch holds one per
+/// line, and one allocation per line instead of one per step keeps memory flat.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trace(String);
+
+/// Separates steps; the record separator never occurs in a step's own text.
+const STEP_END: char = '\u{1e}';
+
+impl Trace {
+    pub fn push(&mut self, step: &str) {
+        if !self.0.is_empty() {
+            self.0.push(STEP_END);
+        }
+        self.0.extend(step.chars().filter(|c| *c != STEP_END));
+    }
+
+    /// The steps in order.
+    pub fn steps(&self) -> impl DoubleEndedIterator<Item = &str> {
+        self.0.split(STEP_END).filter(|s| !s.is_empty())
+    }
+
+    pub fn append(&mut self, other: &Trace) {
+        for s in other.steps() {
+            self.push(s);
+        }
+    }
+
+    pub fn from_steps<S: AsRef<str>>(steps: impl IntoIterator<Item = S>) -> Trace {
+        let mut t = Trace::default();
+        for s in steps {
+            t.push(s.as_ref());
+        }
+        t
+    }
+}
+
 /// One evaluated line with its trace.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
     pub result: Result,
     /// 计算过程, one step per entry, in Chinese.
-    pub trace: Vec<String>,
+    pub trace: Trace,
     /// Split weights chosen (a title entry may carry its own).
     pub split: Option<Vec<(Payer, Decimal)>>,
 }
@@ -74,7 +110,7 @@ type Eval<T> = std::result::Result<T, Stop>;
 
 /// Evaluates one rule of a policy against one row.
 pub fn evaluate(policy: &Policy, rule: &Rule, row: &dyn Row, cx: Context<'_>) -> Evaluation {
-    let mut ev = Evaluator { row, cx, trace: Vec::new(), split: rule.split.clone() };
+    let mut ev = Evaluator { row, cx, trace: Trace::default(), split: rule.split.clone() };
     let result = match ev.in_force(policy) {
         Ok(()) => ev.run(rule),
         Err(stop) => ev.finish(stop, matches!(rule.outcome, Outcome::Verdict { .. })),
@@ -85,7 +121,7 @@ pub fn evaluate(policy: &Policy, rule: &Rule, row: &dyn Row, cx: Context<'_>) ->
 struct Evaluator<'a> {
     row: &'a dyn Row,
     cx: Context<'a>,
-    trace: Vec<String>,
+    trace: Trace,
     split: Option<Vec<(Payer, Decimal)>>,
 }
 
@@ -200,7 +236,7 @@ impl Evaluator<'_> {
     }
 
     fn step(&mut self, text: String) {
-        self.trace.push(text);
+        self.trace.push(&text);
     }
 
     /// 字段中文名 without its unit, for traces.

@@ -55,7 +55,7 @@ impl LedgerLine {
     pub fn reason(&self) -> String {
         match &self.line.kind {
             LineKind::Ineligible { reason, .. } | LineKind::Rejected { reason } => reason.clone(),
-            _ => self.line.trace.iter().rev().find(|s| s.starts_with("封顶") && s.contains('→')).cloned().unwrap_or_default(),
+            _ => self.line.trace.steps().rev().find(|s| s.starts_with("封顶") && s.contains('→')).map(str::to_string).unwrap_or_default(),
         }
     }
 }
@@ -111,7 +111,7 @@ impl Report<'_> {
         let refused = count(|k| matches!(k, LineKind::Ineligible { .. } | LineKind::Rejected { .. }));
         let mut sheet_rows = BTreeMap::new();
         sheet_rows.insert(workbook::SHEETS[1].to_string(), self.lines.len() - refused);
-        sheet_rows.insert(workbook::SHEETS[2].to_string(), self.lines.iter().map(|l| l.line.trace.len()).sum());
+        sheet_rows.insert(workbook::SHEETS[2].to_string(), self.lines.len());
         sheet_rows.insert(workbook::SHEETS[3].to_string(), refused);
         sheet_rows.insert(workbook::SHEETS[4].to_string(), self.exceptions.len());
         let codes: std::collections::BTreeSet<&str> =

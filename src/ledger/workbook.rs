@@ -339,7 +339,7 @@ fn details(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), X
             }
         }
         text(ws, f, r, 16, &result)?;
-        let explain = l.line.trace.iter().filter(|s| s.starts_with("计算") || s.starts_with("分档") || s.starts_with("封顶") || s.starts_with("定额") || s.starts_with("称号") || s.starts_with("超额")).cloned().collect::<Vec<_>>().join("；");
+        let explain = l.line.trace.steps().filter(|s| s.starts_with("计算") || s.starts_with("分档") || s.starts_with("封顶") || s.starts_with("定额") || s.starts_with("称号") || s.starts_with("超额")).collect::<Vec<_>>().join("；");
         text(ws, f, r, 17, &explain)?;
         text(ws, f, r, 18, &l.source)?;
         text(ws, f, r, 19, &l.extras)?;
@@ -362,7 +362,7 @@ fn traces(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
         text(ws, f, r, 1, &l.rule_id)?;
         text(ws, f, r, 2, &trace_result(l))?;
         steps.clear();
-        for (n, step) in l.line.trace.iter().enumerate() {
+        for (n, step) in l.line.trace.steps().enumerate() {
             if n > 0 {
                 steps.push('\n');
             }

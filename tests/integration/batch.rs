@@ -69,7 +69,7 @@ fn run(policy: &Policy, lines: &[(&str, &str, &str, &str)]) -> Vec<Line> {
             Pending {
                 rule,
                 payer: policy.payer,
-                evaluation: Evaluation { result: EvalResult::Amount(Decimal::from_str_exact(amount).unwrap()), trace: vec![], split: None },
+                evaluation: Evaluation { result: EvalResult::Amount(Decimal::from_str_exact(amount).unwrap()), trace: Default::default(), split: None },
                 credit_code: code,
                 year: "2023",
                 order: (app, &rule.id),
@@ -90,7 +90,7 @@ fn a_budget_too_small_scales_every_award_and_sums_exactly() {
     let p = policy();
     let lines = run(&p, &[("scaled", "A1", "X", "100"), ("scaled", "A2", "Y", "100"), ("scaled", "A3", "Z", "100")]);
     assert_eq!(amounts(&lines), ["33.34", "33.33", "33.33"]);
-    assert!(lines[0].trace.iter().any(|s| s.starts_with("按比例核减 专项资金 2023 年度预算 100.00")));
+    assert!(lines[0].trace.steps().any(|s| s.starts_with("按比例核减 专项资金 2023 年度预算 100.00")));
     let lines = run(&p, &[("scaled", "A1", "X", "30"), ("scaled", "A2", "Y", "40")]);
     assert_eq!(amounts(&lines), ["30.00", "40.00"], "within budget nothing changes");
 }
@@ -107,7 +107,7 @@ fn an_exclusive_group_pays_only_the_highest_per_enterprise() {
     let p = policy();
     let lines = run(&p, &[("high-a", "A1", "X", "50"), ("high-b", "A2", "X", "80"), ("high-a", "A3", "Y", "10")]);
     assert_eq!(amounts(&lines), ["0.00", "80.00", "10.00"]);
-    assert!(lines[0].trace.iter().any(|s| s.contains("就高") && s.contains("A2")));
+    assert!(lines[0].trace.steps().any(|s| s.contains("就高") && s.contains("A2")));
 }
 
 #[test]

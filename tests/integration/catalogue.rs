@@ -171,7 +171,7 @@ fn encoded_rules_reproduce_every_row_example() {
                 line.amount = settled.iter().map(|l| l.amount).sum();
             }
             if line.result_text() != expected {
-                failures.push(format!("{id} #{n}: expected {expected}, got {}\n    {}", line.result_text(), line.trace.join("\n    ")));
+                failures.push(format!("{id} #{n}: expected {expected}, got {}\n    {}", line.result_text(), line.trace.steps().collect::<Vec<_>>().join("\n    ")));
             }
         }
     }

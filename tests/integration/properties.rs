@@ -40,7 +40,7 @@ fn settle_amounts(rules: &[Rule], lines: &[(usize, u64, String, String)]) -> Vec
         .map(|(r, amount, code, app)| Pending {
             rule: &rules[*r],
             payer: Payer::City,
-            evaluation: Evaluation { result: EvalResult::Amount(Decimal::new(*amount as i64, 3)), trace: vec![], split: None },
+            evaluation: Evaluation { result: EvalResult::Amount(Decimal::new(*amount as i64, 3)), trace: Default::default(), split: None },
             credit_code: code,
             year: "2023",
             order: (app, &rules[*r].id),
