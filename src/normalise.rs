@@ -59,19 +59,12 @@ pub struct Applications {
 
 /// GB 32100-2015: the 18th character of a 统一社会信用代码 is a check character over the first 17.
 pub fn credit_code_valid(code: &str) -> bool {
-    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-    let chars: Vec<char> = code.chars().collect();
-    if chars.len() != 18 {
-        return false;
+    let mut chars = code.chars();
+    let first17: String = chars.by_ref().take(17).collect();
+    match (chars.next(), chars.next()) {
+        (Some(last), None) if first17.chars().count() == 17 => credit_code_check_char(&first17) == Some(last),
+        _ => false,
     }
-    let mut sum = 0;
-    for (i, c) in chars[..17].iter().enumerate() {
-        let Some(v) = CHARS.find(*c) else { return false };
-        sum += v as u32 * WEIGHTS[i];
-    }
-    let check = (31 - sum % 31) % 31;
-    CHARS.chars().nth(check as usize) == Some(chars[17])
 }
 
 /// GB 11643-1999: the 18th character of a 居民身份证号 is a check character (MOD 11-2), so an
@@ -93,7 +86,8 @@ pub fn payee_id_valid(code: &str) -> bool {
     credit_code_valid(code) || resident_id_valid(code)
 }
 
-/// The check character that completes the first 17 characters of a credit code.
+/// The check character that completes the first 17 characters of a credit code, or `None`
+/// when one of them is outside the code's alphabet (no I, O, S, V, Z).
 pub fn credit_code_check_char(first17: &str) -> Option<char> {
     const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
     const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];

@@ -59,46 +59,27 @@ fn diff(class: &'static str, key: &(String, String), code: &str, ledger: String,
     Difference { class, application_id: key.0.clone(), rule_id: key.1.clone(), credit_code: code.to_string(), ledger, other, detail }
 }
 
-/// Files recorded in the ledger whose digest differs now (or that are gone), by kind.
+/// Files recorded in the ledger whose digest differs now (or that are gone, or new), by kind.
 fn changed_files(recorded: &BTreeMap<String, String>, now: &BTreeMap<String, String>) -> Vec<Difference> {
+    let file_diff = |name: &str, ledger: &str, other: &str, detail: String| Difference {
+        class: if name.starts_with("政策") { class::POLICY_CHANGED } else { class::INPUT_CHANGED },
+        application_id: String::new(),
+        rule_id: String::new(),
+        credit_code: String::new(),
+        ledger: ledger.to_string(),
+        other: other.to_string(),
+        detail,
+    };
     let mut out = Vec::new();
     for (name, sha) in recorded {
-        let class = if name.starts_with("政策") { class::POLICY_CHANGED } else { class::INPUT_CHANGED };
         match now.get(name) {
             Some(s) if s == sha => {}
-            Some(s) => out.push(Difference {
-                class,
-                application_id: String::new(),
-                rule_id: String::new(),
-                credit_code: String::new(),
-                ledger: sha.clone(),
-                other: s.clone(),
-                detail: format!("{name} 自生成台账后已变更"),
-            }),
-            None => out.push(Difference {
-                class,
-                application_id: String::new(),
-                rule_id: String::new(),
-                credit_code: String::new(),
-                ledger: sha.clone(),
-                other: String::new(),
-                detail: format!("{name} 本次未提供"),
-            }),
+            Some(s) => out.push(file_diff(name, sha, s, format!("{name} 自生成台账后已变更"))),
+            None => out.push(file_diff(name, sha, "", format!("{name} 本次未提供"))),
         }
     }
-    for (name, sha) in now {
-        if !recorded.contains_key(name) {
-            let class = if name.starts_with("政策") { class::POLICY_CHANGED } else { class::INPUT_CHANGED };
-            out.push(Difference {
-                class,
-                application_id: String::new(),
-                rule_id: String::new(),
-                credit_code: String::new(),
-                ledger: String::new(),
-                other: sha.clone(),
-                detail: format!("{name} 为台账生成后新增"),
-            });
-        }
+    for (name, sha) in now.iter().filter(|(n, _)| !recorded.contains_key(*n)) {
+        out.push(file_diff(name, "", sha, format!("{name} 为台账生成后新增")));
     }
     out
 }
