@@ -149,10 +149,8 @@ pub fn refused_lines<'r>(report: &'r Report<'_>) -> Vec<(&'r LedgerLine, String)
         .collect()
 }
 
-/// The 台账校验码 of a report: every line code in sheet order, then the award total.
-pub fn report_code(report: &Report<'_>, total: &str) -> String {
-    let details = detail_lines(report);
-    let refused = refused_lines(report);
+/// The 台账校验码: every line code in sheet order, then the award total.
+fn report_code(details: &[(&LedgerLine, String)], refused: &[(&LedgerLine, String)], total: &str) -> String {
     let codes: Vec<(&str, &str)> =
         details.iter().map(|(_, c)| (SHEETS[1], c.as_str())).chain(refused.iter().map(|(_, c)| (SHEETS[3], c.as_str()))).collect();
     ledger_code(&codes, total)
@@ -171,18 +169,23 @@ pub fn build(report: &Report<'_>, totals: &Totals) -> Result<Vec<u8>, XlsxError>
     if report.lines.len() > MAX_SHEET_LINES || report.exceptions.len() > MAX_SHEET_LINES {
         return Err(XlsxError::RowColumnLimitError);
     }
-    summary(wb.add_worksheet().set_name(SHEETS[0])?.protect_with_options(&protection), report, totals, &f)?;
+    // Line codes are computed once: 汇总's 台账校验码 and the two detail sheets share them.
+    let detail = detail_lines(report);
+    let refusal = refused_lines(report);
+    summary(wb.add_worksheet().set_name(SHEETS[0])?.protect_with_options(&protection), report, totals, (&detail, &refusal), &f)?;
     // The long sheets are written row by row in constant memory (rows go to a temporary file),
     // so memory stays flat however large the batch.
-    details(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[1])?.protect_with_options(&protection), report, &f)?;
+    details(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[1])?.protect_with_options(&protection), &detail, &f)?;
     traces(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[2])?, report, &f)?;
-    refused(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[3])?, report, &f)?;
+    refused(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[3])?, &refusal, &f)?;
     errors(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[4])?, report, &f)?;
     policy(wb.add_worksheet().set_name(SHEETS[5])?, report, &f)?;
     wb.save_to_buffer()
 }
 
-fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> Result<(), XlsxError> {
+type Coded<'r> = [(&'r LedgerLine, String)];
+
+fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, coded: (&Coded<'_>, &Coded<'_>), f: &Formats) -> Result<(), XlsxError> {
     widths(ws, &[46.0, 44.0, 8.0, 20.0])?;
     ws.set_landscape();
     ws.set_paper_size(9);
@@ -225,7 +228,7 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, f: &Formats) -> 
     money(ws, &f.bold_money, r, 1, total)?;
     r += 1;
     ws.write_string_with_format(r, 0, LABEL_CODE, &f.text)?;
-    ws.write_string_with_format(r, 1, report_code(report, &fixed2(total)), &f.text)?;
+    ws.write_string_with_format(r, 1, report_code(coded.0, coded.1, &fixed2(total)), &f.text)?;
     r += 2;
 
     let payouts = || report.lines.iter().filter(|l| l.is_payout());
@@ -316,7 +319,7 @@ fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u
     Ok(())
 }
 
-fn details(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
+fn details(ws: &mut Worksheet, lines: &Coded<'_>, f: &Formats) -> Result<(), XlsxError> {
     detail_sheet(
         ws,
         &DETAIL_HEADERS,
@@ -324,7 +327,7 @@ fn details(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), X
         &[6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 16.0, 40.0, 36.0, 24.0, 18.0],
     )?;
     let mut r = 1;
-    for (l, code) in detail_lines(report) {
+    for (l, code) in lines {
         ws.write_number_with_format(r, 0, r as f64, &f.text)?;
         for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.region, &l.year, &l.rule_id, &l.clause].into_iter().enumerate() {
             text(ws, f, r, 1 + c as u16, s)?;
@@ -381,10 +384,10 @@ pub fn trace_result(l: &LedgerLine) -> String {
     }
 }
 
-fn refused(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
+fn refused(ws: &mut Worksheet, lines: &Coded<'_>, f: &Formats) -> Result<(), XlsxError> {
     detail_sheet(ws, &REFUSED_HEADERS, f, &[14.0, 21.0, 28.0, 36.0, 30.0, 60.0, 36.0, 18.0])?;
     let mut r = 1;
-    for (l, code) in refused_lines(report) {
+    for (l, code) in lines {
         let reason = l.reason();
         for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.rule_id, &l.clause, &reason, &l.source, &code].into_iter().enumerate() {
             text(ws, f, r, c as u16, s)?;
