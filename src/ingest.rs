@@ -318,9 +318,18 @@ pub fn read_inputs(paths: &[PathBuf], vocab: &Vocabulary) -> Result<Batch, Inges
 
 /// [`read_inputs`] within the given limits.
 pub fn read_inputs_with(paths: &[PathBuf], vocab: &Vocabulary, limits: &Limits) -> Result<Batch, IngestError> {
+    let mut rows = Vec::new();
+    let mut batch = stream_inputs(paths, vocab, limits, &mut |_, row| rows.push(row))?;
+    batch.rows = rows;
+    Ok(batch)
+}
+
+/// Reads the inputs, handing each data row to `sink` as soon as it is read (sheet by sheet,
+/// in file order); the returned batch holds files, sheets and skipped sheets, not the rows.
+pub fn stream_inputs(paths: &[PathBuf], vocab: &Vocabulary, limits: &Limits, sink: &mut RowSink<'_>) -> Result<Batch, IngestError> {
     let mut batch = Batch::default();
     for path in expand_inputs(paths)? {
-        read_file(&path, vocab, &mut batch, limits)?;
+        read_file(&path, vocab, &mut batch, limits, sink)?;
     }
     Ok(batch)
 }
@@ -357,7 +366,7 @@ fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, IngestError>) -> Res
     }
 }
 
-fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits) -> Result<(), IngestError> {
+fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, sink: &mut RowSink<'_>) -> Result<(), IngestError> {
     let ext = extension(path);
     let unsupported = |reason: String| Err(IngestError::Unsupported { path: path.to_path_buf(), reason });
     match ext.as_str() {
@@ -369,9 +378,9 @@ fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits
     let file = batch.files.len();
     batch.files.push(InputFile { path: path.to_path_buf(), sha256: hex_digest(&bytes), bytes: bytes.len() as u64 });
     if ext == "csv" {
-        guarded(path, || read_csv(&bytes, path, file, vocab, batch, limits))
+        guarded(path, || read_csv(&bytes, path, file, vocab, batch, limits, sink))
     } else {
-        guarded(path, || read_workbook(&bytes, path, file, vocab, batch, limits))
+        guarded(path, || read_workbook(&bytes, path, file, vocab, batch, limits, sink))
     }
 }
 
@@ -386,20 +395,50 @@ enum Stop {
     Text,
 }
 
-/// Collects a sheet's cells row by row, then binds its header.
+/// Where data rows go as they are read. The batch holds every sheet and file up to the row's
+/// own, so a consumer can resolve `row.sheet` at once.
+pub type RowSink<'s> = dyn FnMut(&Batch, RawRow) + 's;
+
+/// A sheet's rows in the order they were first seen: (row number, cells).
+type Buffered = Vec<(u32, Vec<(u32, RawCell)>)>;
+
+/// Collects a sheet's first rows, binds its header, then hands each data row on as soon as it
+/// is complete, so a sheet of a million rows is never held whole.
 struct SheetBuilder<'v> {
     vocab: &'v Vocabulary,
-    rows: Vec<(u32, Vec<(u32, RawCell)>)>,
+    /// Rows before the header is bound: the scan window and the row after it.
+    rows: Buffered,
+    /// Rows have arrived in order so far (a reader may deliver them out of order; then the
+    /// sheet is buffered whole and sorted, as the batch must not depend on it).
+    ordered: bool,
     cells: u64,
     limit: u64,
+    state: State,
+}
+
+enum State {
+    Scanning,
+    /// The header is bound: the sheet's index in the batch, the row being collected, and rows
+    /// that arrived after a later one (sorted and handed on at the end).
+    Streaming { sheet: usize, current: Option<(u32, Vec<(u32, RawCell)>)>, late: Buffered },
+    /// No header in the scan window: the rows with content, to be reported unread.
+    Unread { rows: Vec<u32> },
+}
+
+/// A sheet being read and where its rows go.
+struct SheetOut<'a, 's> {
+    file: usize,
+    name: &'a str,
+    batch: &'a mut Batch,
+    sink: &'a mut RowSink<'s>,
 }
 
 impl<'v> SheetBuilder<'v> {
     fn new(vocab: &'v Vocabulary, limits: &Limits) -> Self {
-        SheetBuilder { vocab, rows: Vec::new(), cells: 0, limit: limits.cells_per_sheet }
+        SheetBuilder { vocab, rows: Vec::new(), ordered: true, cells: 0, limit: limits.cells_per_sheet, state: State::Scanning }
     }
 
-    fn push(&mut self, row: u32, col: u32, cell: RawCell) -> Result<(), Stop> {
+    fn push(&mut self, row: u32, col: u32, cell: RawCell, out: &mut SheetOut<'_, '_>) -> Result<(), Stop> {
         if col >= MAX_COLUMNS {
             return Ok(());
         }
@@ -407,9 +446,41 @@ impl<'v> SheetBuilder<'v> {
         if self.cells > self.limit {
             return Err(Stop::Cells);
         }
-        match self.rows.last_mut() {
-            Some((r, cells)) if *r == row => cells.push((col, cell)),
-            _ => self.rows.push((row, vec![(col, cell)])),
+        match &mut self.state {
+            State::Scanning => {
+                match self.rows.last_mut() {
+                    Some((r, cells)) if *r == row => cells.push((col, cell)),
+                    last => {
+                        if last.is_some_and(|(r, _)| *r > row) {
+                            self.ordered = false;
+                        }
+                        self.rows.push((row, vec![(col, cell)]));
+                        // The scan window and the row below it are complete once a row after
+                        // them starts.
+                        if self.ordered && self.rows.len() > HEADER_SCAN_ROWS as usize + 2 {
+                            self.bind(true, out);
+                        }
+                    }
+                }
+            }
+            State::Streaming { sheet, current, late } => match current {
+                Some((r, cells)) if *r == row => cells.push((col, cell)),
+                Some((r, _)) if *r > row => match late.last_mut() {
+                    Some((lr, cells)) if *lr == row => cells.push((col, cell)),
+                    _ => late.push((row, vec![(col, cell)])),
+                },
+                _ => {
+                    let sheet = *sheet;
+                    if let Some((r, cells)) = current.replace((row, vec![(col, cell)])) {
+                        emit(sheet, r, cells, out);
+                    }
+                }
+            },
+            State::Unread { rows } => {
+                if !is_blank(&cell) && rows.last() != Some(&row) {
+                    rows.push(row);
+                }
+            }
         }
         Ok(())
     }
@@ -418,8 +489,34 @@ impl<'v> SheetBuilder<'v> {
         matches!(c, RawCell::Text(t) if self.vocab.match_header(t).is_some())
     }
 
+    /// Ends the sheet: binds the header if that has not happened, hands on the rows left.
+    fn finish(mut self, out: &mut SheetOut<'_, '_>) {
+        if matches!(self.state, State::Scanning) {
+            self.bind(false, out);
+        }
+        match std::mem::replace(&mut self.state, State::Scanning) {
+            State::Scanning => {}
+            State::Streaming { sheet, current, late } => {
+                if let Some((r, cells)) = current {
+                    emit(sheet, r, cells, out);
+                }
+                for (r, cells) in sort_rows(late) {
+                    emit(sheet, r, cells, out);
+                }
+            }
+            State::Unread { mut rows } => {
+                rows.sort_unstable();
+                rows.dedup();
+                if !rows.is_empty() {
+                    out.batch.unread.push((out.file, out.name.to_string(), rows));
+                }
+            }
+        }
+    }
+
     /// Finds the header row (the first of the top rows naming at least two fields), binds
-    /// the columns and moves the data rows into the batch.
+    /// the columns and hands on the data rows buffered so far; with `open`, the last buffered
+    /// row is still being read and stays as the current row.
     ///
     /// A header may span two rows, as forms with merged header cells have them: a field named
     /// in the row just above, in a column the header row leaves empty (a cell merged down over
@@ -427,42 +524,27 @@ impl<'v> SheetBuilder<'v> {
     /// second header row when it names a field under an empty or unmatched header cell (a
     /// group title merged across) and has nothing under the columns the header row names
     /// (a data row always has).
-    fn finish(mut self, file: usize, name: &str, batch: &mut Batch) {
-        // Readers may deliver rows out of order (xls), or one row in pieces; the batch must
-        // not depend on it.
-        self.rows.sort_by_key(|(r, _)| *r);
-        let mut merged: Vec<(u32, Vec<(u32, RawCell)>)> = Vec::with_capacity(self.rows.len());
-        for (r, cells) in std::mem::take(&mut self.rows) {
-            match merged.last_mut() {
-                Some((last, acc)) if *last == r => acc.extend(cells),
-                _ => merged.push((r, cells)),
-            }
-        }
-        for (_, cells) in &mut merged {
-            cells.sort_by_key(|(c, _)| *c);
-        }
-        self.rows = merged;
-        let header = self.rows.iter().take(HEADER_SCAN_ROWS as usize).position(|(_, cells)| {
+    fn bind(&mut self, open: bool, out: &mut SheetOut<'_, '_>) {
+        let mut rows = sort_rows(std::mem::take(&mut self.rows));
+        let header = rows.iter().take(HEADER_SCAN_ROWS as usize).position(|(_, cells)| {
             cells.iter().filter(|(_, c)| self.matches(c)).count() >= 2
         });
         let Some(h) = header else {
-            batch.skipped.push((file, name.to_string()));
-            let rows: Vec<u32> = self.rows.iter().filter(|(_, cells)| cells.iter().any(|(_, c)| !is_blank(c))).map(|(r, _)| *r).collect();
-            if !rows.is_empty() {
-                batch.unread.push((file, name.to_string(), rows));
-            }
+            out.batch.skipped.push((out.file, out.name.to_string()));
+            let rows = rows.iter().filter(|(_, cells)| cells.iter().any(|(_, c)| !is_blank(c))).map(|(r, _)| *r).collect();
+            self.state = State::Unread { rows };
             return;
         };
-        let header_row = self.rows[h].0;
+        let header_row = rows[h].0;
         let text = |c: &RawCell| c.show().trim().to_string();
         // Column → header text, from the header row.
         let mut heads: Vec<(u32, String)> =
-            self.rows[h].1.iter().map(|(col, c)| (*col, text(c))).filter(|(_, t)| !t.is_empty()).collect();
+            rows[h].1.iter().map(|(col, c)| (*col, text(c))).filter(|(_, t)| !t.is_empty()).collect();
         let named = |heads: &[(u32, String)], col: u32| heads.iter().any(|(c, t)| *c == col && self.vocab.match_header(t).is_some());
         let has = |heads: &[(u32, String)], col: u32| heads.iter().any(|(c, _)| *c == col);
         // The row above: fields in columns the header row leaves empty.
-        if h > 0 && self.rows[h - 1].0 + 1 == header_row {
-            let above: Vec<(u32, String)> = self.rows[h - 1]
+        if h > 0 && rows[h - 1].0 + 1 == header_row {
+            let above: Vec<(u32, String)> = rows[h - 1]
                 .1
                 .iter()
                 .filter(|(col, c)| self.matches(c) && !has(&heads, *col))
@@ -472,7 +554,7 @@ impl<'v> SheetBuilder<'v> {
         }
         // The row below: a second header row?
         let mut skip = h + 1;
-        if let Some((r, below)) = self.rows.get(h + 1) {
+        if let Some((r, below)) = rows.get(h + 1) {
             let under_named = below.iter().any(|(col, c)| !is_blank(c) && named(&heads, *col));
             let names_new = below.iter().any(|(col, c)| self.matches(c) && !named(&heads, *col));
             if *r == header_row + 1 && names_new && !under_named {
@@ -489,14 +571,37 @@ impl<'v> SheetBuilder<'v> {
         }
         heads.sort_by_key(|(c, _)| *c);
         let columns = heads.into_iter().map(|(col, header)| Column { col, field: self.vocab.match_header(&header), header }).collect();
-        let sheet = batch.sheets.len();
-        batch.sheets.push(Sheet { file, name: name.to_string(), header_row, columns });
-        for (row, cells) in self.rows.into_iter().skip(skip) {
-            let cells: Vec<(u32, RawCell)> = cells.into_iter().filter(|(_, c)| !is_blank(c)).collect();
-            if !cells.is_empty() {
-                batch.rows.push(RawRow { sheet, row, cells });
-            }
+        let sheet = out.batch.sheets.len();
+        out.batch.sheets.push(Sheet { file: out.file, name: out.name.to_string(), header_row, columns });
+        let current = if open { rows.pop() } else { None };
+        for (row, cells) in rows.into_iter().skip(skip) {
+            emit(sheet, row, cells, out);
         }
+        self.state = State::Streaming { sheet, current, late: Vec::new() };
+    }
+}
+
+/// Rows sorted by number, pieces of one row joined, cells of a row sorted by column.
+fn sort_rows(mut rows: Buffered) -> Buffered {
+    rows.sort_by_key(|(r, _)| *r);
+    let mut merged: Buffered = Vec::with_capacity(rows.len());
+    for (r, cells) in rows {
+        match merged.last_mut() {
+            Some((last, acc)) if *last == r => acc.extend(cells),
+            _ => merged.push((r, cells)),
+        }
+    }
+    for (_, cells) in &mut merged {
+        cells.sort_by_key(|(c, _)| *c);
+    }
+    merged
+}
+
+/// Hands a data row on, without its blank cells; a row of blanks is no row.
+fn emit(sheet: usize, row: u32, mut cells: Vec<(u32, RawCell)>, out: &mut SheetOut<'_, '_>) {
+    cells.retain(|(_, c)| !is_blank(c));
+    if !cells.is_empty() {
+        (out.sink)(out.batch, RawRow { sheet, row, cells });
     }
 }
 
@@ -934,7 +1039,15 @@ fn visit_sheet(
 /// The text of an error cell standing for a formula the file holds no result for.
 pub const NO_CACHED_RESULT: &str = "公式没有保存计算结果（请在 Excel/WPS 中打开、保存后再提交）";
 
-fn read_workbook(bytes: &[u8], path: &Path, file: usize, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits) -> Result<(), IngestError> {
+fn read_workbook(
+    bytes: &[u8],
+    path: &Path,
+    file: usize,
+    vocab: &Vocabulary,
+    batch: &mut Batch,
+    limits: &Limits,
+    sink: &mut RowSink<'_>,
+) -> Result<(), IngestError> {
     let mut opened = open_checked(path, bytes, limits)?;
     let mut text = TextBudget::new(limits);
     for (name, cells) in cell_sheets(&opened.wb) {
@@ -943,15 +1056,16 @@ fn read_workbook(bytes: &[u8], path: &Path, file: usize, vocab: &Vocabulary, bat
             continue;
         }
         let mut sb = SheetBuilder::new(vocab, limits);
+        let mut out = SheetOut { file, name: &name, batch: &mut *batch, sink: &mut *sink };
         let outcome = visit_sheet(&mut opened, path, &name, &mut |r, c, v| {
             if c >= MAX_COLUMNS {
                 return Ok(());
             }
             let v = text.admit(v)?;
-            sb.push(r, c, v)
+            sb.push(r, c, v, &mut out)
         })?;
         stopped(path, &name, outcome, limits)?;
-        sb.finish(file, &name, batch);
+        sb.finish(&mut out);
     }
     Ok(())
 }
@@ -1018,15 +1132,24 @@ pub fn decode_text(bytes: &[u8]) -> String {
     }
 }
 
-fn read_csv(bytes: &[u8], path: &Path, file: usize, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits) -> Result<(), IngestError> {
+fn read_csv(bytes: &[u8], path: &Path, file: usize, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, sink: &mut RowSink<'_>) -> Result<(), IngestError> {
     let text = decode_text(bytes);
-    read_csv_from(std::io::Cursor::new(text.into_bytes()), path, file, vocab, batch, limits)
+    read_csv_from(std::io::Cursor::new(text.into_bytes()), path, file, vocab, batch, limits, sink)
 }
 
-fn read_csv_from<R: Read + Seek>(data: R, path: &Path, file: usize, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits) -> Result<(), IngestError> {
+fn read_csv_from<R: Read + Seek>(
+    data: R,
+    path: &Path,
+    file: usize,
+    vocab: &Vocabulary,
+    batch: &mut Batch,
+    limits: &Limits,
+    sink: &mut RowSink<'_>,
+) -> Result<(), IngestError> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(BufReader::new(data));
     let name = "CSV".to_string();
     let mut sb = SheetBuilder::new(vocab, limits);
+    let mut out = SheetOut { file, name: &name, batch, sink };
     let mut text = TextBudget::new(limits);
     for (r, record) in reader.records().enumerate() {
         let record = record.map_err(|e| IngestError::Sheet { path: path.to_path_buf(), sheet: name.clone(), message: e.to_string() })?;
@@ -1035,11 +1158,11 @@ fn read_csv_from<R: Read + Seek>(data: R, path: &Path, file: usize, vocab: &Voca
             if field.trim().is_empty() {
                 continue;
             }
-            let outcome = text.admit(RawCell::Text(field.to_string())).and_then(|v| sb.push(row, c as u32, v));
+            let outcome = text.admit(RawCell::Text(field.to_string())).and_then(|v| sb.push(row, c as u32, v, &mut out));
             stopped(path, &name, outcome, limits)?;
         }
     }
-    sb.finish(file, &name, batch);
+    sb.finish(&mut out);
     Ok(())
 }
 

@@ -78,18 +78,24 @@ pub struct SheetColumns {
 
 /// Reads, normalises and computes. `threads` bounds rayon's pool (None: one per core).
 pub fn compute(loaded: &Loaded, inputs: &[PathBuf], history: &[PathBuf], threads: Option<usize>) -> Result<Computed, RunError> {
+    let t = Timer::start();
     let mut batch = read_inputs(inputs, &loaded.vocab)?;
+    t.mark("read");
     let history = crate::history::History::load(history, &loaded.policies)?;
     let mut applications = normalise(&batch, &loaded.vocab, &|id| loaded.policies.rule(id).is_some());
     // The raw cells and the frame have done their work once the engine's view exists; memory
     // should hold one copy of a batch, not three.
+    t.mark("normalise");
     batch.rows = Vec::new();
     let mut rows = Rows::from_frame(&applications.frame, &loaded.vocab);
     applications.frame = crate::normalise::Frame::empty();
+    t.mark("rows");
     history.join(&mut rows, &loaded.vocab, &loaded.policies);
     let rules = resolve(loaded, &rows)?;
     let evaluations = evaluate_all(loaded, &rows, &rules, threads)?;
+    t.mark("evaluate");
     let lines = settle_lines(loaded, &rows, &rules, &applications, evaluations);
+    t.mark("settle");
     let skipped_sheets = batch
         .skipped
         .iter()
@@ -249,7 +255,32 @@ pub fn run(
         rows_in: computed.applications.rows_in,
         rows_excepted: computed.applications.rows_excepted,
     };
+    let t = Timer::start();
     let (totals, outputs) = write_outputs(&report, out, exit_code)?;
+    t.mark("write");
     progress(Stage::Written);
     Ok(Summary { totals, outputs, exit_code })
+}
+
+/// Stage timings and peak memory on stderr when `SUBSIDY_TIMINGS` is set (for `make bench`'s
+/// profile of where a run's time goes).
+struct Timer {
+    start: std::time::Instant,
+    on: bool,
+}
+
+impl Timer {
+    fn start() -> Timer {
+        Timer { start: std::time::Instant::now(), on: std::env::var_os("SUBSIDY_TIMINGS").is_some() }
+    }
+
+    fn mark(&self, stage: &str) {
+        if self.on {
+            let peak = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l[6..].trim().to_string()))
+                .unwrap_or_default();
+            eprintln!("timing {stage:<10} {:>8.3} s  peak {peak}", self.start.elapsed().as_secs_f64());
+        }
+    }
 }

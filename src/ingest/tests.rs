@@ -561,7 +561,6 @@ fn biff_sheets_that_overlap_are_refused() {
 fn a_two_row_header_with_merged_cells_is_bound() {
     let v = vocab();
     let t = |s: &str| RawCell::Text(s.into());
-    let mut sb = SheetBuilder::new(&v, &Limits::default());
     // Row 1: a title. Rows 3–4: 申报编号 and 企业名称 merged down, 基本情况 merged across.
     let cells: Vec<(u32, u32, RawCell)> = vec![
         (0, 0, t("2023年度申报表")),
@@ -578,11 +577,7 @@ fn a_two_row_header_with_merged_cells_is_bound() {
         (4, 4, t("r")),
         (6, 0, t("A2")),
     ];
-    for (r, c, v) in cells {
-        sb.push(r, c, v).unwrap();
-    }
-    let mut batch = Batch::default();
-    sb.finish(0, "表", &mut batch);
+    let batch = sheet_of(&v, cells);
     let heads: Vec<(u32, &str)> = batch.sheets[0].columns.iter().map(|c| (c.col, c.header.as_str())).collect();
     assert_eq!(heads, [(0, "申报编号"), (1, "企业名称"), (2, "统一社会信用代码"), (3, "申报年度"), (4, "申报条款\n编号")]);
     assert!(batch.sheets[0].columns.iter().all(|c| c.field.is_some()));
@@ -595,22 +590,12 @@ fn a_two_row_header_with_merged_cells_is_bound() {
 fn a_first_data_row_is_never_taken_for_a_second_header_row() {
     let v = vocab();
     let t = |s: &str| RawCell::Text(s.into());
-    let mut sb = SheetBuilder::new(&v, &Limits::default());
     // The data row carries, by accident, text that is a header, but also a value under 申报编号.
-    for (r, c, cell) in [(0, 0, t("申报编号")), (0, 1, t("企业名称")), (1, 0, t("A1")), (1, 2, t("申报年度")), (1, 1, t("x"))] {
-        sb.push(r, c, cell).unwrap();
-    }
-    let mut batch = Batch::default();
-    sb.finish(0, "表", &mut batch);
+    let batch = sheet_of(&v, [(0, 0, t("申报编号")), (0, 1, t("企业名称")), (1, 0, t("A1")), (1, 2, t("申报年度")), (1, 1, t("x"))]);
     assert_eq!(batch.sheets[0].columns.len(), 2);
     assert_eq!(batch.rows.len(), 1);
     // The row above fills a header the header row leaves empty (merged down).
-    let mut sb = SheetBuilder::new(&v, &Limits::default());
-    for (r, c, cell) in [(0, 0, t("申报编号")), (0, 1, t("投资")), (1, 1, t("企业名称")), (1, 2, t("申报年度")), (2, 0, t("A1"))] {
-        sb.push(r, c, cell).unwrap();
-    }
-    let mut batch = Batch::default();
-    sb.finish(0, "表", &mut batch);
+    let batch = sheet_of(&v, [(0, 0, t("申报编号")), (0, 1, t("投资")), (1, 1, t("企业名称")), (1, 2, t("申报年度")), (2, 0, t("A1"))]);
     let heads: Vec<&str> = batch.sheets[0].columns.iter().map(|c| c.header.as_str()).collect();
     assert_eq!(heads, ["申报编号", "企业名称", "申报年度"]);
     assert_eq!(batch.rows.len(), 1);
@@ -620,12 +605,7 @@ fn a_first_data_row_is_never_taken_for_a_second_header_row() {
 fn rows_delivered_out_of_order_or_in_pieces_become_one_row_each() {
     let v = vocab();
     let t = |s: &str| RawCell::Text(s.into());
-    let mut sb = SheetBuilder::new(&v, &Limits::default());
-    for (r, c, cell) in [(0, 0, t("申报编号")), (0, 1, t("企业名称")), (2, 1, t("b")), (1, 0, t("A1")), (2, 0, t("A2")), (1, 1, t("a"))] {
-        sb.push(r, c, cell).unwrap();
-    }
-    let mut batch = Batch::default();
-    sb.finish(0, "表", &mut batch);
+    let batch = sheet_of(&v, [(0, 0, t("申报编号")), (0, 1, t("企业名称")), (2, 1, t("b")), (1, 0, t("A1")), (2, 0, t("A2")), (1, 1, t("a"))]);
     let rows: Vec<(u32, usize)> = batch.rows.iter().map(|r| (r.row, r.cells.len())).collect();
     assert_eq!(rows, [(1, 2), (2, 2)]);
     assert_eq!(batch.rows[0].cells[0], (0, t("A1")));
@@ -703,4 +683,48 @@ fn read_table_counts_from_the_used_range_as_before() {
     assert_eq!(grid[0].0, "表1");
     assert_eq!(grid[0].1.len(), 4);
     assert_eq!(grid[0].1[3][2], Some(RawCell::Text("1.00".into())));
+}
+
+/// Reads one sheet's cells through a [`SheetBuilder`], collecting the rows it hands on.
+fn sheet_of(v: &Vocabulary, cells: impl IntoIterator<Item = (u32, u32, RawCell)>) -> Batch {
+    let mut rows = Vec::new();
+    let mut batch = Batch::default();
+    {
+        let mut sink = |_: &Batch, row: RawRow| rows.push(row);
+        let mut out = SheetOut { file: 0, name: "表", batch: &mut batch, sink: &mut sink };
+        let mut sb = SheetBuilder::new(v, &Limits::default());
+        for (r, c, cell) in cells {
+            sb.push(r, c, cell, &mut out).unwrap();
+        }
+        sb.finish(&mut out);
+    }
+    batch.rows = rows;
+    batch
+}
+
+#[test]
+fn rows_are_handed_on_while_the_sheet_is_read() {
+    let v = vocab();
+    let t = |s: &str| RawCell::Text(s.into());
+    let seen = std::cell::RefCell::new(Vec::new());
+    let mut batch = Batch::default();
+    let mut sink = |_: &Batch, row: RawRow| seen.borrow_mut().push(row.row);
+    let mut out = SheetOut { file: 0, name: "表", batch: &mut batch, sink: &mut sink };
+    let mut sb = SheetBuilder::new(&v, &Limits::default());
+    sb.push(0, 0, t("申报编号"), &mut out).unwrap();
+    sb.push(0, 1, t("企业名称"), &mut out).unwrap();
+    for r in 1..100 {
+        sb.push(r, 0, t(&format!("A{r}")), &mut out).unwrap();
+    }
+    // A row that arrives after a later one is held and handed on, sorted, at the end.
+    sb.push(50, 1, t("late"), &mut out).unwrap();
+    // Every complete row is already handed on; only the last is still open.
+    assert_eq!(seen.borrow().len(), 98);
+    sb.finish(&mut out);
+    drop(out);
+    let seen = seen.into_inner();
+    assert_eq!(seen.len(), 100);
+    assert_eq!(seen[..98], (1..99).collect::<Vec<u32>>()[..]);
+    assert_eq!(seen[98..], [99, 50]);
+    assert_eq!(batch.sheets.len(), 1);
 }
