@@ -225,7 +225,8 @@ fn execute(args: Args) -> Result<i32, CliError> {
             let mut o = std::io::stdout().lock();
             let loaded = run::load(&args.config, &policies)?;
             let computed = run::compute(&loaded, &inputs, &history, None)?;
-            let lines: Vec<_> = computed.lines.iter().filter(|l| l.application_id == application).collect();
+            let all = computed.lines();
+            let lines: Vec<_> = all.iter().filter(|l| l.application_id == application).collect();
             let refused: Vec<_> = computed.applications.exceptions.iter().filter(|e| e.application_id == application).collect();
             for l in &lines {
                 writeln!(o, "申报编号 {} · {} · {}（{}）", l.application_id, l.enterprise_name, l.rule_id, l.clause)?;
@@ -277,7 +278,7 @@ fn execute(args: Args) -> Result<i32, CliError> {
                 for p in &loaded.policies.policies {
                     now.insert(format!("政策 {}", p.path.display()), p.digest.clone());
                 }
-                diffs.extend(reconcile::against_recomputation(&back, &computed.lines, &now));
+                diffs.extend(reconcile::against_recomputation(&back, &computed.lines(), &now));
             }
             if let Some(p) = &payments {
                 diffs.extend(reconcile::against_payments(&back, &reconcile::read_payments(p)?));

@@ -1,18 +1,17 @@
-//! Normalising the batch (数据规范化): raw cells → a polars frame with typed columns, one row
-//! per application that can be computed. Money and quantities are kept as exact decimal text
-//! (never binary floats); dates as dates; yes/no as booleans. Unreadable cells, unknown rule ids, bad
-//! 统一社会信用代码 (GB 32100-2015) and duplicate 申报编号 become exceptions with file, sheet and
-//! cell; nothing is dropped silently. This module owns polars.
+//! Normalising the batch (数据规范化): raw cells → typed columns, one row per application that
+//! can be computed. Money and quantities are exact decimals (never binary floats); dates are
+//! dates; yes/no are booleans. Rows arrive one at a time as ingest reads them; each is typed on
+//! its own (so rows can be typed in parallel), then checked in reading order: unreadable cells,
+//! unknown rule ids, bad 统一社会信用代码 (GB 32100-2015) and duplicate 申报编号 become
+//! exceptions with file, sheet and cell; nothing is dropped silently.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use polars::prelude::*;
 use rust_decimal::Decimal;
 
 use crate::fields::{FieldId, FieldType, Vocabulary};
-use crate::ingest::{cell_ref, Batch, RawCell};
-use crate::money::parse_decimal;
+use crate::ingest::{cell_ref, Batch, RawCell, RawRow};
 use crate::value::{parse_bool, parse_text, Row, Unreadable, Value};
 
 /// The identity fields every application row has.
@@ -27,8 +26,22 @@ pub struct Provenance {
     pub row: u32,
 }
 
-/// The polars frame type, named here so that other stages need not depend on polars.
-pub type Frame = DataFrame;
+/// Where a kept row came from, compactly: its sheet (an index into [`Applications::sheets`])
+/// and its 1-based row number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub sheet: u32,
+    pub row: u32,
+}
+
+/// A sheet rows were read from: its file, its name, and the column each field was read from
+/// (so a value's cell is known without keeping a reference per cell).
+#[derive(Debug, Clone)]
+pub struct SourceSheet {
+    pub file: String,
+    pub name: String,
+    columns: Vec<(FieldId, u32)>,
+}
 
 /// A row that could not be computed, or one cell of it (数据错误).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,19 +55,49 @@ pub struct Exception {
     pub reason: String,
 }
 
-/// The normalised applications: the frame plus provenance and carried columns per row.
+/// The normalised applications: typed values by field (the engine's view) plus where each
+/// row came from and the columns it carried.
 pub struct Applications {
-    /// Typed columns named by field key, one row per computable application.
-    pub frame: DataFrame,
-    pub provenance: Vec<Provenance>,
-    /// Columns no field matched, carried to the ledger as `表头=值` text.
-    pub extras: Vec<String>,
-    /// The cell each field of a row was read from (A1 reference), sorted by field.
-    pub cells: Vec<Vec<(FieldId, String)>>,
+    /// One row per computable application.
+    pub rows: Rows,
+    pub origins: Vec<Origin>,
+    pub sheets: Vec<SourceSheet>,
+    /// Columns no field matched, as `表头=值；…`, for the rows that have any (sorted by row).
+    extras: Vec<(u32, String)>,
     pub exceptions: Vec<Exception>,
     /// Data rows read, and how many of them ended as exceptions.
     pub rows_in: usize,
     pub rows_excepted: usize,
+}
+
+impl Applications {
+    pub fn provenance(&self, i: usize) -> Provenance {
+        let o = self.origins[i];
+        let s = &self.sheets[o.sheet as usize];
+        Provenance { file: s.file.clone(), sheet: s.name.clone(), row: o.row }
+    }
+
+    /// `文件 工作表 第N行`.
+    pub fn source(&self, i: usize) -> String {
+        let o = self.origins[i];
+        let s = &self.sheets[o.sheet as usize];
+        format!("{} {} 第{}行", s.file, s.name, o.row)
+    }
+
+    /// The cell a field of row `i` was read from (A1), when it was read from one.
+    pub fn cell(&self, i: usize, field: FieldId) -> Option<String> {
+        self.rows.row(i).get(field)?;
+        let o = self.origins[i];
+        let (_, col) = self.sheets[o.sheet as usize].columns.iter().rev().find(|(f, _)| *f == field)?;
+        Some(cell_ref(o.row - 1, *col))
+    }
+
+    pub fn extras(&self, i: usize) -> &str {
+        match self.extras.binary_search_by_key(&(i as u32), |(r, _)| *r) {
+            Ok(k) => &self.extras[k].1,
+            Err(_) => "",
+        }
+    }
 }
 
 /// GB 32100-2015: the 18th character of a 统一社会信用代码 is a check character over the first 17.
@@ -98,121 +141,193 @@ pub fn credit_code_check_char(first17: &str) -> Option<char> {
     CHARS.chars().nth(((31 - sum % 31) % 31) as usize)
 }
 
-/// A row being normalised: typed values by field and their cells.
-struct Pending {
-    values: HashMap<FieldId, (Value, String)>,
-    prov: Provenance,
-    extras: Vec<String>,
-    bad: Vec<Exception>,
+/// A data row read as typed values (the part of normalising that needs no other row, so
+/// rows can be typed in parallel).
+pub struct TypedRow {
+    /// The sheet's index in the batch.
+    sheet: usize,
+    /// 0-based row.
+    row: u32,
+    values: Vec<(FieldId, Value, u32)>,
+    extras: String,
+    /// Unreadable cells: cell, value, reason.
+    bad: Vec<(String, String, String)>,
 }
 
-/// Normalises the batch. `known_rule` tells whether a rule id is loaded.
-pub fn normalise(batch: &Batch, vocab: &Vocabulary, known_rule: &dyn Fn(&str) -> bool) -> Applications {
-    let ids: Vec<FieldId> = IDENTITY.iter().filter_map(|k| vocab.id(k)).collect();
-    let [app_id, credit, _, _, year, rule] = [ids[0], ids[1], ids[2], ids[3], ids[4], ids[5]];
-    let mut kept: Vec<Pending> = Vec::new();
-    let mut exceptions = Vec::new();
-    let mut rows_excepted = 0;
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for raw in &batch.rows {
-        let sheet = &batch.sheets[raw.sheet];
-        let file = batch.files[sheet.file].path.display().to_string();
-        let prov = Provenance { file: file.clone(), sheet: sheet.name.clone(), row: raw.row + 1 };
-        let mut p = Pending { values: HashMap::new(), prov, extras: Vec::new(), bad: Vec::new() };
-        for (col, cell) in &raw.cells {
-            let Some(column) = sheet.columns.iter().find(|c| c.col == *col) else { continue };
-            let at = cell_ref(raw.row, *col);
-            let Some(m) = column.field else {
-                p.extras.push(format!("{}={}", column.header, cell.show()));
-                continue;
-            };
-            match typed(vocab, m.field, cell, m.scale) {
-                Ok(v) => {
-                    p.values.insert(m.field, (v, at));
-                }
-                Err(Unreadable(reason)) => p.bad.push(exception(&p.prov, &at, cell.show(), reason)),
+/// Reads a raw row's cells as their fields' types.
+pub fn type_row(batch: &Batch, vocab: &Vocabulary, raw: &RawRow) -> TypedRow {
+    let sheet = &batch.sheets[raw.sheet];
+    let mut t = TypedRow { sheet: raw.sheet, row: raw.row, values: Vec::with_capacity(raw.cells.len()), extras: String::new(), bad: Vec::new() };
+    for (col, cell) in &raw.cells {
+        let Some(column) = sheet.columns.iter().find(|c| c.col == *col) else { continue };
+        let Some(m) = column.field else {
+            if !t.extras.is_empty() {
+                t.extras.push('；');
             }
+            t.extras.push_str(&format!("{}={}", column.header, cell.show()));
+            continue;
+        };
+        match typed(vocab, m.field, cell, m.scale) {
+            Ok(v) => {
+                // Two columns naming one field: the later one holds, as it did when read.
+                t.values.retain(|(f, _, _)| *f != m.field);
+                t.values.push((m.field, v, *col));
+            }
+            Err(Unreadable(reason)) => t.bad.push((cell_ref(raw.row, *col), cell.show(), reason)),
         }
-        let text = |f: FieldId| match p.values.get(&f) {
-            Some((Value::Text(s), _)) => s.trim().to_string(),
-            Some((v, _)) => v.as_text(),
+    }
+    t
+}
+
+/// Turns typed rows, in reading order, into [`Applications`]: checks identity (申报编号 present
+/// and unique, rule loaded, credit code valid, year present), sends what fails to the
+/// exceptions and keeps the rest as typed columns.
+pub struct Normaliser<'a> {
+    vocab: &'a Vocabulary,
+    known_rule: &'a dyn Fn(&str) -> bool,
+    ids: [FieldId; 6],
+    /// Per field: the kept rows that have it and their values.
+    columns: Vec<(Vec<u32>, Vec<Value>)>,
+    origins: Vec<Origin>,
+    sheets: Vec<SourceSheet>,
+    /// Batch sheet index → index in `sheets`.
+    sheet_index: HashMap<usize, u32>,
+    extras: Vec<(u32, String)>,
+    exceptions: Vec<Exception>,
+    rows_in: usize,
+    rows_excepted: usize,
+    /// 申报编号 seen, with where first.
+    seen: HashMap<Box<str>, Origin>,
+}
+
+impl<'a> Normaliser<'a> {
+    pub fn new(vocab: &'a Vocabulary, known_rule: &'a dyn Fn(&str) -> bool) -> Self {
+        let ids = IDENTITY.map(|k| vocab.id(k).unwrap_or(FieldId::MAX));
+        Normaliser {
+            vocab,
+            known_rule,
+            ids,
+            columns: vec![(Vec::new(), Vec::new()); vocab.len()],
+            origins: Vec::new(),
+            sheets: Vec::new(),
+            sheet_index: HashMap::new(),
+            extras: Vec::new(),
+            exceptions: Vec::new(),
+            rows_in: 0,
+            rows_excepted: 0,
+            seen: HashMap::new(),
+        }
+    }
+
+    fn sheet_of(&mut self, batch: &Batch, index: usize) -> u32 {
+        if let Some(s) = self.sheet_index.get(&index) {
+            return *s;
+        }
+        let sheet = &batch.sheets[index];
+        let columns = sheet.columns.iter().filter_map(|c| c.field.map(|m| (m.field, c.col))).collect();
+        self.sheets.push(SourceSheet { file: batch.files[sheet.file].path.display().to_string(), name: sheet.name.clone(), columns });
+        let s = (self.sheets.len() - 1) as u32;
+        self.sheet_index.insert(index, s);
+        s
+    }
+
+    /// Takes the next typed row. `batch` holds at least the row's sheet and file.
+    pub fn accept(&mut self, batch: &Batch, t: TypedRow) {
+        self.rows_in += 1;
+        let sheet = self.sheet_of(batch, t.sheet);
+        let origin = Origin { sheet, row: t.row + 1 };
+        let [app_id, credit, _, _, year, rule] = self.ids;
+        let value = |f: FieldId| t.values.iter().find(|(g, _, _)| *g == f);
+        let text = |f: FieldId| match value(f) {
+            Some((_, Value::Text(s), _)) => s.trim().to_string(),
+            Some((_, v, _)) => v.as_text(),
             None => String::new(),
         };
+        let row_ref = format!("第{}行", t.row + 1);
+        let at = |f: FieldId| value(f).map(|(_, _, col)| cell_ref(t.row, *col)).unwrap_or_else(|| row_ref.clone());
+        let mut bad: Vec<(String, String, String)> = t.bad.clone();
         let id = text(app_id);
-        let row_ref = format!("第{}行", raw.row + 1);
-        let at = |f: FieldId| p.values.get(&f).map(|(_, a)| a.clone()).unwrap_or_else(|| row_ref.clone());
-        let mut more = Vec::new();
         if id.is_empty() {
-            more.push(exception(&p.prov, &row_ref, String::new(), "缺少申报编号".into()));
-        } else if let Some(first) = seen.get(&id) {
-            more.push(exception(&p.prov, &at(app_id), id.clone(), format!("申报编号重复（首次出现于 {first}），本行未计算")));
+            bad.push((row_ref.clone(), String::new(), "缺少申报编号".into()));
+        } else if let Some(first) = self.seen.get(id.as_str()) {
+            let s = &self.sheets[first.sheet as usize];
+            bad.push((at(app_id), id.clone(), format!("申报编号重复（首次出现于 {} {} 第{}行），本行未计算", s.file, s.name, first.row)));
+        } else {
+            self.seen.insert(id.as_str().into(), origin);
         }
         let rule_id = text(rule);
         if rule_id.is_empty() {
-            more.push(exception(&p.prov, &row_ref, String::new(), "缺少申报条款编号".into()));
-        } else if !known_rule(&rule_id) {
-            more.push(exception(&p.prov, &at(rule), rule_id.clone(), "申报条款编号不在已加载的政策文件中".into()));
+            bad.push((row_ref.clone(), String::new(), "缺少申报条款编号".into()));
+        } else if !(self.known_rule)(&rule_id) {
+            bad.push((at(rule), rule_id.clone(), "申报条款编号不在已加载的政策文件中".into()));
         }
         let code = text(credit);
         if code.is_empty() {
-            more.push(exception(&p.prov, &row_ref, String::new(), "缺少统一社会信用代码".into()));
+            bad.push((row_ref.clone(), String::new(), "缺少统一社会信用代码".into()));
         } else if !payee_id_valid(&code) {
-            more.push(exception(&p.prov, &at(credit), code.clone(), "统一社会信用代码校验位不符（GB 32100-2015；个人为身份证号，GB 11643）".into()));
+            bad.push((at(credit), code.clone(), "统一社会信用代码校验位不符（GB 32100-2015；个人为身份证号，GB 11643）".into()));
         }
-        if !p.values.contains_key(&year) {
-            more.push(exception(&p.prov, &row_ref, String::new(), "缺少申报年度".into()));
+        if value(year).is_none() {
+            bad.push((row_ref, String::new(), "缺少申报年度".into()));
         }
-        p.bad.extend(more);
-        if !id.is_empty() && !seen.contains_key(&id) {
-            seen.insert(id.clone(), format!("{} {} 第{}行", p.prov.file, p.prov.sheet, p.prov.row));
-        }
-        if p.bad.is_empty() {
-            kept.push(p);
-        } else {
-            rows_excepted += 1;
-            for mut e in p.bad {
-                e.application_id = id.clone();
-                exceptions.push(e);
+        if !bad.is_empty() {
+            self.rows_excepted += 1;
+            let s = &self.sheets[sheet as usize];
+            for (cell, value, reason) in bad {
+                self.exceptions.push(Exception { file: s.file.clone(), sheet: s.name.clone(), cell, application_id: id.clone(), value, reason });
             }
+            return;
+        }
+        let i = self.origins.len() as u32;
+        self.origins.push(origin);
+        if !t.extras.is_empty() {
+            self.extras.push((i, t.extras));
+        }
+        for (f, v, _) in t.values {
+            let (rows, values) = &mut self.columns[f as usize];
+            rows.push(i);
+            values.push(v);
         }
     }
-    // Rows of sheets without a recognisable header are not applications we can read, but they
-    // are not dropped: each is an exception naming its row.
-    let mut rows_in = batch.rows.len();
-    for (file, sheet, rows) in &batch.unread {
-        let prov = Provenance { file: batch.files[*file].path.display().to_string(), sheet: sheet.clone(), row: 0 };
-        for r in rows {
-            exceptions.push(exception(
-                &prov,
-                &format!("第{}行", r + 1),
-                String::new(),
-                "本工作表前10行中没有可识别的表头（至少两列已知字段），本行未读入；若为申报数据，请按模板补上表头".into(),
-            ));
+
+    /// Ends the batch: rows of sheets without a recognisable header are not applications we
+    /// can read, but they are not dropped: each is an exception naming its row.
+    pub fn finish(mut self, batch: &Batch) -> Applications {
+        for (file, sheet, rows) in &batch.unread {
+            let file = batch.files[*file].path.display().to_string();
+            for r in rows {
+                self.exceptions.push(Exception {
+                    file: file.clone(),
+                    sheet: sheet.clone(),
+                    cell: format!("第{}行", r + 1),
+                    application_id: String::new(),
+                    value: String::new(),
+                    reason: "本工作表前10行中没有可识别的表头（至少两列已知字段），本行未读入；若为申报数据，请按模板补上表头".into(),
+                });
+            }
+            self.rows_in += rows.len();
+            self.rows_excepted += rows.len();
         }
-        rows_in += rows.len();
-        rows_excepted += rows.len();
-    }
-    let frame = build_frame(&kept, vocab);
-    Applications {
-        frame,
-        provenance: kept.iter().map(|p| p.prov.clone()).collect(),
-        extras: kept.iter().map(|p| p.extras.join("；")).collect(),
-        cells: kept
-            .iter()
-            .map(|p| {
-                let mut c: Vec<(FieldId, String)> = p.values.iter().map(|(f, (_, at))| (*f, at.clone())).collect();
-                c.sort();
-                c
-            })
-            .collect(),
-        exceptions,
-        rows_in,
-        rows_excepted,
+        let _ = self.vocab;
+        Applications {
+            rows: Rows::from_columns(self.columns, self.origins.len()),
+            origins: self.origins,
+            sheets: self.sheets,
+            extras: self.extras,
+            exceptions: self.exceptions,
+            rows_in: self.rows_in,
+            rows_excepted: self.rows_excepted,
+        }
     }
 }
 
-fn exception(prov: &Provenance, cell: &str, value: String, reason: String) -> Exception {
-    Exception { file: prov.file.clone(), sheet: prov.sheet.clone(), cell: cell.to_string(), application_id: String::new(), value, reason }
+/// Normalises a batch read whole (its `rows`). `known_rule` tells whether a rule id is loaded.
+pub fn normalise(batch: &Batch, vocab: &Vocabulary, known_rule: &dyn Fn(&str) -> bool) -> Applications {
+    let mut n = Normaliser::new(vocab, known_rule);
+    for raw in &batch.rows {
+        n.accept(batch, type_row(batch, vocab, raw));
+    }
+    n.finish(batch)
 }
 
 /// Reads a raw cell as the field's type.
@@ -259,47 +374,6 @@ fn excel_serial(n: Decimal) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
 }
 
-const EPOCH_DAYS_CE: i32 = 719_163;
-
-/// Builds the typed frame: a column for every field that any kept row has.
-fn build_frame(rows: &[Pending], vocab: &Vocabulary) -> DataFrame {
-    // One pass over the cells present (not rows × fields): each value goes to its column.
-    let mut slots: Vec<Option<Vec<Option<&Value>>>> = vec![None; vocab.len()];
-    for (i, p) in rows.iter().enumerate() {
-        for (f, (v, _)) in &p.values {
-            slots[*f as usize].get_or_insert_with(|| vec![None; rows.len()])[i] = Some(v);
-        }
-    }
-    let mut columns = Vec::new();
-    for (f, slot) in slots.into_iter().enumerate() {
-        let Some(values) = slot else { continue };
-        let field = vocab.get(f as FieldId);
-        let name = PlSmallStr::from(field.key.as_str());
-        let column = match field.ty {
-            FieldType::Bool => {
-                let v: Vec<Option<bool>> = values.iter().map(|x| match x { Some(Value::Bool(b)) => Some(*b), _ => None }).collect();
-                Column::new(name, v)
-            }
-            FieldType::Date => {
-                let v: Vec<Option<i32>> = values
-                    .iter()
-                    .map(|x| match x {
-                        Some(Value::Date(d)) => Some(chrono::Datelike::num_days_from_ce(d) - EPOCH_DAYS_CE),
-                        _ => None,
-                    })
-                    .collect();
-                Int32Chunked::new(name, &v).into_date().into_column()
-            }
-            _ => {
-                let v: Vec<Option<String>> = values.iter().map(|x| x.map(Value::as_text)).collect();
-                Column::new(name, v)
-            }
-        };
-        columns.push(column);
-    }
-    DataFrame::new(rows.len(), columns).unwrap_or_else(|_| DataFrame::empty())
-}
-
 /// The frame as the engine reads it: typed values by field, extracted once. A column most
 /// rows leave empty (each rule reads a few fields) is kept sparse, so memory follows the cells
 /// present rather than rows × fields.
@@ -318,20 +392,19 @@ enum FieldValues {
 }
 
 impl FieldValues {
-    fn from_options(col: Vec<Option<Value>>) -> FieldValues {
-        let present = col.iter().filter(|v| v.is_some()).count();
-        if present * 2 >= col.len() {
-            return FieldValues::Dense(col);
+    /// A column most rows have is held dense (no lookup), the others sparse.
+    fn from_sparse(rows: Vec<u32>, mut values: Vec<Value>, len: usize) -> FieldValues {
+        if rows.len() * 2 < len {
+            let mut rows = rows;
+            rows.shrink_to_fit();
+            values.shrink_to_fit();
+            return FieldValues::Sparse(rows, values);
         }
-        let mut rows = Vec::with_capacity(present);
-        let mut values = Vec::with_capacity(present);
-        for (i, v) in col.into_iter().enumerate() {
-            if let Some(v) = v {
-                rows.push(i as u32);
-                values.push(v);
-            }
+        let mut dense = vec![None; len];
+        for (r, v) in rows.into_iter().zip(values) {
+            dense[r as usize] = Some(v);
         }
-        FieldValues::Sparse(rows, values)
+        FieldValues::Dense(dense)
     }
 
     fn get(&self, i: usize) -> Option<&Value> {
@@ -356,35 +429,18 @@ impl FieldValues {
 }
 
 impl Rows {
-    /// Extracts typed columns from the frame. Columns that do not parse back (they always
-    /// do, as this module wrote them) are left empty rather than guessed.
-    pub fn from_frame(frame: &DataFrame, vocab: &Vocabulary) -> Rows {
-        let mut index = vec![None; vocab.len()];
+    /// Builds the view from sparse columns (per field: rows in ascending order and values).
+    pub fn from_columns(columns: Vec<(Vec<u32>, Vec<Value>)>, len: usize) -> Rows {
+        let mut index = vec![None; columns.len()];
         let mut values = Vec::new();
-        for column in frame.columns() {
-            let Some(f) = vocab.id(column.name().as_str()) else { continue };
-            let field = vocab.get(f);
-            let col: Vec<Option<Value>> = match field.ty {
-                FieldType::Bool => column.bool().map(|c| c.iter().map(|v| v.map(Value::Bool)).collect()).unwrap_or_default(),
-                FieldType::Date => column
-                    .date()
-                    .map(|c| {
-                        c.physical()
-                            .iter()
-                            .map(|v| v.and_then(|d| NaiveDate::from_num_days_from_ce_opt(d + EPOCH_DAYS_CE)).map(Value::Date))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                ty if ty.is_numeric() => column
-                    .str()
-                    .map(|c| c.iter().map(|v| v.and_then(parse_decimal).map(Value::Num)).collect())
-                    .unwrap_or_default(),
-                _ => column.str().map(|c| c.iter().map(|v| v.map(|s| Value::Text(s.to_string()))).collect()).unwrap_or_default(),
-            };
-            index[f as usize] = Some(values.len() as u16);
-            values.push(FieldValues::from_options(col));
+        for (f, (rows, vals)) in columns.into_iter().enumerate() {
+            if rows.is_empty() {
+                continue;
+            }
+            index[f] = Some(values.len() as u16);
+            values.push(FieldValues::from_sparse(rows, vals, len));
         }
-        Rows { index, values, len: frame.height() }
+        Rows { index, values, len }
     }
 
     pub fn len(&self) -> usize {
@@ -411,6 +467,15 @@ impl Rows {
 
     pub fn row(&self, i: usize) -> RowRef<'_> {
         RowRef { rows: self, i }
+    }
+
+    /// A text field's value ("" when absent or not text), borrowed, for identity columns.
+    pub fn str(&self, i: usize, field: FieldId) -> &str {
+        let value = self.index.get(field as usize).copied().flatten().and_then(|c| self.values[c as usize].get(i));
+        match value {
+            Some(Value::Text(s)) => s,
+            _ => "",
+        }
     }
 
     /// A field's value as text ("" when absent), for identity columns.

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::engine::batch::{settle, Pending};
-use crate::engine::{evaluate, Context, Evaluation};
+use crate::engine::batch::{settle, Line, Pending};
+use crate::engine::{evaluate, Context, Evaluation, Trace};
 use crate::fields::{FieldsError, Vocabulary};
-use crate::ingest::{read_inputs, IngestError};
-use crate::ledger::{write_outputs, LedgerError, LedgerLine, Report, Totals};
-use crate::normalise::{normalise, Applications, Rows};
+use crate::ingest::IngestError;
+use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
+use crate::normalise::{type_row, Applications, Normaliser, Rows, TypedRow};
 use crate::rules::lpr::{LprError, LprTable};
 use crate::rules::{load_policies, Policy, PolicyError, PolicySet, Rule};
 use crate::value::Row;
@@ -57,15 +57,27 @@ pub fn load(config: &Path, policies: &[PathBuf]) -> Result<Loaded, RunError> {
     Ok(Loaded { vocab, lpr, params, policies })
 }
 
-/// What a run computed, before writing.
-pub struct Computed {
+/// What a run computed, before writing: the applications and one settled line per
+/// application, in ledger order. Lines are made whole (identity, source, every step of the
+/// trace) only when asked for, a chunk at a time.
+pub struct Computed<'l> {
+    loaded: &'l Loaded,
     pub applications: Applications,
-    pub lines: Vec<LedgerLine>,
+    settled: Vec<Settled<'l>>,
     pub inputs: Vec<crate::ingest::InputFile>,
     pub history: Vec<crate::ingest::InputFile>,
     pub skipped_sheets: Vec<String>,
     /// The sheets read, with their header binding (for `check`'s notes on unmatched columns).
     pub sheets: Vec<SheetColumns>,
+}
+
+/// A settled line: its application row, policy and rule, and the line with only the batch
+/// pass's steps in its trace (the rest is recomputed when the line is made whole).
+struct Settled<'l> {
+    row: u32,
+    policy: &'l Policy,
+    rule: &'l Rule,
+    line: Line,
 }
 
 /// A sheet's header as read: file, name, header row and columns.
@@ -76,134 +88,217 @@ pub struct SheetColumns {
     pub columns: Vec<crate::ingest::Column>,
 }
 
+/// Rows handed from the reading thread to the normalising one per message.
+const READ_CHUNK: usize = 8192;
+
+/// A chunk of rows read, with the sheets and files first seen since the last chunk.
+struct ReadChunk {
+    files: Vec<crate::ingest::InputFile>,
+    sheets: Vec<crate::ingest::Sheet>,
+    rows: Vec<crate::ingest::RawRow>,
+}
+
 /// Reads, normalises and computes. `threads` bounds rayon's pool (None: one per core).
-pub fn compute(loaded: &Loaded, inputs: &[PathBuf], history: &[PathBuf], threads: Option<usize>) -> Result<Computed, RunError> {
+pub fn compute<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], threads: Option<usize>) -> Result<Computed<'l>, RunError> {
+    match threads {
+        None => compute_in_pool(loaded, inputs, history),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .map_err(|e| RunError::Threads { threads: n, message: e.to_string() })?
+            .install(|| compute_in_pool(loaded, inputs, history)),
+    }
+}
+
+fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf]) -> Result<Computed<'l>, RunError> {
     let t = Timer::start();
-    let mut batch = read_inputs(inputs, &loaded.vocab)?;
+    let (batch, mut applications) = read_and_normalise(loaded, inputs)?;
     t.mark("read");
     let history = crate::history::History::load(history, &loaded.policies)?;
-    let mut applications = normalise(&batch, &loaded.vocab, &|id| loaded.policies.rule(id).is_some());
-    // The raw cells and the frame have done their work once the engine's view exists; memory
-    // should hold one copy of a batch, not three.
-    t.mark("normalise");
-    batch.rows = Vec::new();
-    let mut rows = Rows::from_frame(&applications.frame, &loaded.vocab);
-    applications.frame = crate::normalise::Frame::empty();
-    t.mark("rows");
-    history.join(&mut rows, &loaded.vocab, &loaded.policies);
-    let rules = resolve(loaded, &rows)?;
-    let evaluations = evaluate_all(loaded, &rows, &rules, threads)?;
-    t.mark("evaluate");
-    let lines = settle_lines(loaded, &rows, &rules, &applications, evaluations);
-    t.mark("settle");
-    let skipped_sheets = batch
-        .skipped
-        .iter()
-        .map(|(f, s)| format!("{} {s}", batch.files[*f].path.display()))
+    history.join(&mut applications.rows, &loaded.vocab, &loaded.policies);
+    let rows = &applications.rows;
+    let rules = resolve(loaded, rows)?;
+    let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr, params: &loaded.params };
+    // The trace is made again when a line is written; holding a million of them is not worth it.
+    let evaluations: Vec<Evaluation> = (0..rows.len())
+        .into_par_iter()
+        .map(|i| {
+            let mut e = evaluate(rules[i].0, rules[i].1, &rows.row(i), cx);
+            e.trace = Trace::default();
+            e
+        })
         .collect();
+    t.mark("evaluate");
+    let settled = settle_lines(loaded, &applications, &rules, evaluations);
+    t.mark("settle");
+    let skipped_sheets = batch.skipped.iter().map(|(f, s)| format!("{} {s}", batch.files[*f].path.display())).collect();
     let sheets = batch
         .sheets
         .iter()
         .map(|s| SheetColumns { file: batch.files[s.file].path.display().to_string(), name: s.name.clone(), header_row: s.header_row, columns: s.columns.clone() })
         .collect();
-    Ok(Computed { applications, lines, inputs: batch.files, history: history.files, skipped_sheets, sheets })
+    Ok(Computed { loaded, applications, settled, inputs: batch.files, history: history.files, skipped_sheets, sheets })
 }
 
-/// The policy and rule of every row. normalise() keeps only rows whose rule is loaded, so a
+/// Reads the inputs on one thread while this one types and checks the rows it hands over, a
+/// chunk at a time (typing in parallel), so raw cells never pile up.
+fn read_and_normalise(loaded: &Loaded, inputs: &[PathBuf]) -> Result<(crate::ingest::Batch, Applications), RunError> {
+    let vocab = &loaded.vocab;
+    let known = |id: &str| loaded.policies.rule(id).is_some();
+    let mut normaliser = Normaliser::new(vocab, &known);
+    let mut seen = crate::ingest::Batch::default();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<ReadChunk>(4);
+    let batch = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let (mut files, mut sheets) = (0, 0);
+            let mut rows = Vec::with_capacity(READ_CHUNK);
+            let mut send = |batch: &crate::ingest::Batch, rows: Vec<crate::ingest::RawRow>| {
+                let chunk = ReadChunk { files: batch.files[files..].to_vec(), sheets: batch.sheets[sheets..].to_vec(), rows };
+                (files, sheets) = (batch.files.len(), batch.sheets.len());
+                // The receiver only goes away on a panic; the reader then just finishes.
+                let _ = tx.send(chunk);
+            };
+            let mut batch = crate::ingest::stream_inputs(inputs, vocab, &crate::ingest::Limits::default(), &mut |batch, row| {
+                rows.push(row);
+                if rows.len() == READ_CHUNK {
+                    send(batch, std::mem::replace(&mut rows, Vec::with_capacity(READ_CHUNK)));
+                }
+            })?;
+            send(&batch, rows);
+            batch.rows = Vec::new();
+            Ok::<_, crate::ingest::IngestError>(batch)
+        });
+        for chunk in rx {
+            seen.files.extend(chunk.files);
+            seen.sheets.extend(chunk.sheets);
+            let typed: Vec<TypedRow> = chunk.rows.par_iter().map(|r| type_row(&seen, vocab, r)).collect();
+            drop(chunk.rows);
+            for t in typed {
+                normaliser.accept(&seen, t);
+            }
+        }
+        reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })?;
+    let applications = normaliser.finish(&batch);
+    Ok((batch, applications))
+}
+
+/// The policy and rule of every row. The normaliser keeps only rows whose rule is loaded, so a
 /// miss here is a bug, reported as an error rather than a panic.
 fn resolve<'a>(loaded: &'a Loaded, rows: &Rows) -> Result<Vec<(&'a Policy, &'a Rule)>, RunError> {
     let rule_field = loaded.vocab.id("rule_id");
     (0..rows.len())
         .map(|i| {
-            let id = rule_field.map(|f| rows.text(i, f)).unwrap_or_default();
-            loaded.policies.rule(&id).ok_or(RunError::RuleVanished { rule: id })
+            let id = rule_field.map(|f| rows.str(i, f)).unwrap_or_default();
+            loaded.policies.rule(id).ok_or(RunError::RuleVanished { rule: id.to_string() })
         })
         .collect()
 }
 
-fn evaluate_all(loaded: &Loaded, rows: &Rows, rules: &[(&Policy, &Rule)], threads: Option<usize>) -> Result<Vec<Evaluation>, RunError> {
-    let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr, params: &loaded.params };
-    let work = || -> Vec<Evaluation> { (0..rows.len()).into_par_iter().map(|i| evaluate(rules[i].0, rules[i].1, &rows.row(i), cx)).collect() };
-    match threads {
-        None => Ok(work()),
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build()
-            .map(|pool| pool.install(work))
-            .map_err(|e| RunError::Threads { threads: n, message: e.to_string() }),
-    }
-}
-
-fn settle_lines(loaded: &Loaded, rows: &Rows, rules: &[(&Policy, &Rule)], apps: &Applications, evaluations: Vec<Evaluation>) -> Vec<LedgerLine> {
+/// The batch pass over every line, then ledger order: by 申报编号 (unique among computed rows).
+fn settle_lines<'l>(loaded: &'l Loaded, apps: &Applications, rules: &[(&'l Policy, &'l Rule)], evaluations: Vec<Evaluation>) -> Vec<Settled<'l>> {
     let v = &loaded.vocab;
-    let key = |k: &str| v.id(k);
-    let ident: Vec<[String; 6]> = (0..rows.len())
-        .map(|i| {
-            crate::normalise::IDENTITY.map(|k| key(k).map(|f| rows.text(i, f)).unwrap_or_default())
-        })
-        .collect();
+    let rows = &apps.rows;
+    let [app_f, code_f, _, _, year_f, rule_f] = crate::normalise::IDENTITY.map(|k| v.id(k).unwrap_or(crate::fields::FieldId::MAX));
+    let years: Vec<String> = (0..rows.len()).map(|i| rows.text(i, year_f)).collect();
     let prior_shared = v.id("prior_paid_shared_cap");
     let pending: Vec<Pending<'_>> = evaluations
         .into_iter()
         .enumerate()
-        .map(|(i, mut evaluation)| {
+        .map(|(i, evaluation)| {
             let (policy, rule) = rules[i];
-            let mut trace = crate::engine::Trace::from_steps(read_steps(loaded, rows, rule, apps, i));
-            trace.append(&evaluation.trace);
-            evaluation.trace = trace;
             Pending {
                 rule,
                 payer: policy.payer,
                 evaluation,
-                credit_code: &ident[i][1],
-                year: &ident[i][4],
-                order: (&ident[i][0], &ident[i][5]),
-                prior_shared: prior_shared.and_then(|f| match rows.row(i).get(f) {
-                    Some(crate::value::Value::Num(d)) => Some(*d),
-                    _ => None,
-                })
-                .unwrap_or_default(),
+                credit_code: rows.str(i, code_f),
+                year: &years[i],
+                order: (rows.str(i, app_f), rows.str(i, rule_f)),
+                prior_shared: prior_shared
+                    .and_then(|f| match rows.row(i).get(f) {
+                        Some(crate::value::Value::Num(d)) => Some(*d),
+                        _ => None,
+                    })
+                    .unwrap_or_default(),
                 budget: rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b)),
             }
         })
         .collect();
-    let settled = settle(pending);
-    let mut lines: Vec<LedgerLine> = settled
-        .into_iter()
-        .enumerate()
-        .map(|(i, line)| {
-            let [application_id, credit_code, enterprise_name, region, year, rule_id] = ident[i].clone();
-            let (policy, rule) = rules[i];
-            let p = &apps.provenance[i];
-            LedgerLine {
-                application_id,
-                credit_code,
-                enterprise_name,
-                region,
-                year,
-                clause: rule.clause.clone(),
-                policy: policy.title.clone(),
-                formula_kind: rule.formula.kind_label(),
-                rule_id,
-                line,
-                source: format!("{} {} 第{}行", p.file, p.sheet, p.row),
-                extras: apps.extras[i].clone(),
-            }
-        })
-        .collect();
-    lines.sort_by(|a, b| (&a.application_id, &a.rule_id, &a.source).cmp(&(&b.application_id, &b.rule_id, &b.source)));
-    lines
+    let mut settled: Vec<Settled<'l>> =
+        settle(pending).into_iter().enumerate().map(|(i, line)| Settled { row: i as u32, policy: rules[i].0, rule: rules[i].1, line }).collect();
+    settled.par_sort_unstable_by(|a, b| rows.str(a.row as usize, app_f).cmp(rows.str(b.row as usize, app_f)).then(a.row.cmp(&b.row)));
+    settled
+}
+
+impl Computed<'_> {
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.settled.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.settled.is_empty()
+    }
+
+    /// Line `k` (ledger order), whole: identity, source and every step of its trace.
+    pub fn line(&self, k: usize) -> LedgerLine {
+        let s = &self.settled[k];
+        let i = s.row as usize;
+        let (loaded, apps) = (self.loaded, &self.applications);
+        let rows = &apps.rows;
+        let [application_id, credit_code, enterprise_name, region, year, rule_id] =
+            crate::normalise::IDENTITY.map(|key| loaded.vocab.id(key).map(|f| rows.text(i, f)).unwrap_or_default());
+        let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr, params: &loaded.params };
+        let mut trace = Trace::from_steps(read_steps(loaded, apps, s.rule, i));
+        trace.append(&evaluate(s.policy, s.rule, &rows.row(i), cx).trace);
+        trace.append(&s.line.trace);
+        LedgerLine {
+            application_id,
+            credit_code,
+            enterprise_name,
+            region,
+            year,
+            clause: s.rule.clause.clone(),
+            policy: s.policy.title.clone(),
+            formula_kind: s.rule.formula.kind_label(),
+            rule_id,
+            line: Line { trace, ..s.line.clone() },
+            source: apps.source(i),
+            extras: apps.extras(i).to_string(),
+        }
+    }
+
+    /// Every line, whole (for `explain` and `reconcile`; a run writes them a chunk at a time).
+    pub fn lines(&self) -> Vec<LedgerLine> {
+        self.whole(0..self.len())
+    }
+}
+
+impl Lines for Computed<'_> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn facts(&self, k: usize) -> Facts<'_> {
+        let s = &self.settled[k];
+        let (i, v, rows) = (s.row as usize, &self.loaded.vocab, &self.applications.rows);
+        let text = |key: &str| v.id(key).map(|f| rows.str(i, f)).unwrap_or_default();
+        Facts { line: &s.line, rule_id: &s.rule.id, clause: &s.rule.clause, region: text("region"), credit_code: text("credit_code") }
+    }
+
+    fn whole(&self, range: std::ops::Range<usize>) -> Vec<LedgerLine> {
+        range.into_par_iter().map(|k| self.line(k)).collect()
+    }
 }
 
 /// The row as read, for the trace: each field the rule reads, its value and its cell.
-fn read_steps(loaded: &Loaded, rows: &Rows, rule: &Rule, apps: &Applications, i: usize) -> Vec<String> {
-    let p = &apps.provenance[i];
+fn read_steps(loaded: &Loaded, apps: &Applications, rule: &Rule, i: usize) -> Vec<String> {
+    let p = apps.provenance(i);
     let mut steps = vec![format!("申报 {} {} 第{}行，适用 {}（{}）", p.file, p.sheet, p.row, rule.id, rule.clause)];
     for f in rule.inputs() {
         let field = loaded.vocab.get(f);
         let label = crate::fields::split_header_unit(&field.header_zh).0;
-        let cell = apps.cells[i].binary_search_by_key(&f, |(g, _)| *g).ok().map(|k| apps.cells[i][k].1.as_str());
-        match (rows.row(i).get(f), cell) {
+        match (apps.rows.row(i).get(f), apps.cell(i, f)) {
             (Some(v), Some(at)) => steps.push(format!("读入 {label} = {}（{}!{at}）", v.display(field), p.sheet)),
             (Some(v), None) => steps.push(format!("读入 {label} = {}", v.display(field))),
             (None, _) => steps.push(format!("读入 {label}：未填")),
@@ -241,17 +336,21 @@ pub fn run(
 ) -> Result<Summary, RunError> {
     let loaded = load(config, policies)?;
     progress(Stage::Loaded { rules: loaded.policies.rule_count() });
-    let computed = compute(&loaded, inputs, history, threads)?;
-    progress(Stage::Computed { rows: computed.applications.rows_in, lines: computed.lines.len() });
+    let mut computed = compute(&loaded, inputs, history, threads)?;
+    progress(Stage::Computed { rows: computed.applications.rows_in, lines: computed.len() });
     let exit_code = if computed.applications.rows_excepted > 0 { 1 } else { 0 };
+    let exceptions = std::mem::take(&mut computed.applications.exceptions);
+    let inputs = std::mem::take(&mut computed.inputs);
+    let history = std::mem::take(&mut computed.history);
+    let skipped_sheets = std::mem::take(&mut computed.skipped_sheets);
     let report = Report {
-        lines: computed.lines,
-        exceptions: computed.applications.exceptions,
+        lines: &computed,
+        exceptions,
         policies: &loaded.policies,
         vocab: &loaded.vocab,
-        inputs: computed.inputs,
-        history: computed.history,
-        skipped_sheets: computed.skipped_sheets,
+        inputs,
+        history,
+        skipped_sheets,
         rows_in: computed.applications.rows_in,
         rows_excepted: computed.applications.rows_excepted,
     };

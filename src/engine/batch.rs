@@ -40,6 +40,21 @@ pub struct Line {
 }
 
 impl Line {
+    /// 奖补资金, counted in the payout totals.
+    pub fn is_payout(&self) -> bool {
+        matches!(self.kind, LineKind::Payout)
+    }
+
+    /// 不予支持 / 不予受理.
+    pub fn is_refused(&self) -> bool {
+        matches!(self.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })
+    }
+
+    /// What one payer funds of the line.
+    pub fn share(&self, payer: Payer) -> Decimal {
+        self.shares.iter().filter(|(p, _)| *p == payer).map(|(_, v)| *v).sum()
+    }
+
     /// The line's result as the catalogue writes it: an amount with 2 decimals, `true` /
     /// `false`, or `rejected`.
     pub fn result_text(&self) -> String {

@@ -5,7 +5,7 @@ use crate::engine::batch::LineKind;
 use crate::money::fixed2;
 use crate::rules::Payer;
 
-use super::{LedgerError, Report};
+use super::{LedgerError, LedgerLine, Report};
 
 /// Prefixes text that starts like a formula (=, +, -, @, tab, CR) with `'` (OWASP, CWE-1236).
 pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
@@ -39,16 +39,23 @@ fn csv_err(file: &'static str) -> impl Fn(csv::Error) -> LedgerError {
     move |e| LedgerError::Csv { file, message: e.to_string() }
 }
 
-/// One row per computed line: payouts with their award and shares; other lines with award
-/// 0.00, their type, result and reason.
-pub fn payouts(report: &Report<'_>) -> Result<Vec<u8>, LedgerError> {
-    let err = csv_err("payouts.csv");
-    let mut w = csv::Writer::from_writer(Vec::new());
+/// The header of `payouts.csv`.
+pub fn payouts_header() -> Vec<&'static str> {
     let mut header = vec!["application_id", "credit_code", "enterprise_name", "rule_id", "award"];
     header.extend(SHARE_COLUMNS.iter().map(|(_, n)| *n));
     header.extend(["line_type", "result", "unit", "region", "application_year", "reason"]);
-    w.write_record(&header).map_err(&err)?;
-    for l in &report.lines {
+    header
+}
+
+/// The CSV text of `payouts.csv` rows: payouts with their award and shares; other lines with
+/// award 0.00, their type, result and reason. With `header`, the header row comes first.
+pub fn payouts(lines: &[LedgerLine], header: bool) -> Result<Vec<u8>, LedgerError> {
+    let err = csv_err("payouts.csv");
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if header {
+        w.write_record(payouts_header()).map_err(&err)?;
+    }
+    for l in lines {
         let award = if l.is_payout() { fixed2(l.line.amount) } else { "0.00".into() };
         let unit = match &l.line.kind {
             LineKind::Measure { unit, label } => format!("{unit}（{label}）"),

@@ -44,11 +44,11 @@ pub struct LedgerLine {
 
 impl LedgerLine {
     pub fn is_payout(&self) -> bool {
-        matches!(self.line.kind, LineKind::Payout)
+        self.line.is_payout()
     }
 
     pub fn share(&self, payer: Payer) -> Decimal {
-        self.line.shares.iter().filter(|(p, _)| *p == payer).map(|(_, v)| *v).sum()
+        self.line.share(payer)
     }
 
     /// The reason shown for a line: why it was refused, or its last cap.
@@ -60,10 +60,45 @@ impl LedgerLine {
     }
 }
 
+/// What the totals need of a line, without making it whole.
+pub struct Facts<'a> {
+    /// The settled line (its trace may hold only the batch pass's steps).
+    pub line: &'a Line,
+    pub rule_id: &'a str,
+    pub clause: &'a str,
+    pub region: &'a str,
+    pub credit_code: &'a str,
+}
+
+/// The computed lines in ledger order. The totals read compact facts; the sheets read whole
+/// lines (identity, source, every step of the trace) a chunk at a time, so a large batch is
+/// never held as text.
+pub trait Lines: Sync {
+    fn count(&self) -> usize;
+    fn facts(&self, i: usize) -> Facts<'_>;
+    /// Lines `range`, whole.
+    fn whole(&self, range: std::ops::Range<usize>) -> Vec<LedgerLine>;
+}
+
+impl Lines for [LedgerLine] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn facts(&self, i: usize) -> Facts<'_> {
+        let l = &self[i];
+        Facts { line: &l.line, rule_id: &l.rule_id, clause: &l.clause, region: &l.region, credit_code: &l.credit_code }
+    }
+
+    fn whole(&self, range: std::ops::Range<usize>) -> Vec<LedgerLine> {
+        self[range].to_vec()
+    }
+}
+
 /// Everything the outputs are made of.
 pub struct Report<'a> {
-    /// Sorted by application id, rule id, source.
-    pub lines: Vec<LedgerLine>,
+    /// In ledger order: by application id (unique among computed rows).
+    pub lines: &'a dyn Lines,
     pub exceptions: Vec<Exception>,
     pub policies: &'a PolicySet,
     pub vocab: &'a crate::fields::Vocabulary,
@@ -97,9 +132,14 @@ pub struct Totals {
 }
 
 impl Report<'_> {
+    /// The settled lines, compactly, in ledger order.
+    pub fn settled(&self) -> impl Iterator<Item = &Line> + '_ {
+        (0..self.lines.count()).map(|i| self.lines.facts(i).line)
+    }
+
     pub fn totals(&self) -> Totals {
-        let payouts = || self.lines.iter().filter(|l| l.is_payout());
-        let total: Decimal = payouts().map(|l| l.line.amount).sum();
+        let payouts = || self.settled().filter(|l| l.is_payout());
+        let total: Decimal = payouts().map(|l| l.amount).sum();
         let mut by_payer = BTreeMap::new();
         for p in Payer::ALL {
             let v: Decimal = payouts().map(|l| l.share(p)).sum();
@@ -107,22 +147,23 @@ impl Report<'_> {
                 by_payer.insert(crate::engine::batch::payer_label(p).to_string(), crate::money::fixed2(v));
             }
         }
-        let count = |f: fn(&LineKind) -> bool| self.lines.iter().filter(|l| f(&l.line.kind)).count();
+        let count = |f: fn(&LineKind) -> bool| self.settled().filter(|l| f(&l.kind)).count();
         let refused = count(|k| matches!(k, LineKind::Ineligible { .. } | LineKind::Rejected { .. }));
+        let n = self.lines.count();
         let mut sheet_rows = BTreeMap::new();
-        sheet_rows.insert(workbook::SHEETS[1].to_string(), self.lines.len() - refused);
-        sheet_rows.insert(workbook::SHEETS[2].to_string(), self.lines.len());
+        sheet_rows.insert(workbook::SHEETS[1].to_string(), n - refused);
+        sheet_rows.insert(workbook::SHEETS[2].to_string(), n);
         sheet_rows.insert(workbook::SHEETS[3].to_string(), refused);
         sheet_rows.insert(workbook::SHEETS[4].to_string(), self.exceptions.len());
         let codes: std::collections::BTreeSet<&str> =
-            self.lines.iter().filter(|l| !matches!(l.line.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })).map(|l| l.credit_code.as_str()).collect();
+            (0..n).map(|i| self.lines.facts(i)).filter(|f| !f.line.is_refused()).map(|f| f.credit_code).collect();
         let credit_code_hash = hex_digest(codes.into_iter().collect::<Vec<_>>().join("\n").as_bytes());
         Totals {
             rows_in: self.rows_in,
-            rows_computed: self.lines.len(),
+            rows_computed: n,
             rows_exception: self.rows_excepted,
             payout_lines: count(|k| matches!(k, LineKind::Payout)),
-            paid_lines: payouts().filter(|l| !l.line.amount.is_zero()).count(),
+            paid_lines: payouts().filter(|l| !l.amount.is_zero()).count(),
             ineligible_lines: count(|k| matches!(k, LineKind::Ineligible { .. } | LineKind::Rejected { .. })),
             measure_lines: count(|k| matches!(k, LineKind::Measure { .. })),
             verdict_lines: count(|k| matches!(k, LineKind::Verdict { .. } | LineKind::Text { .. })),
@@ -187,51 +228,76 @@ fn split_out(out: &Path) -> (PathBuf, String) {
     (parent, name)
 }
 
-/// Puts a run's files in place so that a kill at any moment leaves either the previous complete
-/// outputs or the new ones. The files are written and synced in a new folder beside `out`, which
-/// then takes `out`'s place in one atomic exchange (Linux `renameat2(RENAME_EXCHANGE)`). A folder
-/// that holds anything besides a run's outputs is never replaced wholesale: there each file is
-/// renamed into place on its own.
-fn publish(out: &Path, files: &[(&str, &[u8])]) -> Result<(), LedgerError> {
-    let (parent, name) = split_out(out);
-    let staged = parent.join(format!(".{name}.new"));
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| LedgerError::Write { path: path.clone(), source }
-    };
-    // A folder left by a run that was killed is stale: we hold the lock.
-    if staged.exists() {
-        std::fs::remove_dir_all(&staged).map_err(io(&staged))?;
-    }
-    let only_outputs = match std::fs::read_dir(out) {
-        Ok(entries) => entries.filter_map(Result::ok).all(|e| OUTPUT_FILES.contains(&e.file_name().to_string_lossy().as_ref())),
-        Err(_) => true,
-    };
-    if !only_outputs {
-        for (file, bytes) in files {
-            write_atomic(&out.join(file), bytes)?;
+/// A run's outputs being written: a new folder beside `out` that takes `out`'s place in one
+/// atomic exchange (Linux `renameat2(RENAME_EXCHANGE)`) once every file is written and synced,
+/// so a kill at any moment leaves either the previous complete outputs or the new ones. A
+/// folder that holds anything besides a run's outputs is never replaced wholesale: there each
+/// file is renamed into place on its own.
+struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+}
+
+impl Staging {
+    fn begin(out: &Path) -> Result<Staging, LedgerError> {
+        let (parent, name) = split_out(out);
+        let dir = parent.join(format!(".{name}.new"));
+        // A folder left by a run that was killed is stale: we hold the lock.
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
         }
-        return Ok(());
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        Ok(Staging { out: out.to_path_buf(), dir })
     }
-    std::fs::create_dir_all(&staged).map_err(io(&staged))?;
-    for (file, bytes) in files {
-        write_synced(&staged.join(file), bytes)?;
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.dir.join(file)
     }
-    if out.exists() {
-        exchange(&staged, out).map_err(io(out))?;
-        std::fs::remove_dir_all(&staged).map_err(io(&staged))?;
-    } else {
-        std::fs::rename(&staged, out).map_err(io(out))?;
+
+    fn commit(self) -> Result<(), LedgerError> {
+        let (out, staged) = (&self.out, &self.dir);
+        let only_outputs = match std::fs::read_dir(out) {
+            Ok(entries) => entries.filter_map(Result::ok).all(|e| OUTPUT_FILES.contains(&e.file_name().to_string_lossy().as_ref())),
+            Err(_) => true,
+        };
+        if !only_outputs {
+            for file in OUTPUT_FILES {
+                std::fs::rename(staged.join(file), out.join(file)).map_err(io_err(&out.join(file)))?;
+            }
+            std::fs::remove_dir_all(staged).map_err(io_err(staged))?;
+            return Ok(());
+        }
+        if out.exists() {
+            exchange(staged, out).map_err(io_err(out))?;
+            std::fs::remove_dir_all(staged).map_err(io_err(staged))?;
+        } else {
+            std::fs::rename(staged, out).map_err(io_err(out))?;
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> LedgerError {
+    let path = path.to_path_buf();
+    move |source| LedgerError::Write { path: path.clone(), source }
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
     use std::io::Write;
-    let err = |source| LedgerError::Write { path: path.to_path_buf(), source };
-    let mut f = std::fs::File::create(path).map_err(err)?;
-    f.write_all(bytes).map_err(err)?;
+    let err = io_err(path);
+    let mut f = std::fs::File::create(path).map_err(&err)?;
+    f.write_all(bytes).map_err(&err)?;
     f.sync_all().map_err(err)
+}
+
+/// SHA-256 and size of a file as written.
+fn digest_file(path: &Path) -> Result<(String, u64), LedgerError> {
+    use sha2::{Digest, Sha256};
+    let err = io_err(path);
+    let mut f = std::fs::File::open(path).map_err(&err)?;
+    let mut h = Sha256::new();
+    let bytes = std::io::copy(&mut f, &mut h).map_err(err)?;
+    Ok((h.finalize().iter().map(|b| format!("{b:02x}")).collect(), bytes))
 }
 
 /// Swaps two paths atomically.
@@ -299,15 +365,28 @@ struct PolicyDigest {
     rules: usize,
 }
 
-/// Writes the four outputs into `out`, each atomically. Returns the manifest's totals and the
-/// SHA-256 of each output file.
+/// Writes the four outputs into `out`, atomically as a set. Returns the manifest's totals and
+/// the SHA-256 of each output file.
 pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<(Totals, BTreeMap<String, String>), LedgerError> {
     let _lock = OutputLock::take(out)?;
     let totals = report.totals();
-    let ledger = workbook::build(report, &totals)?;
-    let payouts = csvout::payouts(report)?;
-    let exceptions = csvout::exceptions(report)?;
-    let files: [(&str, &[u8]); 3] = [("ledger.xlsx", &ledger), ("payouts.csv", &payouts), ("exceptions.csv", &exceptions)];
+    let staging = Staging::begin(out)?;
+    let ledger = staging.path("ledger.xlsx");
+    let payouts = staging.path("payouts.csv");
+    {
+        let file = std::fs::File::create(&payouts).map_err(io_err(&payouts))?;
+        let mut csv = std::io::BufWriter::with_capacity(1 << 20, file);
+        workbook::write(report, &totals, &ledger, &mut csv)?;
+        let file = csv.into_inner().map_err(|e| LedgerError::Write { path: payouts.clone(), source: e.into_error() })?;
+        file.sync_all().map_err(io_err(&payouts))?;
+        std::fs::File::open(&ledger).and_then(|f| f.sync_all()).map_err(io_err(&ledger))?;
+    }
+    write_synced(&staging.path("exceptions.csv"), &csvout::exceptions(report)?)?;
+    let mut outputs = Vec::new();
+    for name in &OUTPUT_FILES[..3] {
+        let (sha256, bytes) = digest_file(&staging.path(name))?;
+        outputs.push(FileDigest { path: (*name).to_string(), sha256, bytes });
+    }
     let manifest = Manifest {
         software: Software { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
         inputs: report.inputs.iter().map(FileDigest::of).collect(),
@@ -318,20 +397,17 @@ pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<
             .iter()
             .map(|p| PolicyDigest { id: p.id.clone(), path: p.path.display().to_string(), sha256: p.digest.clone(), rules: p.rules.len() })
             .collect(),
-        outputs: files
-            .iter()
-            .map(|(name, bytes)| FileDigest { path: (*name).to_string(), sha256: hex_digest(bytes), bytes: bytes.len() as u64 })
-            .collect(),
+        outputs,
         totals: &totals,
         skipped_sheets: &report.skipped_sheets,
         exit_code,
     };
     let mut manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| LedgerError::Csv { file: "manifest.json", message: e.to_string() })?;
     manifest_bytes.push(b'\n');
-    let all: Vec<(&str, &[u8])> = files.iter().copied().chain([("manifest.json", manifest_bytes.as_slice())]).collect();
-    publish(out, &all)?;
-    let mut digests: BTreeMap<String, String> = files.iter().map(|(n, b)| ((*n).to_string(), hex_digest(b))).collect();
+    write_synced(&staging.path("manifest.json"), &manifest_bytes)?;
+    let mut digests: BTreeMap<String, String> = manifest.outputs.iter().map(|d| (d.path.clone(), d.sha256.clone())).collect();
     digests.insert("manifest.json".into(), hex_digest(&manifest_bytes));
+    staging.commit()?;
     Ok((totals, digests))
 }
 

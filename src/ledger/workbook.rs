@@ -10,7 +10,7 @@ use crate::audit::{ledger_code, line_code};
 use crate::money::fixed2;
 use crate::rules::{describe, Outcome, Payer};
 
-use super::{LedgerLine, Report, Totals};
+use super::{LedgerError, LedgerLine, Report, Totals};
 
 /// Sheet names (工作表), as DESIGN.md fixes them.
 pub const SHEETS: [&str; 6] = ["汇总", "发放明细", "计算过程", "不予支持", "数据错误", "政策参数"];
@@ -122,42 +122,61 @@ fn kind_and_result(l: &LedgerLine) -> (String, String) {
     }
 }
 
-/// The lines of 发放明细 with their check codes, over the text of the signed cells as written.
-pub fn detail_lines<'r>(report: &'r Report<'_>) -> Vec<(&'r LedgerLine, String)> {
-    report
-        .lines
-        .iter()
-        .filter(|l| !is_refused(l))
-        .map(|l| {
-            let (kind, result) = kind_and_result(l);
-            let money = |v: Decimal| if l.is_payout() { fixed2(v) } else { String::new() };
-            let mut parts = vec![l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), kind, money(l.line.amount)];
-            parts.extend(DETAIL_PAYERS.iter().map(|p| money(l.share(*p))));
-            parts.push(result);
-            (l, line_code(&parts))
-        })
-        .collect()
+/// The check code of a 发放明细 line, over the text of its signed cells as written.
+fn detail_code(l: &LedgerLine, kind: &str, result: &str) -> String {
+    let money = |v: Decimal| if l.is_payout() { fixed2(v) } else { String::new() };
+    let mut parts = vec![l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), kind.to_string(), money(l.line.amount)];
+    parts.extend(DETAIL_PAYERS.iter().map(|p| money(l.share(*p))));
+    parts.push(result.to_string());
+    line_code(&parts)
 }
 
-/// The lines of 不予支持 with their check codes.
-pub fn refused_lines<'r>(report: &'r Report<'_>) -> Vec<(&'r LedgerLine, String)> {
-    report
-        .lines
-        .iter()
-        .filter(|l| is_refused(l))
-        .map(|l| (l, line_code(&[l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), l.reason()])))
-        .collect()
+/// A line made ready for the sheets: the text of its cells and its check code. Lines are
+/// prepared on a second thread while the first writes, as the workbook writer is serial.
+struct Prepared {
+    line: LedgerLine,
+    kind: String,
+    result: String,
+    /// 说明 of 发放明细, or 原因 of 不予支持.
+    note: String,
+    code: String,
+    trace_result: String,
+    steps: String,
 }
 
-/// The 台账校验码: every line code in sheet order, then the award total.
-fn report_code(details: &[(&LedgerLine, String)], refused: &[(&LedgerLine, String)], total: &str) -> String {
-    let codes: Vec<(&str, &str)> =
-        details.iter().map(|(_, c)| (SHEETS[1], c.as_str())).chain(refused.iter().map(|(_, c)| (SHEETS[3], c.as_str()))).collect();
-    ledger_code(&codes, total)
+fn prepare(l: LedgerLine) -> Prepared {
+    let (kind, result) = kind_and_result(&l);
+    let (note, code) = if is_refused(&l) {
+        let reason = l.reason();
+        let code = line_code(&[l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), reason.clone()]);
+        (reason, code)
+    } else {
+        const SHOWN: [&str; 6] = ["计算", "分档", "封顶", "定额", "称号", "超额"];
+        let explain = l.line.trace.steps().filter(|s| SHOWN.iter().any(|p| s.starts_with(p))).collect::<Vec<_>>().join("；");
+        let code = detail_code(&l, &kind, &result);
+        (explain, code)
+    };
+    let mut steps = String::new();
+    for (n, step) in l.line.trace.steps().enumerate() {
+        if n > 0 {
+            steps.push('\n');
+        }
+        steps.push_str(&format!("{}. {step}", n + 1));
+    }
+    Prepared { trace_result: trace_result(&l), kind, result, note, code, steps, line: l }
 }
 
-/// Builds the workbook in memory.
-pub fn build(report: &Report<'_>, totals: &Totals) -> Result<Vec<u8>, XlsxError> {
+/// Lines prepared per message between the two threads.
+const CHUNK: usize = 4096;
+
+/// A chunk of prepared lines and their `payouts.csv` rows.
+struct Chunk {
+    lines: Vec<Prepared>,
+    csv: Result<Vec<u8>, LedgerError>,
+}
+
+/// Writes `ledger.xlsx` to `path`, and `payouts.csv` to `csv` in the same pass over the lines.
+pub fn write(report: &Report<'_>, totals: &Totals, path: &std::path::Path, csv: &mut dyn std::io::Write) -> Result<(), LedgerError> {
     let f = Formats::new();
     let mut wb = Workbook::new();
     // Fixed document times: the same inputs give the same bytes.
@@ -166,26 +185,91 @@ pub fn build(report: &Report<'_>, totals: &Totals) -> Result<Vec<u8>, XlsxError>
     // 汇总 and 发放明细 are protected against accidental edits (no password: 审阅 → 撤销工作表保护
     // gives an editable copy); sorting, filtering and formatting stay allowed.
     let protection = ProtectionOptions { sort: true, use_autofilter: true, format_columns: true, format_rows: true, ..ProtectionOptions::default() };
-    if report.lines.len() > MAX_SHEET_LINES || report.exceptions.len() > MAX_SHEET_LINES {
-        return Err(XlsxError::RowColumnLimitError);
+    let n = report.lines.count();
+    if n > MAX_SHEET_LINES || report.exceptions.len() > MAX_SHEET_LINES {
+        return Err(XlsxError::RowColumnLimitError.into());
     }
-    // Line codes are computed once: 汇总's 台账校验码 and the two detail sheets share them.
-    let detail = detail_lines(report);
-    let refusal = refused_lines(report);
-    summary(wb.add_worksheet().set_name(SHEETS[0])?.protect_with_options(&protection), report, totals, (&detail, &refusal), &f)?;
+    wb.add_worksheet().set_name(SHEETS[0])?.protect_with_options(&protection);
     // The long sheets are written row by row in constant memory (rows go to a temporary file),
     // so memory stays flat however large the batch.
-    details(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[1])?.protect_with_options(&protection), &detail, &f)?;
-    traces(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[2])?, report, &f)?;
-    refused(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[3])?, &refusal, &f)?;
+    let ws = wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[1])?.protect_with_options(&protection);
+    detail_sheet(ws, &DETAIL_HEADERS, &f, &DETAIL_WIDTHS)?;
+    detail_sheet(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[2])?, &TRACE_HEADERS, &f, &[14.0, 36.0, 16.0, 120.0])?;
+    detail_sheet(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[3])?, &REFUSED_HEADERS, &f, &[14.0, 21.0, 28.0, 36.0, 30.0, 60.0, 36.0, 18.0])?;
     errors(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[4])?, report, &f)?;
     policy(wb.add_worksheet().set_name(SHEETS[5])?, report, &f)?;
-    wb.save_to_buffer()
+    csv.write_all(&super::csvout::payouts(&[], true)?).map_err(|source| LedgerError::Write { path: path.with_file_name("payouts.csv"), source })?;
+    let codes = stream_lines(&mut wb, report, &f, csv, path)?;
+    let total: Decimal = report.settled().filter(|l| l.is_payout()).map(|l| l.amount).sum();
+    let code = ledger_code(&codes.iter().map(|(s, c)| (*s, c.as_str())).collect::<Vec<_>>(), &fixed2(total));
+    summary(wb.worksheet_from_index(0)?, report, totals, code, &f)?;
+    wb.save(path)?;
+    Ok(())
 }
 
-type Coded<'r> = [(&'r LedgerLine, String)];
+const DETAIL_WIDTHS: [f64; 21] = [6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 16.0, 40.0, 36.0, 24.0, 18.0];
 
-fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, coded: (&Coded<'_>, &Coded<'_>), f: &Formats) -> Result<(), XlsxError> {
+/// Writes every line to 发放明细 or 不予支持 and to 计算过程, and its `payouts.csv` row; a second
+/// thread makes the lines whole and prepares them. Returns the line codes in the order
+/// 台账校验码 covers them: 发放明细's, then 不予支持's.
+fn stream_lines(
+    wb: &mut Workbook,
+    report: &Report<'_>,
+    f: &Formats,
+    csv: &mut dyn std::io::Write,
+    path: &std::path::Path,
+) -> Result<Vec<(&'static str, String)>, LedgerError> {
+    let lines = report.lines;
+    let n = lines.count();
+    let sheets = wb.worksheets_mut();
+    let (head, rest) = sheets.split_at_mut(2);
+    let (mid, tail) = rest.split_at_mut(1);
+    let (detail, traces, refused) = (&mut head[1], &mut mid[0], &mut tail[0]);
+    let mut detail_codes = Vec::new();
+    let mut refused_codes = Vec::new();
+    let (mut dr, mut rr) = (1u32, 1u32);
+    std::thread::scope(|scope| -> Result<(), LedgerError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(2);
+        scope.spawn(move || {
+            for start in (0..n).step_by(CHUNK) {
+                let whole = lines.whole(start..(start + CHUNK).min(n));
+                let csv = super::csvout::payouts(&whole, false);
+                let chunk = Chunk { lines: whole.into_iter().map(prepare).collect(), csv };
+                if tx.send(chunk).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut tr = 1u32;
+        for chunk in rx {
+            csv.write_all(&chunk.csv?).map_err(|source| LedgerError::Write { path: path.with_file_name("payouts.csv"), source })?;
+            for p in chunk.lines {
+                trace_row(traces, f, tr, &p)?;
+                tr += 1;
+                if is_refused(&p.line) {
+                    refused_row(refused, f, rr, &p)?;
+                    refused_codes.push((SHEETS[3], p.code));
+                    rr += 1;
+                } else {
+                    detail_row(detail, f, dr, &p)?;
+                    detail_codes.push((SHEETS[1], p.code));
+                    dr += 1;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if dr > 1 {
+        detail.autofilter(0, 0, dr - 1, (DETAIL_HEADERS.len() - 1) as u16)?;
+    }
+    if rr > 1 {
+        refused.autofilter(0, 0, rr - 1, (REFUSED_HEADERS.len() - 1) as u16)?;
+    }
+    detail_codes.extend(refused_codes);
+    Ok(detail_codes)
+}
+
+fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f: &Formats) -> Result<(), XlsxError> {
     widths(ws, &[46.0, 44.0, 8.0, 20.0])?;
     ws.set_landscape();
     ws.set_paper_size(9);
@@ -224,23 +308,23 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, coded: (&Coded<'
         r += 1;
     }
     ws.write_string_with_format(r, 0, LABEL_TOTAL, &f.text)?;
-    let total: Decimal = report.lines.iter().filter(|l| l.is_payout()).map(|l| l.line.amount).sum();
+    let total: Decimal = report.settled().filter(|l| l.is_payout()).map(|l| l.amount).sum();
     money(ws, &f.bold_money, r, 1, total)?;
     r += 1;
     ws.write_string_with_format(r, 0, LABEL_CODE, &f.text)?;
-    ws.write_string_with_format(r, 1, report_code(coded.0, coded.1, &fixed2(total)), &f.text)?;
+    ws.write_string_with_format(r, 1, code, &f.text)?;
     r += 2;
 
-    let payouts = || report.lines.iter().filter(|l| l.is_payout());
+    let payouts = || report.settled().filter(|l| l.is_payout());
     let mut by_rule: BTreeMap<&str, (&str, usize, Decimal)> = BTreeMap::new();
     let mut by_region: BTreeMap<&str, (usize, Decimal)> = BTreeMap::new();
-    for l in payouts() {
-        let e = by_rule.entry(l.rule_id.as_str()).or_insert((l.clause.as_str(), 0, Decimal::ZERO));
+    for facts in (0..report.lines.count()).map(|i| report.lines.facts(i)).filter(|x| x.line.is_payout()) {
+        let e = by_rule.entry(facts.rule_id).or_insert((facts.clause, 0, Decimal::ZERO));
         e.1 += 1;
-        e.2 += l.line.amount;
-        let e = by_region.entry(l.region.as_str()).or_insert((0, Decimal::ZERO));
+        e.2 += facts.line.amount;
+        let e = by_region.entry(facts.region).or_insert((0, Decimal::ZERO));
         e.0 += 1;
-        e.1 += l.line.amount;
+        e.1 += facts.line.amount;
     }
     headers(ws, f, r, &["按条款：申报条款编号", "条款", "笔数", "金额（元）"])?;
     r += 1;
@@ -319,60 +403,33 @@ fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u
     Ok(())
 }
 
-fn details(ws: &mut Worksheet, lines: &Coded<'_>, f: &Formats) -> Result<(), XlsxError> {
-    detail_sheet(
-        ws,
-        &DETAIL_HEADERS,
-        f,
-        &[6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 16.0, 40.0, 36.0, 24.0, 18.0],
-    )?;
-    let mut r = 1;
-    for (l, code) in lines {
-        ws.write_number_with_format(r, 0, r as f64, &f.text)?;
-        for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.region, &l.year, &l.rule_id, &l.clause].into_iter().enumerate() {
-            text(ws, f, r, 1 + c as u16, s)?;
-        }
-        text(ws, f, r, 8, l.formula_kind)?;
-        let (kind, result) = kind_and_result(l);
-        text(ws, f, r, 9, &kind)?;
-        if l.is_payout() {
-            money(ws, &f.money, r, 10, l.line.amount)?;
-            for (i, p) in DETAIL_PAYERS.iter().enumerate() {
-                money(ws, &f.money, r, 11 + i as u16, l.share(*p))?;
-            }
-        }
-        text(ws, f, r, 16, &result)?;
-        let explain = l.line.trace.steps().filter(|s| s.starts_with("计算") || s.starts_with("分档") || s.starts_with("封顶") || s.starts_with("定额") || s.starts_with("称号") || s.starts_with("超额")).collect::<Vec<_>>().join("；");
-        text(ws, f, r, 17, &explain)?;
-        text(ws, f, r, 18, &l.source)?;
-        text(ws, f, r, 19, &l.extras)?;
-        text(ws, f, r, 20, &code)?;
-        r += 1;
+fn detail_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
+    let l = &p.line;
+    ws.write_number_with_format(r, 0, r as f64, &f.text)?;
+    for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.region, &l.year, &l.rule_id, &l.clause].into_iter().enumerate() {
+        text(ws, f, r, 1 + c as u16, s)?;
     }
-    if r > 1 {
-        ws.autofilter(0, 0, r - 1, (DETAIL_HEADERS.len() - 1) as u16)?;
+    text(ws, f, r, 8, l.formula_kind)?;
+    text(ws, f, r, 9, &p.kind)?;
+    if l.is_payout() {
+        money(ws, &f.money, r, 10, l.line.amount)?;
+        for (i, payer) in DETAIL_PAYERS.iter().enumerate() {
+            money(ws, &f.money, r, 11 + i as u16, l.share(*payer))?;
+        }
     }
-    Ok(())
+    text(ws, f, r, 16, &p.result)?;
+    text(ws, f, r, 17, &p.note)?;
+    text(ws, f, r, 18, &l.source)?;
+    text(ws, f, r, 19, &l.extras)?;
+    text(ws, f, r, 20, &p.code)
 }
 
 /// One row per line: its result and every step, numbered, one per line of the cell.
-fn traces(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
-    detail_sheet(ws, &TRACE_HEADERS, f, &[14.0, 36.0, 16.0, 120.0])?;
-    let mut steps = String::new();
-    for (i, l) in report.lines.iter().enumerate() {
-        let r = i as u32 + 1;
-        text(ws, f, r, 0, &l.application_id)?;
-        text(ws, f, r, 1, &l.rule_id)?;
-        text(ws, f, r, 2, &trace_result(l))?;
-        steps.clear();
-        for (n, step) in l.line.trace.steps().enumerate() {
-            if n > 0 {
-                steps.push('\n');
-            }
-            steps.push_str(&format!("{}. {step}", n + 1));
-        }
-        ws.write_string_with_format(r, 3, &steps, &f.wrap)?;
-    }
+fn trace_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
+    text(ws, f, r, 0, &p.line.application_id)?;
+    text(ws, f, r, 1, &p.line.rule_id)?;
+    text(ws, f, r, 2, &p.trace_result)?;
+    ws.write_string_with_format(r, 3, &p.steps, &f.wrap)?;
     Ok(())
 }
 
@@ -384,18 +441,10 @@ pub fn trace_result(l: &LedgerLine) -> String {
     }
 }
 
-fn refused(ws: &mut Worksheet, lines: &Coded<'_>, f: &Formats) -> Result<(), XlsxError> {
-    detail_sheet(ws, &REFUSED_HEADERS, f, &[14.0, 21.0, 28.0, 36.0, 30.0, 60.0, 36.0, 18.0])?;
-    let mut r = 1;
-    for (l, code) in lines {
-        let reason = l.reason();
-        for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.rule_id, &l.clause, &reason, &l.source, &code].into_iter().enumerate() {
-            text(ws, f, r, c as u16, s)?;
-        }
-        r += 1;
-    }
-    if r > 1 {
-        ws.autofilter(0, 0, r - 1, (REFUSED_HEADERS.len() - 1) as u16)?;
+fn refused_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
+    let l = &p.line;
+    for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.rule_id, &l.clause, &p.note, &l.source, &p.code].into_iter().enumerate() {
+        text(ws, f, r, c as u16, s)?;
     }
     Ok(())
 }
