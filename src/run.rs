@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::engine::batch::{settle, Line, Pending};
 use crate::engine::{evaluate, Context, Evaluation, Trace};
-use crate::fields::{FieldsError, Vocabulary};
+use crate::fields::{FieldId, FieldsError, Vocabulary};
 use crate::ingest::IngestError;
 use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
 use crate::normalise::{type_row, Applications, Normaliser, Rows, TypedRow};
@@ -63,7 +63,11 @@ pub fn load(config: &Path, policies: &[PathBuf]) -> Result<Loaded, RunError> {
 pub struct Computed<'l> {
     loaded: &'l Loaded,
     pub applications: Applications,
-    settled: Vec<Settled<'l>>,
+    /// The rules the lines apply, each once.
+    rules: Vec<RuleView<'l>>,
+    settled: Vec<Settled>,
+    /// Field ids of [`crate::normalise::IDENTITY`].
+    ident: [FieldId; 6],
     pub inputs: Vec<crate::ingest::InputFile>,
     pub history: Vec<crate::ingest::InputFile>,
     pub skipped_sheets: Vec<String>,
@@ -71,13 +75,21 @@ pub struct Computed<'l> {
     pub sheets: Vec<SheetColumns>,
 }
 
-/// A settled line: its application row, policy and rule, and the line with only the batch
-/// pass's steps in its trace (the rest is recomputed when the line is made whole).
-struct Settled<'l> {
+/// A settled line: its application row, its rule (an index into [`Computed::rules`]), and the
+/// line with only the batch pass's steps in its trace (the rest is recomputed when the line is
+/// made whole).
+struct Settled {
     row: u32,
+    rule: u32,
+    line: Line,
+}
+
+/// A rule lines apply, with what its trace reads each time: the fields it reads and their
+/// labels.
+struct RuleView<'l> {
     policy: &'l Policy,
     rule: &'l Rule,
-    line: Line,
+    inputs: Vec<(FieldId, String)>,
 }
 
 /// A sheet's header as read: file, name, header row and columns.
@@ -117,19 +129,21 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
     let history = crate::history::History::load(history, &loaded.policies)?;
     history.join(&mut applications.rows, &loaded.vocab, &loaded.policies);
     let rows = &applications.rows;
-    let rules = resolve(loaded, rows)?;
+    let (of_row, rules) = resolve(loaded, rows)?;
     let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr, params: &loaded.params };
     // The trace is made again when a line is written; holding a million of them is not worth it.
     let evaluations: Vec<Evaluation> = (0..rows.len())
         .into_par_iter()
         .map(|i| {
-            let mut e = evaluate(rules[i].0, rules[i].1, &rows.row(i), cx);
+            let r = &rules[of_row[i] as usize];
+            let mut e = evaluate(r.policy, r.rule, &rows.row(i), cx);
             e.trace = Trace::default();
             e
         })
         .collect();
     t.mark("evaluate");
-    let settled = settle_lines(loaded, &applications, &rules, evaluations);
+    let ident = identity_fields(&loaded.vocab);
+    let settled = settle_lines(loaded, &applications, &rules, &of_row, evaluations, ident);
     t.mark("settle");
     let skipped_sheets = batch.skipped.iter().map(|(f, s)| format!("{} {s}", batch.files[*f].path.display())).collect();
     let sheets = batch
@@ -137,7 +151,7 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
         .iter()
         .map(|s| SheetColumns { file: batch.files[s.file].path.display().to_string(), name: s.name.clone(), header_row: s.header_row, columns: s.columns.clone() })
         .collect();
-    Ok(Computed { loaded, applications, settled, inputs: batch.files, history: history.files, skipped_sheets, sheets })
+    Ok(Computed { loaded, applications, rules, settled, ident, inputs: batch.files, history: history.files, skipped_sheets, sheets })
 }
 
 /// Reads the inputs on one thread while this one types and checks the rows it hands over, a
@@ -183,30 +197,48 @@ fn read_and_normalise(loaded: &Loaded, inputs: &[PathBuf]) -> Result<(crate::ing
     Ok((batch, applications))
 }
 
-/// The policy and rule of every row. The normaliser keeps only rows whose rule is loaded, so a
-/// miss here is a bug, reported as an error rather than a panic.
-fn resolve<'a>(loaded: &'a Loaded, rows: &Rows) -> Result<Vec<(&'a Policy, &'a Rule)>, RunError> {
-    let rule_field = loaded.vocab.id("rule_id");
-    (0..rows.len())
-        .map(|i| {
-            let id = rule_field.map(|f| rows.str(i, f)).unwrap_or_default();
-            loaded.policies.rule(id).ok_or(RunError::RuleVanished { rule: id.to_string() })
-        })
-        .collect()
+fn identity_fields(v: &Vocabulary) -> [FieldId; 6] {
+    crate::normalise::IDENTITY.map(|k| v.id(k).unwrap_or(FieldId::MAX))
+}
+
+/// The rule of every row (an index into the rules returned, each rule once). The normaliser
+/// keeps only rows whose rule is loaded, so a miss here is a bug, reported as an error rather
+/// than a panic.
+fn resolve<'a>(loaded: &'a Loaded, rows: &Rows) -> Result<(Vec<u32>, Vec<RuleView<'a>>), RunError> {
+    let rule_field = loaded.vocab.id("rule_id").unwrap_or(FieldId::MAX);
+    let mut views: Vec<RuleView<'a>> = Vec::new();
+    let mut index: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut of_row = Vec::with_capacity(rows.len());
+    for i in 0..rows.len() {
+        let id = rows.str(i, rule_field);
+        let k = match index.get(id) {
+            Some(k) => *k,
+            None => {
+                let (policy, rule) = loaded.policies.rule(id).ok_or(RunError::RuleVanished { rule: id.to_string() })?;
+                // A rule answering several ids is still one view per id; that is a handful.
+                let inputs = rule.inputs().into_iter().map(|f| (f, crate::fields::split_header_unit(&loaded.vocab.get(f).header_zh).0)).collect();
+                views.push(RuleView { policy, rule, inputs });
+                let k = (views.len() - 1) as u32;
+                index.insert(id, k);
+                k
+            }
+        };
+        of_row.push(k);
+    }
+    Ok((of_row, views))
 }
 
 /// The batch pass over every line, then ledger order: by 申报编号 (unique among computed rows).
-fn settle_lines<'l>(loaded: &'l Loaded, apps: &Applications, rules: &[(&'l Policy, &'l Rule)], evaluations: Vec<Evaluation>) -> Vec<Settled<'l>> {
-    let v = &loaded.vocab;
+fn settle_lines(loaded: &Loaded, apps: &Applications, rules: &[RuleView<'_>], of_row: &[u32], evaluations: Vec<Evaluation>, ident: [FieldId; 6]) -> Vec<Settled> {
     let rows = &apps.rows;
-    let [app_f, code_f, _, _, year_f, rule_f] = crate::normalise::IDENTITY.map(|k| v.id(k).unwrap_or(crate::fields::FieldId::MAX));
+    let [app_f, code_f, _, _, year_f, rule_f] = ident;
     let years: Vec<String> = (0..rows.len()).map(|i| rows.text(i, year_f)).collect();
-    let prior_shared = v.id("prior_paid_shared_cap");
+    let prior_shared = loaded.vocab.id("prior_paid_shared_cap");
     let pending: Vec<Pending<'_>> = evaluations
         .into_iter()
         .enumerate()
         .map(|(i, evaluation)| {
-            let (policy, rule) = rules[i];
+            let RuleView { policy, rule, .. } = rules[of_row[i] as usize];
             Pending {
                 rule,
                 payer: policy.payer,
@@ -224,8 +256,7 @@ fn settle_lines<'l>(loaded: &'l Loaded, apps: &Applications, rules: &[(&'l Polic
             }
         })
         .collect();
-    let mut settled: Vec<Settled<'l>> =
-        settle(pending).into_iter().enumerate().map(|(i, line)| Settled { row: i as u32, policy: rules[i].0, rule: rules[i].1, line }).collect();
+    let mut settled: Vec<Settled> = settle(pending).into_iter().enumerate().map(|(i, line)| Settled { row: i as u32, rule: of_row[i], line }).collect();
     settled.par_sort_unstable_by(|a, b| rows.str(a.row as usize, app_f).cmp(rows.str(b.row as usize, app_f)).then(a.row.cmp(&b.row)));
     settled
 }
@@ -244,13 +275,12 @@ impl Computed<'_> {
     pub fn line(&self, k: usize) -> LedgerLine {
         let s = &self.settled[k];
         let i = s.row as usize;
-        let (loaded, apps) = (self.loaded, &self.applications);
+        let (loaded, apps, view) = (self.loaded, &self.applications, &self.rules[s.rule as usize]);
         let rows = &apps.rows;
-        let [application_id, credit_code, enterprise_name, region, year, rule_id] =
-            crate::normalise::IDENTITY.map(|key| loaded.vocab.id(key).map(|f| rows.text(i, f)).unwrap_or_default());
+        let [application_id, credit_code, enterprise_name, region, year, rule_id] = self.ident.map(|f| rows.text(i, f));
         let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr, params: &loaded.params };
-        let mut trace = Trace::from_steps(read_steps(loaded, apps, s.rule, i));
-        trace.append(&evaluate(s.policy, s.rule, &rows.row(i), cx).trace);
+        let mut trace = read_steps(loaded, apps, view, i);
+        trace.append(&evaluate(view.policy, view.rule, &rows.row(i), cx).trace);
         trace.append(&s.line.trace);
         LedgerLine {
             application_id,
@@ -258,9 +288,9 @@ impl Computed<'_> {
             enterprise_name,
             region,
             year,
-            clause: s.rule.clause.clone(),
-            policy: s.policy.title.clone(),
-            formula_kind: s.rule.formula.kind_label(),
+            clause: view.rule.clause.clone(),
+            policy: view.policy.title.clone(),
+            formula_kind: view.rule.formula.kind_label(),
             rule_id,
             line: Line { trace, ..s.line.clone() },
             source: apps.source(i),
@@ -281,9 +311,8 @@ impl Lines for Computed<'_> {
 
     fn facts(&self, k: usize) -> Facts<'_> {
         let s = &self.settled[k];
-        let (i, v, rows) = (s.row as usize, &self.loaded.vocab, &self.applications.rows);
-        let text = |key: &str| v.id(key).map(|f| rows.str(i, f)).unwrap_or_default();
-        Facts { line: &s.line, rule_id: &s.rule.id, clause: &s.rule.clause, region: text("region"), credit_code: text("credit_code") }
+        let (i, rows, rule) = (s.row as usize, &self.applications.rows, self.rules[s.rule as usize].rule);
+        Facts { line: &s.line, rule_id: &rule.id, clause: &rule.clause, region: rows.str(i, self.ident[3]), credit_code: rows.str(i, self.ident[1]) }
     }
 
     fn whole(&self, range: std::ops::Range<usize>) -> Vec<LedgerLine> {
@@ -292,19 +321,19 @@ impl Lines for Computed<'_> {
 }
 
 /// The row as read, for the trace: each field the rule reads, its value and its cell.
-fn read_steps(loaded: &Loaded, apps: &Applications, rule: &Rule, i: usize) -> Vec<String> {
+fn read_steps(loaded: &Loaded, apps: &Applications, view: &RuleView<'_>, i: usize) -> Trace {
     let p = apps.provenance(i);
-    let mut steps = vec![format!("申报 {} {} 第{}行，适用 {}（{}）", p.file, p.sheet, p.row, rule.id, rule.clause)];
-    for f in rule.inputs() {
-        let field = loaded.vocab.get(f);
-        let label = crate::fields::split_header_unit(&field.header_zh).0;
-        match (apps.rows.row(i).get(f), apps.cell(i, f)) {
-            (Some(v), Some(at)) => steps.push(format!("读入 {label} = {}（{}!{at}）", v.display(field), p.sheet)),
-            (Some(v), None) => steps.push(format!("读入 {label} = {}", v.display(field))),
-            (None, _) => steps.push(format!("读入 {label}：未填")),
+    let mut trace = Trace::default();
+    trace.push(&format!("申报 {} {} 第{}行，适用 {}（{}）", p.file, p.sheet, p.row, view.rule.id, view.rule.clause));
+    for (f, label) in &view.inputs {
+        let field = loaded.vocab.get(*f);
+        match (apps.rows.row(i).get(*f), apps.cell(i, *f)) {
+            (Some(v), Some(at)) => trace.push(&format!("读入 {label} = {}（{}!{at}）", v.display(field), p.sheet)),
+            (Some(v), None) => trace.push(&format!("读入 {label} = {}", v.display(field))),
+            (None, _) => trace.push(&format!("读入 {label}：未填")),
         }
     }
-    steps
+    trace
 }
 
 /// What `subsidy run` reports back.

@@ -56,7 +56,20 @@ impl Trace {
         if !self.0.is_empty() {
             self.0.push(STEP_END);
         }
-        self.0.extend(step.chars().filter(|c| *c != STEP_END));
+        if step.contains(STEP_END) {
+            self.0.extend(step.chars().filter(|c| *c != STEP_END));
+        } else {
+            self.0.push_str(step);
+        }
+    }
+
+    /// Length of the text, in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// The steps in order.
@@ -65,9 +78,14 @@ impl Trace {
     }
 
     pub fn append(&mut self, other: &Trace) {
-        for s in other.steps() {
-            self.push(s);
+        // Both are well formed: steps joined by the separator, none empty.
+        if other.0.is_empty() {
+            return;
         }
+        if !self.0.is_empty() {
+            self.0.push(STEP_END);
+        }
+        self.0.push_str(&other.0);
     }
 
     pub fn from_steps<S: AsRef<str>>(steps: impl IntoIterator<Item = S>) -> Trace {

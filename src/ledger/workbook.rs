@@ -156,12 +156,13 @@ fn prepare(l: LedgerLine) -> Prepared {
         let code = detail_code(&l, &kind, &result);
         (explain, code)
     };
-    let mut steps = String::new();
+    let mut steps = String::with_capacity(l.line.trace.len() + 64);
     for (n, step) in l.line.trace.steps().enumerate() {
+        use std::fmt::Write;
         if n > 0 {
             steps.push('\n');
         }
-        steps.push_str(&format!("{}. {step}", n + 1));
+        let _ = write!(steps, "{}. {step}", n + 1);
     }
     Prepared { trace_result: trace_result(&l), kind, result, note, code, steps, line: l }
 }
