@@ -316,7 +316,7 @@ impl Lines for Computed<'_> {
     }
 
     fn whole(&self, range: std::ops::Range<usize>) -> Vec<LedgerLine> {
-        range.into_par_iter().map(|k| self.line(k)).collect()
+        range.map(|k| self.line(k)).collect()
     }
 }
 
