@@ -350,7 +350,7 @@ fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal) -> 
         (RawCell::Bool(b), FieldType::Bool) => Ok(Value::Bool(*b)),
         (RawCell::Bool(b), _) => Err(Unreadable(format!("“{}”不是{}", if *b { "TRUE" } else { "FALSE" }, type_name(f.ty)))),
         (RawCell::Date(d), FieldType::Date) => Ok(Value::Date(*d)),
-        (RawCell::Date(d), FieldType::Text) => Ok(Value::Text(d.format("%Y-%m-%d").to_string())),
+        (RawCell::Date(d), FieldType::Text) => Ok(Value::Text(d.format("%Y-%m-%d").to_string().into())),
         (RawCell::Date(d), _) => Err(Unreadable(format!("“{d}”是日期，此列应为{}", type_name(f.ty)))),
     }
 }

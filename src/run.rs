@@ -65,7 +65,13 @@ pub struct Computed<'l> {
     pub applications: Applications,
     /// The rules the lines apply, each once.
     rules: Vec<RuleView<'l>>,
-    settled: Vec<Settled>,
+    /// Per application row: its rule (an index into `rules`) and its settled line, whose
+    /// trace holds only the batch pass's steps (the rest is recomputed when the line is made
+    /// whole).
+    of_row: Vec<u32>,
+    settled: Vec<Line>,
+    /// Ledger order: the rows by 申报编号 (unique among computed rows).
+    order: Vec<u32>,
     /// Field ids of [`crate::normalise::IDENTITY`].
     ident: [FieldId; 6],
     pub inputs: Vec<crate::ingest::InputFile>,
@@ -73,15 +79,6 @@ pub struct Computed<'l> {
     pub skipped_sheets: Vec<String>,
     /// The sheets read, with their header binding (for `check`'s notes on unmatched columns).
     pub sheets: Vec<SheetColumns>,
-}
-
-/// A settled line: its application row, its rule (an index into [`Computed::rules`]), and the
-/// line with only the batch pass's steps in its trace (the rest is recomputed when the line is
-/// made whole).
-struct Settled {
-    row: u32,
-    rule: u32,
-    line: Line,
 }
 
 /// A rule lines apply, with what its trace reads each time: the fields it reads and their
@@ -143,7 +140,7 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
         .collect();
     t.mark("evaluate");
     let ident = identity_fields(&loaded.vocab);
-    let settled = settle_lines(loaded, &applications, &rules, &of_row, evaluations, ident);
+    let (settled, order) = settle_lines(loaded, &applications, &rules, &of_row, evaluations, ident);
     t.mark("settle");
     let skipped_sheets = batch.skipped.iter().map(|(f, s)| format!("{} {s}", batch.files[*f].path.display())).collect();
     let sheets = batch
@@ -151,7 +148,7 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
         .iter()
         .map(|s| SheetColumns { file: batch.files[s.file].path.display().to_string(), name: s.name.clone(), header_row: s.header_row, columns: s.columns.clone() })
         .collect();
-    Ok(Computed { loaded, applications, rules, settled, ident, inputs: batch.files, history: history.files, skipped_sheets, sheets })
+    Ok(Computed { loaded, applications, rules, of_row, settled, order, ident, inputs: batch.files, history: history.files, skipped_sheets, sheets })
 }
 
 /// Reads the inputs on one thread while this one types and checks the rows it hands over, a
@@ -229,10 +226,22 @@ fn resolve<'a>(loaded: &'a Loaded, rows: &Rows) -> Result<(Vec<u32>, Vec<RuleVie
 }
 
 /// The batch pass over every line, then ledger order: by 申报编号 (unique among computed rows).
-fn settle_lines(loaded: &Loaded, apps: &Applications, rules: &[RuleView<'_>], of_row: &[u32], evaluations: Vec<Evaluation>, ident: [FieldId; 6]) -> Vec<Settled> {
+fn settle_lines(
+    loaded: &Loaded,
+    apps: &Applications,
+    rules: &[RuleView<'_>],
+    of_row: &[u32],
+    evaluations: Vec<Evaluation>,
+    ident: [FieldId; 6],
+) -> (Vec<Line>, Vec<u32>) {
     let rows = &apps.rows;
     let [app_f, code_f, _, _, year_f, rule_f] = ident;
-    let years: Vec<String> = (0..rows.len()).map(|i| rows.text(i, year_f)).collect();
+    // A batch has a few distinct years: their text once each.
+    let mut year_text: std::collections::HashMap<String, ()> = std::collections::HashMap::new();
+    for i in 0..rows.len() {
+        year_text.entry(rows.text(i, year_f)).or_default();
+    }
+    let years: Vec<&str> = (0..rows.len()).map(|i| year_text.get_key_value(&rows.text(i, year_f)).map_or("", |(k, _)| k.as_str())).collect();
     let prior_shared = loaded.vocab.id("prior_paid_shared_cap");
     let pending: Vec<Pending<'_>> = evaluations
         .into_iter()
@@ -244,7 +253,7 @@ fn settle_lines(loaded: &Loaded, apps: &Applications, rules: &[RuleView<'_>], of
                 payer: policy.payer,
                 evaluation,
                 credit_code: rows.str(i, code_f),
-                year: &years[i],
+                year: years[i],
                 order: (rows.str(i, app_f), rows.str(i, rule_f)),
                 prior_shared: prior_shared
                     .and_then(|f| match rows.row(i).get(f) {
@@ -256,9 +265,10 @@ fn settle_lines(loaded: &Loaded, apps: &Applications, rules: &[RuleView<'_>], of
             }
         })
         .collect();
-    let mut settled: Vec<Settled> = settle(pending).into_iter().enumerate().map(|(i, line)| Settled { row: i as u32, rule: of_row[i], line }).collect();
-    settled.par_sort_unstable_by(|a, b| rows.str(a.row as usize, app_f).cmp(rows.str(b.row as usize, app_f)).then(a.row.cmp(&b.row)));
-    settled
+    let settled = settle(pending);
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    order.par_sort_unstable_by(|a, b| rows.str(*a as usize, app_f).cmp(rows.str(*b as usize, app_f)).then(a.cmp(b)));
+    (settled, order)
 }
 
 impl Computed<'_> {
@@ -273,15 +283,15 @@ impl Computed<'_> {
 
     /// Line `k` (ledger order), whole: identity, source and every step of its trace.
     pub fn line(&self, k: usize) -> LedgerLine {
-        let s = &self.settled[k];
-        let i = s.row as usize;
-        let (loaded, apps, view) = (self.loaded, &self.applications, &self.rules[s.rule as usize]);
+        let i = self.order[k] as usize;
+        let settled = &self.settled[i];
+        let (loaded, apps, view) = (self.loaded, &self.applications, &self.rules[self.of_row[i] as usize]);
         let rows = &apps.rows;
         let [application_id, credit_code, enterprise_name, region, year, rule_id] = self.ident.map(|f| rows.text(i, f));
         let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr, params: &loaded.params };
         let mut trace = read_steps(loaded, apps, view, i);
         trace.append(&evaluate(view.policy, view.rule, &rows.row(i), cx).trace);
-        trace.append(&s.line.trace);
+        trace.append(&settled.trace);
         LedgerLine {
             application_id,
             credit_code,
@@ -292,7 +302,7 @@ impl Computed<'_> {
             policy: view.policy.title.clone(),
             formula_kind: view.rule.formula.kind_label(),
             rule_id,
-            line: Line { trace, ..s.line.clone() },
+            line: Line { trace, ..settled.clone() },
             source: apps.source(i),
             extras: apps.extras(i).to_string(),
         }
@@ -310,9 +320,9 @@ impl Lines for Computed<'_> {
     }
 
     fn facts(&self, k: usize) -> Facts<'_> {
-        let s = &self.settled[k];
-        let (i, rows, rule) = (s.row as usize, &self.applications.rows, self.rules[s.rule as usize].rule);
-        Facts { line: &s.line, rule_id: &rule.id, clause: &rule.clause, region: rows.str(i, self.ident[3]), credit_code: rows.str(i, self.ident[1]) }
+        let i = self.order[k] as usize;
+        let (rows, rule) = (&self.applications.rows, self.rules[self.of_row[i] as usize].rule);
+        Facts { line: &self.settled[i], rule_id: &rule.id, clause: &rule.clause, region: rows.str(i, self.ident[3]), credit_code: rows.str(i, self.ident[1]) }
     }
 
     fn whole(&self, range: std::ops::Range<usize>) -> Vec<LedgerLine> {

@@ -12,7 +12,7 @@ pub enum Value {
     Num(Decimal),
     Bool(bool),
     Date(NaiveDate),
-    Text(String),
+    Text(Box<str>),
 }
 
 impl Value {
@@ -22,7 +22,7 @@ impl Value {
             Value::Num(d) => money::plain(*d),
             Value::Bool(b) => if *b { "是" } else { "否" }.to_string(),
             Value::Date(d) => d.format("%Y-%m-%d").to_string(),
-            Value::Text(s) => s.clone(),
+            Value::Text(s) => s.to_string(),
         }
     }
 
@@ -90,12 +90,12 @@ pub fn parse_text(field: &Field, text: &str, scale: Decimal) -> Result<Value, Un
         FieldType::Date => parse_date(t).map(Value::Date).ok_or_else(|| Unreadable(format!("“{t}”不是日期（如 2024-03-15）"))),
         FieldType::Enum => {
             if field.values.is_empty() || field.values.iter().any(|v| v == t) {
-                Ok(Value::Text(t.to_string()))
+                Ok(Value::Text(t.into()))
             } else {
                 Err(Unreadable(format!("“{t}”不在可选值（{}）内", field.values.join("、"))))
             }
         }
-        FieldType::Text => Ok(Value::Text(t.to_string())),
+        FieldType::Text => Ok(Value::Text(t.into())),
     }
 }
 
