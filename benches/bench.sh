@@ -16,7 +16,8 @@
 # Knobs (environment): BENCH_SIZES, BENCH_REPEAT (best of R timings, default 1),
 # BENCH_MEM_LIMIT_GB (address-space cap per measured process, default 16, so a runaway run
 # fails instead of taking the machine), BENCH_TIMEOUT (seconds per process, default 3600),
-# BENCH_PYTHON=0 to skip the pandas row, BENCH_SEED (default 2023).
+# BENCH_PYTHON=0 to skip the pandas row, BENCH_SEED (default 2023), BENCH_LARGE=10000000 (a
+# Parquet batch run in BENCH_SHARDS parts, default 10; off by default: it takes a while).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -93,7 +94,7 @@ for n in $SIZES; do
 
     say "$n rows: subsidy run"
     rm -rf "$WORK/out-$n"
-    best "$WORK/run-$n" "$SUBSIDY" run --quiet --out "$WORK/out-$n" "$batch"
+    SUBSIDY_TIMINGS=1 best "$WORK/run-$n" "$SUBSIDY" run --quiet --out "$WORK/out-$n" "$batch"
     read -r run_s run_rss run_rc <"$WORK/run-$n"
     if [ "$run_rc" -gt 1 ]; then
         say "$n rows: subsidy run failed (exit $run_rc): $(tail -c 400 "$WORK/run-$n.stderr" | tr '\n' ' ')"
@@ -147,6 +148,40 @@ for n in $SIZES; do
     say "$n rows: run ${run_s}s (exit $run_rc, $(mb "$run_rss") MB), floor ${floor_s:-—}s ($(mb "$floor_rss") MB), ratio $ratio"
 done
 
+# Where the largest run's time went (SUBSIDY_TIMINGS: stage ends, peak RSS so far).
+PROFILE=""
+largest=$(echo "$SIZES" | tr ' ' '\n' | grep . | sort -n | tail -1)
+[ -f "$WORK/run-$largest.stderr" ] && PROFILE=$(grep '^timing' "$WORK/run-$largest.stderr" | sed 's/^timing */    /')
+
+# A batch beyond a workbook (BENCH_LARGE rows, default off): a Parquet file split by
+# enterprise into BENCH_SHARDS parts, each computed by its own `subsidy run --shard K/N`, one
+# after another as a cluster's map step would run them side by side. Policies with programme
+# budgets (which span enterprises) are left out; their rows become exceptions.
+LARGE_ROW=""
+LARGE=${BENCH_LARGE:-0}
+SHARDS=${BENCH_SHARDS:-10}
+if [ "$LARGE" -gt 0 ]; then
+    big=$WORK/apps-$LARGE.parquet
+    say "$LARGE rows: generating $big"
+    "$SUBSIDY" sample --rows "$LARGE" --seed "$SEED" --year 2023 --out "$big" 2>/dev/null
+    policy_args=()
+    for f in "$ROOT"/config/*.toml; do
+        grep -q '^\[policy\]' "$f" && ! grep -q '^\[\[budget\]\]' "$f" && policy_args+=(--policy "$f")
+    done
+    total=0 max_rss=0 worst=0
+    for k in $(seq 0 $((SHARDS - 1))); do
+        say "$LARGE rows: part $k/$SHARDS"
+        rm -rf "$WORK/out-large-$k"
+        measure "$WORK/large-$k" "$SUBSIDY" run --quiet --parquet --shard "$k/$SHARDS" "${policy_args[@]}" --out "$WORK/out-large-$k" "$big"
+        read -r s r c <"$WORK/large-$k"
+        total=$(awk "BEGIN{print $total + $s}")
+        [ "$r" -gt "$max_rss" ] && max_rss=$r
+        [ "$c" -gt "$worst" ] && worst=$c
+        rm -f "$WORK/out-large-$k/ledger.xlsx"
+    done
+    LARGE_ROW="| $(fmt_int "$LARGE") Parquet, $SHARDS parts ³ | — | $total | $(awk "BEGIN{printf \"%.0f\", $LARGE / $total}") | — | $(mb "$max_rss") (largest part) | — | — | $worst |"
+fi
+
 # pandas + openpyxl on the smallest batch.
 PY_ROW=""
 if [ "${BENCH_PYTHON:-1}" != 0 ] && command -v python3 >/dev/null; then
@@ -185,6 +220,7 @@ fi
     echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for r in "${ROWS_TABLE[@]}"; do echo "$r"; done
     [ -n "$PY_ROW" ] && echo "$PY_ROW"
+    [ -n "$LARGE_ROW" ] && echo "$LARGE_ROW"
     echo
     echo "- floor = \`benches/floor.rs\`: calamine \`worksheet_cells_reader\` over every cell of the batch, then a workbook"
     echo "  with the ledger's sheets and line counts (rows sampled from the ledger \`subsidy run\` wrote) through"
@@ -194,6 +230,15 @@ fi
     echo "- Batches: \`subsidy sample --rows N --seed $SEED\`; above 5,000 rows the sheet is written in constant-memory mode"
     echo "  (inline strings, no shared-string table)."
     for note in "${NOTES[@]:-}"; do [ -n "$note" ] && echo "- $note"; done
+    [ -n "$LARGE_ROW" ] && echo "- ³ \`subsidy sample --rows $LARGE --out apps.parquet\`, then \`subsidy run --parquet --shard K/$SHARDS\` for each part, one after another (run s is their sum); policies with programme budgets left out. Each part reads the whole file a slice at a time and keeps its own enterprises."
+    if [ -n "$PROFILE" ]; then
+        echo
+        echo "Where the $(fmt_int "$largest")-row run's time went (\`SUBSIDY_TIMINGS=1\`; seconds since start, peak RSS so far):"
+        echo
+        echo '```'
+        echo "$PROFILE"
+        echo '```'
+    fi
     [ -n "$PY_ROW" ] && echo "- ² \`benches/pandas_openpyxl.py\`: \`read_excel(engine=\"openpyxl\")\`, one rule (2% × 固定资产投资额, capped at 1000万), \`to_excel\` of one line per paid row; run / floor compares with the Rust floor of the same batch."
     true
 } >"$RESULTS"

@@ -68,7 +68,14 @@ pub enum Sub {
         /// Print a JSON summary (counts, totals, digests, exit reason) on standard output.
         #[arg(long)]
         json: bool,
-        /// Application workbooks or folders (.xlsx .xls .ods .csv).
+        /// Compute only part K of N (0-based) of the batch, split by 统一社会信用代码, as a
+        /// cluster's map step does; each part is a complete run with its own ledger.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<crate::normalise::Shard>,
+        /// Also write payouts.parquet (the rows of payouts.csv, amounts as Decimal(38,2)).
+        #[arg(long)]
+        parquet: bool,
+        /// Application workbooks or folders (.xlsx .xls .ods .csv .parquet).
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
     },
@@ -167,7 +174,7 @@ pub fn main_with(args: Args) -> i32 {
 
 fn execute(args: Args) -> Result<i32, CliError> {
     match args.command {
-        Sub::Run { policies, history, out, threads, quiet, json, inputs } => {
+        Sub::Run { policies, history, out, threads, quiet, json, shard, parquet, inputs } => {
             if threads == Some(0) {
                 return Err(RunError::Threads { threads: 0, message: "--threads must be at least 1".into() }.into());
             }
@@ -185,7 +192,8 @@ fn execute(args: Args) -> Result<i32, CliError> {
                     }
                 }
             };
-            let s = match run::run(&args.config, &policies, &history, &inputs, &out, threads, &progress) {
+            let options = run::Options { threads, shard, parquet };
+            let s = match run::run(&args.config, &policies, &history, &inputs, &out, &options, &progress) {
                 Ok(s) => s,
                 Err(e) if json => {
                     let report = serde_json::json!({ "status": "error", "exit_code": 2, "message": e.to_string() });

@@ -98,6 +98,10 @@ pub const MAX_DENSE_CELLS: u64 = 8_000_000;
 pub const MAX_CELL_CHARS: usize = 32_767;
 /// Most text one file may hand to the batch, or make an `.xls`/`.ods` reader build: 1 GiB.
 pub const MAX_TEXT_BYTES: u64 = 1024 * 1024 * 1024;
+/// Cells of one Parquet file: 40M rows of 25 columns.
+pub const MAX_COLUMNAR_CELLS: u64 = 1_000_000_000;
+/// Unpacked bytes of one Parquet row group (writers default to 128 MiB–1 GiB).
+pub const MAX_PARQUET_GROUP_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// Cells an `.xls` DIMENSIONS record may declare: a whole Excel 97-2003 sheet, 65,536 × 256.
 pub const XLS_MAX_DECLARED_CELLS: u64 = 65_536 * 256;
 /// Slack of the read budget over twice the declared unpacked size (central directory, headers).
@@ -118,6 +122,10 @@ pub struct Limits {
     pub dense_cells: u64,
     pub cell_chars: usize,
     pub text_bytes: u64,
+    /// Cells of one Parquet file (columnar batches go past a workbook's size; see `--shard`).
+    pub columnar_cells: u64,
+    /// Unpacked bytes of one Parquet row group.
+    pub parquet_group_bytes: u64,
 }
 
 impl Default for Limits {
@@ -134,6 +142,8 @@ impl Default for Limits {
             dense_cells: MAX_DENSE_CELLS,
             cell_chars: MAX_CELL_CHARS,
             text_bytes: MAX_TEXT_BYTES,
+            columnar_cells: MAX_COLUMNAR_CELLS,
+            parquet_group_bytes: MAX_PARQUET_GROUP_BYTES,
         }
     }
 }
@@ -219,7 +229,7 @@ const RESAVE: &str = "open it in Excel or WPS and save it again as .xlsx (文件
 pub enum IngestError {
     #[error("cannot read {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("{path}: not a workbook this tool reads ({reason}); save it as .xlsx, .xls, .ods or .csv")]
+    #[error("{path}: not a workbook this tool reads ({reason}); save it as .xlsx, .xls, .ods, .csv or .parquet")]
     Unsupported { path: PathBuf, reason: String },
     #[error("{path}: the workbook is password-protected; remove the password in Excel/WPS (文件 → 信息 → 保护工作簿) and save again")]
     Encrypted { path: PathBuf },
@@ -303,7 +313,7 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
 fn is_input_name(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
     // Office lock files (~$name.xlsx) are not inputs.
-    !name.starts_with("~$") && !name.starts_with('.') && matches!(extension(p).as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" | "csv")
+    !name.starts_with("~$") && !name.starts_with('.') && matches!(extension(p).as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" | "csv" | "parquet")
 }
 
 fn extension(p: &Path) -> String {
@@ -370,6 +380,7 @@ fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits
     let ext = extension(path);
     let unsupported = |reason: String| Err(IngestError::Unsupported { path: path.to_path_buf(), reason });
     match ext.as_str() {
+        "parquet" => return read_parquet(path, vocab, batch, limits, sink),
         "csv" | "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => {}
         "et" | "ett" => return unsupported("WPS .et format".into()),
         other => return unsupported(format!("extension `.{other}`")),
@@ -1116,6 +1127,39 @@ fn from_data(v: &Data) -> Option<RawCell> {
         Data::DateTime(d) => from_excel_date(d),
         Data::DateTimeIso(s) | Data::DurationIso(s) => RawCell::Text(s.clone()),
         Data::Error(e) => RawCell::Error(e.to_string()),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parquet
+// ---------------------------------------------------------------------------------------------
+
+/// Reads a Parquet file as one sheet named `Parquet` whose first row is the column names. The
+/// file is never held whole: it is hashed as a stream and decoded a slice of rows at a time,
+/// each row group within [`Limits::parquet_group_bytes`]; its cells within
+/// [`Limits::columnar_cells`].
+fn read_parquet(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, sink: &mut RowSink<'_>) -> Result<(), IngestError> {
+    use sha2::{Digest, Sha256};
+    let io = |source| IngestError::Io { path: path.to_path_buf(), source };
+    let mut hasher = Sha256::new();
+    let bytes = std::io::copy(&mut std::fs::File::open(path).map_err(io)?, &mut hasher).map_err(io)?;
+    let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let file = batch.files.len();
+    batch.files.push(InputFile { path: path.to_path_buf(), sha256, bytes });
+    let name = "Parquet".to_string();
+    guarded(path, || {
+        let columnar = Limits { cells_per_sheet: limits.columnar_cells, text_bytes: u64::MAX, ..*limits };
+        let mut sb = SheetBuilder::new(vocab, &columnar);
+        let mut text = TextBudget::new(&columnar);
+        let mut out = SheetOut { file, name: &name, batch, sink };
+        let outcome = crate::normalise::columnar::visit_parquet(path, limits.parquet_group_bytes, &mut |r, c, v| {
+            let v = text.admit(v)?;
+            sb.push(r, c, v, &mut out)
+        })
+        .map_err(|e| IngestError::Sheet { path: path.to_path_buf(), sheet: name.clone(), message: e.to_string() })?;
+        stopped(path, &name, outcome, &columnar)?;
+        sb.finish(&mut out);
+        Ok(())
     })
 }
 

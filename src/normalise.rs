@@ -5,6 +5,8 @@
 //! unknown rule ids, bad 统一社会信用代码 (GB 32100-2015) and duplicate 申报编号 become
 //! exceptions with file, sheet and cell; nothing is dropped silently.
 
+pub mod columnar;
+
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -198,6 +200,48 @@ pub struct Normaliser<'a> {
     rows_excepted: usize,
     /// 申报编号 seen, with where first.
     seen: HashMap<Box<str>, Origin>,
+    shard: Option<Shard>,
+}
+
+/// One part of a batch split by enterprise (分片): the rows whose 统一社会信用代码 hashes to
+/// `index` of `count` (FNV-1a 64 of the code's bytes, modulo `count`). Rows without a code go
+/// to part 0, so each is reported once. Per-enterprise caps stay inside one part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// The part a credit code belongs to.
+    pub fn of(code: &str, count: u32) -> u32 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in code.as_bytes() {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        (h % u64::from(count.max(1))) as u32
+    }
+
+    fn keeps(&self, code: &str) -> bool {
+        let part = if code.is_empty() { 0 } else { Shard::of(code, self.count) };
+        part == self.index
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    /// `K/N`: part K (0-based) of N.
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("“{s}” is not a part K/N with 0 ≤ K < N (e.g. 3/16)");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u32, u32) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
 }
 
 impl<'a> Normaliser<'a> {
@@ -216,7 +260,14 @@ impl<'a> Normaliser<'a> {
             rows_in: 0,
             rows_excepted: 0,
             seen: HashMap::new(),
+            shard: None,
         }
+    }
+
+    /// Keeps only the rows of one part of the batch.
+    pub fn with_shard(mut self, shard: Option<Shard>) -> Self {
+        self.shard = shard;
+        self
     }
 
     fn sheet_of(&mut self, batch: &Batch, index: usize) -> u32 {
@@ -233,9 +284,6 @@ impl<'a> Normaliser<'a> {
 
     /// Takes the next typed row. `batch` holds at least the row's sheet and file.
     pub fn accept(&mut self, batch: &Batch, t: TypedRow) {
-        self.rows_in += 1;
-        let sheet = self.sheet_of(batch, t.sheet);
-        let origin = Origin { sheet, row: t.row + 1 };
         let [app_id, credit, _, _, year, rule] = self.ids;
         let value = |f: FieldId| t.values.iter().find(|(g, _, _)| *g == f);
         let text = |f: FieldId| match value(f) {
@@ -243,6 +291,13 @@ impl<'a> Normaliser<'a> {
             Some((_, v, _)) => v.as_text(),
             None => String::new(),
         };
+        let code = text(credit);
+        if self.shard.is_some_and(|s| !s.keeps(&code)) {
+            return;
+        }
+        self.rows_in += 1;
+        let sheet = self.sheet_of(batch, t.sheet);
+        let origin = Origin { sheet, row: t.row + 1 };
         let row_ref = format!("第{}行", t.row + 1);
         let at = |f: FieldId| value(f).map(|(_, _, col)| cell_ref(t.row, *col)).unwrap_or_else(|| row_ref.clone());
         let mut bad: Vec<(String, String, String)> = t.bad.clone();
@@ -261,7 +316,6 @@ impl<'a> Normaliser<'a> {
         } else if !(self.known_rule)(&rule_id) {
             bad.push((at(rule), rule_id.clone(), "申报条款编号不在已加载的政策文件中".into()));
         }
-        let code = text(credit);
         if code.is_empty() {
             bad.push((row_ref.clone(), String::new(), "缺少统一社会信用代码".into()));
         } else if !payee_id_valid(&code) {

@@ -10,7 +10,7 @@ use crate::engine::{evaluate, Context, Evaluation, Trace};
 use crate::fields::{FieldId, FieldsError, Vocabulary};
 use crate::ingest::IngestError;
 use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
-use crate::normalise::{type_row, Applications, Normaliser, Rows, TypedRow};
+use crate::normalise::{type_row, Applications, Normaliser, Rows, Shard, TypedRow};
 use crate::rules::lpr::{LprError, LprTable};
 use crate::rules::{load_policies, Policy, PolicyError, PolicySet, Rule};
 use crate::value::Row;
@@ -34,6 +34,8 @@ pub enum RunError {
     History(#[from] crate::history::HistoryError),
     #[error("internal error: rule `{rule}` of a normalised row is not loaded; please report this")]
     RuleVanished { rule: String },
+    #[error("rule `{rule}` draws on the programme budget `{budget}`, which every enterprise of the batch shares; part {shard} alone cannot settle it: run the batch whole (without --shard)")]
+    ShardedBudget { rule: String, budget: String, shard: String },
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
 }
@@ -107,26 +109,46 @@ struct ReadChunk {
     rows: Vec<crate::ingest::RawRow>,
 }
 
+/// How a run goes, beyond its inputs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Bounds rayon's pool (None: one per core). The result never depends on it.
+    pub threads: Option<usize>,
+    /// Compute only one part of the batch, split by enterprise.
+    pub shard: Option<Shard>,
+    /// Also write `payouts.parquet`.
+    pub parquet: bool,
+}
+
 /// Reads, normalises and computes. `threads` bounds rayon's pool (None: one per core).
 pub fn compute<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], threads: Option<usize>) -> Result<Computed<'l>, RunError> {
-    match threads {
-        None => compute_in_pool(loaded, inputs, history),
+    compute_with(loaded, inputs, history, &Options { threads, ..Options::default() })
+}
+
+/// [`compute`] with every option.
+pub fn compute_with<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], options: &Options) -> Result<Computed<'l>, RunError> {
+    match options.threads {
+        None => compute_in_pool(loaded, inputs, history, options.shard),
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| RunError::Threads { threads: n, message: e.to_string() })?
-            .install(|| compute_in_pool(loaded, inputs, history)),
+            .install(|| compute_in_pool(loaded, inputs, history, options.shard)),
     }
 }
 
-fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf]) -> Result<Computed<'l>, RunError> {
+fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], shard: Option<Shard>) -> Result<Computed<'l>, RunError> {
     let t = Timer::start();
-    let (batch, mut applications) = read_and_normalise(loaded, inputs)?;
+    let (batch, mut applications) = read_and_normalise(loaded, inputs, shard)?;
     t.mark("read");
     let history = crate::history::History::load(history, &loaded.policies)?;
     history.join(&mut applications.rows, &loaded.vocab, &loaded.policies);
     let rows = &applications.rows;
     let (of_row, rules) = resolve(loaded, rows)?;
+    // A programme budget is shared by every enterprise of the batch: one part cannot settle it.
+    if let (Some(shard), Some(v)) = (shard.filter(|s| s.count > 1), rules.iter().find(|v| v.rule.budget.is_some())) {
+        return Err(RunError::ShardedBudget { rule: v.rule.id.clone(), budget: v.rule.budget.clone().unwrap_or_default(), shard: format!("{}/{}", shard.index, shard.count) });
+    }
     let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr, params: &loaded.params };
     // The trace is made again when a line is written; holding a million of them is not worth it.
     let evaluations: Vec<Evaluation> = (0..rows.len())
@@ -153,10 +175,10 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
 
 /// Reads the inputs on one thread while this one types and checks the rows it hands over, a
 /// chunk at a time (typing in parallel), so raw cells never pile up.
-fn read_and_normalise(loaded: &Loaded, inputs: &[PathBuf]) -> Result<(crate::ingest::Batch, Applications), RunError> {
+fn read_and_normalise(loaded: &Loaded, inputs: &[PathBuf], shard: Option<Shard>) -> Result<(crate::ingest::Batch, Applications), RunError> {
     let vocab = &loaded.vocab;
     let known = |id: &str| loaded.policies.rule(id).is_some();
-    let mut normaliser = Normaliser::new(vocab, &known);
+    let mut normaliser = Normaliser::new(vocab, &known).with_shard(shard);
     let mut seen = crate::ingest::Batch::default();
     let (tx, rx) = std::sync::mpsc::sync_channel::<ReadChunk>(4);
     let batch = std::thread::scope(|scope| {
@@ -370,12 +392,12 @@ pub fn run(
     history: &[PathBuf],
     inputs: &[PathBuf],
     out: &Path,
-    threads: Option<usize>,
+    options: &Options,
     progress: &dyn Fn(Stage),
 ) -> Result<Summary, RunError> {
     let loaded = load(config, policies)?;
     progress(Stage::Loaded { rules: loaded.policies.rule_count() });
-    let mut computed = compute(&loaded, inputs, history, threads)?;
+    let mut computed = compute_with(&loaded, inputs, history, options)?;
     progress(Stage::Computed { rows: computed.applications.rows_in, lines: computed.len() });
     let exit_code = if computed.applications.rows_excepted > 0 { 1 } else { 0 };
     let exceptions = std::mem::take(&mut computed.applications.exceptions);
@@ -392,6 +414,7 @@ pub fn run(
         skipped_sheets,
         rows_in: computed.applications.rows_in,
         rows_excepted: computed.applications.rows_excepted,
+        parquet: options.parquet,
     };
     let t = Timer::start();
     let (totals, outputs) = write_outputs(&report, out, exit_code)?;

@@ -92,7 +92,7 @@ fn error_messages_say_what_to_do() {
     let e = IngestError::Encrypted { path: "a.xlsx".into() };
     assert!(e.to_string().starts_with("a.xlsx: the workbook is password-protected"));
     let e = IngestError::Unsupported { path: "b.et".into(), reason: "WPS .et format".into() };
-    assert_eq!(e.to_string(), "b.et: not a workbook this tool reads (WPS .et format); save it as .xlsx, .xls, .ods or .csv");
+    assert_eq!(e.to_string(), "b.et: not a workbook this tool reads (WPS .et format); save it as .xlsx, .xls, .ods, .csv or .parquet");
 }
 
 #[test]

@@ -47,30 +47,45 @@ pub fn payouts_header() -> Vec<&'static str> {
     header
 }
 
-/// The CSV text of `payouts.csv` rows: payouts with their award and shares; other lines with
-/// award 0.00, their type, result and reason. With `header`, the header row comes first.
-pub fn payouts(lines: &[LedgerLine], header: bool) -> Result<Vec<u8>, LedgerError> {
+/// The `payouts.csv` (and `payouts.parquet`) rows of some lines: payouts with their award and
+/// shares; other lines with award 0.00, their type, result and reason.
+pub fn payout_records(lines: &[LedgerLine]) -> Vec<Vec<String>> {
+    lines
+        .iter()
+        .map(|l| {
+            let award = if l.is_payout() { fixed2(l.line.amount) } else { "0.00".into() };
+            let unit = match &l.line.kind {
+                LineKind::Measure { unit, label } => format!("{unit}（{label}）"),
+                _ => String::new(),
+            };
+            let mut rec: Vec<String> = vec![
+                neutralise(&l.application_id).into(),
+                neutralise(&l.credit_code).into(),
+                neutralise(&l.enterprise_name).into(),
+                l.rule_id.clone(),
+                award,
+            ];
+            rec.extend(SHARE_COLUMNS.iter().map(|(p, _)| fixed2(l.share(*p))));
+            rec.extend([line_type(&l.line.kind), l.line.result_text(), unit, neutralise(&l.region).into(), l.year.clone(), neutralise(&l.reason()).into()]);
+            rec
+        })
+        .collect()
+}
+
+/// Which `payouts` columns are amounts (元, 2 decimals): award and the shares.
+pub fn is_money_column(c: usize) -> bool {
+    (4..5 + SHARE_COLUMNS.len()).contains(&c)
+}
+
+/// The CSV text of records, with the header row first when `header`.
+pub fn payouts_csv(records: &[Vec<String>], header: bool) -> Result<Vec<u8>, LedgerError> {
     let err = csv_err("payouts.csv");
     let mut w = csv::Writer::from_writer(Vec::new());
     if header {
         w.write_record(payouts_header()).map_err(&err)?;
     }
-    for l in lines {
-        let award = if l.is_payout() { fixed2(l.line.amount) } else { "0.00".into() };
-        let unit = match &l.line.kind {
-            LineKind::Measure { unit, label } => format!("{unit}（{label}）"),
-            _ => String::new(),
-        };
-        let mut rec: Vec<String> = vec![
-            neutralise(&l.application_id).into(),
-            neutralise(&l.credit_code).into(),
-            neutralise(&l.enterprise_name).into(),
-            l.rule_id.clone(),
-            award,
-        ];
-        rec.extend(SHARE_COLUMNS.iter().map(|(p, _)| fixed2(l.share(*p))));
-        rec.extend([line_type(&l.line.kind), l.line.result_text(), unit, neutralise(&l.region).into(), l.year.clone(), neutralise(&l.reason()).into()]);
-        w.write_record(&rec).map_err(&err)?;
+    for rec in records {
+        w.write_record(rec).map_err(&err)?;
     }
     w.into_inner().map_err(|e| LedgerError::Csv { file: "payouts.csv", message: e.to_string() })
 }

@@ -108,6 +108,8 @@ pub struct Report<'a> {
     pub skipped_sheets: Vec<String>,
     pub rows_in: usize,
     pub rows_excepted: usize,
+    /// Also write `payouts.parquet`.
+    pub parquet: bool,
 }
 
 /// Counts and totals for 汇总 and the manifest.
@@ -187,12 +189,14 @@ pub enum LedgerError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("cannot build {file}: {message}")]
     Csv { file: &'static str, message: String },
+    #[error(transparent)]
+    Parquet(#[from] crate::normalise::columnar::ColumnarError),
     #[error("another run is writing to {path} (lock {lock}); wait for it to finish")]
     Locked { path: PathBuf, lock: PathBuf },
 }
 
 /// The outputs of a run, by name: what `publish` may replace wholesale.
-pub const OUTPUT_FILES: [&str; 4] = ["ledger.xlsx", "payouts.csv", "exceptions.csv", "manifest.json"];
+pub const OUTPUT_FILES: [&str; 5] = ["ledger.xlsx", "payouts.csv", "exceptions.csv", "manifest.json", "payouts.parquet"];
 
 /// An exclusive lock on an output folder, so two runs on the same `--out` cannot interleave.
 /// It is an OS file lock beside the folder (`.out.lock`), released when the run ends or dies.
@@ -261,7 +265,7 @@ impl Staging {
             Err(_) => true,
         };
         if !only_outputs {
-            for file in OUTPUT_FILES {
+            for file in OUTPUT_FILES.iter().filter(|f| staged.join(f).exists()) {
                 std::fs::rename(staged.join(file), out.join(file)).map_err(io_err(&out.join(file)))?;
             }
             std::fs::remove_dir_all(staged).map_err(io_err(staged))?;
@@ -383,7 +387,8 @@ pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<
     }
     write_synced(&staging.path("exceptions.csv"), &csvout::exceptions(report)?)?;
     let mut outputs = Vec::new();
-    for name in &OUTPUT_FILES[..3] {
+    let written = OUTPUT_FILES.iter().filter(|n| **n != "manifest.json" && staging.path(n).exists());
+    for name in written {
         let (sha256, bytes) = digest_file(&staging.path(name))?;
         outputs.push(FileDigest { path: (*name).to_string(), sha256, bytes });
     }

@@ -28,6 +28,9 @@ use crate::normalise::credit_code_check_char;
 
 /// Batches larger than this are written with a constant-memory worksheet.
 pub const CONSTANT_MEMORY_ABOVE: usize = 5_000;
+/// Rows per row group of a Parquet sample.
+const PARQUET_CHUNK: usize = 131_072;
+
 /// Data rows an .xlsx sheet holds below its header row.
 pub const XLSX_MAX_ROWS: usize = 1_048_575;
 
@@ -245,7 +248,7 @@ impl<'p> Batch<'p> {
     }
 }
 
-/// Writes a batch of `rows` applications for `year` to an .xlsx or .csv file.
+/// Writes a batch of `rows` applications for `year` to an .xlsx, .csv or .parquet file.
 pub fn write_sample(profile_path: &Path, vocab: &Vocabulary, rows: usize, seed: u64, year: u32, out: &Path) -> Result<usize, SampleError> {
     let text = std::fs::read_to_string(profile_path)
         .map_err(|e| SampleError::Profile { path: profile_path.display().to_string(), message: e.to_string() })?;
@@ -280,12 +283,30 @@ pub fn write_sample(profile_path: &Path, vocab: &Vocabulary, rows: usize, seed: 
     let shapes: Vec<Shape<'_>> = listed.iter().map(|(rule, shape)| prepare(rule, shape, &columns[identity.len()..], identity.len(), vocab)).collect();
     let path = out.display().to_string();
     let werr = |e: String| SampleError::Write { path: path.clone(), message: e };
-    let is_csv = out.extension().is_some_and(|e| e == "csv");
-    if !is_csv && rows > XLSX_MAX_ROWS {
-        return Err(werr(format!("an .xlsx sheet holds at most {XLSX_MAX_ROWS} rows below its header; write .csv for {rows} rows")));
+    let ext = out.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let is_csv = ext == "csv";
+    if !is_csv && ext != "parquet" && rows > XLSX_MAX_ROWS {
+        return Err(werr(format!("an .xlsx sheet holds at most {XLSX_MAX_ROWS} rows below its header; write .csv or .parquet for {rows} rows")));
     }
     let batch = Batch::plan(shapes, rows, seed, year);
-    if is_csv {
+    if ext == "parquet" {
+        // Text columns, as a bureau's export holds them; the reader parses them like CSV cells.
+        use crate::normalise::columnar::{Kind, ParquetTable};
+        let columns: Vec<(&str, Kind)> = headers.iter().map(|h| (h.as_str(), Kind::Text)).collect();
+        let mut table = ParquetTable::create(out, &columns).map_err(|e| werr(e.to_string()))?;
+        let mut chunk: Vec<Vec<String>> = Vec::with_capacity(PARQUET_CHUNK);
+        batch
+            .generate(|_, r| {
+                chunk.push(r.to_vec());
+                if chunk.len() == PARQUET_CHUNK {
+                    table.write(&std::mem::take(&mut chunk))?;
+                }
+                Ok::<(), crate::normalise::columnar::ColumnarError>(())
+            })
+            .map_err(|e| werr(e.to_string()))?;
+        table.write(&chunk).map_err(|e| werr(e.to_string()))?;
+        table.finish().map_err(|e| werr(e.to_string()))?;
+    } else if is_csv {
         let mut w = csv::Writer::from_path(out).map_err(|e| werr(e.to_string()))?;
         w.write_record(&headers).map_err(|e| werr(e.to_string()))?;
         batch.generate(|_, r| w.write_record(r)).map_err(|e| werr(e.to_string()))?;

@@ -11,6 +11,7 @@ use crate::money::fixed2;
 use crate::rules::{describe, Outcome, Payer};
 
 use super::{LedgerError, LedgerLine, Report, Totals};
+use crate::normalise::columnar::{Kind, ParquetTable};
 
 /// Sheet names (工作表), as DESIGN.md fixes them.
 pub const SHEETS: [&str; 6] = ["汇总", "发放明细", "计算过程", "不予支持", "数据错误", "政策参数"];
@@ -199,7 +200,7 @@ pub fn write(report: &Report<'_>, totals: &Totals, path: &std::path::Path, csv: 
     detail_sheet(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[3])?, &REFUSED_HEADERS, &f, &[14.0, 21.0, 28.0, 36.0, 30.0, 60.0, 36.0, 18.0])?;
     errors(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[4])?, report, &f)?;
     policy(wb.add_worksheet().set_name(SHEETS[5])?, report, &f)?;
-    csv.write_all(&super::csvout::payouts(&[], true)?).map_err(|source| LedgerError::Write { path: path.with_file_name("payouts.csv"), source })?;
+    csv.write_all(&super::csvout::payouts_csv(&[], true)?).map_err(|source| LedgerError::Write { path: path.with_file_name("payouts.csv"), source })?;
     let started = std::time::Instant::now();
     let codes = stream_lines(&mut wb, report, &f, csv, path)?;
     let streamed = started.elapsed();
@@ -227,6 +228,17 @@ fn stream_lines(
     csv: &mut dyn std::io::Write,
     path: &std::path::Path,
 ) -> Result<Vec<(&'static str, String)>, LedgerError> {
+    let mut parquet = match report.parquet {
+        true => {
+            let columns: Vec<(&str, Kind)> = super::csvout::payouts_header()
+                .into_iter()
+                .enumerate()
+                .map(|(c, name)| (name, if super::csvout::is_money_column(c) { Kind::Money } else { Kind::Text }))
+                .collect();
+            Some(ParquetTable::create(&path.with_file_name("payouts.parquet"), &columns)?)
+        }
+        false => None,
+    };
     use std::sync::{mpsc::sync_channel, Arc};
     use std::time::{Duration, Instant};
     let lines = report.lines;
@@ -245,13 +257,20 @@ fn stream_lines(
             let mut blocked = Duration::ZERO;
             for start in (0..n).step_by(CHUNK) {
                 let whole = lines.whole(start..(start + CHUNK).min(n));
-                let csv = super::csvout::payouts(&whole, false)?;
+                let records = super::csvout::payout_records(&whole);
+                let csv = super::csvout::payouts_csv(&records, false)?;
+                if let Some(table) = parquet.as_mut() {
+                    table.write(&records)?;
+                }
                 let chunk = Arc::new(Chunk { lines: whole.into_iter().map(prepare).collect(), csv });
                 let at = Instant::now();
                 if trace_tx.send(Arc::clone(&chunk)).is_err() || tx.send(chunk).is_err() {
                     break;
                 }
                 blocked += at.elapsed();
+            }
+            if let Some(table) = parquet {
+                table.finish()?;
             }
             Ok(blocked)
         });

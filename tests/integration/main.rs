@@ -12,4 +12,5 @@ mod hostile;
 mod ledger;
 mod policy_errors;
 mod properties;
+mod scale;
 mod template;
