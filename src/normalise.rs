@@ -229,6 +229,16 @@ impl Shard {
     }
 }
 
+/// Whether a raw row belongs to a part, by its 统一社会信用代码 cell as read (so rows of other
+/// parts are not typed at all). The normaliser decides again on the typed value.
+pub fn in_shard(batch: &Batch, vocab: &Vocabulary, raw: &RawRow, shard: Shard) -> bool {
+    let Some(credit) = vocab.id("credit_code") else { return true };
+    let sheet = &batch.sheets[raw.sheet];
+    let col = sheet.columns.iter().rev().find(|c| c.field.is_some_and(|m| m.field == credit)).map(|c| c.col);
+    let code = col.and_then(|col| raw.cells.iter().find(|(c, _)| *c == col)).map(|(_, cell)| cell.show()).unwrap_or_default();
+    shard.keeps(code.trim())
+}
+
 impl std::str::FromStr for Shard {
     type Err = String;
 

@@ -204,7 +204,8 @@ fn read_and_normalise(loaded: &Loaded, inputs: &[PathBuf], shard: Option<Shard>)
         for chunk in rx {
             seen.files.extend(chunk.files);
             seen.sheets.extend(chunk.sheets);
-            let typed: Vec<TypedRow> = chunk.rows.par_iter().map(|r| type_row(&seen, vocab, r)).collect();
+            let mine = |r: &&crate::ingest::RawRow| shard.is_none_or(|s| crate::normalise::in_shard(&seen, vocab, r, s));
+            let typed: Vec<TypedRow> = chunk.rows.par_iter().filter(mine).map(|r| type_row(&seen, vocab, r)).collect();
             drop(chunk.rows);
             for t in typed {
                 normaliser.accept(&seen, t);
