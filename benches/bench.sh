@@ -231,6 +231,7 @@ fi
     echo "  (inline strings, no shared-string table)."
     for note in "${NOTES[@]:-}"; do [ -n "$note" ] && echo "- $note"; done
     [ -n "$LARGE_ROW" ] && echo "- ³ \`subsidy sample --rows $LARGE --out apps.parquet\`, then \`subsidy run --parquet --shard K/$SHARDS\` for each part, one after another (run s is their sum); policies with programme budgets left out. Each part reads the whole file a slice at a time and keeps its own enterprises."
+    [ -n "$PY_ROW" ] && echo "- ² \`benches/pandas_openpyxl.py\`: \`read_excel(engine=\"openpyxl\")\`, one rule (2% × 固定资产投资额, capped at 1000万), \`to_excel\` of one line per paid row; run / floor compares with the Rust floor of the same batch."
     if [ -n "$PROFILE" ]; then
         echo
         echo "Where the $(fmt_int "$largest")-row run's time went (\`SUBSIDY_TIMINGS=1\`; seconds since start, peak RSS so far):"
@@ -239,7 +240,6 @@ fi
         echo "$PROFILE"
         echo '```'
     fi
-    [ -n "$PY_ROW" ] && echo "- ² \`benches/pandas_openpyxl.py\`: \`read_excel(engine=\"openpyxl\")\`, one rule (2% × 固定资产投资额, capped at 1000万), \`to_excel\` of one line per paid row; run / floor compares with the Rust floor of the same batch."
     true
 } >"$RESULTS"
 

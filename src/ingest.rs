@@ -1177,19 +1177,7 @@ pub fn decode_text(bytes: &[u8]) -> String {
 }
 
 fn read_csv(bytes: &[u8], path: &Path, file: usize, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, sink: &mut RowSink<'_>) -> Result<(), IngestError> {
-    let text = decode_text(bytes);
-    read_csv_from(std::io::Cursor::new(text.into_bytes()), path, file, vocab, batch, limits, sink)
-}
-
-fn read_csv_from<R: Read + Seek>(
-    data: R,
-    path: &Path,
-    file: usize,
-    vocab: &Vocabulary,
-    batch: &mut Batch,
-    limits: &Limits,
-    sink: &mut RowSink<'_>,
-) -> Result<(), IngestError> {
+    let data = std::io::Cursor::new(decode_text(bytes).into_bytes());
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(BufReader::new(data));
     let name = "CSV".to_string();
     let mut sb = SheetBuilder::new(vocab, limits);

@@ -184,6 +184,11 @@ pub fn write(report: &Report<'_>, totals: &Totals, path: &std::path::Path, csv: 
     // Fixed document times: the same inputs give the same bytes.
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
     wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed).set_title("奖补资金发放台账").set_author("subsidy"));
+    // Constant-memory sheets number formats workbook-wide on first use; two sheets written by
+    // two threads would number them in whichever order the threads ran. Numbered here, first.
+    for format in [&f.header, &f.money, &f.text, &f.quoted, &f.title, &f.bold_money, &f.wrap] {
+        wb.register_format(format);
+    }
     // 汇总 and 发放明细 are protected against accidental edits (no password: 审阅 → 撤销工作表保护
     // gives an editable copy); sorting, filtering and formatting stay allowed.
     let protection = ProtectionOptions { sort: true, use_autofilter: true, format_columns: true, format_rows: true, ..ProtectionOptions::default() };
