@@ -1089,7 +1089,8 @@ fn stopped(path: &Path, sheet: &str, outcome: Result<(), Stop>, limits: &Limits)
     }
 }
 
-fn from_float(f: f64) -> RawCell {
+/// A binary float read from a cell (any format) as its shortest decimal text, once, here.
+pub fn from_float(f: f64) -> RawCell {
     match from_cell_f64(f) {
         Some(d) => RawCell::Num(d),
         None => RawCell::Error(format!("{f}")),

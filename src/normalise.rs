@@ -19,15 +19,6 @@ use crate::value::{parse_bool, parse_text, Row, Unreadable, Value};
 /// The identity fields every application row has.
 pub const IDENTITY: [&str; 6] = ["application_id", "credit_code", "enterprise_name", "region", "application_year", "rule_id"];
 
-/// Where a row came from.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Provenance {
-    pub file: String,
-    pub sheet: String,
-    /// 1-based row number as Excel shows it.
-    pub row: u32,
-}
-
 /// Where a kept row came from, compactly: its sheet (an index into [`Applications::sheets`])
 /// and its 1-based row number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,17 +64,16 @@ pub struct Applications {
 }
 
 impl Applications {
-    pub fn provenance(&self, i: usize) -> Provenance {
+    /// The sheet row `i` came from and its 1-based row number.
+    pub fn origin(&self, i: usize) -> (&SourceSheet, u32) {
         let o = self.origins[i];
-        let s = &self.sheets[o.sheet as usize];
-        Provenance { file: s.file.clone(), sheet: s.name.clone(), row: o.row }
+        (&self.sheets[o.sheet as usize], o.row)
     }
 
     /// `文件 工作表 第N行`.
     pub fn source(&self, i: usize) -> String {
-        let o = self.origins[i];
-        let s = &self.sheets[o.sheet as usize];
-        format!("{} {} 第{}行", s.file, s.name, o.row)
+        let (s, row) = self.origin(i);
+        format!("{} {} 第{}行", s.file, s.name, row)
     }
 
     /// The cell a field of row `i` was read from (A1), when it was read from one.

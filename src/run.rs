@@ -260,11 +260,8 @@ fn settle_lines(
     let rows = &apps.rows;
     let [app_f, code_f, _, _, year_f, rule_f] = ident;
     // A batch has a few distinct years: their text once each.
-    let mut year_text: std::collections::HashMap<String, ()> = std::collections::HashMap::new();
-    for i in 0..rows.len() {
-        year_text.entry(rows.text(i, year_f)).or_default();
-    }
-    let years: Vec<&str> = (0..rows.len()).map(|i| year_text.get_key_value(&rows.text(i, year_f)).map_or("", |(k, _)| k.as_str())).collect();
+    let year_text: std::collections::HashSet<String> = (0..rows.len()).map(|i| rows.text(i, year_f)).collect();
+    let years: Vec<&str> = (0..rows.len()).map(|i| year_text.get(&rows.text(i, year_f)).map_or("", String::as_str)).collect();
     let prior_shared = loaded.vocab.id("prior_paid_shared_cap");
     let pending: Vec<Pending<'_>> = evaluations
         .into_iter()
@@ -325,7 +322,8 @@ impl Computed<'_> {
             policy: view.policy.title.clone(),
             formula_kind: view.rule.formula.kind_label(),
             rule_id,
-            line: Line { trace, ..settled.clone() },
+            // Not `..settled.clone()`: that would copy the batch steps just appended.
+            line: Line { kind: settled.kind.clone(), amount: settled.amount, shares: settled.shares.clone(), trace },
             source: apps.source(i),
             extras: apps.extras(i).to_string(),
         }
@@ -355,13 +353,13 @@ impl Lines for Computed<'_> {
 
 /// The row as read, for the trace: each field the rule reads, its value and its cell.
 fn read_steps(loaded: &Loaded, apps: &Applications, view: &RuleView<'_>, i: usize) -> Trace {
-    let p = apps.provenance(i);
+    let (sheet, row) = apps.origin(i);
     let mut trace = Trace::default();
-    trace.push(&format!("申报 {} {} 第{}行，适用 {}（{}）", p.file, p.sheet, p.row, view.rule.id, view.rule.clause));
+    trace.push(&format!("申报 {} {} 第{}行，适用 {}（{}）", sheet.file, sheet.name, row, view.rule.id, view.rule.clause));
     for (f, label) in &view.inputs {
         let field = loaded.vocab.get(*f);
         match (apps.rows.row(i).get(*f), apps.cell(i, *f)) {
-            (Some(v), Some(at)) => trace.push(&format!("读入 {label} = {}（{}!{at}）", v.display(field), p.sheet)),
+            (Some(v), Some(at)) => trace.push(&format!("读入 {label} = {}（{}!{at}）", v.display(field), sheet.name)),
             (Some(v), None) => trace.push(&format!("读入 {label} = {}", v.display(field))),
             (None, _) => trace.push(&format!("读入 {label}：未填")),
         }
@@ -442,7 +440,7 @@ impl Timer {
                 .ok()
                 .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l[6..].trim().to_string()))
                 .unwrap_or_default();
-            eprintln!("timing {stage:<10} {:>8.3} s  peak {peak}", self.start.elapsed().as_secs_f64());
+            eprintln!("timing {stage:<10} {:>10.3?}  peak {peak}", self.start.elapsed());
         }
     }
 }

@@ -80,21 +80,6 @@ pub trait Lines: Sync {
     fn whole(&self, range: std::ops::Range<usize>) -> Vec<LedgerLine>;
 }
 
-impl Lines for [LedgerLine] {
-    fn count(&self) -> usize {
-        self.len()
-    }
-
-    fn facts(&self, i: usize) -> Facts<'_> {
-        let l = &self[i];
-        Facts { line: &l.line, rule_id: &l.rule_id, clause: &l.clause, region: &l.region, credit_code: &l.credit_code }
-    }
-
-    fn whole(&self, range: std::ops::Range<usize>) -> Vec<LedgerLine> {
-        self[range].to_vec()
-    }
-}
-
 /// Everything the outputs are made of.
 pub struct Report<'a> {
     /// In ledger order: by application id (unique among computed rows).

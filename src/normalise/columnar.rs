@@ -1,8 +1,7 @@
 //! Columnar files through polars (列式文件): Parquet inputs read a slice of rows at a time, and
 //! Parquet tables (payouts, sample batches) written a chunk at a time, so batches beyond a
 //! workbook's 1,048,576 rows run in bounded memory. Cells keep their exact values: decimals as
-//! their mantissa and scale, doubles as their shortest decimal text (once, here), never float
-//! arithmetic.
+//! their mantissa and scale; doubles go to ingest's one float-to-decimal conversion.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -79,9 +78,8 @@ fn cells(s: &Series) -> PolarsResult<Vec<Option<RawCell>>> {
     Ok(match s.dtype() {
         DataType::String => s.str()?.iter().map(|v| v.map(|t| RawCell::Text(t.to_string()))).collect(),
         DataType::Boolean => s.bool()?.iter().map(|v| v.map(RawCell::Bool)).collect(),
-        DataType::Float32 | DataType::Float64 => {
-            s.cast(&DataType::Float64)?.f64()?.iter().map(|v| v.map(|f| crate::money::from_cell_f64(f).map_or_else(|| RawCell::Error(f.to_string()), RawCell::Num))).collect()
-        }
+        // Floats become decimals where every reader's floats do: at ingest, as shortest text.
+        DataType::Float32 | DataType::Float64 => s.cast(&DataType::Float64)?.unpack::<Float64Type>()?.iter().map(|v| v.map(crate::ingest::from_float)).collect(),
         DataType::Decimal(_, _) => {
             let d = s.decimal()?;
             let scale = d.scale() as u32;
