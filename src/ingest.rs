@@ -329,19 +329,42 @@ pub fn read_inputs(paths: &[PathBuf], vocab: &Vocabulary) -> Result<Batch, Inges
 /// [`read_inputs`] within the given limits.
 pub fn read_inputs_with(paths: &[PathBuf], vocab: &Vocabulary, limits: &Limits) -> Result<Batch, IngestError> {
     let mut rows = Vec::new();
-    let mut batch = stream_inputs(paths, vocab, limits, &mut |_, row| rows.push(row))?;
+    let mut batch = stream_inputs(paths, vocab, limits, None, &mut |_, row| rows.push(row))?;
     batch.rows = rows;
     Ok(batch)
 }
 
-/// Reads the inputs, handing each data row to `sink` as soon as it is read (sheet by sheet,
-/// in file order); the returned batch holds files, sheets and skipped sheets, not the rows.
-pub fn stream_inputs(paths: &[PathBuf], vocab: &Vocabulary, limits: &Limits, sink: &mut RowSink<'_>) -> Result<Batch, IngestError> {
+/// Reads the inputs, handing each data row that `filter` keeps to `sink` as soon as it is read
+/// (sheet by sheet, in file order); the returned batch holds files, sheets and skipped sheets,
+/// not the rows.
+pub fn stream_inputs(
+    paths: &[PathBuf],
+    vocab: &Vocabulary,
+    limits: &Limits,
+    filter: Option<&RowFilter<'_>>,
+    sink: &mut RowSink<'_>,
+) -> Result<Batch, IngestError> {
     let mut batch = Batch::default();
+    let mut to = Handoff { sink, filter };
     for path in expand_inputs(paths)? {
-        read_file(&path, vocab, &mut batch, limits, sink)?;
+        read_file(&path, vocab, &mut batch, limits, &mut to)?;
     }
     Ok(batch)
+}
+
+/// The rows to hand on, by one field's cell as read: a row whose cell text (trimmed; empty when
+/// the row has none) fails `keep` is dropped as soon as it is read, and a reader that can
+/// (Parquet) skips it before decoding the rest of it. One part of a batch split by enterprise
+/// is read this way, so rows of other parts cost next to nothing.
+pub struct RowFilter<'f> {
+    pub field: crate::fields::FieldId,
+    pub keep: &'f dyn Fn(&str) -> bool,
+}
+
+/// Where the rows of a reading go, and which of them.
+struct Handoff<'h, 's> {
+    sink: &'h mut RowSink<'s>,
+    filter: Option<&'h RowFilter<'h>>,
 }
 
 /// Reads a file's bytes, refusing it before reading when it is larger than the limit.
@@ -376,11 +399,11 @@ fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, IngestError>) -> Res
     }
 }
 
-fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, sink: &mut RowSink<'_>) -> Result<(), IngestError> {
+fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, to: &mut Handoff<'_, '_>) -> Result<(), IngestError> {
     let ext = extension(path);
     let unsupported = |reason: String| Err(IngestError::Unsupported { path: path.to_path_buf(), reason });
     match ext.as_str() {
-        "parquet" => return read_parquet(path, vocab, batch, limits, sink),
+        "parquet" => return read_parquet(path, vocab, batch, limits, to),
         "csv" | "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => {}
         "et" | "ett" => return unsupported("WPS .et format".into()),
         other => return unsupported(format!("extension `.{other}`")),
@@ -389,9 +412,9 @@ fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits
     let file = batch.files.len();
     batch.files.push(InputFile { path: path.to_path_buf(), sha256: hex_digest(&bytes), bytes: bytes.len() as u64 });
     if ext == "csv" {
-        guarded(path, || read_csv(&bytes, path, file, vocab, batch, limits, sink))
+        guarded(path, || read_csv(&bytes, path, file, vocab, batch, limits, to))
     } else {
-        guarded(path, || read_workbook(&bytes, path, file, vocab, batch, limits, sink))
+        guarded(path, || read_workbook(&bytes, path, file, vocab, batch, limits, to))
     }
 }
 
@@ -437,11 +460,29 @@ enum State {
 }
 
 /// A sheet being read and where its rows go.
-struct SheetOut<'a, 's> {
+struct SheetOut<'a, 'h, 's> {
     file: usize,
     name: &'a str,
     batch: &'a mut Batch,
-    sink: &'a mut RowSink<'s>,
+    to: &'a mut Handoff<'h, 's>,
+    /// The column the filter reads, once the header is bound.
+    key: Option<u32>,
+}
+
+impl SheetOut<'_, '_, '_> {
+    fn new<'a, 'h, 's>(file: usize, name: &'a str, batch: &'a mut Batch, to: &'a mut Handoff<'h, 's>) -> SheetOut<'a, 'h, 's> {
+        SheetOut { file, name, batch, to, key: None }
+    }
+
+    /// Whether a row's key text passes the filter (every row does without one).
+    fn keeps(&self, text: &str) -> bool {
+        self.to.filter.is_none_or(|f| (f.keep)(text.trim()))
+    }
+
+    /// A column rows may be skipped by before they are decoded, once the header is bound.
+    fn skip_column(&self) -> Option<u32> {
+        self.to.filter.and(self.key)
+    }
 }
 
 impl<'v> SheetBuilder<'v> {
@@ -449,7 +490,7 @@ impl<'v> SheetBuilder<'v> {
         SheetBuilder { vocab, rows: Vec::new(), ordered: true, cells: 0, limit: limits.cells_per_sheet, state: State::Scanning }
     }
 
-    fn push(&mut self, row: u32, col: u32, cell: RawCell, out: &mut SheetOut<'_, '_>) -> Result<(), Stop> {
+    fn push(&mut self, row: u32, col: u32, cell: RawCell, out: &mut SheetOut<'_, '_, '_>) -> Result<(), Stop> {
         if col >= MAX_COLUMNS {
             return Ok(());
         }
@@ -501,7 +542,7 @@ impl<'v> SheetBuilder<'v> {
     }
 
     /// Ends the sheet: binds the header if that has not happened, hands on the rows left.
-    fn finish(mut self, out: &mut SheetOut<'_, '_>) {
+    fn finish(mut self, out: &mut SheetOut<'_, '_, '_>) {
         if matches!(self.state, State::Scanning) {
             self.bind(false, out);
         }
@@ -535,7 +576,7 @@ impl<'v> SheetBuilder<'v> {
     /// second header row when it names a field under an empty or unmatched header cell (a
     /// group title merged across) and has nothing under the columns the header row names
     /// (a data row always has).
-    fn bind(&mut self, open: bool, out: &mut SheetOut<'_, '_>) {
+    fn bind(&mut self, open: bool, out: &mut SheetOut<'_, '_, '_>) {
         let mut rows = sort_rows(std::mem::take(&mut self.rows));
         let header = rows.iter().take(HEADER_SCAN_ROWS as usize).position(|(_, cells)| {
             cells.iter().filter(|(_, c)| self.matches(c)).count() >= 2
@@ -581,7 +622,9 @@ impl<'v> SheetBuilder<'v> {
             }
         }
         heads.sort_by_key(|(c, _)| *c);
-        let columns = heads.into_iter().map(|(col, header)| Column { col, field: self.vocab.match_header(&header), header }).collect();
+        let columns: Vec<Column> = heads.into_iter().map(|(col, header)| Column { col, field: self.vocab.match_header(&header), header }).collect();
+        // Two columns naming the key field: the later one holds, as when the row is typed.
+        out.key = out.to.filter.and_then(|f| columns.iter().rev().find(|c| c.field.is_some_and(|m| m.field == f.field))).map(|c| c.col);
         let sheet = out.batch.sheets.len();
         out.batch.sheets.push(Sheet { file: out.file, name: out.name.to_string(), header_row, columns });
         let current = if open { rows.pop() } else { None };
@@ -608,12 +651,20 @@ fn sort_rows(mut rows: Buffered) -> Buffered {
     merged
 }
 
-/// Hands a data row on, without its blank cells; a row of blanks is no row.
-fn emit(sheet: usize, row: u32, mut cells: Vec<(u32, RawCell)>, out: &mut SheetOut<'_, '_>) {
+/// Hands a data row on, without its blank cells, if the filter keeps it; a row of blanks is
+/// no row.
+fn emit(sheet: usize, row: u32, mut cells: Vec<(u32, RawCell)>, out: &mut SheetOut<'_, '_, '_>) {
     cells.retain(|(_, c)| !is_blank(c));
-    if !cells.is_empty() {
-        (out.sink)(out.batch, RawRow { sheet, row, cells });
+    if cells.is_empty() {
+        return;
     }
+    if out.to.filter.is_some() {
+        let key = out.key.and_then(|k| cells.iter().find(|(c, _)| *c == k)).map(|(_, cell)| cell.show()).unwrap_or_default();
+        if !out.keeps(&key) {
+            return;
+        }
+    }
+    (out.to.sink)(out.batch, RawRow { sheet, row, cells });
 }
 
 fn is_blank(c: &RawCell) -> bool {
@@ -1057,7 +1108,7 @@ fn read_workbook(
     vocab: &Vocabulary,
     batch: &mut Batch,
     limits: &Limits,
-    sink: &mut RowSink<'_>,
+    to: &mut Handoff<'_, '_>,
 ) -> Result<(), IngestError> {
     let mut opened = open_checked(path, bytes, limits)?;
     let mut text = TextBudget::new(limits);
@@ -1067,7 +1118,7 @@ fn read_workbook(
             continue;
         }
         let mut sb = SheetBuilder::new(vocab, limits);
-        let mut out = SheetOut { file, name: &name, batch: &mut *batch, sink: &mut *sink };
+        let mut out = SheetOut::new(file, &name, &mut *batch, &mut *to);
         let outcome = visit_sheet(&mut opened, path, &name, &mut |r, c, v| {
             if c >= MAX_COLUMNS {
                 return Ok(());
@@ -1139,7 +1190,7 @@ fn from_data(v: &Data) -> Option<RawCell> {
 /// file is never held whole: it is hashed as a stream and decoded a slice of rows at a time,
 /// each row group within [`Limits::parquet_group_bytes`]; its cells within
 /// [`Limits::columnar_cells`].
-fn read_parquet(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, sink: &mut RowSink<'_>) -> Result<(), IngestError> {
+fn read_parquet(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, to: &mut Handoff<'_, '_>) -> Result<(), IngestError> {
     use sha2::{Digest, Sha256};
     let io = |source| IngestError::Io { path: path.to_path_buf(), source };
     let mut hasher = Sha256::new();
@@ -1150,18 +1201,47 @@ fn read_parquet(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Lim
     let name = "Parquet".to_string();
     guarded(path, || {
         let columnar = Limits { cells_per_sheet: limits.columnar_cells, text_bytes: u64::MAX, ..*limits };
-        let mut sb = SheetBuilder::new(vocab, &columnar);
-        let mut text = TextBudget::new(&columnar);
-        let mut out = SheetOut { file, name: &name, batch, sink };
-        let outcome = crate::normalise::columnar::visit_parquet(path, limits.parquet_group_bytes, &mut |r, c, v| {
-            let v = text.admit(v)?;
-            sb.push(r, c, v, &mut out)
-        })
-        .map_err(|e| IngestError::Sheet { path: path.to_path_buf(), sheet: name.clone(), message: e.to_string() })?;
+        let mut sheet = ParquetSheet {
+            sb: SheetBuilder::new(vocab, &columnar),
+            text: TextBudget::new(&columnar),
+            out: SheetOut::new(file, &name, batch, to),
+        };
+        let outcome = crate::normalise::columnar::visit_parquet(path, limits.parquet_group_bytes, &mut sheet)
+            .map_err(|e| IngestError::Sheet { path: path.to_path_buf(), sheet: name.clone(), message: e.to_string() })?;
         stopped(path, &name, outcome, &columnar)?;
+        let ParquetSheet { sb, mut out, .. } = sheet;
         sb.finish(&mut out);
         Ok(())
     })
+}
+
+/// A Parquet file being read as a sheet.
+struct ParquetSheet<'a, 'h, 's, 'v> {
+    sb: SheetBuilder<'v>,
+    text: TextBudget,
+    out: SheetOut<'a, 'h, 's>,
+}
+
+impl crate::normalise::columnar::CellVisitor for ParquetSheet<'_, '_, '_, '_> {
+    type Stop = Stop;
+
+    fn cell(&mut self, row: u32, col: u32, cell: RawCell) -> Result<(), Stop> {
+        let cell = self.text.admit(cell)?;
+        self.sb.push(row, col, cell, &mut self.out)
+    }
+
+    fn skip_column(&self) -> Option<u32> {
+        self.out.skip_column()
+    }
+
+    fn keeps(&self, text: Option<&str>) -> bool {
+        match text {
+            // Too long to be read as text: the row is read, and the filter judges the error cell.
+            Some(t) if t.len() > self.text.cell_chars => true,
+            Some(t) if !t.trim().is_empty() => self.out.keeps(t),
+            _ => self.out.keeps(""),
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1177,12 +1257,12 @@ pub fn decode_text(bytes: &[u8]) -> String {
     }
 }
 
-fn read_csv(bytes: &[u8], path: &Path, file: usize, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, sink: &mut RowSink<'_>) -> Result<(), IngestError> {
+fn read_csv(bytes: &[u8], path: &Path, file: usize, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, to: &mut Handoff<'_, '_>) -> Result<(), IngestError> {
     let data = std::io::Cursor::new(decode_text(bytes).into_bytes());
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(BufReader::new(data));
     let name = "CSV".to_string();
     let mut sb = SheetBuilder::new(vocab, limits);
-    let mut out = SheetOut { file, name: &name, batch, sink };
+    let mut out = SheetOut::new(file, &name, batch, to);
     let mut text = TextBudget::new(limits);
     for (r, record) in reader.records().enumerate() {
         let record = record.map_err(|e| IngestError::Sheet { path: path.to_path_buf(), sheet: name.clone(), message: e.to_string() })?;

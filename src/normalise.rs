@@ -213,20 +213,11 @@ impl Shard {
         (h % u64::from(count.max(1))) as u32
     }
 
-    fn keeps(&self, code: &str) -> bool {
+    /// Whether the row with this 统一社会信用代码 (trimmed; empty for none) is of this part.
+    pub fn keeps(&self, code: &str) -> bool {
         let part = if code.is_empty() { 0 } else { Shard::of(code, self.count) };
         part == self.index
     }
-}
-
-/// Whether a raw row belongs to a part, by its 统一社会信用代码 cell as read (so rows of other
-/// parts are not typed at all). The normaliser decides again on the typed value.
-pub fn in_shard(batch: &Batch, vocab: &Vocabulary, raw: &RawRow, shard: Shard) -> bool {
-    let Some(credit) = vocab.id("credit_code") else { return true };
-    let sheet = &batch.sheets[raw.sheet];
-    let col = sheet.columns.iter().rev().find(|c| c.field.is_some_and(|m| m.field == credit)).map(|c| c.col);
-    let code = col.and_then(|col| raw.cells.iter().find(|(c, _)| *c == col)).map(|(_, cell)| cell.show()).unwrap_or_default();
-    shard.keeps(code.trim())
 }
 
 impl std::str::FromStr for Shard {

@@ -191,7 +191,10 @@ fn read_and_normalise(loaded: &Loaded, inputs: &[PathBuf], shard: Option<Shard>)
                 // The receiver only goes away on a panic; the reader then just finishes.
                 let _ = tx.send(chunk);
             };
-            let mut batch = crate::ingest::stream_inputs(inputs, vocab, &crate::ingest::Limits::default(), &mut |batch, row| {
+            // Rows of other parts are dropped as they are read (Parquet: before they are decoded).
+            let keep = |code: &str| shard.is_none_or(|s| s.keeps(code));
+            let filter = shard.and(vocab.id("credit_code")).map(|field| crate::ingest::RowFilter { field, keep: &keep });
+            let mut batch = crate::ingest::stream_inputs(inputs, vocab, &crate::ingest::Limits::default(), filter.as_ref(), &mut |batch, row| {
                 rows.push(row);
                 if rows.len() == READ_CHUNK {
                     send(batch, std::mem::replace(&mut rows, Vec::with_capacity(READ_CHUNK)));
@@ -204,8 +207,7 @@ fn read_and_normalise(loaded: &Loaded, inputs: &[PathBuf], shard: Option<Shard>)
         for chunk in rx {
             seen.files.extend(chunk.files);
             seen.sheets.extend(chunk.sheets);
-            let mine = |r: &&crate::ingest::RawRow| shard.is_none_or(|s| crate::normalise::in_shard(&seen, vocab, r, s));
-            let typed: Vec<TypedRow> = chunk.rows.par_iter().filter(mine).map(|r| type_row(&seen, vocab, r)).collect();
+            let typed: Vec<TypedRow> = chunk.rows.par_iter().map(|r| type_row(&seen, vocab, r)).collect();
             drop(chunk.rows);
             for t in typed {
                 normaliser.accept(&seen, t);

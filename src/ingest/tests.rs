@@ -691,7 +691,8 @@ fn sheet_of(v: &Vocabulary, cells: impl IntoIterator<Item = (u32, u32, RawCell)>
     let mut batch = Batch::default();
     {
         let mut sink = |_: &Batch, row: RawRow| rows.push(row);
-        let mut out = SheetOut { file: 0, name: "表", batch: &mut batch, sink: &mut sink };
+        let mut to = Handoff { sink: &mut sink, filter: None };
+        let mut out = SheetOut::new(0, "表", &mut batch, &mut to);
         let mut sb = SheetBuilder::new(v, &Limits::default());
         for (r, c, cell) in cells {
             sb.push(r, c, cell, &mut out).unwrap();
@@ -709,7 +710,8 @@ fn rows_are_handed_on_while_the_sheet_is_read() {
     let seen = std::cell::RefCell::new(Vec::new());
     let mut batch = Batch::default();
     let mut sink = |_: &Batch, row: RawRow| seen.borrow_mut().push(row.row);
-    let mut out = SheetOut { file: 0, name: "表", batch: &mut batch, sink: &mut sink };
+    let mut to = Handoff { sink: &mut sink, filter: None };
+    let mut out = SheetOut::new(0, "表", &mut batch, &mut to);
     let mut sb = SheetBuilder::new(&v, &Limits::default());
     sb.push(0, 0, t("申报编号"), &mut out).unwrap();
     sb.push(0, 1, t("企业名称"), &mut out).unwrap();

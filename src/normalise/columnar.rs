@@ -17,6 +17,9 @@ use crate::ingest::RawCell;
 
 /// Rows decoded per slice of a Parquet file.
 const SLICE_ROWS: usize = 65_536;
+/// Rows of the first slice: enough for a sheet's header to be bound (and so a skip column to
+/// be known) before most rows are decoded.
+const FIRST_SLICE_ROWS: usize = 256;
 
 /// Errors reading or writing a Parquet file; each names the file.
 #[derive(Debug, thiserror::Error)]
@@ -29,21 +32,30 @@ pub enum ColumnarError {
     Write { path: PathBuf, message: String },
 }
 
+/// What reads a Parquet file's cells: takes them row by row, and may name a column by which
+/// rows are skipped before the rest of them is decoded.
+pub trait CellVisitor {
+    /// Why the visitor stopped the reading.
+    type Stop;
+    fn cell(&mut self, row: u32, col: u32, cell: RawCell) -> Result<(), Self::Stop>;
+    /// A text column rows may be skipped by, as things stand (asked before each slice).
+    fn skip_column(&self) -> Option<u32>;
+    /// Whether a row whose text in the skip column is `text` (`None`: null) is to be read.
+    fn keeps(&self, text: Option<&str>) -> bool;
+}
+
 /// Visits a Parquet file's cells row by row, as a sheet: row 0 holds the column names, data
-/// rows follow. A row group larger than `max_group_bytes` unpacked is refused before it is read.
-/// The visitor may stop the reading with its own error, returned as the inner result.
-pub fn visit_parquet<E>(
-    path: &Path,
-    max_group_bytes: u64,
-    visit: &mut dyn FnMut(u32, u32, RawCell) -> Result<(), E>,
-) -> Result<Result<(), E>, ColumnarError> {
+/// rows follow; null and blank text cells are not visited. A row group larger than
+/// `max_group_bytes` unpacked is refused before it is read. The visitor may stop the reading
+/// with its own error, returned as the inner result.
+pub fn visit_parquet<V: CellVisitor>(path: &Path, max_group_bytes: u64, visitor: &mut V) -> Result<Result<(), V::Stop>, ColumnarError> {
     let read = |e: &dyn std::fmt::Display| ColumnarError::Read { path: path.to_path_buf(), message: e.to_string() };
     let open = || File::open(path).map_err(|e| read(&e));
     let mut reader = ParquetReader::new(open()?);
     let schema = reader.schema().map_err(|e| read(&e))?;
     let groups: Vec<(usize, usize)> = reader.get_metadata().map_err(|e| read(&e))?.row_groups.iter().map(|g| (g.num_rows(), g.total_byte_size())).collect();
     for (c, name) in schema.iter_names().enumerate() {
-        if let Err(stop) = visit(0, c as u32, RawCell::Text(name.to_string())) {
+        if let Err(stop) = visitor.cell(0, c as u32, RawCell::Text(name.to_string())) {
             return Ok(Err(stop));
         }
     }
@@ -54,14 +66,16 @@ pub fn visit_parquet<E>(
         }
         let end = offset + rows;
         while offset < end {
-            let len = SLICE_ROWS.min(end - offset);
+            let len = if offset == 0 { FIRST_SLICE_ROWS } else { SLICE_ROWS }.min(end - offset);
             let frame = ParquetReader::new(open()?).with_slice(Some((offset, len))).finish().map_err(|e| read(&e))?;
-            let columns: Vec<Vec<Option<RawCell>>> = frame.columns().iter().map(|c| cells(c.as_materialized_series())).collect::<Result<_, _>>().map_err(|e| read(&e))?;
+            let (frame, numbers) = kept_rows(frame, visitor).map_err(|e| read(&e))?;
+            let mut columns: Vec<Vec<Option<RawCell>>> = frame.columns().iter().map(|c| cells(c.as_materialized_series())).collect::<Result<_, _>>().map_err(|e| read(&e))?;
             for r in 0..frame.height() {
-                let row = u32::try_from(offset + r + 1).map_err(|e| read(&e))?;
-                for (c, column) in columns.iter().enumerate() {
-                    if let Some(Some(cell)) = column.get(r) {
-                        if let Err(stop) = visit(row, c as u32, cell.clone()) {
+                let n = numbers.as_ref().map_or(r, |n| n[r] as usize);
+                let row = u32::try_from(offset + n + 1).map_err(|e| read(&e))?;
+                for (c, column) in columns.iter_mut().enumerate() {
+                    if let Some(cell) = column.get_mut(r).and_then(Option::take) {
+                        if let Err(stop) = visitor.cell(row, c as u32, cell) {
                             return Ok(Err(stop));
                         }
                     }
@@ -73,10 +87,24 @@ pub fn visit_parquet<E>(
     Ok(Ok(()))
 }
 
+/// The rows of a slice the visitor keeps, with their positions in the slice when some were
+/// skipped. Only the skip column is looked at to decide.
+fn kept_rows<V: CellVisitor>(frame: DataFrame, visitor: &V) -> PolarsResult<(DataFrame, Option<Vec<IdxSize>>)> {
+    let Some(key) = visitor.skip_column().and_then(|c| frame.columns().get(c as usize)) else { return Ok((frame, None)) };
+    let Ok(texts) = key.str() else { return Ok((frame, None)) };
+    let keep: Vec<IdxSize> = texts.iter().enumerate().filter(|(_, t)| visitor.keeps(*t)).map(|(i, _)| i as IdxSize).collect();
+    if keep.len() == frame.height() {
+        return Ok((frame, None));
+    }
+    let frame = frame.take(&IdxCa::from_vec(PlSmallStr::EMPTY, keep.clone()))?;
+    Ok((frame, Some(keep)))
+}
+
 /// A column's values as cells; `None` for nulls.
 fn cells(s: &Series) -> PolarsResult<Vec<Option<RawCell>>> {
     Ok(match s.dtype() {
-        DataType::String => s.str()?.iter().map(|v| v.map(|t| RawCell::Text(t.to_string()))).collect(),
+        // Blank text is no cell, as in every other reader.
+        DataType::String => s.str()?.iter().map(|v| v.filter(|t| !t.trim().is_empty()).map(|t| RawCell::Text(t.to_string()))).collect(),
         DataType::Boolean => s.bool()?.iter().map(|v| v.map(RawCell::Bool)).collect(),
         // Floats become decimals where every reader's floats do: at ingest, as shortest text.
         DataType::Float32 | DataType::Float64 => s.cast(&DataType::Float64)?.unpack::<Float64Type>()?.iter().map(|v| v.map(crate::ingest::from_float)).collect(),
@@ -135,7 +163,8 @@ impl ParquetTable {
         for (c, (name, kind)) in self.columns.iter().enumerate() {
             let texts = rows.iter().map(|r| r.get(c).map(String::as_str).unwrap_or(""));
             let column = match kind {
-                Kind::Text => Column::new(name.clone(), texts.collect::<Vec<&str>>()),
+                // No text is null, not an empty string: a reader sees no cell.
+                Kind::Text => Column::new(name.clone(), texts.map(|t| (!t.is_empty()).then_some(t)).collect::<Vec<Option<&str>>>()),
                 Kind::Money => {
                     let mut cents: Vec<Option<i128>> = Vec::with_capacity(rows.len());
                     for t in texts {
@@ -168,6 +197,27 @@ impl ParquetTable {
 mod tests {
     use super::*;
 
+    /// Collects every cell; with `skip`, reads only rows whose text in that column passes.
+    #[derive(Default)]
+    struct Collect {
+        seen: Vec<(u32, u32, RawCell)>,
+        skip: Option<(u32, fn(Option<&str>) -> bool)>,
+    }
+
+    impl CellVisitor for Collect {
+        type Stop = ();
+        fn cell(&mut self, row: u32, col: u32, cell: RawCell) -> Result<(), ()> {
+            self.seen.push((row, col, cell));
+            Ok(())
+        }
+        fn skip_column(&self) -> Option<u32> {
+            self.skip.map(|(c, _)| c)
+        }
+        fn keeps(&self, text: Option<&str>) -> bool {
+            self.skip.is_none_or(|(_, keep)| keep(text))
+        }
+    }
+
     #[test]
     fn a_table_written_reads_back_cell_for_cell() {
         let dir = tempfile::tempdir().unwrap();
@@ -176,13 +226,9 @@ mod tests {
         t.write(&[vec!["A1".into(), "10000000.00".into()], vec!["A2".into(), "0.1".into()]]).unwrap();
         t.write(&[vec!["A3".into(), String::new()]]).unwrap();
         t.finish().unwrap();
-        let mut seen = Vec::new();
-        visit_parquet::<()>(&path, u64::MAX, &mut |r, c, v| {
-            seen.push((r, c, v));
-            Ok(())
-        })
-        .unwrap()
-        .unwrap();
+        let mut collect = Collect::default();
+        visit_parquet(&path, u64::MAX, &mut collect).unwrap().unwrap();
+        let seen = collect.seen;
         let text = |s: &str| RawCell::Text(s.into());
         let num = |s: &str| RawCell::Num(Decimal::from_str_exact(s).unwrap());
         assert_eq!(
@@ -198,8 +244,22 @@ mod tests {
         let mut t = ParquetTable::create(&path, &[("申报编号", Kind::Text)]).unwrap();
         t.write(&(0..1000).map(|i| vec![format!("A{i}")]).collect::<Vec<_>>()).unwrap();
         t.finish().unwrap();
-        let e = visit_parquet::<()>(&path, 10, &mut |_, _, _| Ok(())).unwrap_err();
+        let e = visit_parquet(&path, 10, &mut Collect::default()).unwrap_err();
         assert!(matches!(e, ColumnarError::RowGroup { group: 0, limit: 10, .. }), "{e}");
         assert!(e.to_string().contains("smaller row groups"));
+    }
+
+    #[test]
+    fn rows_skipped_by_their_key_keep_the_numbers_of_the_rows_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.parquet");
+        let mut t = ParquetTable::create(&path, &[("申报编号", Kind::Text), ("统一社会信用代码", Kind::Text)]).unwrap();
+        t.write(&[vec!["A1".into(), "X".into()], vec!["A2".into(), "Y".into()], vec!["A3".into(), String::new()], vec!["A4".into(), "X".into()]]).unwrap();
+        t.finish().unwrap();
+        let mut collect = Collect { skip: Some((1, |t| t.is_none_or(|t| t == "X"))), ..Collect::default() };
+        visit_parquet(&path, u64::MAX, &mut collect).unwrap().unwrap();
+        let rows: Vec<(u32, RawCell)> = collect.seen.into_iter().filter(|(r, c, _)| *r > 0 && *c == 0).map(|(r, _, v)| (r, v)).collect();
+        let text = |s: &str| RawCell::Text(s.into());
+        assert_eq!(rows, [(1, text("A1")), (3, text("A3")), (4, text("A4"))]);
     }
 }

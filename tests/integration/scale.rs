@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use subsidy::ingest::RawCell;
-use subsidy::normalise::columnar::visit_parquet;
+use subsidy::normalise::columnar::{visit_parquet, CellVisitor};
 use subsidy::normalise::Shard;
 
 use crate::cli::{stderr, subsidy, tmp};
@@ -51,23 +51,9 @@ fn payouts_parquet_holds_the_rows_of_payouts_csv_with_exact_amounts() {
     let out = dir.join("out");
     let o = subsidy(&["run", "--quiet", "--parquet", "--out", s(&out), s(&input)]);
     assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    visit_parquet::<()>(&out.join("payouts.parquet"), u64::MAX, &mut |r, c, v| {
-        if r == 0 {
-            return Ok(());
-        }
-        let r = r as usize - 1;
-        if rows.len() <= r {
-            rows.resize(r + 1, vec![String::new(); 16]);
-        }
-        rows[r][c as usize] = match v {
-            RawCell::Num(d) => format!("{d:.2}"),
-            other => other.show(),
-        };
-        Ok(())
-    })
-    .unwrap()
-    .unwrap();
+    let mut table = Table::default();
+    visit_parquet(&out.join("payouts.parquet"), u64::MAX, &mut table).unwrap().unwrap();
+    let rows = table.rows;
     let mut csv = csv::Reader::from_path(out.join("payouts.csv")).unwrap();
     let expected: Vec<Vec<String>> = csv.records().map(|r| r.unwrap().iter().map(str::to_string).collect()).collect();
     assert_eq!(rows.len(), expected.len());
@@ -79,28 +65,31 @@ fn payouts_parquet_holds_the_rows_of_payouts_csv_with_exact_amounts() {
 #[test]
 fn the_parts_of_a_sharded_batch_add_up_to_the_whole_batch() {
     let dir = tmp("shards");
-    let input = sample(&dir, "b.csv", "600");
-    // The shipped policies include programme budgets, which a part cannot settle alone; the
-    // Hohhot document has none.
-    let policy = crate::common::config().join("hohhot-2022.toml");
-    let whole = dir.join("whole");
-    let o = subsidy(&["run", "--quiet", "--policy", s(&policy), "--out", s(&whole), s(&input)]);
-    assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
-    let mut parts = Vec::new();
-    let mut exceptions = 0;
-    for k in 0..3 {
-        let out = dir.join(format!("part-{k}"));
-        let o = subsidy(&["run", "--quiet", "--policy", s(&policy), "--shard", &format!("{k}/3"), "--out", s(&out), s(&input)]);
+    // A Parquet part skips other parts' rows before decoding them; a CSV part as they are read.
+    for name in ["b.csv", "b.parquet"] {
+        let input = sample(&dir, name, "600");
+        // The shipped policies include programme budgets, which a part cannot settle alone; the
+        // Hohhot document has none.
+        let policy = crate::common::config().join("hohhot-2022.toml");
+        let whole = dir.join(format!("{name}-whole"));
+        let o = subsidy(&["run", "--quiet", "--policy", s(&policy), "--out", s(&whole), s(&input)]);
         assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
-        let rows = payout_rows(&out);
-        assert!(!rows.is_empty(), "part {k} is empty");
-        parts.extend(rows);
-        exceptions += std::fs::read_to_string(out.join("exceptions.csv")).unwrap().lines().count() - 1;
+        let mut parts = Vec::new();
+        let mut exceptions = 0;
+        for k in 0..3 {
+            let out = dir.join(format!("{name}-part-{k}"));
+            let o = subsidy(&["run", "--quiet", "--policy", s(&policy), "--shard", &format!("{k}/3"), "--out", s(&out), s(&input)]);
+            assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
+            let rows = payout_rows(&out);
+            assert!(!rows.is_empty(), "{name}: part {k} is empty");
+            parts.extend(rows);
+            exceptions += std::fs::read_to_string(out.join("exceptions.csv")).unwrap().lines().count() - 1;
+        }
+        let all: BTreeSet<String> = payout_rows(&whole).into_iter().collect();
+        assert_eq!(parts.len(), all.len(), "{name}: a line is in two parts or none");
+        assert_eq!(parts.into_iter().collect::<BTreeSet<_>>(), all);
+        assert_eq!(exceptions, std::fs::read_to_string(whole.join("exceptions.csv")).unwrap().lines().count() - 1, "{name}");
     }
-    let all: BTreeSet<String> = payout_rows(&whole).into_iter().collect();
-    assert_eq!(parts.len(), all.len(), "a line is in two parts or none");
-    assert_eq!(parts.into_iter().collect::<BTreeSet<_>>(), all);
-    assert_eq!(exceptions, std::fs::read_to_string(whole.join("exceptions.csv")).unwrap().lines().count() - 1);
 }
 
 #[test]
@@ -139,4 +128,37 @@ fn a_shard_refuses_a_programme_budget_it_cannot_settle_alone() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A Parquet file's data rows as texts (money with its 2 decimals), 16 columns.
+#[derive(Default)]
+struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl CellVisitor for Table {
+    type Stop = ();
+
+    fn cell(&mut self, row: u32, col: u32, cell: RawCell) -> Result<(), ()> {
+        if row == 0 {
+            return Ok(());
+        }
+        let r = row as usize - 1;
+        if self.rows.len() <= r {
+            self.rows.resize(r + 1, vec![String::new(); 16]);
+        }
+        self.rows[r][col as usize] = match cell {
+            RawCell::Num(d) => format!("{d:.2}"),
+            other => other.show(),
+        };
+        Ok(())
+    }
+
+    fn skip_column(&self) -> Option<u32> {
+        None
+    }
+
+    fn keeps(&self, _: Option<&str>) -> bool {
+        true
+    }
 }
