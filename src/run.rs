@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::engine::batch::{settle, Line, Pending};
-use crate::engine::{evaluate, Context, Evaluation, Trace};
+use crate::engine::{evaluate, evaluate_untraced, Context, Evaluation, Trace};
 use crate::fields::{FieldId, FieldsError, Vocabulary};
 use crate::ingest::IngestError;
 use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
@@ -150,14 +150,12 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
         return Err(RunError::ShardedBudget { rule: v.rule.id.clone(), budget: v.rule.budget.clone().unwrap_or_default(), shard: format!("{}/{}", shard.index, shard.count) });
     }
     let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr, params: &loaded.params };
-    // The trace is made again when a line is written; holding a million of them is not worth it.
+    // The trace is made when a line is written; holding a million of them is not worth it.
     let evaluations: Vec<Evaluation> = (0..rows.len())
         .into_par_iter()
         .map(|i| {
             let r = &rules[of_row[i] as usize];
-            let mut e = evaluate(r.policy, r.rule, &rows.row(i), cx);
-            e.trace = Trace::default();
-            e
+            evaluate_untraced(r.policy, r.rule, &rows.row(i), cx)
         })
         .collect();
     t.mark("evaluate");

@@ -126,9 +126,43 @@ enum Truth {
 
 type Eval<T> = std::result::Result<T, Stop>;
 
-/// Evaluates one rule of a policy against one row.
+/// A step of the trace, formatted only when the trace is kept.
+macro_rules! step {
+    ($ev:expr, $($fmt:tt)+) => {
+        if $ev.tracing {
+            $ev.trace.push(&format!($($fmt)+));
+        }
+    };
+}
+
+/// An expression's description, formatted only when the trace is kept.
+macro_rules! desc {
+    ($ev:expr, $($fmt:tt)+) => {
+        if $ev.tracing { format!($($fmt)+) } else { String::new() }
+    };
+}
+
+/// Evaluates one rule of a policy against one row, with its trace.
 pub fn evaluate(policy: &Policy, rule: &Rule, row: &dyn Row, cx: Context<'_>) -> Evaluation {
-    let mut ev = Evaluator { row, cx, trace: Trace::default(), split: rule.split.clone() };
+    evaluate_with(policy, rule, row, cx, true)
+}
+
+/// [`evaluate`] without the trace: the same result and split, an empty trace. A run's first
+/// pass, whose traces would be dropped, costs a fraction as much this way.
+///
+/// An amount is a number whatever the descriptions say, so it is taken as it comes; any other
+/// result (a reason, a verdict, a category) may quote descriptions an untraced pass leaves
+/// empty, so that line is evaluated again with them, and its result is the traced one.
+pub fn evaluate_untraced(policy: &Policy, rule: &Rule, row: &dyn Row, cx: Context<'_>) -> Evaluation {
+    let quick = evaluate_with(policy, rule, row, cx, false);
+    if matches!(quick.result, Result::Amount(_)) {
+        return quick;
+    }
+    Evaluation { trace: Trace::default(), ..evaluate_with(policy, rule, row, cx, true) }
+}
+
+fn evaluate_with(policy: &Policy, rule: &Rule, row: &dyn Row, cx: Context<'_>, tracing: bool) -> Evaluation {
+    let mut ev = Evaluator { row, cx, trace: Trace::default(), split: rule.split.clone(), tracing };
     let result = match ev.in_force(policy) {
         Ok(()) => ev.run(rule),
         Err(stop) => ev.finish(stop, matches!(rule.outcome, Outcome::Verdict { .. })),
@@ -141,6 +175,8 @@ struct Evaluator<'a> {
     cx: Context<'a>,
     trace: Trace,
     split: Option<Vec<(Payer, Decimal)>>,
+    /// Whether steps and descriptions are written (reasons always are).
+    tracing: bool,
 }
 
 impl Evaluator<'_> {
@@ -153,11 +189,11 @@ impl Evaluator<'_> {
         if let Formula::Verdict { test } = &rule.formula {
             return match self.all(test) {
                 Truth::Yes => {
-                    self.step("认定结论：符合".into());
+                    step!(self, "认定结论：符合");
                     Result::Verdict(true)
                 }
                 Truth::No(why) => {
-                    self.step(format!("认定结论：不符合（{why}）"));
+                    step!(self, "认定结论：不符合（{why}）");
                     Result::Verdict(false)
                 }
                 Truth::Unknown(f) => self.finish(Stop::Missing(f), false),
@@ -177,7 +213,7 @@ impl Evaluator<'_> {
             match self.history("prior_paid_same_achievement") {
                 Ok(paid) => {
                     let left = (amount - paid).max(Decimal::ZERO);
-                    self.step(format!("补差 max(0, {} − 同一事项已获 {}) = {}（D9）", grouped2(amount), grouped2(paid), grouped2(left)));
+                    step!(self, "补差 max(0, {} − 同一事项已获 {}) = {}（D9）", grouped2(amount), grouped2(paid), grouped2(left));
                     amount = left;
                 }
                 Err(stop) => return self.finish(stop, verdict),
@@ -186,10 +222,10 @@ impl Evaluator<'_> {
         for cap in rule.caps.iter().filter(|c| c.scope == CapScope::Application) {
             let words = cap.words.as_deref().unwrap_or("上限");
             if amount > cap.amount {
-                self.step(format!("封顶 {words}：{} > {} → {}", grouped2(amount), grouped2(cap.amount), grouped2(cap.amount)));
+                step!(self, "封顶 {words}：{} > {} → {}", grouped2(amount), grouped2(cap.amount), grouped2(cap.amount));
                 amount = cap.amount;
             } else {
-                self.step(format!("封顶 {words}：{} ≤ {}，不调整", grouped2(amount), grouped2(cap.amount)));
+                step!(self, "封顶 {words}：{} ≤ {}，不调整", grouped2(amount), grouped2(cap.amount));
             }
         }
         Result::Amount(amount)
@@ -200,7 +236,7 @@ impl Evaluator<'_> {
         for (when, value) in cases {
             match self.all(when) {
                 Truth::Yes => {
-                    self.step(format!("认定 {value}"));
+                    step!(self, "认定 {value}");
                     return Result::Text(value.clone());
                 }
                 Truth::No(why) => reasons.push(why),
@@ -228,7 +264,7 @@ impl Evaluator<'_> {
             .and_then(|x| x.checked_add_signed(chrono::Duration::days(d)));
         match shifted {
             Some(date) => {
-                self.step(format!("期限 {} {start} + {m} 个月 + {d} 天 = {date}", self.label(from)));
+                step!(self, "期限 {} {start} + {m} 个月 + {d} 天 = {date}", self.label(from));
                 Result::Text(date.format("%Y-%m-%d").to_string())
             }
             None => self.finish(Stop::Overflow, false),
@@ -236,25 +272,20 @@ impl Evaluator<'_> {
     }
 
     fn finish(&mut self, stop: Stop, verdict: bool) -> Result {
-        let (result, text) = match stop {
-            Stop::Ineligible(why) if verdict => (Result::Verdict(false), format!("认定结论：不符合（{why}）")),
-            Stop::Ineligible(why) => (Result::Ineligible(why.clone()), format!("不予支持：{why}")),
-            Stop::Rejected(why) => (Result::Rejected(why.clone()), format!("不予受理：{why}")),
-            Stop::Missing(f) => {
-                let why = format!("缺少数据：{}", self.label(f));
-                (Result::Ineligible(why.clone()), format!("不予支持：{why}"))
+        let (result, refusal) = match stop {
+            Stop::Ineligible(why) if verdict => {
+                step!(self, "认定结论：不符合（{why}）");
+                return Result::Verdict(false);
             }
-            Stop::Overflow => {
-                let why = "数值超出可计算范围，请核对申报数据".to_string();
-                (Result::Ineligible(why.clone()), format!("不予支持：{why}"))
-            }
+            Stop::Ineligible(why) => (Result::Ineligible(why), "不予支持"),
+            Stop::Rejected(why) => (Result::Rejected(why), "不予受理"),
+            Stop::Missing(f) => (Result::Ineligible(format!("缺少数据：{}", self.label(f))), "不予支持"),
+            Stop::Overflow => (Result::Ineligible("数值超出可计算范围，请核对申报数据".to_string()), "不予支持"),
         };
-        self.step(text);
+        if let Result::Ineligible(why) | Result::Rejected(why) = &result {
+            step!(self, "{refusal}：{why}");
+        }
         result
-    }
-
-    fn step(&mut self, text: String) {
-        self.trace.push(&text);
     }
 
     /// 字段中文名 without its unit, for traces.
@@ -303,14 +334,14 @@ impl Evaluator<'_> {
             if years >= Decimal::from(max) {
                 return Err(Stop::Ineligible(format!("已享受 {} 年，达到最多 {max} 年的限制（D10）", plain(years))));
             }
-            self.step(format!("年限 已享受 {} 年 < 最多 {max} 年（D10）", plain(years)));
+            step!(self, "年限 已享受 {} 年 < 最多 {max} 年（D10）", plain(years));
         }
         for &flag in &rule.flags {
             match self.row.get(flag) {
                 Some(Value::Bool(false)) => {
                     return Err(Stop::Ineligible(format!("{}：否", self.label(flag))));
                 }
-                Some(Value::Bool(true)) => self.step(format!("条件 {}：是", self.label(flag))),
+                Some(Value::Bool(true)) => step!(self, "条件 {}：是", self.label(flag)),
                 _ => {}
             }
         }
@@ -362,13 +393,13 @@ impl Evaluator<'_> {
                     Err(Stop::Missing(f)) => return Truth::Unknown(f),
                     Err(_) => return Truth::No("数值超出可计算范围".into()),
                 };
-                let words = word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
-                let text = format!("{ld} {} {rd}{words}", op.symbol());
+                let words = || word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
                 if op.holds(l, r) {
-                    self.step(format!("条件 {text}：满足"));
+                    step!(self, "条件 {ld} {} {rd}{}：满足", op.symbol(), words());
                     Truth::Yes
                 } else {
-                    self.step(format!("条件 {text}：不满足"));
+                    let text = format!("{ld} {} {rd}{}", op.symbol(), words());
+                    step!(self, "条件 {text}：不满足");
                     Truth::No(format!("不满足 {text}"))
                 }
             }
@@ -379,7 +410,7 @@ impl Evaluator<'_> {
                 let want = matches!(c, Condition::In { .. });
                 let label = self.label(*field);
                 if found == want {
-                    self.step(format!("条件 {label}“{text}”{}：满足", if want { "在适用范围内" } else { "不在排除范围内" }));
+                    step!(self, "条件 {label}“{text}”{}：满足", if want { "在适用范围内" } else { "不在排除范围内" });
                     Truth::Yes
                 } else {
                     let why = if want {
@@ -387,7 +418,7 @@ impl Evaluator<'_> {
                     } else {
                         format!("{label}“{text}”属于排除范围")
                     };
-                    self.step(format!("条件 {why}：不满足"));
+                    step!(self, "条件 {why}：不满足");
                     Truth::No(why)
                 }
             }
@@ -400,11 +431,11 @@ impl Evaluator<'_> {
                 };
                 let found = list.iter().any(|x| normalise_title(x) == normalise_title(&text));
                 if found != *negate {
-                    self.step(format!("条件 {label}“{text}”{}参数[{param}]：满足", if *negate { "不在" } else { "在" }));
+                    step!(self, "条件 {label}“{text}”{}参数[{param}]：满足", if *negate { "不在" } else { "在" });
                     Truth::Yes
                 } else {
                     let why = format!("{label}“{text}”{}参数[{param}]", if *negate { "在" } else { "不在" });
-                    self.step(format!("条件 {why}：不满足"));
+                    step!(self, "条件 {why}：不满足");
                     Truth::No(why)
                 }
             }
@@ -424,13 +455,13 @@ impl Evaluator<'_> {
                         (x, format!("{} {base} + {months} 个月 = {x}", self.label(*other)))
                     }
                 };
-                let words = word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
-                let text = format!("{label} {d} {} {what}{words}", op.symbol());
+                let words = || word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
                 if op.holds_ord(d, &date) {
-                    self.step(format!("条件 {text}：满足"));
+                    step!(self, "条件 {label} {d} {} {what}{}：满足", op.symbol(), words());
                     Truth::Yes
                 } else {
-                    self.step(format!("条件 {text}：不满足"));
+                    let text = format!("{label} {d} {} {what}{}", op.symbol(), words());
+                    step!(self, "条件 {text}：不满足");
                     Truth::No(format!("不满足 {text}"))
                 }
             }
@@ -443,7 +474,7 @@ impl Evaluator<'_> {
                 };
                 match read {
                     Some(b) if b == *value => {
-                        self.step(format!("条件 {label}：{}", yes_no(b)));
+                        step!(self, "条件 {label}：{}", yes_no(b));
                         Truth::Yes
                     }
                     Some(b) => Truth::No(format!("{label}：{}", yes_no(b))),
@@ -467,9 +498,9 @@ impl Evaluator<'_> {
         match e {
             Expr::Field(f) => {
                 let v = self.num(*f)?;
-                Ok((v, format!("{} {}", self.label(*f), self.show(*f, v))))
+                Ok((v, desc!(self, "{} {}", self.label(*f), self.show(*f, v))))
             }
-            Expr::Const(c) => Ok((*c, plain(*c))),
+            Expr::Const(c) => Ok((*c, desc!(self, "{}", plain(*c)))),
             Expr::Sum(items) | Expr::Minus(items) | Expr::Product(items) | Expr::Min(items) | Expr::Max(items) => {
                 let parts = items.iter().map(|x| self.expr(x)).collect::<Eval<Vec<_>>>()?;
                 let (name, sep) = match e {
@@ -490,37 +521,36 @@ impl Evaluator<'_> {
                     }
                     .ok_or(Stop::Overflow)?;
                 }
-                let inner = parts.iter().map(|(_, d)| d.as_str()).collect::<Vec<_>>().join(sep);
-                Ok((acc, format!("{name}({inner}) = {}", plain(acc))))
+                Ok((acc, desc!(self, "{name}({}) = {}", parts.iter().map(|(_, d)| d.as_str()).collect::<Vec<_>>().join(sep), plain(acc))))
             }
             Expr::Increase { of, over } => {
                 let (a, ad) = self.expr(of)?;
                 let (b, bd) = self.expr(over)?;
                 let inc = a.checked_sub(b).ok_or(Stop::Overflow)?.max(Decimal::ZERO);
-                Ok((inc, format!("增量 max(0, {ad} − {bd}) = {}", plain(inc))))
+                Ok((inc, desc!(self, "增量 max(0, {ad} − {bd}) = {}", plain(inc))))
             }
             Expr::Scale { of, by } => {
                 let (a, ad) = self.expr(of)?;
                 let v = a.checked_mul(*by).ok_or(Stop::Overflow)?;
-                Ok((v, format!("{}% × {ad} = {}", plain(*by * Decimal::ONE_HUNDRED), plain(v))))
+                Ok((v, desc!(self, "{}% × {ad} = {}", plain(*by * Decimal::ONE_HUNDRED), plain(v))))
             }
             Expr::Param(name) => match self.cx.params.num(name) {
-                Some(v) => Ok((v, format!("参数[{name}] {}", plain(v)))),
+                Some(v) => Ok((v, desc!(self, "参数[{name}] {}", plain(v)))),
                 None => Err(Stop::Ineligible(format!("缺少外部参数 {name}（config/params.toml）"))),
             },
             Expr::Ceil(inner) | Expr::Floor(inner) => {
                 let (a, ad) = self.expr(inner)?;
                 let (v, name) = if matches!(e, Expr::Ceil(_)) { (a.ceil(), "向上取整") } else { (a.floor(), "向下取整") };
-                Ok((v, format!("{name}({ad}) = {}", plain(v))))
+                Ok((v, desc!(self, "{name}({ad}) = {}", plain(v))))
             }
             Expr::Default { field, value } => match self.row.get(*field) {
-                Some(Value::Num(d)) => Ok((*d, format!("{} {}", self.label(*field), self.show(*field, *d)))),
-                _ => Ok((*value, format!("{} 未填，按 {}", self.label(*field), plain(*value)))),
+                Some(Value::Num(d)) => Ok((*d, desc!(self, "{} {}", self.label(*field), self.show(*field, *d)))),
+                _ => Ok((*value, desc!(self, "{} 未填，按 {}", self.label(*field), plain(*value)))),
             },
             Expr::YearOf(f) => match self.row.get(*f) {
                 Some(Value::Date(d)) => {
                     let y = Decimal::from(d.year());
-                    Ok((y, format!("{} {d} 的年份 {}", self.label(*f), plain(y))))
+                    Ok((y, desc!(self, "{} {d} 的年份 {}", self.label(*f), plain(y))))
                 }
                 _ => Err(Stop::Missing(*f)),
             },
@@ -531,7 +561,7 @@ impl Evaluator<'_> {
                 };
                 let (x, y) = (date(*a)?, date(*b)?);
                 let n = Decimal::from((y - x).num_days());
-                Ok((n, format!("{} {x} 至 {} {y} 共 {} 天", self.label(*a), self.label(*b), plain(n))))
+                Ok((n, desc!(self, "{} {x} 至 {} {y} 共 {} 天", self.label(*a), self.label(*b), plain(n))))
             }
             Expr::Quotient(a, b) => {
                 let (x, xd) = self.expr(a)?;
@@ -540,7 +570,7 @@ impl Evaluator<'_> {
                     return Err(Stop::Ineligible(format!("除数为零：{yd}")));
                 }
                 let v = x.checked_div(y).ok_or(Stop::Overflow)?;
-                Ok((v, format!("({xd} ÷ {yd}) = {}", plain(v))))
+                Ok((v, desc!(self, "({xd} ÷ {yd}) = {}", plain(v))))
             }
         }
     }
@@ -564,11 +594,11 @@ impl Evaluator<'_> {
                                 show(*max)
                             )));
                         }
-                        self.step(format!("标准 采用核定值 {}（政策区间 [{}, {}]）", show(v), show(*min), show(*max)));
+                        step!(self, "标准 采用核定值 {}（政策区间 [{}, {}]）", show(v), show(*min), show(*max));
                         return Ok(v);
                     }
                 }
-                self.step(format!("标准 采用政策文件选定值 {}（政策区间 [{}, {}]，D5）", show(*value), show(*min), show(*max)));
+                step!(self, "标准 采用政策文件选定值 {}（政策区间 [{}, {}]，D5）", show(*value), show(*min), show(*max));
                 Ok(*value)
             }
             Param::Lookup { field, entries } => {
@@ -578,7 +608,7 @@ impl Evaluator<'_> {
                 match entries.iter().find(|(values, _)| values.iter().any(|x| normalise_title(x) == normalise_title(&text))) {
                     Some((_, inner)) => {
                         let value = self.param(inner, is_rate)?;
-                        self.step(format!("标准 {label}“{text}” → {}", show(value)));
+                        step!(self, "标准 {label}“{text}” → {}", show(value));
                         Ok(value)
                     }
                     None => Err(Stop::Ineligible(format!("{label}“{text}”不在本条标准表内"))),
@@ -600,17 +630,17 @@ impl Evaluator<'_> {
                 let (b, bd) = self.expr(base)?;
                 let r = self.param(rate, true)?;
                 let v = b.checked_mul(r).ok_or(Stop::Overflow)?;
-                self.step(format!("计算 {}% × {bd} = {}", plain(r * Decimal::ONE_HUNDRED), grouped2(v)));
+                step!(self, "计算 {}% × {bd} = {}", plain(r * Decimal::ONE_HUNDRED), grouped2(v));
                 Ok(v)
             }
             Formula::Tiers { selector, base, tiers } => {
                 let (s, sd) = self.expr(selector)?;
                 let tier = self.pick(tiers, s, &sd)?;
                 let words = tier.words.as_deref().map(|w| format!("，{w}")).unwrap_or_default();
-                self.step(format!("分档 {sd} 落在 {}{words} → 全额适用 {}%（D2）", tier.range.text, plain(tier.value * Decimal::ONE_HUNDRED)));
+                step!(self, "分档 {sd} 落在 {}{words} → 全额适用 {}%（D2）", tier.range.text, plain(tier.value * Decimal::ONE_HUNDRED));
                 let (b, bd) = self.expr(base)?;
                 let v = b.checked_mul(tier.value).ok_or(Stop::Overflow)?;
-                self.step(format!("计算 {}% × {bd} = {}", plain(tier.value * Decimal::ONE_HUNDRED), grouped2(v)));
+                step!(self, "计算 {}% × {bd} = {}", plain(tier.value * Decimal::ONE_HUNDRED), grouped2(v));
                 Ok(v)
             }
             Formula::Slices { base, slices, step } => self.slices(base, slices, *step),
@@ -618,7 +648,7 @@ impl Evaluator<'_> {
                 let (s, sd) = self.expr(selector)?;
                 let b = self.pick(brackets, s, &sd)?;
                 let words = b.words.as_deref().map(|w| format!("，{w}")).unwrap_or_default();
-                self.step(format!("分档 {sd} 落在 {}{words} → {}", b.range.text, grouped2(b.value)));
+                step!(self, "分档 {sd} 落在 {}{words} → {}", b.range.text, grouped2(b.value));
                 Ok(b.value)
             }
             Formula::PerUnit { terms } => {
@@ -636,7 +666,7 @@ impl Evaluator<'_> {
                     };
                     let rate = self.param(p, false)?;
                     let v = qty.checked_mul(rate).ok_or(Stop::Overflow)?;
-                    self.step(format!("计算 {qd} × {} = {}", plain(rate), grouped2(v)));
+                    step!(self, "计算 {qd} × {} = {}", plain(rate), grouped2(v));
                     total = total.checked_add(v).ok_or(Stop::Overflow)?;
                     any = Some(());
                 }
@@ -644,28 +674,28 @@ impl Evaluator<'_> {
                     (None, Some(f)) => Err(Stop::Missing(f)),
                     _ => {
                         if terms.len() > 1 {
-                            self.step(format!("合计 {}", grouped2(total)));
+                            step!(self, "合计 {}", grouped2(total));
                         }
                         Ok(total)
                     }
                 }
             }
             Formula::Fixed { amount } => {
-                self.step(format!("定额 {}", grouped2(*amount)));
+                step!(self, "定额 {}", grouped2(*amount));
                 Ok(*amount)
             }
             Formula::ByTitle { field, entries, combine } => self.by_title(*field, entries, *combine),
             Formula::Matching { base, ratio } => {
                 let (b, bd) = self.expr(base)?;
                 let v = b.checked_mul(*ratio).ok_or(Stop::Overflow)?;
-                self.step(format!("配套 {bd} × {} = {}", plain(*ratio), grouped2(v)));
+                step!(self, "配套 {bd} × {} = {}", plain(*ratio), grouped2(v));
                 Ok(v)
             }
             Formula::TopUp { standard, other } => {
                 let s = self.formula(standard)?;
                 let (o, od) = self.expr(other)?;
                 let v = s.checked_sub(o).ok_or(Stop::Overflow)?.max(Decimal::ZERO);
-                self.step(format!("补足 max(0, 标准 {} − {od}) = {}", grouped2(s), grouped2(v)));
+                step!(self, "补足 max(0, 标准 {} − {od}) = {}", grouped2(s), grouped2(v));
                 Ok(v)
             }
             Formula::Least(parts) | Formula::Greatest(parts) => {
@@ -675,13 +705,12 @@ impl Evaluator<'_> {
                 }
                 let least = matches!(f, Formula::Least(_));
                 let v = if least { vals.iter().min() } else { vals.iter().max() }.copied().unwrap_or_default();
-                let list = vals.iter().map(|v| grouped2(*v)).collect::<Vec<_>>().join(", ");
-                self.step(format!("{}({list}) = {}", if least { "取低 min" } else { "取高 max" }, grouped2(v)));
+                step!(self, "{}({}) = {}", if least { "取低 min" } else { "取高 max" }, vals.iter().map(|v| grouped2(*v)).collect::<Vec<_>>().join(", "), grouped2(v));
                 Ok(v)
             }
             Formula::Amount { base } => {
                 let (b, bd) = self.expr(base)?;
-                self.step(format!("取值 {bd}"));
+                step!(self, "取值 {bd}");
                 Ok(b)
             }
             Formula::Interest(i) => self.interest(i),
@@ -689,7 +718,7 @@ impl Evaluator<'_> {
                 let mut total = Decimal::ZERO;
                 for s in stages {
                     if let Some(Value::Bool(true)) = self.row.get(s.flag) {
-                        self.step(format!("阶段 {}：{}", s.label, grouped2(s.amount)));
+                        step!(self, "阶段 {}：{}", s.label, grouped2(s.amount));
                         total += s.amount;
                     }
                 }
@@ -701,7 +730,7 @@ impl Evaluator<'_> {
             Formula::Verdict { .. } => Err(Stop::Ineligible("资格认定规则没有金额".into())),
             Formula::Classify(_) | Formula::DateAdd { .. } => Err(Stop::Ineligible("分类或期限规则没有金额".into())),
             Formula::PoolShare => {
-                self.step("均分 本条按资金池平均分配，份额见批量处理（D11）".into());
+                step!(self, "均分 本条按资金池平均分配，份额见批量处理（D11）");
                 Ok(Decimal::ZERO)
             }
             Formula::Cases(cases) => {
@@ -709,7 +738,7 @@ impl Evaluator<'_> {
                 for (n, (when, f)) in cases.iter().enumerate() {
                     match self.all(when) {
                         Truth::Yes => {
-                            self.step(format!("情形 第{}种情形适用", n + 1));
+                            step!(self, "情形 第{}种情形适用", n + 1);
                             return self.formula(f);
                         }
                         Truth::No(why) => reasons.push(why),
@@ -725,14 +754,14 @@ impl Evaluator<'_> {
                 for (n, f) in parts.iter().enumerate() {
                     match self.formula(f) {
                         Ok(v) => {
-                            self.step(format!("合计 第{}部分 {}", n + 1, grouped2(v)));
+                            step!(self, "合计 第{}部分 {}", n + 1, grouped2(v));
                             total = total.checked_add(v).ok_or(Stop::Overflow)?;
                             applied += 1;
                         }
                         Err(Stop::Rejected(why)) => return Err(Stop::Rejected(why)),
                         Err(Stop::Overflow) => return Err(Stop::Overflow),
                         Err(stop) => {
-                            self.step(format!("合计 第{}部分不适用，计 0", n + 1));
+                            step!(self, "合计 第{}部分不适用，计 0", n + 1);
                             first_stop = first_stop.or(Some(stop));
                         }
                     }
@@ -754,7 +783,9 @@ impl Evaluator<'_> {
             let hi = s.range.upper.map_or(v, |(b, _)| b.min(v));
             if hi > lo {
                 let amt = (hi - lo).checked_mul(s.value).ok_or(Stop::Overflow)?;
-                parts.push(format!("{} × {} = {}", plain(hi - lo), plain(s.value), grouped2(amt)));
+                if self.tracing {
+                    parts.push(format!("{} × {} = {}", plain(hi - lo), plain(s.value), grouped2(amt)));
+                }
                 total = total.checked_add(amt).ok_or(Stop::Overflow)?;
             }
         }
@@ -771,16 +802,16 @@ impl Evaluator<'_> {
                     .ok_or(Stop::Overflow)?;
                 let part_rate = r + (n + Decimal::ONE) * inc;
                 let part_amt = part.checked_mul(part_rate).ok_or(Stop::Overflow)?;
-                if !n.is_zero() {
+                if self.tracing && !n.is_zero() {
                     parts.push(format!("超出部分 {} 段 × {}（每段 {}，标准逐段提高 {}）= {}", plain(n), plain(width), plain(width), plain(inc), grouped2(full)));
                 }
-                if !part.is_zero() {
+                if self.tracing && !part.is_zero() {
                     parts.push(format!("{} × {} = {}", plain(part), plain(part_rate), grouped2(part_amt)));
                 }
                 total = total.checked_add(full).and_then(|t| t.checked_add(part_amt)).ok_or(Stop::Overflow)?;
             }
         }
-        self.step(format!("超额累进 {vd}：{} 合计 {}", parts.join("；"), grouped2(total)));
+        step!(self, "超额累进 {vd}：{} 合计 {}", parts.join("；"), grouped2(total));
         Ok(total)
     }
 
@@ -801,20 +832,20 @@ impl Evaluator<'_> {
             }
         }
         for r in &refused {
-            self.step(format!("称号 {r}"));
+            step!(self, "称号 {r}");
         }
         if hits.is_empty() {
             let why = if refused.is_empty() { "未填写称号".to_string() } else { refused.join("；") };
             return Err(Stop::Ineligible(why));
         }
         for (e, t) in &hits {
-            self.step(format!("称号 “{t}” → {}", grouped2(e.amount)));
+            step!(self, "称号 “{t}” → {}", grouped2(e.amount));
         }
         let chosen: Vec<&(&TitleEntry, String)> = match combine {
             Combine::Highest => {
                 let best = hits.iter().max_by_key(|(e, _)| e.amount).into_iter().collect::<Vec<_>>();
                 if hits.len() > 1 {
-                    self.step(format!("就高 取 {}", grouped2(best[0].0.amount)));
+                    step!(self, "就高 取 {}", grouped2(best[0].0.amount));
                 }
                 best
             }
@@ -839,17 +870,17 @@ impl Evaluator<'_> {
             return Err(Stop::Ineligible(format!("放款日 {date} 早于 LPR 表的第一条记录")));
         };
         let lpr = if long { fixing.five_year } else { fixing.one_year };
-        self.step(format!(
+        step!(self, 
             "利率 放款日 {date} 适用{} LPR {}%（{} 起执行，D6）",
             if long { "5年期以上" } else { "1年期" },
             plain(lpr),
             fixing.effective
-        ));
+        );
         let mut rate = lpr;
         if let Some(f) = i.loan_rate {
             if let Some(Value::Num(actual)) = self.row.get(f) {
                 if *actual < lpr {
-                    self.step(format!("利率 实际贷款利率 {}% 低于 LPR，按实际利率", plain(*actual)));
+                    step!(self, "利率 实际贷款利率 {}% 低于 LPR，按实际利率", plain(*actual));
                     rate = *actual;
                 }
             }
@@ -857,7 +888,7 @@ impl Evaluator<'_> {
         let mut subsidised = rate * i.share;
         if let Some(max) = i.max_rate {
             if subsidised > max {
-                self.step(format!("利率 {}% × {}% = {}% 高于上限 {}%，按上限", plain(rate), plain(i.share * Decimal::ONE_HUNDRED), plain(subsidised), plain(max)));
+                step!(self, "利率 {}% × {}% = {}% 高于上限 {}%，按上限", plain(rate), plain(i.share * Decimal::ONE_HUNDRED), plain(subsidised), plain(max));
                 subsidised = max;
             }
         }
@@ -867,7 +898,7 @@ impl Evaluator<'_> {
             .ok_or(Stop::Overflow)?
             / Decimal::ONE_HUNDRED
             / i.day_basis;
-        self.step(format!(
+        step!(self, 
             "计算 本金 {} × 贴息利率 {}%（{}% × {}%，上限 {}）× {} 天 ÷ {} = {}",
             grouped2(principal),
             plain(subsidised),
@@ -877,11 +908,11 @@ impl Evaluator<'_> {
             plain(days),
             plain(i.day_basis),
             grouped2(v)
-        ));
+        );
         if let Some(f) = i.interest_paid {
             if let Some(Value::Num(paid)) = self.row.get(f) {
                 if v > *paid {
-                    self.step(format!("封顶 不超过实际支付利息 {}", grouped2(*paid)));
+                    step!(self, "封顶 不超过实际支付利息 {}", grouped2(*paid));
                     return Ok(*paid);
                 }
             }

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
 use subsidy::engine::batch::{settle, Pending};
-use subsidy::engine::{evaluate, Context};
+use subsidy::engine::{evaluate, evaluate_untraced, Context};
 use subsidy::fields::Vocabulary;
 use subsidy::rules::lpr::{Fixing, LprTable};
 use subsidy::rules::params::{ParamValue, Params};
@@ -140,6 +140,13 @@ fn encoded_rules_reproduce_every_row_example() {
                 .enumerate()
                 .map(|(k, i)| i.get("application_id").and_then(Json::as_str).map(str::to_string).unwrap_or(format!("A{k:03}")))
                 .collect();
+            // A run's first pass evaluates without the trace: the result must not change.
+            for row in &rows {
+                let (traced, quick) = (evaluate(policy, rule, row, cx), evaluate_untraced(policy, rule, row, cx));
+                if (&quick.result, &quick.split) != (&traced.result, &traced.split) || !quick.trace.is_empty() {
+                    failures.push(format!("{id} #{n}: untraced {:?} ≠ traced {:?}", quick.result, traced.result));
+                }
+            }
             let budget = rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b));
             let pending: Vec<Pending<'_>> = rows
                 .iter()
