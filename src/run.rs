@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::engine::batch::{settle, Line, Pending};
+use crate::engine::batch::{settle_open, Line, Pending};
 use crate::engine::{evaluate, evaluate_untraced, Context, Evaluation, Trace};
 use crate::fields::{FieldId, FieldsError, Vocabulary};
 use crate::ingest::IngestError;
@@ -260,8 +260,17 @@ fn settle_lines(
     let rows = &apps.rows;
     let [app_f, code_f, _, _, year_f, rule_f] = ident;
     // A batch has a few distinct years: their text once each.
-    let year_text: std::collections::HashSet<String> = (0..rows.len()).map(|i| rows.text(i, year_f)).collect();
-    let years: Vec<&str> = (0..rows.len()).map(|i| year_text.get(&rows.text(i, year_f)).map_or("", String::as_str)).collect();
+    let mut year_text: Vec<(Option<crate::value::Value>, String)> = Vec::new();
+    let year_of: Vec<u32> = (0..rows.len())
+        .map(|i| {
+            let v = rows.row(i).get(year_f).cloned();
+            let k = year_text.iter().position(|(y, _)| *y == v).unwrap_or_else(|| {
+                year_text.push((v, rows.text(i, year_f)));
+                year_text.len() - 1
+            });
+            k as u32
+        })
+        .collect();
     let prior_shared = loaded.vocab.id("prior_paid_shared_cap");
     let pending: Vec<Pending<'_>> = evaluations
         .into_iter()
@@ -273,7 +282,7 @@ fn settle_lines(
                 payer: policy.payer,
                 evaluation,
                 credit_code: rows.str(i, code_f),
-                year: years[i],
+                year: &year_text[year_of[i] as usize].1,
                 order: (rows.str(i, app_f), rows.str(i, rule_f)),
                 prior_shared: prior_shared
                     .and_then(|f| match rows.row(i).get(f) {
@@ -285,7 +294,7 @@ fn settle_lines(
             }
         })
         .collect();
-    let settled = settle(pending);
+    let settled = settle_open(pending);
     let mut order: Vec<u32> = (0..rows.len() as u32).collect();
     order.par_sort_unstable_by(|a, b| rows.str(*a as usize, app_f).cmp(rows.str(*b as usize, app_f)).then(a.cmp(b)));
     (settled, order)
@@ -312,6 +321,9 @@ impl Computed<'_> {
         let mut trace = read_steps(loaded, apps, view, i);
         trace.append(&evaluate(view.policy, view.rule, &rows.row(i), cx).trace);
         trace.append(&settled.trace);
+        // Not `..settled.clone()`: that would copy the batch steps just appended.
+        let mut line = Line { kind: settled.kind.clone(), amount: settled.amount, shares: settled.shares.clone(), trace };
+        line.close();
         LedgerLine {
             application_id,
             credit_code,
@@ -322,8 +334,7 @@ impl Computed<'_> {
             policy: view.policy.title.clone(),
             formula_kind: view.rule.formula.kind_label(),
             rule_id,
-            // Not `..settled.clone()`: that would copy the batch steps just appended.
-            line: Line { kind: settled.kind.clone(), amount: settled.amount, shares: settled.shares.clone(), trace },
+            line,
             source: apps.source(i),
             extras: apps.extras(i).to_string(),
         }

@@ -50,6 +50,19 @@ impl Line {
         matches!(self.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })
     }
 
+    /// Ends the trace: the split between payers (when there are several) and the result of an
+    /// amount line.
+    pub fn close(&mut self) {
+        if !matches!(self.kind, LineKind::Payout | LineKind::Measure { .. }) {
+            return;
+        }
+        if self.shares.len() > 1 {
+            let text = self.shares.iter().map(|(p, v)| format!("{} {}", payer_label(*p), grouped2(*v))).collect::<Vec<_>>().join("，");
+            self.trace.push(&format!("分担 {text}（D14，最大余额法）"));
+        }
+        self.trace.push(&format!("结果 {}", grouped2(self.amount)));
+    }
+
     /// What one payer funds of the line.
     pub fn share(&self, payer: Payer) -> Decimal {
         self.shares.iter().filter(|(p, _)| *p == payer).map(|(_, v)| *v).sum()
@@ -86,8 +99,19 @@ pub struct Pending<'a> {
 }
 
 /// Applies shared caps, exclusive groups, rounding, floors, budgets and splits, in that
-/// order. Lines keep their input positions.
+/// order. Lines keep their input positions; each trace ends with the split and the result.
 pub fn settle(pending: Vec<Pending<'_>>) -> Vec<Line> {
+    let mut lines = settle_open(pending);
+    for line in &mut lines {
+        line.close();
+    }
+    lines
+}
+
+/// [`settle`] with each trace left open: the split and result steps, which say nothing the
+/// amount and shares do not, are added by [`Line::close`] when the line is shown. A run holds
+/// a million settled lines; their closing steps are not worth holding.
+pub fn settle_open(pending: Vec<Pending<'_>>) -> Vec<Line> {
     let mut amounts: Vec<Option<Decimal>> = pending
         .iter()
         .map(|p| match p.evaluation.result {
@@ -321,11 +345,6 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Vec<String>) -> Line {
         LineKind::Payout => split(rounded, p.evaluation.split.as_deref(), p.payer),
         _ => Vec::new(),
     };
-    if shares.len() > 1 {
-        let text = shares.iter().map(|(p, v)| format!("{} {}", payer_label(*p), grouped2(*v))).collect::<Vec<_>>().join("，");
-        trace.push(&format!("分担 {text}（D14，最大余额法）"));
-    }
-    trace.push(&format!("结果 {}", grouped2(rounded)));
     Line { kind, amount: rounded, shares, trace }
 }
 
