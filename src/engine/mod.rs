@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 
 use crate::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
 use crate::money::{grouped2, plain};
-use crate::rules::load::normalise_title;
+use crate::rules::load::{normalise_title, same_title};
 use crate::rules::lpr::LprTable;
 use crate::rules::params::Params;
 use crate::rules::{
@@ -406,13 +406,13 @@ impl Evaluator<'_> {
             Condition::In { field, values } | Condition::NotIn { field, values } => {
                 let Some(v) = self.row.get(*field) else { return Truth::Unknown(*field) };
                 let text = v.as_text();
-                let found = values.iter().any(|x| normalise_title(x) == normalise_title(&text));
+                let found = values.iter().any(|x| same_title(x, &text));
                 let want = matches!(c, Condition::In { .. });
-                let label = self.label(*field);
                 if found == want {
-                    step!(self, "条件 {label}“{text}”{}：满足", if want { "在适用范围内" } else { "不在排除范围内" });
+                    step!(self, "条件 {}“{text}”{}：满足", self.label(*field), if want { "在适用范围内" } else { "不在排除范围内" });
                     Truth::Yes
                 } else {
+                    let label = self.label(*field);
                     let why = if want {
                         format!("{label}“{text}”不在适用范围（{}）内", values.join("、"))
                     } else {
@@ -425,15 +425,15 @@ impl Evaluator<'_> {
             Condition::InParam { field, param, negate } => {
                 let Some(v) = self.row.get(*field) else { return Truth::Unknown(*field) };
                 let text = v.as_text();
-                let label = self.label(*field);
                 let Some(list) = self.cx.params.list(param) else {
                     return Truth::No(format!("缺少外部参数 {param}（config/params.toml）"));
                 };
-                let found = list.iter().any(|x| normalise_title(x) == normalise_title(&text));
+                let found = list.iter().any(|x| same_title(x, &text));
                 if found != *negate {
-                    step!(self, "条件 {label}“{text}”{}参数[{param}]：满足", if *negate { "不在" } else { "在" });
+                    step!(self, "条件 {}“{text}”{}参数[{param}]：满足", self.label(*field), if *negate { "不在" } else { "在" });
                     Truth::Yes
                 } else {
+                    let label = self.label(*field);
                     let why = format!("{label}“{text}”{}参数[{param}]", if *negate { "在" } else { "不在" });
                     step!(self, "条件 {why}：不满足");
                     Truth::No(why)
@@ -605,7 +605,7 @@ impl Evaluator<'_> {
                 let Some(v) = self.row.get(*field) else { return Err(Stop::Missing(*field)) };
                 let text = v.as_text();
                 let label = self.label(*field);
-                match entries.iter().find(|(values, _)| values.iter().any(|x| normalise_title(x) == normalise_title(&text))) {
+                match entries.iter().find(|(values, _)| values.iter().any(|x| same_title(x, &text))) {
                     Some((_, inner)) => {
                         let value = self.param(inner, is_rate)?;
                         step!(self, "标准 {label}“{text}” → {}", show(value));

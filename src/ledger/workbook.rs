@@ -35,6 +35,7 @@ const POLICY_HEADERS: [&str; 12] = ["政策文件", "申报条款编号", "条�
 struct Formats {
     header: Format,
     money: Format,
+    /// Plain text: also the workbook's default format.
     text: Format,
     quoted: Format,
     title: Format,
@@ -68,8 +69,11 @@ fn text(ws: &mut Worksheet, f: &Formats, row: u32, col: u16, s: &str) -> Result<
     if s.is_empty() {
         return Ok(());
     }
-    let fmt = if matches!(s.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r')) { &f.quoted } else { &f.text };
-    ws.write_string_with_format(row, col, s, fmt)?;
+    if matches!(s.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r')) {
+        ws.write_string_with_format(row, col, s, &f.quoted)?;
+    } else {
+        ws.write_string(row, col, s)?;
+    }
     Ok(())
 }
 
@@ -184,9 +188,12 @@ pub fn write(report: &Report<'_>, totals: &Totals, path: &std::path::Path, csv: 
     // Fixed document times: the same inputs give the same bytes.
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
     wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed).set_title("奖补资金发放台账").set_author("subsidy"));
+    // Plain text is the workbook's default format: a cell written without one costs no format
+    // lookup (a hash of the whole format, per cell, in rust_xlsxwriter).
+    wb.set_default_format(&f.text, 20, 64)?;
     // Constant-memory sheets number formats workbook-wide on first use; two sheets written by
     // two threads would number them in whichever order the threads ran. Numbered here, first.
-    for format in [&f.header, &f.money, &f.text, &f.quoted, &f.title, &f.bold_money, &f.wrap] {
+    for format in [&f.header, &f.money, &f.quoted, &f.title, &f.bold_money, &f.wrap] {
         wb.register_format(format);
     }
     // 汇总 and 发放明细 are protected against accidental edits (no password: 审阅 → 撤销工作表保护
@@ -461,7 +468,7 @@ fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u
 
 fn detail_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
     let l = &p.line;
-    ws.write_number_with_format(r, 0, r as f64, &f.text)?;
+    ws.write_number(r, 0, r as f64)?;
     for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.region, &l.year, &l.rule_id, &l.clause].into_iter().enumerate() {
         text(ws, f, r, 1 + c as u16, s)?;
     }

@@ -1007,6 +1007,16 @@ fn parse_op(s: &str) -> Option<Op> {
 
 /// Titles compare after removing spaces and unifying brackets and quotes.
 pub fn normalise_title(s: &str) -> String {
+    title_chars(s).collect()
+}
+
+/// Whether two texts are the same title once normalised ([`normalise_title`]), without
+/// building either (a condition compares a row's text with every value of a list).
+pub fn same_title(a: &str, b: &str) -> bool {
+    title_chars(a).eq(title_chars(b))
+}
+
+fn title_chars(s: &str) -> impl Iterator<Item = char> + '_ {
     s.chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '“' | '”' | '"' | '\''))
         .map(|c| match c {
@@ -1014,5 +1024,18 @@ pub fn normalise_title(s: &str) -> String {
             ')' => '）',
             c => c,
         })
-        .collect()
+}
+
+#[cfg(test)]
+mod title_tests {
+    use super::{normalise_title, same_title};
+
+    #[test]
+    fn titles_compare_as_their_normal_forms() {
+        let pairs = [("国家级 专精特新(小巨人)", "“国家级专精特新（小巨人）”", true), ("国家级", "国家级企业", false), ("省级", "", false), ("", " ", true)];
+        for (a, b, same) in pairs {
+            assert_eq!(same_title(a, b), same, "{a} / {b}");
+            assert_eq!(same_title(a, b), normalise_title(a) == normalise_title(b), "{a} / {b}");
+        }
+    }
 }
