@@ -116,7 +116,8 @@ for n in $SIZES; do
     floor_s="" floor_rss=0 read_s="" write_s=""
     if [ -n "$shape" ]; then
         say "$n rows: floor (calamine read + rust_xlsxwriter constant-memory write)"
-        best "$WORK/floor-$n" "$FLOOR" run --shape "$shape" --scale "$scale" --out "$WORK/floor-$n.xlsx" "$batch"
+        # --plain: text cells in the workbook's default format, as ledger.xlsx writes them.
+        best "$WORK/floor-$n" "$FLOOR" run --plain --shape "$shape" --scale "$scale" --out "$WORK/floor-$n.xlsx" "$batch"
         read -r floor_s floor_rss floor_rc <"$WORK/floor-$n"
         rm -f "$WORK/floor-$n.xlsx" # up to ~0.5 GB at 1M rows; only its timing matters
         if [ "$floor_rc" -ne 0 ]; then
@@ -143,7 +144,9 @@ for n in $SIZES; do
     [ -n "$floor_s" ] && floor_cell=$(awk "BEGIN{printf \"%.3f (%.2f + %.2f)\", $floor_s, $read_s, $write_s}")
     [ -n "$shape_note" ] && floor_cell="$floor_cell ¹"
     lines=$(json_num "$WORK/floor-$n.stdout" lines_written 2>/dev/null || true)
-    ROWS_TABLE+=("| $(fmt_int "$n") | $floor_cell | $run_cell | $rate | $ratio | $(mb "$run_rss") | $(mb "$floor_rss") | ${lines:+$(fmt_int "$lines")} | $run_rc |")
+    # The engine's own rate (evaluation and batch pass), from the run's stage timings.
+    engine=$(sed -n 's/.* \([0-9][0-9]*\) lines\/s$/\1/p' "$WORK/run-$n.stderr" | head -1)
+    ROWS_TABLE+=("| $(fmt_int "$n") | $floor_cell | $run_cell | $rate | $ratio | $(mb "$run_rss") | $(mb "$floor_rss") | ${lines:+$(fmt_int "$lines")} | ${engine:+$(fmt_int "$engine")} | $run_rc |")
     [ -n "$shape_note" ] && NOTES+=("¹ $(fmt_int "$n") rows: subsidy wrote no ledger, so the floor wrote the $shape_note.")
     say "$n rows: run ${run_s}s (exit $run_rc, $(mb "$run_rss") MB), floor ${floor_s:-—}s ($(mb "$floor_rss") MB), ratio $ratio"
 done
@@ -179,7 +182,7 @@ if [ "$LARGE" -gt 0 ]; then
         [ "$c" -gt "$worst" ] && worst=$c
         rm -f "$WORK/out-large-$k/ledger.xlsx"
     done
-    LARGE_ROW="| $(fmt_int "$LARGE") Parquet, $SHARDS parts ³ | — | $total | $(awk "BEGIN{printf \"%.0f\", $LARGE / $total}") | — | $(mb "$max_rss") (largest part) | — | — | $worst |"
+    LARGE_ROW="| $(fmt_int "$LARGE") Parquet, $SHARDS parts ³ | — | $total | $(awk "BEGIN{printf \"%.0f\", $LARGE / $total}") | — | $(mb "$max_rss") (largest part) | — | — | — | $worst |"
 fi
 
 # pandas + openpyxl on the smallest batch.
@@ -202,7 +205,7 @@ if [ "${BENCH_PYTHON:-1}" != 0 ] && command -v python3 >/dev/null; then
             read -r fs _ _ <"$WORK/floor-$small" || fs=""
             py_ratio="—"; [ -n "${fs:-}" ] && py_ratio=$(awk "BEGIN{printf \"%.2f\", $py_s / $fs}")
             py_lines=$(sed -n 's/.*lines=\([0-9]*\).*/\1/p' "$WORK/pandas-$small.stdout")
-            PY_ROW="| $(fmt_int "$small") pandas $("$PY" -c 'import pandas; print(pandas.__version__)') + openpyxl $("$PY" -c 'import openpyxl; print(openpyxl.__version__)') ² | — | $py_s | $(awk "BEGIN{printf \"%.0f\", $small / $py_s}") | $py_ratio | $(mb "$py_rss") | — | ${py_lines:+$(fmt_int "$py_lines")} | $py_rc |"
+            PY_ROW="| $(fmt_int "$small") pandas $("$PY" -c 'import pandas; print(pandas.__version__)') + openpyxl $("$PY" -c 'import openpyxl; print(openpyxl.__version__)') ² | — | $py_s | $(awk "BEGIN{printf \"%.0f\", $small / $py_s}") | $py_ratio | $(mb "$py_rss") | — | ${py_lines:+$(fmt_int "$py_lines")} | — | $py_rc |"
         else
             say "pandas script failed: $(tail -5 "$WORK/pandas-$small.stderr")"
         fi
@@ -216,21 +219,23 @@ fi
     echo
     echo "Reproduce: \`make bench\` (sizes: \`make bench BENCH_SIZES=\"10000 100000\"\`)."
     echo
-    echo "| rows | floor s (read + write) | run s | rows/s (run) | run / floor | peak RSS run MB | peak RSS floor MB | ledger lines | run exit |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| rows | floor s (read + write) | run s | rows/s (run) | run / floor | peak RSS run MB | peak RSS floor MB | ledger lines | engine lines/s ⁴ | run exit |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for r in "${ROWS_TABLE[@]}"; do echo "$r"; done
     [ -n "$PY_ROW" ] && echo "$PY_ROW"
     [ -n "$LARGE_ROW" ] && echo "$LARGE_ROW"
     echo
     echo "- floor = \`benches/floor.rs\`: calamine \`worksheet_cells_reader\` over every cell of the batch, then a workbook"
     echo "  with the ledger's sheets and line counts (rows sampled from the ledger \`subsidy run\` wrote) through"
-    echo "  rust_xlsxwriter constant-memory worksheets. Ledger lines = data rows over all sheets of that workbook."
+    echo "  rust_xlsxwriter constant-memory worksheets (text cells in the workbook's default format, amounts with a number"
+    echo "  format, as ledger.xlsx has them). Ledger lines = data rows over all sheets of that workbook."
     echo "- run = \`subsidy run --quiet --out DIR BATCH\` end to end (ledger.xlsx, payouts.csv, exceptions.csv, manifest.json);"
     echo "  exit 1 is expected (the batch holds bad cells on purpose)."
     echo "- Batches: \`subsidy sample --rows N --seed $SEED\`; above 5,000 rows the sheet is written in constant-memory mode"
     echo "  (inline strings, no shared-string table)."
     for note in "${NOTES[@]:-}"; do [ -n "$note" ] && echo "- $note"; done
-    [ -n "$LARGE_ROW" ] && echo "- ³ \`subsidy sample --rows $LARGE --out apps.parquet\`, then \`subsidy run --parquet --shard K/$SHARDS\` for each part, one after another (run s is their sum); policies with programme budgets left out. Each part reads the whole file a slice at a time and keeps its own enterprises."
+    [ -n "$LARGE_ROW" ] && echo "- ³ \`subsidy sample --rows $LARGE --out apps.parquet\`, then \`subsidy run --parquet --shard K/$SHARDS\` for each part, one after another (run s is their sum); policies with programme budgets left out. Each part reads the file a slice at a time; rows of other parts are skipped by their credit-code column before the rest of them is decoded."
+    echo "- ⁴ engine = lines through evaluation (formulas, per-application caps) and the batch pass (shared caps, 就高, rounding, budgets, splits) per second, from the run's \`SUBSIDY_TIMINGS=1\` stage times (2 cores)."
     [ -n "$PY_ROW" ] && echo "- ² \`benches/pandas_openpyxl.py\`: \`read_excel(engine=\"openpyxl\")\`, one rule (2% × 固定资产投资额, capped at 1000万), \`to_excel\` of one line per paid row; run / floor compares with the Rust floor of the same batch."
     if [ -n "$PROFILE" ]; then
         echo

@@ -127,13 +127,18 @@ pub fn compute<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], 
 
 /// [`compute`] with every option.
 pub fn compute_with<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], options: &Options) -> Result<Computed<'l>, RunError> {
-    match options.threads {
-        None => compute_in_pool(loaded, inputs, history, options.shard),
+    in_pool(options.threads, || compute_in_pool(loaded, inputs, history, options.shard))
+}
+
+/// Runs `work` on a rayon pool of `threads` (None: the global pool, one thread per core).
+fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> Result<T, RunError> + Send) -> Result<T, RunError> {
+    match threads {
+        None => work(),
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
             .map_err(|e| RunError::Threads { threads: n, message: e.to_string() })?
-            .install(|| compute_in_pool(loaded, inputs, history, options.shard)),
+            .install(work),
     }
 }
 
@@ -366,7 +371,8 @@ impl Lines for Computed<'_> {
     }
 
     fn whole(&self, range: std::ops::Range<usize>) -> Vec<LedgerLine> {
-        range.map(|k| self.line(k)).collect()
+        // Lines are made alone (each re-evaluated with its trace): in parallel, in order.
+        range.into_par_iter().map(|k| self.line(k)).collect()
     }
 }
 
@@ -435,7 +441,7 @@ pub fn run(
         parquet: options.parquet,
     };
     let t = Timer::start();
-    let (totals, outputs) = write_outputs(&report, out, exit_code)?;
+    let (totals, outputs) = in_pool(options.threads, || Ok(write_outputs(&report, out, exit_code)?))?;
     t.mark("write");
     progress(Stage::Written);
     Ok(Summary { totals, outputs, exit_code })

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
+use rayon::prelude::*;
 use rust_xlsxwriter::{Chart, ChartType, DocProperties, ProtectionOptions, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::engine::batch::{payer_label, LineKind};
@@ -274,7 +275,7 @@ fn stream_lines(
                 if let Some(table) = parquet.as_mut() {
                     table.write(&records)?;
                 }
-                let chunk = Arc::new(Chunk { lines: whole.into_iter().map(prepare).collect(), csv });
+                let chunk = Arc::new(Chunk { lines: whole.into_par_iter().map(prepare).collect(), csv });
                 let at = Instant::now();
                 if trace_tx.send(Arc::clone(&chunk)).is_err() || tx.send(chunk).is_err() {
                     break;
