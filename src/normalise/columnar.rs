@@ -96,7 +96,7 @@ fn kept_rows<V: CellVisitor>(frame: DataFrame, visitor: &V) -> PolarsResult<(Dat
     if keep.len() == frame.height() {
         return Ok((frame, None));
     }
-    let frame = frame.take(&IdxCa::from_vec(PlSmallStr::EMPTY, keep.clone()))?;
+    let frame = frame.take(&IdxCa::from_slice(PlSmallStr::EMPTY, &keep))?;
     Ok((frame, Some(keep)))
 }
 
