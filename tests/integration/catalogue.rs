@@ -35,19 +35,19 @@ fn row_of(input: &serde_json::Map<String, Json>, vocab: &Vocabulary) -> Result<D
     Ok(row)
 }
 
-/// Reference parameters an example gives (`external_params`) replace the shipped ones.
+/// Reference parameters an example gives (`external_params`) replace the shipped ones; a value
+/// the harness cannot read stops the test (never a silent run on the shipped value).
 fn params_for(given: Option<&Json>, shipped: &Params) -> Params {
     let mut p = shipped.clone();
     for (k, v) in given.and_then(|g| g.get("external_params")).and_then(Json::as_object).into_iter().flatten() {
         let value = match v {
             Json::String(s) => Decimal::from_str_exact(s).ok().map(ParamValue::Num),
-            Json::Array(items) => Some(ParamValue::List(items.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())),
+            Json::Array(items) => items.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().map(ParamValue::List),
             Json::Number(n) => Decimal::from_str_exact(&n.to_string()).ok().map(ParamValue::Num),
             _ => None,
         };
-        if let Some(value) = value {
-            p.values.insert(k.clone(), value);
-        }
+        let value = value.unwrap_or_else(|| panic!("external_params.{k}: {v} is neither a decimal nor a list of texts"));
+        p.values.insert(k.clone(), value);
     }
     p
 }
