@@ -51,11 +51,12 @@ impl LedgerLine {
         self.line.share(payer)
     }
 
-    /// The reason shown for a line: why it was refused, or its last cap.
+    /// The reason shown for a line: why it was refused, or the step that last changed its
+    /// amount (a cap, 补差, 就高, 起付, a budget), as `explain` shows it.
     pub fn reason(&self) -> String {
         match &self.line.kind {
             LineKind::Ineligible { reason, .. } | LineKind::Rejected { reason } => reason.clone(),
-            _ => self.line.trace.steps().rev().find(|s| s.starts_with("封顶") && s.contains('→')).map(str::to_string).unwrap_or_default(),
+            _ => self.line.trace.last_cut().map(str::to_string).unwrap_or_default(),
         }
     }
 }

@@ -157,8 +157,10 @@ fn prepare(l: LedgerLine) -> Prepared {
         let code = line_code(&[l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), reason.clone()]);
         (reason, code)
     } else {
+        // The computation, and every step that changed the amount: the last is the reason.
         const SHOWN: [&str; 6] = ["计算", "分档", "封顶", "定额", "称号", "超额"];
-        let explain = l.line.trace.steps().filter(|s| SHOWN.iter().any(|p| s.starts_with(p))).collect::<Vec<_>>().join("；");
+        let shown = |(s, cut): &(&str, bool)| *cut || SHOWN.iter().any(|p| s.starts_with(p));
+        let explain = l.line.trace.marked_steps().filter(shown).map(|(s, _)| s).collect::<Vec<_>>().join("；");
         let code = detail_code(&l, &kind, &result);
         (explain, code)
     };
