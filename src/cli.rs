@@ -302,8 +302,7 @@ fn execute(args: Args) -> Result<i32, CliError> {
             let loaded = run::load(&args.config, &policies)?;
             let mut chosen = Vec::new();
             for id in &rules {
-                let (_, r) = loaded.policies.rule(id).ok_or_else(|| CliError::UnknownRule(id.clone()))?;
-                chosen.push(r);
+                chosen.push(loaded.policies.rule(id).ok_or_else(|| CliError::UnknownRule(id.clone()))?);
             }
             crate::ledger::template::write_template(&loaded.vocab, &chosen, &out)?;
             eprintln!("subsidy: wrote the application form for {} rule(s) to {}", chosen.len(), out.display());
@@ -394,7 +393,9 @@ fn execute(args: Args) -> Result<i32, CliError> {
                         Outcome::Verdict { label, .. } | Outcome::Text { label } => format!(" [认定：{label}]"),
                     };
                     writeln!(o, "  {}  {}  {}{outcome}", r.id, r.clause, r.formula.kind_label())?;
-                    writeln!(o, "      {}", describe::formula(&loaded.vocab, &r.formula))?;
+                    for part in describe::terms(&loaded.vocab, p, r) {
+                        writeln!(o, "      {part}")?;
+                    }
                 }
             }
             Ok(0)

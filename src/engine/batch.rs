@@ -351,13 +351,7 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Trace) -> Line {
 
 /// Chinese name of a payer, as shown in the ledger.
 pub fn payer_label(p: Payer) -> &'static str {
-    match p {
-        Payer::Central => "中央",
-        Payer::Region => "自治区",
-        Payer::City => "盟市",
-        Payer::County => "旗县区",
-        Payer::Other => "其他",
-    }
+    p.label()
 }
 
 /// Splits a rounded amount by weights into 分 with the largest-remainder method (D7, D14);

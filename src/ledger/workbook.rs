@@ -540,7 +540,7 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
         let split = rule
             .split
             .as_ref()
-            .map(|s| s.iter().map(|(p, w)| format!("{} {}", payer_label(*p), crate::money::plain(*w))).collect::<Vec<_>>().join(" : "))
+            .map(|s| describe::split(s))
             .unwrap_or_else(|| payer_label(p.payer).to_string());
         let cells = [
             p.title.clone(),
@@ -549,7 +549,8 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
             rule.excerpt.clone(),
             outcome,
             rule.formula.kind_label().to_string(),
-            describe::formula(v, &rule.formula),
+            // Caps have their own column; the other settings that change the money follow the formula.
+            [describe::formula(v, &rule.formula), describe::settings(p, rule)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("；"),
             describe::conditions(v, &rule.when),
             describe::caps(rule),
             split,

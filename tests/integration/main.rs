@@ -13,5 +13,6 @@ mod ledger;
 mod policy_errors;
 mod properties;
 mod reasons;
+mod rules_shown;
 mod scale;
 mod template;
