@@ -658,10 +658,12 @@ impl Evaluator<'_> {
         }
     }
 
+    /// The bracket holding `v`; `what` is the selector's description, which already ends with
+    /// its value (`设备投资额 4,999,999.99`).
     fn pick<'b>(&self, brackets: &'b [Bracket], v: Decimal, what: &str) -> Eval<&'b Bracket> {
         brackets.iter().find(|b| b.range.contains(v)).ok_or_else(|| {
             let ranges = brackets.iter().map(|b| b.range.text.as_str()).collect::<Vec<_>>().join("、");
-            Stop::Ineligible(format!("{what} {} 不在任何档次（{ranges}）内", plain(v)))
+            Stop::Ineligible(format!("{what} 不在任何档次（{ranges}）内"))
         })
     }
 

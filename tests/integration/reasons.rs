@@ -213,3 +213,22 @@ fn explain_shows_the_step_the_ledger_gives_as_reason() {
         .unwrap();
     assert_eq!(*last_change, csv["S1"].1);
 }
+
+/// Issue 19 item 5: the value outside every bracket is named once, as its description shows it.
+#[test]
+fn a_value_outside_every_bracket_is_named_once() {
+    let dir = tmp("reasons-bracket");
+    let policy = dir.join("bracket.toml");
+    std::fs::write(
+        &policy,
+        "[policy]\nid = \"b\"\ntitle = \"分档测试\"\npayer = \"盟市\"\n\n[[rule]]\nid = \"b-1\"\nclause = \"第1条\"\nexcerpt = \"投资5000万元以上的奖励50万元\"\nformula = { kind = \"bracket\", selector = \"fixed_asset_investment\", brackets = [ { range = \"[5000万, 1亿)\", amount = \"50万\" }, { range = \"[1亿, )\", amount = \"100万\" } ] }\n",
+    )
+    .unwrap();
+    let input = dir.join("in.csv");
+    std::fs::write(&input, format!("申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固定资产投资额（元）\nB1,{},某公司,新城区,2023,b-1,4999999.99\n", code(1))).unwrap();
+    let out = dir.join("out");
+    let o = subsidy(&["run", "--policy", policy.to_str().unwrap(), "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let line = csv::Reader::from_path(out.join("payouts.csv")).unwrap().records().next().unwrap().unwrap();
+    assert_eq!(&line[15], "固定资产投资额 4,999,999.99 不在任何档次（[5000万, 1亿)、[1亿, )）内");
+}
