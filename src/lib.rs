@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod cli;
 pub mod engine;
+pub mod exit;
 pub mod fields;
 pub mod history;
 pub mod ingest;

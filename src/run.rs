@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::engine::batch::{settle_open, Line, Pending};
 use crate::engine::{evaluate, evaluate_untraced, Context, Evaluation, Trace};
+use crate::exit::ExitStatus;
 use crate::fields::{FieldId, FieldsError, Vocabulary};
 use crate::ingest::IngestError;
 use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
@@ -397,8 +398,8 @@ pub struct Summary {
     pub totals: Totals,
     /// SHA-256 of each output file.
     pub outputs: std::collections::BTreeMap<String, String>,
-    /// 0: every row computed or ruled ineligible; 1: some rows were unreadable.
-    pub exit_code: i32,
+    /// [`ExitStatus::Success`], or [`ExitStatus::RowsUnreadable`] when some rows were unreadable.
+    pub status: ExitStatus,
 }
 
 /// Runs the whole pipeline and writes the outputs into `out`.
@@ -423,7 +424,7 @@ pub fn run(
     progress(Stage::Loaded { rules: loaded.policies.rule_count() });
     let mut computed = compute_with(&loaded, inputs, history, options)?;
     progress(Stage::Computed { rows: computed.applications.rows_in, lines: computed.len() });
-    let exit_code = if computed.applications.rows_excepted > 0 { 1 } else { 0 };
+    let status = if computed.applications.rows_excepted > 0 { ExitStatus::RowsUnreadable } else { ExitStatus::Success };
     let exceptions = std::mem::take(&mut computed.applications.exceptions);
     let inputs = std::mem::take(&mut computed.inputs);
     let history = std::mem::take(&mut computed.history);
@@ -441,10 +442,10 @@ pub fn run(
         parquet: options.parquet,
     };
     let t = Timer::start();
-    let (totals, outputs) = in_pool(options.threads, || Ok(write_outputs(&report, out, exit_code)?))?;
+    let (totals, outputs) = in_pool(options.threads, || Ok(write_outputs(&report, out, status)?))?;
     t.mark("write");
     progress(Stage::Written);
-    Ok(Summary { totals, outputs, exit_code })
+    Ok(Summary { totals, outputs, status })
 }
 
 /// Stage timings and peak memory on stderr when `SUBSIDY_TIMINGS` is set (for `make bench`'s

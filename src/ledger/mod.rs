@@ -325,7 +325,7 @@ struct Manifest<'a> {
     outputs: Vec<FileDigest>,
     totals: &'a Totals,
     skipped_sheets: &'a [String],
-    exit_code: i32,
+    exit_code: u8,
 }
 
 #[derive(Serialize)]
@@ -357,7 +357,7 @@ struct PolicyDigest {
 
 /// Writes the four outputs into `out`, atomically as a set. Returns the manifest's totals and
 /// the SHA-256 of each output file.
-pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<(Totals, BTreeMap<String, String>), LedgerError> {
+pub fn write_outputs(report: &Report<'_>, out: &Path, status: crate::exit::ExitStatus) -> Result<(Totals, BTreeMap<String, String>), LedgerError> {
     let _lock = OutputLock::take(out)?;
     let totals = report.totals();
     let staging = Staging::begin(out)?;
@@ -391,7 +391,7 @@ pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<
         outputs,
         totals: &totals,
         skipped_sheets: &report.skipped_sheets,
-        exit_code,
+        exit_code: status.code(),
     };
     let mut manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| LedgerError::Csv { file: "manifest.json", message: e.to_string() })?;
     manifest_bytes.push(b'\n');
