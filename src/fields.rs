@@ -226,7 +226,7 @@ impl Vocabulary {
         let (name, _) = split_header_unit(header);
         self.fields
             .iter()
-            .map(|f| (edit_distance(&name, &split_header_unit(&f.header_zh).0), f))
+            .map(|f| (strsim::levenshtein(&name, &split_header_unit(&f.header_zh).0), f))
             .filter(|(d, _)| *d > 0 && *d <= 3.min(name.chars().count() / 2))
             .min_by_key(|(d, f)| (*d, f.key.clone()))
             .map(|(_, f)| f)
@@ -249,21 +249,6 @@ impl Vocabulary {
         };
         Some(HeaderMatch { field: id, scale })
     }
-}
-
-/// Levenshtein distance in characters, for "did you mean" suggestions.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// 1-based line of a byte offset in a text.

@@ -349,7 +349,7 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f:
         for p in &report.policies.policies {
             all.push_str(&p.digest);
         }
-        crate::rules::load::hex_digest(all.as_bytes())
+        crate::digest::sha256_hex(all.as_bytes())
     };
     let sheet_rows = t.sheet_rows.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("，");
     let facts: [(&str, String); 13] = [

@@ -7,12 +7,11 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
-use sha2::{Digest, Sha256};
 use toml::{Spanned, Value};
 
 use super::text::{check_brackets, op_of_word, parse_amount, parse_interval, parse_rate, parse_ratio};
 use super::*;
-use crate::fields::{edit_distance, line_of, FieldType, Vocabulary};
+use crate::fields::{line_of, FieldType, Vocabulary};
 
 /// Errors loading policy files.
 #[derive(Debug, thiserror::Error)]
@@ -280,16 +279,10 @@ pub fn load_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<P
         valid_from,
         valid_to,
         path: path.to_path_buf(),
-        digest: hex_digest(text.as_bytes()),
+        digest: crate::digest::sha256_hex(text.as_bytes()),
         rules,
         budgets,
     })
-}
-
-/// SHA-256 of bytes as lowercase hex.
-pub fn hex_digest(bytes: &[u8]) -> String {
-    let hash = Sha256::digest(bytes);
-    hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Loader context: the text for line numbers, the path and the vocabulary.
@@ -423,7 +416,7 @@ impl Cx<'_> {
     fn suggest(&self, key: &str) -> Option<String> {
         self.vocab
             .iter()
-            .map(|(_, f)| (edit_distance(key, &f.key), &f.key))
+            .map(|(_, f)| (strsim::levenshtein(key, &f.key), &f.key))
             .filter(|(d, _)| *d <= 3)
             .min()
             .map(|(_, k)| k.clone())
