@@ -9,6 +9,7 @@ use crate::engine::batch::payer_label;
 use crate::rules::{describe, Outcome};
 use std::io::{IsTerminal, Write};
 
+use crate::config::Config;
 use crate::exit::ExitStatus;
 use crate::run::{self, RunError};
 use crate::ledger::sample::SampleError;
@@ -40,9 +41,10 @@ pub enum CliError {
 #[derive(Debug, Parser)]
 #[command(name = "subsidy", version, about, long_about = None)]
 pub struct Args {
-    /// Folder holding fields.json, aliases.toml, lpr.toml and the shipped policies.
-    #[arg(long, global = true, env = "SUBSIDY_CONFIG", default_value = "config")]
-    pub config: PathBuf,
+    /// Folder holding fields.json, aliases.toml, lpr.toml, params*.toml and the policies; it
+    /// replaces the configuration built into the binary (the project's config/ when built).
+    #[arg(long, global = true, env = "SUBSIDY_CONFIG")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Sub,
 }
@@ -145,9 +147,9 @@ pub enum Sub {
         /// 申报年度 of the rows.
         #[arg(long, default_value_t = 2023)]
         year: u32,
-        /// Row shapes per rule.
-        #[arg(long, default_value = "samples/profile.json")]
-        profile: PathBuf,
+        /// Row shapes per rule (default: samples/profile.json as built into the binary).
+        #[arg(long)]
+        profile: Option<PathBuf>,
     },
     /// List the loaded rules with their clauses and formulas.
     Rules {
@@ -174,6 +176,7 @@ pub fn main_with(args: Args) -> ExitStatus {
 }
 
 fn execute(args: Args) -> Result<ExitStatus, CliError> {
+    let config = Config::from_arg(args.config);
     match args.command {
         Sub::Run { policies, history, out, threads, quiet, json, shard, parquet, inputs } => {
             if threads == Some(0) {
@@ -194,7 +197,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
                 }
             };
             let options = run::Options { threads, shard, parquet };
-            let s = match run::run(&args.config, &policies, &history, &inputs, &out, &options, &progress) {
+            let s = match run::run(&config, &policies, &history, &inputs, &out, &options, &progress) {
                 Ok(s) => s,
                 Err(e) if json => {
                     let status = ExitStatus::Error;
@@ -232,7 +235,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
         }
         Sub::Explain { policies, history, application, inputs } => {
             let mut o = std::io::stdout().lock();
-            let loaded = run::load(&args.config, &policies)?;
+            let loaded = run::load(&config, &policies)?;
             let computed = run::compute(&loaded, &inputs, &history, None)?;
             let all = computed.lines();
             let lines: Vec<_> = all.iter().filter(|l| l.application_id == application).collect();
@@ -275,7 +278,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             let back = crate::audit::verify::read_back(&ledger)?;
             let mut diffs = Vec::new();
             if !inputs.is_empty() {
-                let loaded = run::load(&args.config, &policies)?;
+                let loaded = run::load(&config, &policies)?;
                 let computed = run::compute(&loaded, &inputs, &history, None)?;
                 let mut now = std::collections::BTreeMap::new();
                 for i in &computed.inputs {
@@ -300,7 +303,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             Ok(if diffs.is_empty() { ExitStatus::Success } else { ExitStatus::DifferencesFound })
         }
         Sub::Template { policies, rules, out } => {
-            let loaded = run::load(&args.config, &policies)?;
+            let loaded = run::load(&config, &policies)?;
             let mut chosen = Vec::new();
             for id in &rules {
                 chosen.push(loaded.policies.rule(id).ok_or_else(|| CliError::UnknownRule(id.clone()))?);
@@ -310,14 +313,20 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             Ok(ExitStatus::Success)
         }
         Sub::Sample { rows, out, seed, year, profile } => {
-            let vocab = crate::fields::Vocabulary::load(&args.config).map_err(RunError::from)?;
-            let n = crate::ledger::sample::write_sample(&profile, &vocab, rows, seed, year, &out)?;
+            let vocab = crate::fields::Vocabulary::from_config(&config).map_err(RunError::from)?;
+            let n = match profile {
+                Some(path) => crate::ledger::sample::write_sample(&path, &vocab, rows, seed, year, &out)?,
+                None => {
+                    let shipped = crate::ledger::sample::SHIPPED_PROFILE;
+                    crate::ledger::sample::write_sample_from(shipped, "samples/profile.json (built in)", &vocab, rows, seed, year, &out)?
+                }
+            };
             eprintln!("subsidy: wrote {n} sample applications to {}", out.display());
             Ok(ExitStatus::Success)
         }
         Sub::Check { policies, report, inputs } => {
             let mut o = std::io::stdout().lock();
-            let loaded = run::load(&args.config, &policies)?;
+            let loaded = run::load(&config, &policies)?;
             writeln!(o, "policies: {} files, {} rules: OK", loaded.policies.policies.len(), loaded.policies.rule_count())?;
             if inputs.is_empty() {
                 return Ok(ExitStatus::Success);
@@ -356,8 +365,8 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
         }
         Sub::Rules { policies, coverage: true } => {
             let mut o = std::io::stdout().lock();
-            let loaded = run::load(&args.config, &policies)?;
-            let cov = crate::rules::coverage::Coverage::load(&args.config)?;
+            let loaded = run::load(&config, &policies)?;
+            let cov = crate::rules::coverage::Coverage::from_config(&config)?;
             let mut counts = std::collections::BTreeMap::<(&str, &str), usize>::new();
             for e in &cov.rule {
                 let encoded = loaded.policies.rule(&e.id);
@@ -384,7 +393,9 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
         }
         Sub::Rules { policies, coverage: false } => {
             let mut o = std::io::stdout().lock();
-            let loaded = run::load(&args.config, &policies)?;
+            let loaded = run::load(&config, &policies)?;
+            let source = if policies.is_empty() { config.describe() } else { "--policy".to_string() };
+            writeln!(o, "policies from {source}")?;
             for p in &loaded.policies.policies {
                 writeln!(o, "{} {} ({}, {} rules, payer {})", p.id, p.title, p.path.display(), p.rules.len(), payer_label(p.payer))?;
                 for r in &p.rules {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::config::Config;
 use crate::engine::batch::{settle_open, Line, Pending};
 use crate::engine::{evaluate, evaluate_untraced, Context, Evaluation, Trace};
 use crate::exit::ExitStatus;
@@ -13,6 +14,7 @@ use crate::ingest::IngestError;
 use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
 use crate::normalise::{type_row, Applications, Normaliser, Rows, Shard, TypedRow};
 use crate::rules::lpr::{LprError, LprTable};
+use crate::rules::load::load_config_policies;
 use crate::rules::{load_policies, Policy, PolicyError, PolicySet, Rule};
 use crate::value::Row;
 
@@ -49,14 +51,13 @@ pub struct Loaded {
     pub policies: PolicySet,
 }
 
-/// Loads `fields.json`, `aliases.toml` and `lpr.toml` from `config` and the policies from
-/// `policies` (files or folders; the config folder when empty).
-pub fn load(config: &Path, policies: &[PathBuf]) -> Result<Loaded, RunError> {
-    let vocab = Vocabulary::load(config)?;
-    let lpr = LprTable::load(config)?;
-    let params = crate::rules::params::Params::load(config)?;
-    let paths = if policies.is_empty() { vec![config.to_path_buf()] } else { policies.to_vec() };
-    let policies = load_policies(&paths, &vocab)?;
+/// Loads `fields.json`, `aliases.toml`, `lpr.toml` and `params*.toml` from `config` and the
+/// policies from `policies` (files or folders; the configuration's own when empty).
+pub fn load(config: &Config, policies: &[PathBuf]) -> Result<Loaded, RunError> {
+    let vocab = Vocabulary::from_config(config)?;
+    let lpr = LprTable::from_config(config)?;
+    let params = crate::rules::params::Params::from_config(config)?;
+    let policies = if policies.is_empty() { load_config_policies(config, &vocab)? } else { load_policies(policies, &vocab)? };
     Ok(Loaded { vocab, lpr, params, policies })
 }
 
@@ -412,7 +413,7 @@ pub enum Stage {
 }
 
 pub fn run(
-    config: &Path,
+    config: &Config,
     policies: &[PathBuf],
     history: &[PathBuf],
     inputs: &[PathBuf],

@@ -11,6 +11,7 @@ use toml::{Spanned, Value};
 
 use super::text::{check_brackets, op_of_word, parse_amount, parse_interval, parse_rate, parse_ratio};
 use super::*;
+use crate::config::Config;
 use crate::fields::{line_of, FieldType, Vocabulary};
 
 /// Errors loading policy files.
@@ -205,6 +206,22 @@ pub fn load_policies(paths: &[PathBuf], vocab: &Vocabulary) -> Result<PolicySet,
         set.add(policy)?;
     }
     Ok(set)
+}
+
+/// Loads the policies a configuration ships: a folder's as [`load_policies`] reads them; the
+/// built-in ones from the files carried in the binary, in the same name order, so they load
+/// with the same paths and digests as the project's `config/` folder.
+pub fn load_config_policies(config: &Config, vocab: &Vocabulary) -> Result<PolicySet, PolicyError> {
+    let Config::Folder(dir) = config else {
+        let mut set = PolicySet::default();
+        let names = config.names().map_err(|source| PolicyError::Read { path: config.path_of(""), source })?;
+        for name in names.iter().filter(|n| n.ends_with(".toml") && !is_reference_file(Path::new(n))) {
+            let file = config.read_required(name).map_err(|source| PolicyError::Read { path: config.path_of(name), source })?;
+            set.add(load_policy_text(&String::from_utf8_lossy(&file.bytes), &file.path, vocab)?)?;
+        }
+        return Ok(set);
+    };
+    load_policies(&[dir.clone()], vocab)
 }
 
 /// Loads one policy from its text; `path` is used in messages and the manifest.

@@ -9,6 +9,7 @@ mod common;
 mod faults;
 mod history;
 mod hostile;
+mod installed;
 mod ledger;
 mod policy_errors;
 mod properties;
