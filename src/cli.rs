@@ -75,6 +75,10 @@ pub enum Sub {
         /// cluster's map step does; each part is a complete run with its own ledger.
         #[arg(long, value_name = "K/N")]
         shard: Option<crate::normalise::Shard>,
+        /// The inputs are already part K of N of a batch split by enterprise elsewhere (e.g. the
+        /// Spark job in cluster/): every row is kept; a programme budget is refused as with --shard.
+        #[arg(long, value_name = "K/N", conflicts_with = "shard")]
+        part: Option<crate::normalise::Shard>,
         /// Also write payouts.parquet (the rows of payouts.csv, amounts as Decimal(38,2)).
         #[arg(long)]
         parquet: bool,
@@ -178,7 +182,7 @@ pub fn main_with(args: Args) -> ExitStatus {
 fn execute(args: Args) -> Result<ExitStatus, CliError> {
     let config = Config::from_arg(args.config);
     match args.command {
-        Sub::Run { policies, history, out, threads, quiet, json, shard, parquet, inputs } => {
+        Sub::Run { policies, history, out, threads, quiet, json, shard, part, parquet, inputs } => {
             if threads == Some(0) {
                 return Err(RunError::Threads { threads: 0, message: "--threads must be at least 1".into() }.into());
             }
@@ -196,7 +200,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
                     }
                 }
             };
-            let options = run::Options { threads, shard, parquet };
+            let options = run::Options { threads, shard: shard.or(part), presplit: part.is_some(), parquet };
             let s = match run::run(&config, &policies, &history, &inputs, &out, &options, &progress) {
                 Ok(s) => s,
                 Err(e) if json => {
