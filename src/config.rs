@@ -30,7 +30,8 @@ pub struct ConfigFile {
 impl ConfigFile {
     /// The file as UTF-8 text (an error like reading it with `read_to_string` otherwise).
     pub fn text(&self) -> std::io::Result<&str> {
-        std::str::from_utf8(&self.bytes).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        std::str::from_utf8(&self.bytes)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))
     }
 }
 
@@ -51,11 +52,22 @@ impl Config {
     /// The file `name`; `Ok(None)` when the configuration has none.
     pub fn read(&self, name: &str) -> std::io::Result<Option<ConfigFile>> {
         match self {
-            Config::BuiltIn => Ok(SHIPPED.iter().find(|(n, _)| *n == name).map(|(_, b)| ConfigFile { path: self.path_of(name), bytes: Cow::Borrowed(*b) })),
+            Config::BuiltIn => {
+                Ok(SHIPPED
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, b)| ConfigFile {
+                        path: self.path_of(name),
+                        bytes: Cow::Borrowed(*b),
+                    }))
+            }
             Config::Folder(_) => {
                 let path = self.path_of(name);
                 match std::fs::read(&path) {
-                    Ok(bytes) => Ok(Some(ConfigFile { path, bytes: Cow::Owned(bytes) })),
+                    Ok(bytes) => Ok(Some(ConfigFile {
+                        path,
+                        bytes: Cow::Owned(bytes),
+                    })),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                     Err(e) => Err(e),
                 }
@@ -68,7 +80,10 @@ impl Config {
         match self.read(name)? {
             Some(f) => Ok(f),
             // The folder's own error says what is wrong (no such file, a folder that is not one).
-            None => std::fs::read(self.path_of(name)).map(|bytes| ConfigFile { path: self.path_of(name), bytes: Cow::Owned(bytes) }),
+            None => std::fs::read(self.path_of(name)).map(|bytes| ConfigFile {
+                path: self.path_of(name),
+                bytes: Cow::Owned(bytes),
+            }),
         }
     }
 
@@ -108,13 +123,23 @@ mod tests {
     /// so a ledger records the same digests whichever was read.
     #[test]
     fn built_in_files_are_the_config_folder_byte_for_byte() {
-        let folder = Config::Folder(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config"));
-        let on_disk: Vec<String> = folder.names().unwrap().into_iter().filter(|n| n.ends_with(".toml") || n.ends_with(".json")).collect();
+        let folder =
+            Config::Folder(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config"));
+        let on_disk: Vec<String> = folder
+            .names()
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.ends_with(".toml") || n.ends_with(".json"))
+            .collect();
         assert_eq!(Config::BuiltIn.names().unwrap(), on_disk);
         assert!(SHIPPED.iter().any(|(n, _)| *n == "fields.json"));
         for name in &on_disk {
             let built = Config::BuiltIn.read(name).unwrap().unwrap();
-            assert_eq!(built.bytes, folder.read(name).unwrap().unwrap().bytes, "{name}");
+            assert_eq!(
+                built.bytes,
+                folder.read(name).unwrap().unwrap().bytes,
+                "{name}"
+            );
             assert_eq!(built.path, std::path::Path::new("config").join(name));
         }
         assert!(Config::BuiltIn.read("no-such.toml").unwrap().is_none());

@@ -36,6 +36,9 @@ mod tests {
         assert_eq!(hex(&[0x00, 0x0f, 0xab]), "000fab");
         let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         assert_eq!(sha256_hex(b""), empty);
-        assert_eq!(sha256_hex_of(&mut &b"abc"[..]).unwrap(), (sha256_hex(b"abc"), 3));
+        assert_eq!(
+            sha256_hex_of(&mut &b"abc"[..]).unwrap(),
+            (sha256_hex(b"abc"), 3)
+        );
     }
 }

@@ -227,8 +227,23 @@ fn a_value_outside_every_bracket_is_named_once() {
     let input = dir.join("in.csv");
     std::fs::write(&input, format!("申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固定资产投资额（元）\nB1,{},某公司,新城区,2023,b-1,4999999.99\n", code(1))).unwrap();
     let out = dir.join("out");
-    let o = subsidy(&["run", "--policy", policy.to_str().unwrap(), "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
+    let o = subsidy(&[
+        "run",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let line = csv::Reader::from_path(out.join("payouts.csv")).unwrap().records().next().unwrap().unwrap();
-    assert_eq!(&line[15], "固定资产投资额 4,999,999.99 不在任何档次（[5000万, 1亿)、[1亿, )）内");
+    let line = csv::Reader::from_path(out.join("payouts.csv"))
+        .unwrap()
+        .records()
+        .next()
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        &line[15],
+        "固定资产投资额 4,999,999.99 不在任何档次（[5000万, 1亿)、[1亿, )）内"
+    );
 }

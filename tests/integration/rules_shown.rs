@@ -56,8 +56,15 @@ fn rules_shows_every_title_and_every_setting_that_changes_the_money() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
-    let at = lines.iter().position(|l| l.starts_with("shown-listing")).unwrap();
-    assert_eq!(lines[at + 1..at + 4], [TABLE, "上限 每项 ≤ 6,000,000.00", SETTINGS], "{text}");
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("shown-listing"))
+        .unwrap();
+    assert_eq!(
+        lines[at + 1..at + 4],
+        [TABLE, "上限 每项 ≤ 6,000,000.00", SETTINGS],
+        "{text}"
+    );
 }
 
 #[test]
@@ -70,19 +77,49 @@ fn the_policy_sheet_and_the_form_show_them_too() {
     let input = dir.join("in.csv");
     std::fs::write(&input, "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,获得称号/认定名称\nA1,91350100M000100Y43,某公司,新城区,2023,shown-listing,创业板\n").unwrap();
     let out = dir.join("out");
-    let o = subsidy(&["run", "--policy", p, "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
+    let o = subsidy(&[
+        "run",
+        "--policy",
+        p,
+        "--out",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let mut wb: Xlsx<_> = open_workbook(out.join("ledger.xlsx")).unwrap();
     let sheet = wb.worksheet_range("政策参数").unwrap();
-    let row: Vec<String> = sheet.rows().find(|r| cell(&r[1]) == "shown-listing").unwrap().iter().map(cell).collect();
+    let row: Vec<String> = sheet
+        .rows()
+        .find(|r| cell(&r[1]) == "shown-listing")
+        .unwrap()
+        .iter()
+        .map(cell)
+        .collect();
     assert_eq!(row[6], format!("{TABLE}；{SETTINGS}"));
     assert_eq!(row[8], "每项 ≤ 6,000,000.00");
     // 填报说明: everything, one part per line.
     let form = dir.join("form.xlsx");
-    let o = subsidy(&["template", "--policy", p, "--rule", "shown-listing", "--out", form.to_str().unwrap()]);
+    let o = subsidy(&[
+        "template",
+        "--policy",
+        p,
+        "--rule",
+        "shown-listing",
+        "--out",
+        form.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let mut wb: Xlsx<_> = open_workbook(&form).unwrap();
     let notes = wb.worksheet_range("填报说明").unwrap();
-    let row: Vec<String> = notes.rows().find(|r| cell(&r[0]) == "shown-listing").unwrap().iter().map(cell).collect();
-    assert_eq!(row[3], format!("{TABLE}\n上限 每项 ≤ 6,000,000.00\n{SETTINGS}"));
+    let row: Vec<String> = notes
+        .rows()
+        .find(|r| cell(&r[0]) == "shown-listing")
+        .unwrap()
+        .iter()
+        .map(cell)
+        .collect();
+    assert_eq!(
+        row[3],
+        format!("{TABLE}\n上限 每项 ≤ 6,000,000.00\n{SETTINGS}")
+    );
 }
