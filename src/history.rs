@@ -3,11 +3,12 @@
 //! (D10), amounts already paid for the same achievement (补差, D9) and amounts already paid
 //! this year inside a shared cap (D4).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
+use crate::engine::batch::{SharedPaid, NOTHING_SHARED};
 use crate::fields::Vocabulary;
 use crate::ingest::{expand_history, read_table, IngestError};
 use crate::money::parse_decimal;
@@ -34,6 +35,31 @@ pub struct Paid {
     pub rule: String,
     pub year: i64,
     pub award: Decimal,
+}
+
+/// What the history paid each enterprise inside each shared cap group, per application year
+/// (D4): by credit code, then year.
+#[derive(Debug, Clone, Default)]
+pub struct SharedHistory(HashMap<String, BTreeMap<i64, SharedPaid>>);
+
+impl SharedHistory {
+    /// What `credit_code` was paid in `year`, by group.
+    pub fn of(&self, credit_code: &str, year: i64) -> &SharedPaid {
+        self.0.get(credit_code).and_then(|years| years.get(&year)).unwrap_or(&NOTHING_SHARED)
+    }
+}
+
+/// The enterprise-year cap groups of every rule, by rule id.
+fn cap_groups(policies: &PolicySet) -> HashMap<&str, Vec<&str>> {
+    let mut groups: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (_, r) in policies.rules() {
+        for c in &r.caps {
+            if let CapScope::EnterpriseYear { group } = &c.scope {
+                groups.entry(r.id.as_str()).or_default().push(group.as_str());
+            }
+        }
+    }
+    groups
 }
 
 /// The history, indexed for the join.
@@ -92,6 +118,19 @@ impl History {
             }
         }
         Ok(())
+    }
+
+    /// The paid lines charged to each shared cap group: a line counts in every group its rule
+    /// belongs to, and only there.
+    pub fn shared(&self, policies: &PolicySet) -> SharedHistory {
+        let groups = cap_groups(policies);
+        let mut out = SharedHistory::default();
+        for p in &self.lines {
+            for g in groups.get(p.rule.as_str()).into_iter().flatten() {
+                out.0.entry(p.credit_code.clone()).or_default().entry(p.year).or_default().add(g, p.award);
+            }
+        }
+        out
     }
 
     /// Fills the history fields of every row (a row whose enterprise has no history gets

@@ -92,10 +92,36 @@ pub struct Pending<'a> {
     pub year: &'a str,
     /// Sort key inside a shared cap: application id, then rule id.
     pub order: (&'a str, &'a str),
-    /// Already paid this year inside the line's shared caps (from the payout history).
-    pub prior_shared: Decimal,
+    /// Already paid this year inside each of the line's shared caps (from the payout history).
+    pub prior_shared: &'a SharedPaid,
     /// The programme budget or pool the rule draws on (D11).
     pub budget: Option<&'a Budget>,
+}
+
+/// What the payout history already paid an enterprise in one application year inside each
+/// shared cap group (D4), by group. Each group is charged only its own rules' lines, so a rule
+/// in two groups is never charged one group's payouts against the other's cap; refunds
+/// (negative lines) are not netted, as a negative line never widens a cap's room.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharedPaid(Vec<(String, Decimal)>);
+
+/// Nothing paid in any group.
+pub static NOTHING_SHARED: SharedPaid = SharedPaid(Vec::new());
+
+impl SharedPaid {
+    /// Adds a paid line to a group; a refund (a negative line) does not count.
+    pub fn add(&mut self, group: &str, paid: Decimal) {
+        let paid = paid.max(Decimal::ZERO);
+        match self.0.iter_mut().find(|(g, _)| g == group) {
+            Some((_, v)) => *v += paid,
+            None => self.0.push((group.to_string(), paid)),
+        }
+    }
+
+    /// Already paid inside `group` (0 when the history has nothing there).
+    pub fn in_group(&self, group: &str) -> Decimal {
+        self.0.iter().find(|(g, _)| g == group).map_or(Decimal::ZERO, |(_, v)| *v)
+    }
 }
 
 /// Applies shared caps, exclusive groups, rounding, floors, budgets and splits, in that
@@ -191,7 +217,8 @@ fn round_and_floor(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
             extra[i].push(format!("取整 四舍五入到分（D7）：{raw} → {}", grouped2(rounded)));
         }
         if let Some(floor) = p.rule.floor {
-            if rounded < floor && !rounded.is_zero() {
+            // A refund (a negative line) is money owed back, not an award held to a minimum.
+            if rounded > Decimal::ZERO && rounded < floor {
                 extra[i].push(format!("起付 {} 少于 {}，不予补助（D12）", grouped2(rounded), grouped2(floor)));
                 rounded = Decimal::ZERO;
             }
@@ -284,7 +311,7 @@ fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], e
                     .or_insert((cap.amount, cap.words.as_deref(), Vec::new(), Decimal::ZERO));
                 entry.0 = entry.0.min(cap.amount);
                 entry.2.push(i);
-                entry.3 = entry.3.max(p.prior_shared);
+                entry.3 = entry.3.max(p.prior_shared.in_group(group));
             }
         }
     }
@@ -299,6 +326,12 @@ fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], e
             // Shared caps work on rounded amounts so that rounding afterwards cannot push an
             // enterprise a cent past its cap (D4, D7).
             let Some(a) = amounts[i].map(round_yuan) else { continue };
+            if a < Decimal::ZERO {
+                // A refund is money coming back for its own project: it neither uses the room
+                // nor gives any back, so the other lines' cut cannot depend on where it sorts.
+                extra[i].push(format!("封顶 {words}：退回 {} 不占用也不增加共享上限的额度（同企业 {} 年度已计 {}）", grouped2(a), key.1, grouped2(used)));
+                continue;
+            }
             let left = (cap - used).max(Decimal::ZERO);
             if a > left {
                 extra[i].push(format!(

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
-use subsidy::engine::batch::{settle, Pending};
+use subsidy::engine::batch::{settle, Pending, SharedPaid};
 use subsidy::engine::{evaluate, evaluate_untraced, Context};
 use subsidy::fields::Vocabulary;
 use subsidy::rules::lpr::{Fixing, LprTable};
@@ -134,7 +134,13 @@ fn encoded_rules_reproduce_every_row_example() {
             let table = lpr_for(ex.get("given"), &shipped);
             let params = params_for(ex.get("given"), &shipped_params);
             let cx = Context { vocab: &vocab, lpr: &table, params: &params };
-            let prior_shared = given_decimal(ex, "prior_paid_shared_cap");
+            // The example's figure was paid inside each of the rule's shared caps.
+            let mut prior_shared = SharedPaid::default();
+            for cap in &rule.caps {
+                if let subsidy::rules::CapScope::EnterpriseYear { group } = &cap.scope {
+                    prior_shared.add(group, given_decimal(ex, "prior_paid_shared_cap"));
+                }
+            }
             let app_ids: Vec<String> = inputs
                 .iter()
                 .enumerate()
@@ -158,7 +164,7 @@ fn encoded_rules_reproduce_every_row_example() {
                     credit_code: "X",
                     year: "2023",
                     order: (app.as_str(), id),
-                    prior_shared,
+                    prior_shared: &prior_shared,
                     budget,
                 })
                 .collect();
