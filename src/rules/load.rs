@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer};
 use sha2::{Digest, Sha256};
 use toml::{Spanned, Value};
 
-use super::text::{check_brackets, op_of_word, parse_amount, parse_interval, parse_rate, parse_ratio};
+use super::text::{check_brackets, date_op_of_word, op_of_word, parse_amount, parse_interval, parse_rate, parse_ratio};
 use super::*;
 use crate::fields::{edit_distance, line_of, FieldType, Vocabulary};
 
@@ -481,6 +481,20 @@ impl Cx<'_> {
         Ok(id)
     }
 
+    /// Whether an expression's value is always a whole number: a whole-number field (the
+    /// vocabulary's type says so), a year or a day count, a rounding, or whole numbers added,
+    /// subtracted or multiplied.
+    fn is_whole(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Field(f) | Expr::Default { field: f, .. } => self.vocab.is_whole(*f),
+            Expr::Const(c) => c.fract().is_zero(),
+            Expr::Ceil(_) | Expr::Floor(_) | Expr::YearOf(_) | Expr::DaysBetween(..) => true,
+            Expr::Sum(xs) | Expr::Minus(xs) | Expr::Product(xs) | Expr::Min(xs) | Expr::Max(xs) => xs.iter().all(|x| self.is_whole(x)),
+            Expr::Increase { of, over } => self.is_whole(of) && self.is_whole(over),
+            Expr::Scale { .. } | Expr::Param(_) | Expr::Quotient(..) => false,
+        }
+    }
+
     fn expr(&self, v: &Value, off: usize) -> R<Expr> {
         match v {
             Value::String(key) => Ok(Expr::Field(self.numeric_field(key, off)?)),
@@ -703,7 +717,9 @@ impl Cx<'_> {
         }
     }
 
-    fn brackets(&self, v: &Value, key: &str, is_rate: bool, off: usize) -> R<Vec<Bracket>> {
+    /// A bracket table; `whole` when its selector is a whole number (a count, a rank, a year),
+    /// so its brackets are checked as sets of whole numbers (issue 19).
+    fn brackets(&self, v: &Value, key: &str, is_rate: bool, whole: bool, off: usize) -> R<Vec<Bracket>> {
         let items = self.array(v, key, off)?;
         if items.is_empty() {
             return Err(at(off, format!("`{key}` is empty")));
@@ -726,7 +742,7 @@ impl Cx<'_> {
             out.push(Bracket { range, value, words });
         }
         let ranges: Vec<&Interval> = out.iter().map(|b| &b.range).collect();
-        check_brackets(&ranges).map_err(|(_, m)| at(off, format!("`{key}`: {m} (D1: brackets must have no gap and no overlap)")))?;
+        check_brackets(&ranges, whole).map_err(|(_, m)| at(off, format!("`{key}`: {m} (D1: brackets must have no gap and no overlap)")))?;
         Ok(out)
     }
 
@@ -751,11 +767,13 @@ impl Cx<'_> {
                     Some(s) => self.expr(s, off)?,
                     None => base.clone(),
                 };
-                Formula::Tiers { selector, base, tiers: self.brackets(get("tiers")?, "tiers", true, off)? }
+                let whole = self.is_whole(&selector);
+                Formula::Tiers { selector, base, tiers: self.brackets(get("tiers")?, "tiers", true, whole, off)? }
             }
             "slices" => {
                 keys(&["base", "slices", "step"])?;
-                let slices = self.brackets(get("slices")?, "slices", false, off)?;
+                // Slices are cut by their bounds as amounts: whole-number reading does not apply.
+                let slices = self.brackets(get("slices")?, "slices", false, false, off)?;
                 let step = match t.get("step") {
                     None => None,
                     Some(s) => {
@@ -776,7 +794,9 @@ impl Cx<'_> {
             }
             "bracket" => {
                 keys(&["selector", "brackets"])?;
-                Formula::Bracket { selector: self.expr(get("selector")?, off)?, brackets: self.brackets(get("brackets")?, "brackets", false, off)? }
+                let selector = self.expr(get("selector")?, off)?;
+                let whole = self.is_whole(&selector);
+                Formula::Bracket { selector, brackets: self.brackets(get("brackets")?, "brackets", false, whole, off)? }
             }
             "per_unit" => {
                 keys(&["terms"])?;
@@ -980,17 +1000,6 @@ impl Cx<'_> {
         }
         Ok(out)
     }
-}
-
-/// Words bounding a date; both ends are included unless the word says 前 / 后 alone.
-fn date_op_of_word(w: &str) -> Option<Op> {
-    Some(match w.trim() {
-        "起" | "以后" | "之后" | "以来" | "不早于" | "及以后" => Op::Ge,
-        "截至" | "以前" | "之前" | "不晚于" | "止" | "及以前" => Op::Le,
-        "前" | "早于" => Op::Lt,
-        "后" | "晚于" => Op::Gt,
-        _ => return None,
-    })
 }
 
 fn parse_op(s: &str) -> Option<Op> {

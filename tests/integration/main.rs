@@ -10,6 +10,7 @@ mod faults;
 mod history;
 mod hostile;
 mod ledger;
+mod model;
 mod policy_errors;
 mod properties;
 mod scale;
