@@ -3,12 +3,12 @@
 //! (D10), amounts already paid for the same achievement (补差, D9) and amounts already paid
 //! this year inside a shared cap (D4).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
-use crate::engine::batch::{SharedPaid, NOTHING_SHARED};
+use crate::engine::batch::SharedPaid;
 use crate::fields::Vocabulary;
 use crate::ingest::{expand_history, read_table, IngestError};
 use crate::money::parse_decimal;
@@ -37,25 +37,37 @@ pub struct Paid {
     pub award: Decimal,
 }
 
-/// What the history paid each enterprise inside each shared cap group, per application year
-/// (D4): by credit code, then year.
+/// What the history paid each enterprise inside each shared cap group (D4), by credit code:
+/// (year, group, whether the cap is over the enterprise's life, amount).
 #[derive(Debug, Clone, Default)]
-pub struct SharedHistory(HashMap<String, BTreeMap<i64, SharedPaid>>);
+pub struct SharedHistory(HashMap<String, Vec<(i64, String, bool, Decimal)>>);
 
 impl SharedHistory {
-    /// What `credit_code` was paid in `year`, by group.
-    pub fn of(&self, credit_code: &str, year: i64) -> &SharedPaid {
-        self.0.get(credit_code).and_then(|years| years.get(&year)).unwrap_or(&NOTHING_SHARED)
+    /// Whether the history paid `credit_code` anything inside a shared cap.
+    pub fn has(&self, credit_code: &str) -> bool {
+        self.0.contains_key(credit_code)
+    }
+
+    /// What `credit_code` was paid, by group, as a line of `year` sees it: that year's lines
+    /// for a yearly cap, every year up to it for a lifetime cap.
+    pub fn paid(&self, credit_code: &str, year: i64) -> SharedPaid {
+        let mut out = SharedPaid::default();
+        for (y, group, lifetime, award) in self.0.get(credit_code).into_iter().flatten() {
+            if *y == year || *lifetime && *y < year {
+                out.add(group, *award);
+            }
+        }
+        out
     }
 }
 
-/// The enterprise-year cap groups of every rule, by rule id.
-fn cap_groups(policies: &PolicySet) -> HashMap<&str, Vec<&str>> {
-    let mut groups: HashMap<&str, Vec<&str>> = HashMap::new();
+/// The shared cap groups of every rule, by rule id, each with whether it is a lifetime cap.
+fn cap_groups(policies: &PolicySet) -> HashMap<&str, Vec<(&str, bool)>> {
+    let mut groups: HashMap<&str, Vec<(&str, bool)>> = HashMap::new();
     for (_, r) in policies.rules() {
         for c in &r.caps {
-            if let CapScope::EnterpriseYear { group } = &c.scope {
-                groups.entry(r.id.as_str()).or_default().push(group.as_str());
+            if let Some(group) = c.scope.group() {
+                groups.entry(r.id.as_str()).or_default().push((group, matches!(c.scope, CapScope::Enterprise { .. })));
             }
         }
     }
@@ -126,8 +138,8 @@ impl History {
         let groups = cap_groups(policies);
         let mut out = SharedHistory::default();
         for p in &self.lines {
-            for g in groups.get(p.rule.as_str()).into_iter().flatten() {
-                out.0.entry(p.credit_code.clone()).or_default().entry(p.year).or_default().add(g, p.award);
+            for (g, lifetime) in groups.get(p.rule.as_str()).into_iter().flatten() {
+                out.0.entry(p.credit_code.clone()).or_default().push((p.year, g.to_string(), *lifetime, p.award));
             }
         }
         out
@@ -168,7 +180,9 @@ impl History {
                 .iter()
                 .filter_map(|c| match &c.scope {
                     CapScope::EnterpriseYear { group } => Some(group.as_str()),
-                    CapScope::Application => None,
+                    // The history field is this year's shared payouts; a lifetime cap's history
+                    // reaches the batch pass through `shared`.
+                    CapScope::Enterprise { .. } | CapScope::Application => None,
                 })
                 .collect();
             let shared: Decimal = paid

@@ -280,6 +280,14 @@ fn settle_lines(
             k as u32
         })
         .collect();
+    // What the history paid inside shared caps, once per enterprise-year that has any.
+    let mut prior: std::collections::HashMap<(&str, i64), crate::engine::batch::SharedPaid> = std::collections::HashMap::new();
+    for i in 0..rows.len() {
+        let code = rows.str(i, code_f);
+        if let (true, Ok(year)) = (shared.has(code), year_text[year_of[i] as usize].1.parse::<i64>()) {
+            prior.entry((code, year)).or_insert_with(|| shared.paid(code, year));
+        }
+    }
     let pending: Vec<Pending<'_>> = evaluations
         .into_iter()
         .enumerate()
@@ -293,7 +301,7 @@ fn settle_lines(
                 credit_code,
                 year,
                 order: (rows.str(i, app_f), rows.str(i, rule_f)),
-                prior_shared: year.parse().map_or(&NOTHING_SHARED, |y| shared.of(credit_code, y)),
+                prior_shared: year.parse().ok().and_then(|y: i64| prior.get(&(credit_code, y))).unwrap_or(&NOTHING_SHARED),
                 budget: rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b)),
             }
         })

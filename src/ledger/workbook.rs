@@ -549,7 +549,7 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
             rule.formula.kind_label().to_string(),
             describe::formula(v, &rule.formula),
             describe::conditions(v, &rule.when),
-            describe::caps(rule),
+            describe::caps(v, rule),
             split,
             rule.readings.join("；"),
             format!("{}:{}", p.path.display(), rule.line),

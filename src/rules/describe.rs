@@ -144,15 +144,19 @@ fn condition(v: &Vocabulary, c: &Condition) -> String {
 }
 
 /// The caps of a rule in words.
-pub fn caps(rule: &Rule) -> String {
+pub fn caps(v: &Vocabulary, rule: &Rule) -> String {
     rule.caps
         .iter()
         .map(|c| {
             let scope = match &c.scope {
                 CapScope::Application => "每项".to_string(),
                 CapScope::EnterpriseYear { group } => format!("每企业每年（共享组 {group}）"),
+                CapScope::Enterprise { group } => format!("每企业累计（共享组 {group}）"),
             };
-            format!("{scope} ≤ {}", grouped2(c.amount))
+            match &c.amount {
+                Expr::Const(a) => format!("{scope} ≤ {}", grouped2(*a)),
+                other => format!("{scope} ≤ {}", expr(v, other)),
+            }
         })
         .collect::<Vec<_>>()
         .join("；")

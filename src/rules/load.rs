@@ -94,8 +94,9 @@ struct RawRule {
     #[serde(default)]
     when: Vec<Spanned<Value>>,
     formula: Spanned<Value>,
+    /// Each cap with its span, so an error points at the cap's own line.
     #[serde(default)]
-    caps: Vec<RawCap>,
+    caps: Vec<Spanned<RawCap>>,
     floor: Option<AmountText>,
     split: Option<Spanned<toml::Table>>,
     #[serde(default)]
@@ -112,7 +113,8 @@ struct RawRule {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCap {
-    amount: AmountText,
+    /// An amount (`"50万"`), a numeric field key, or an expression table.
+    amount: Value,
     #[serde(default = "default_scope")]
     scope: String,
     group: Option<String>,
@@ -348,7 +350,7 @@ impl Cx<'_> {
             if matches!(formula, Formula::Classify(_) | Formula::DateAdd { .. }) != matches!(outcome, Outcome::Text { .. }) {
                 return Err(at(r.formula.span().start, "`classify` and `date_add` formulas go with outcome = { category = \"…\" } or { date = \"…\" }, and only with them"));
             }
-            let caps = r.caps.iter().map(|c| self.cap(c, start)).collect::<R<Vec<_>>>()?;
+            let caps = r.caps.iter().map(|c| self.cap(c.get_ref(), c.span().start)).collect::<R<Vec<_>>>()?;
             let floor = r.floor.as_ref().map(|a| self.amount(&a.0, start)).transpose()?;
             let split = r.split.as_ref().map(|s| self.split(s.get_ref(), s.span().start)).transpose()?;
             Ok(Rule {
@@ -971,15 +973,22 @@ impl Cx<'_> {
     }
 
     fn cap(&self, c: &RawCap, off: usize) -> R<Cap> {
-        let amount = self.amount(&c.amount.0, off)?;
+        let amount = match &c.amount {
+            Value::Integer(i) => Expr::Const(Decimal::from(*i)),
+            Value::Float(f) => return Err(at(off, format!("cap amount {f} is a TOML float, which is inexact; write it as a string: \"{f}\""))),
+            // An amount starts with a digit; anything else names a field.
+            Value::String(s) if s.trim().starts_with(|ch: char| ch.is_ascii_digit()) => Expr::Const(self.amount(s, off)?),
+            other => self.expr(other, off)?,
+        };
         let scope = match (c.scope.as_str(), &c.group) {
             ("application", None) => CapScope::Application,
             ("application", Some(_)) => return Err(at(off, "a cap per application has no `group`")),
             ("enterprise_year", Some(g)) => CapScope::EnterpriseYear { group: g.clone() },
-            ("enterprise_year", None) => {
-                return Err(at(off, "an enterprise_year cap needs a `group` naming the rules that share it (D4)"))
+            ("enterprise", Some(g)) => CapScope::Enterprise { group: g.clone() },
+            ("enterprise_year" | "enterprise", None) => {
+                return Err(at(off, format!("an {} cap needs a `group` naming the rules that share it (D4)", c.scope)))
             }
-            (other, _) => return Err(at(off, format!("cap scope `{other}` is neither `application` nor `enterprise_year`"))),
+            (other, _) => return Err(at(off, format!("cap scope `{other}` is not one of `application`, `enterprise_year`, `enterprise`"))),
         };
         Ok(Cap { amount, scope, words: c.words.clone() })
     }

@@ -77,7 +77,7 @@ fn run(policy: &Policy, lines: &[(&str, &str, &str, &str)]) -> Vec<Line> {
             Pending {
                 rule,
                 payer: policy.payer,
-                evaluation: Evaluation { result: EvalResult::Amount(Decimal::from_str_exact(amount).unwrap()), trace: Default::default(), split: None },
+                evaluation: Evaluation { result: EvalResult::Amount(Decimal::from_str_exact(amount).unwrap()), trace: Default::default(), split: None, shared_caps: vec![] },
                 credit_code: code,
                 year: "2023",
                 order: (app, &rule.id),

@@ -164,3 +164,32 @@ fn a_refund_in_the_history_never_widens_a_shared_cap() {
     let lines = run_policy(&dir, TWO_GROUPS, &format!("X3,{A},某公司,新城区,2023,tg-one,150000\n"), Some(&h));
     assert_eq!(&lines[0][4], "50000.00", "{:?}", &lines[0]);
 }
+
+/// 单个企业累计支持不超过100万元: a lifetime cap counts what the history paid in every year up
+/// to the line's (not later ones), and the batch's own years in order.
+#[test]
+fn a_lifetime_cap_counts_every_earlier_year_and_the_batch_in_year_order() {
+    let policy = r#"
+[policy]
+id = "life"
+title = "测试"
+payer = "盟市"
+
+[[rule]]
+id = "life-a"
+clause = "第1条"
+excerpt = "单个企业累计支持不超过100万元"
+caps = [ { amount = "100万", scope = "enterprise", group = "life", words = "单个企业累计支持不超过100万元" } ]
+formula = { kind = "amount", base = "approved_amount" }
+"#;
+    let dir = tmp("history-lifetime");
+    let h = dir.join("paid.csv");
+    write_history(&h, &[(A, "life-a", "2021", "400000.00"), (A, "life-a", "2022", "300000.00"), (A, "life-a", "2025", "300000.00")]);
+    let lines = run_policy(&dir, policy, &format!("X1,{A},某公司,新城区,2023,life-a,500000\n"), Some(&h));
+    assert_eq!(&lines[0][4], "300000.00", "{:?}", &lines[0]);
+    assert!(lines[0][15].contains("（历年共享上限 1,000,000.00，同企业已计 700,000.00，剩余 300,000.00）"), "{:?}", &lines[0]);
+    // Two years in one batch: the earlier year is served first whatever the 申报编号.
+    let batch = format!("X1,{A},某公司,新城区,2024,life-a,200000\nX2,{A},某公司,新城区,2023,life-a,200000\n");
+    let lines = run_policy(&dir, policy, &batch, Some(&h));
+    assert_eq!((&lines[0][4], &lines[1][4]), ("100000.00", "200000.00"), "{lines:?}");
+}

@@ -105,3 +105,51 @@ fn rank_brackets_are_whole_number_intervals() {
         "p.toml:10: rule `r1`: `brackets`: gap between `[1, 1]` and `[2, 3]` (D1: brackets must have no gap and no overlap)"
     );
 }
+
+/// 最高50万元且不超过项目总投资额的30%: a cap's ceiling is any expression of the row, and the
+/// cut shows how the ceiling was made.
+#[test]
+fn a_cap_is_a_share_of_another_input() {
+    let rule = r#"formula = { kind = "rate", base = "equipment_investment", rate = "40%" }
+caps = [
+  { amount = "50万", words = "最高50万元" },
+  { amount = { scale = "total_investment", by = "30%" }, words = "不超过项目总投资额的30%" },
+]"#;
+    let (result, trace) = compute(rule, &[("equipment_investment", "2000000"), ("total_investment", "1000000")]);
+    assert_eq!(result, "300000.00");
+    assert_eq!(trace[trace.len() - 2], "封顶 最高50万元：800,000.00 > 500,000.00 → 500,000.00");
+    assert_eq!(
+        trace[trace.len() - 1],
+        "封顶 不超过项目总投资额的30%（上限 30% × 项目总投资额 1,000,000.00 = 300000）：500,000.00 > 300,000.00 → 300,000.00"
+    );
+    let (result, _) = compute(rule, &[("equipment_investment", "1000000"), ("total_investment", "5000000")]);
+    assert_eq!(result, "400000.00", "neither ceiling binds");
+    // Without the input the ceiling needs, the line cannot be capped: 缺少数据, never uncapped.
+    let (result, _) = compute(rule, &[("equipment_investment", "1000000")]);
+    assert_eq!(result, "不予支持：缺少数据：项目总投资额");
+}
+
+/// 按核定金额给予支持，最高不超过申请额: the ceiling is another field of the row, and a
+/// ceiling that comes out negative counts as 0.
+#[test]
+fn a_cap_is_an_approved_amount_or_a_difference() {
+    let rule = "formula = { kind = \"amount\", base = \"approved_amount\" }\ncaps = [{ amount = \"requested_amount\", words = \"不超过申请额\" }]";
+    assert_eq!(compute(rule, &[("approved_amount", "120000"), ("requested_amount", "100000")]).0, "100000.00");
+    let rule = "formula = { kind = \"amount\", base = \"approved_amount\" }\ncaps = [{ amount = { minus = [\"requested_amount\", \"other_government_award\"] }, words = \"扣除其他补助\" }]";
+    assert_eq!(compute(rule, &[("approved_amount", "120000"), ("requested_amount", "100000"), ("other_government_award", "30000")]).0, "70000.00");
+    assert_eq!(compute(rule, &[("approved_amount", "120000"), ("requested_amount", "100000"), ("other_government_award", "130000")]).0, "0.00");
+}
+
+#[test]
+fn a_cap_the_loader_cannot_read_is_refused_with_its_line() {
+    let f = |cap: &str| error(&format!("formula = {{ kind = \"fixed\", amount = \"1\" }}\ncaps = [{cap}]"));
+    assert_eq!(f("{ amount = 0.5 }"), "p.toml:11: rule `r1`: cap amount 0.5 is a TOML float, which is inexact; write it as a string: \"0.5\"");
+    assert_eq!(f("{ amount = \"50 万元\" }"), "p.toml:11: rule `r1`: `50 万元` is not an amount; write digits with an optional 万 or 亿, e.g. \"1000万\"");
+    assert_eq!(f("{ amount = \"100万\", scope = \"enterprise\" }"), "p.toml:11: rule `r1`: an enterprise cap needs a `group` naming the rules that share it (D4)");
+    assert_eq!(
+        f("{ amount = \"100万\", scope = \"forever\", group = \"g\" }"),
+        "p.toml:11: rule `r1`: cap scope `forever` is not one of `application`, `enterprise_year`, `enterprise`"
+    );
+    // Each cap points at its own line.
+    assert_eq!(f("\n  { amount = \"1万\" },\n  { amount = \"2万\", scope = \"enterprise\" },\n"), "p.toml:13: rule `r1`: an enterprise cap needs a `group` naming the rules that share it (D4)");
+}

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use subsidy::engine::batch::{settle, split, Line, Pending, SharedPaid, NOTHING_SHARED};
 use subsidy::engine::{Evaluation, Result as EvalResult};
-use subsidy::rules::{Cap, CapScope, Formula, Outcome, Payer, Rule};
+use subsidy::rules::{Cap, CapScope, Expr, Formula, Outcome, Payer, Rule};
 
 fn cents(c: u64) -> Decimal {
     Decimal::new(c as i64, 2)
@@ -21,7 +21,7 @@ fn capped_rule(id: &str, cap: Decimal) -> Rule {
         flags: vec![],
         when: vec![],
         formula: Formula::Fixed { amount: Decimal::ZERO },
-        caps: vec![Cap { amount: cap, scope: CapScope::EnterpriseYear { group: "g".into() }, words: None }],
+        caps: vec![Cap { amount: Expr::Const(cap), scope: CapScope::EnterpriseYear { group: "g".into() }, words: None }],
         floor: None,
         split: None,
         readings: vec![],
@@ -40,7 +40,7 @@ fn settle_amounts(rules: &[Rule], lines: &[(usize, u64, String, String)]) -> Vec
         .map(|(r, amount, code, app)| Pending {
             rule: &rules[*r],
             payer: Payer::City,
-            evaluation: Evaluation { result: EvalResult::Amount(Decimal::new(*amount as i64, 3)), trace: Default::default(), split: None },
+            evaluation: Evaluation { result: EvalResult::Amount(Decimal::new(*amount as i64, 3)), trace: Default::default(), split: None, shared_caps: vec![] },
             credit_code: code,
             year: "2023",
             order: (app, &rules[*r].id),
@@ -152,7 +152,7 @@ proptest! {
 
 /// Rules over two shared cap groups: `g1` only, `g2` only, and both.
 fn two_group_rules(cap1: Decimal, cap2: Decimal) -> Vec<Rule> {
-    let group = |amount, g: &str| Cap { amount, scope: CapScope::EnterpriseYear { group: g.into() }, words: None };
+    let group = |amount, g: &str| Cap { amount: Expr::Const(amount), scope: CapScope::EnterpriseYear { group: g.into() }, words: None };
     let mut rules = vec![capped_rule("r-1", cap1), capped_rule("r-2", cap2), capped_rule("r-12", cap1)];
     rules[0].caps = vec![group(cap1, "g1")];
     rules[1].caps = vec![group(cap2, "g2")];
@@ -169,7 +169,7 @@ fn settle_with_history(rules: &[Rule], lines: &[RawLine], history: &[SharedPaid]
         .map(|(r, amount, code, app)| Pending {
             rule: &rules[*r],
             payer: Payer::City,
-            evaluation: Evaluation { result: EvalResult::Amount(Decimal::new(*amount, 3)), trace: Default::default(), split: None },
+            evaluation: Evaluation { result: EvalResult::Amount(Decimal::new(*amount, 3)), trace: Default::default(), split: None, shared_caps: vec![] },
             credit_code: code,
             year: "2023",
             order: (app, &rules[*r].id),
