@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::Config;
 use crate::fields::line_of;
 
 /// One catalogue rule's coverage.
@@ -63,9 +64,15 @@ pub enum CoverageError {
 
 impl Coverage {
     pub fn load(config_dir: &Path) -> Result<Coverage, CoverageError> {
-        let path = config_dir.join("coverage.toml");
-        let text = std::fs::read_to_string(&path).map_err(|source| CoverageError::Read { path: path.clone(), source })?;
-        toml::from_str(&text).map_err(|e| CoverageError::Invalid {
+        Self::from_config(&Config::Folder(config_dir.to_path_buf()))
+    }
+
+    /// Loads `coverage.toml` from a configuration.
+    pub fn from_config(config: &Config) -> Result<Coverage, CoverageError> {
+        let read = |source| CoverageError::Read { path: config.path_of("coverage.toml"), source };
+        let file = config.read_required("coverage.toml").map_err(read)?;
+        let (path, text) = (file.path.clone(), file.text().map_err(read)?);
+        toml::from_str(text).map_err(|e| CoverageError::Invalid {
             path,
             line: e.span().map_or(0, |s| line_of(&text, s.start)),
             message: e.message().trim_end().to_string(),
