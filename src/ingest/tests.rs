@@ -1,8 +1,11 @@
 //! Unit tests of `ingest`: limits and their messages, the pre-checks (zip, OLE, BIFF, ods
 //! content), header binding, and reading small workbooks built here.
-use std::io::Write;
+use std::io::{Cursor, Seek, SeekFrom, Write};
 
 use super::*;
+use super::header::*;
+use super::prescan::{biff, ods::*, xml::*};
+use super::sniff::*;
 
 fn vocab() -> Vocabulary {
     Vocabulary::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config")).expect("config/fields.json loads")
