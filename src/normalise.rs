@@ -18,14 +18,7 @@ use crate::ingest::{cell_ref, Batch, RawCell, RawRow};
 use crate::value::{parse_bool, parse_text, Row, Unreadable, Value};
 
 /// The identity fields every application row has.
-pub const IDENTITY: [&str; 6] = [
-    "application_id",
-    "credit_code",
-    "enterprise_name",
-    "region",
-    "application_year",
-    "rule_id",
-];
+pub const IDENTITY: [&str; 6] = ["application_id", "credit_code", "enterprise_name", "region", "application_year", "rule_id"];
 
 /// Where a kept row came from, compactly: its sheet (an index into [`Applications::sheets`])
 /// and its 1-based row number.
@@ -88,11 +81,7 @@ impl Applications {
     pub fn cell(&self, i: usize, field: FieldId) -> Option<String> {
         self.rows.row(i).get(field)?;
         let o = self.origins[i];
-        let (_, col) = self.sheets[o.sheet as usize]
-            .columns
-            .iter()
-            .rev()
-            .find(|(f, _)| *f == field)?;
+        let (_, col) = self.sheets[o.sheet as usize].columns.iter().rev().find(|(f, _)| *f == field)?;
         Some(cell_ref(o.row - 1, *col))
     }
 
@@ -109,9 +98,7 @@ pub fn credit_code_valid(code: &str) -> bool {
     let mut chars = code.chars();
     let first17: String = chars.by_ref().take(17).collect();
     match (chars.next(), chars.next()) {
-        (Some(last), None) if first17.chars().count() == 17 => {
-            credit_code_check_char(&first17) == Some(last)
-        }
+        (Some(last), None) if first17.chars().count() == 17 => credit_code_check_char(&first17) == Some(last),
         _ => false,
     }
 }
@@ -125,11 +112,7 @@ pub fn resident_id_valid(id: &str) -> bool {
     if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let sum: u32 = b[..17]
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
+    let sum: u32 = b[..17].iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
     CHECK[(sum % 11) as usize] == b[17].to_ascii_uppercase()
 }
 
@@ -143,9 +126,7 @@ pub fn payee_id_valid(code: &str) -> bool {
 /// when one of them is outside the code's alphabet (no I, O, S, V, Z).
 pub fn credit_code_check_char(first17: &str) -> Option<char> {
     const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [u32; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
+    const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
     let mut sum = 0;
     for (i, c) in first17.chars().enumerate().take(17) {
         sum += CHARS.find(c)? as u32 * WEIGHTS[i];
@@ -169,23 +150,14 @@ pub struct TypedRow {
 /// Reads a raw row's cells as their fields' types.
 pub fn type_row(batch: &Batch, vocab: &Vocabulary, raw: &RawRow) -> TypedRow {
     let sheet = &batch.sheets[raw.sheet];
-    let mut t = TypedRow {
-        sheet: raw.sheet,
-        row: raw.row,
-        values: Vec::with_capacity(raw.cells.len()),
-        extras: String::new(),
-        bad: Vec::new(),
-    };
+    let mut t = TypedRow { sheet: raw.sheet, row: raw.row, values: Vec::with_capacity(raw.cells.len()), extras: String::new(), bad: Vec::new() };
     for (col, cell) in &raw.cells {
-        let Some(column) = sheet.columns.iter().find(|c| c.col == *col) else {
-            continue;
-        };
+        let Some(column) = sheet.columns.iter().find(|c| c.col == *col) else { continue };
         let Some(m) = column.field else {
             if !t.extras.is_empty() {
                 t.extras.push('；');
             }
-            t.extras
-                .push_str(&format!("{}={}", column.header, cell.show()));
+            t.extras.push_str(&format!("{}={}", column.header, cell.show()));
             continue;
         };
         match typed(vocab, m.field, cell, m.scale) {
@@ -244,11 +216,7 @@ impl Shard {
 
     /// Whether the row with this 统一社会信用代码 (trimmed; empty for none) is of this part.
     pub fn keeps(&self, code: &str) -> bool {
-        let part = if code.is_empty() {
-            0
-        } else {
-            Shard::of(code, self.count)
-        };
+        let part = if code.is_empty() { 0 } else { Shard::of(code, self.count) };
         part == self.index
     }
 }
@@ -260,10 +228,7 @@ impl std::str::FromStr for Shard {
     fn from_str(s: &str) -> Result<Shard, String> {
         let bad = || format!("“{s}” is not a part K/N with 0 ≤ K < N (e.g. 3/16)");
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let (index, count): (u32, u32) = (
-            k.trim().parse().map_err(|_| bad())?,
-            n.trim().parse().map_err(|_| bad())?,
-        );
+        let (index, count): (u32, u32) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
         if count == 0 || index >= count {
             return Err(bad());
         }
@@ -302,16 +267,8 @@ impl<'a> Normaliser<'a> {
             return *s;
         }
         let sheet = &batch.sheets[index];
-        let columns = sheet
-            .columns
-            .iter()
-            .filter_map(|c| c.field.map(|m| (m.field, c.col)))
-            .collect();
-        self.sheets.push(SourceSheet {
-            file: batch.files[sheet.file].path.display().to_string(),
-            name: sheet.name.clone(),
-            columns,
-        });
+        let columns = sheet.columns.iter().filter_map(|c| c.field.map(|m| (m.field, c.col))).collect();
+        self.sheets.push(SourceSheet { file: batch.files[sheet.file].path.display().to_string(), name: sheet.name.clone(), columns });
         let s = (self.sheets.len() - 1) as u32;
         self.sheet_index.insert(index, s);
         s
@@ -332,30 +289,16 @@ impl<'a> Normaliser<'a> {
         }
         self.rows_in += 1;
         let sheet = self.sheet_of(batch, t.sheet);
-        let origin = Origin {
-            sheet,
-            row: t.row + 1,
-        };
+        let origin = Origin { sheet, row: t.row + 1 };
         let row_ref = format!("第{}行", t.row + 1);
-        let at = |f: FieldId| {
-            value(f)
-                .map(|(_, _, col)| cell_ref(t.row, *col))
-                .unwrap_or_else(|| row_ref.clone())
-        };
+        let at = |f: FieldId| value(f).map(|(_, _, col)| cell_ref(t.row, *col)).unwrap_or_else(|| row_ref.clone());
         let mut bad: Vec<(String, String, String)> = t.bad.clone();
         let id = text(app_id);
         if id.is_empty() {
             bad.push((row_ref.clone(), String::new(), "缺少申报编号".into()));
         } else if let Some(first) = self.seen.get(id.as_str()) {
             let s = &self.sheets[first.sheet as usize];
-            bad.push((
-                at(app_id),
-                id.clone(),
-                format!(
-                    "申报编号重复（首次出现于 {} {} 第{}行），本行未计算",
-                    s.file, s.name, first.row
-                ),
-            ));
+            bad.push((at(app_id), id.clone(), format!("申报编号重复（首次出现于 {} {} 第{}行），本行未计算", s.file, s.name, first.row)));
         } else {
             self.seen.insert(id.as_str().into(), origin);
         }
@@ -363,24 +306,12 @@ impl<'a> Normaliser<'a> {
         if rule_id.is_empty() {
             bad.push((row_ref.clone(), String::new(), "缺少申报条款编号".into()));
         } else if !(self.known_rule)(&rule_id) {
-            bad.push((
-                at(rule),
-                rule_id.clone(),
-                "申报条款编号不在已加载的政策文件中".into(),
-            ));
+            bad.push((at(rule), rule_id.clone(), "申报条款编号不在已加载的政策文件中".into()));
         }
         if code.is_empty() {
-            bad.push((
-                row_ref.clone(),
-                String::new(),
-                "缺少统一社会信用代码".into(),
-            ));
+            bad.push((row_ref.clone(), String::new(), "缺少统一社会信用代码".into()));
         } else if !payee_id_valid(&code) {
-            bad.push((
-                at(credit),
-                code.clone(),
-                "统一社会信用代码校验位不符（GB 32100-2015；个人为身份证号，GB 11643）".into(),
-            ));
+            bad.push((at(credit), code.clone(), "统一社会信用代码校验位不符（GB 32100-2015；个人为身份证号，GB 11643）".into()));
         }
         if value(year).is_none() {
             bad.push((row_ref, String::new(), "缺少申报年度".into()));
@@ -389,14 +320,7 @@ impl<'a> Normaliser<'a> {
             self.rows_excepted += 1;
             let s = &self.sheets[sheet as usize];
             for (cell, value, reason) in bad {
-                self.exceptions.push(Exception {
-                    file: s.file.clone(),
-                    sheet: s.name.clone(),
-                    cell,
-                    application_id: id.clone(),
-                    value,
-                    reason,
-                });
+                self.exceptions.push(Exception { file: s.file.clone(), sheet: s.name.clone(), cell, application_id: id.clone(), value, reason });
             }
             return;
         }
@@ -444,11 +368,7 @@ impl<'a> Normaliser<'a> {
 }
 
 /// Normalises a batch read whole (its `rows`). `known_rule` tells whether a rule id is loaded.
-pub fn normalise(
-    batch: &Batch,
-    vocab: &Vocabulary,
-    known_rule: &dyn Fn(&str) -> bool,
-) -> Applications {
+pub fn normalise(batch: &Batch, vocab: &Vocabulary, known_rule: &dyn Fn(&str) -> bool) -> Applications {
     let mut n = Normaliser::new(vocab, known_rule);
     for raw in &batch.rows {
         n.accept(batch, type_row(batch, vocab, raw));
@@ -457,49 +377,27 @@ pub fn normalise(
 }
 
 /// Reads a raw cell as the field's type.
-fn typed(
-    vocab: &Vocabulary,
-    field: FieldId,
-    cell: &RawCell,
-    scale: Decimal,
-) -> Result<Value, Unreadable> {
+fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal) -> Result<Value, Unreadable> {
     let f = vocab.get(field);
     match (cell, f.ty) {
-        (RawCell::Error(e), _) if e.starts_with('#') => {
-            Err(Unreadable(format!("单元格为错误值 {e}")))
-        }
+        (RawCell::Error(e), _) if e.starts_with('#') => Err(Unreadable(format!("单元格为错误值 {e}"))),
         (RawCell::Error(e), _) => Err(Unreadable(e.clone())),
         (RawCell::Text(t), _) => parse_text(f, t, scale),
         (RawCell::Num(n), ty) if ty.is_numeric() => {
-            let v = n
-                .checked_mul(scale)
-                .ok_or_else(|| Unreadable(format!("“{n}”数值过大")))?;
+            let v = n.checked_mul(scale).ok_or_else(|| Unreadable(format!("“{n}”数值过大")))?;
             if matches!(ty, FieldType::Integer | FieldType::Year) && !v.fract().is_zero() {
                 return Err(Unreadable(format!("“{n}”应为整数")));
             }
             Ok(Value::Num(v))
         }
-        (RawCell::Num(n), FieldType::Bool) => parse_bool(&n.to_string())
-            .map(Value::Bool)
-            .ok_or_else(|| Unreadable(format!("“{n}”应填 是 或 否"))),
-        (RawCell::Num(n), FieldType::Date) => excel_serial(*n)
-            .map(Value::Date)
-            .ok_or_else(|| Unreadable(format!("“{n}”不是日期"))),
+        (RawCell::Num(n), FieldType::Bool) => parse_bool(&n.to_string()).map(Value::Bool).ok_or_else(|| Unreadable(format!("“{n}”应填 是 或 否"))),
+        (RawCell::Num(n), FieldType::Date) => excel_serial(*n).map(Value::Date).ok_or_else(|| Unreadable(format!("“{n}”不是日期"))),
         (RawCell::Num(n), _) => parse_text(f, &n.normalize().to_string(), Decimal::ONE),
         (RawCell::Bool(b), FieldType::Bool) => Ok(Value::Bool(*b)),
-        (RawCell::Bool(b), _) => Err(Unreadable(format!(
-            "“{}”不是{}",
-            if *b { "TRUE" } else { "FALSE" },
-            type_name(f.ty)
-        ))),
+        (RawCell::Bool(b), _) => Err(Unreadable(format!("“{}”不是{}", if *b { "TRUE" } else { "FALSE" }, type_name(f.ty)))),
         (RawCell::Date(d), FieldType::Date) => Ok(Value::Date(*d)),
-        (RawCell::Date(d), FieldType::Text) => {
-            Ok(Value::Text(d.format("%Y-%m-%d").to_string().into()))
-        }
-        (RawCell::Date(d), _) => Err(Unreadable(format!(
-            "“{d}”是日期，此列应为{}",
-            type_name(f.ty)
-        ))),
+        (RawCell::Date(d), FieldType::Text) => Ok(Value::Text(d.format("%Y-%m-%d").to_string().into())),
+        (RawCell::Date(d), _) => Err(Unreadable(format!("“{d}”是日期，此列应为{}", type_name(f.ty)))),
     }
 }
 
@@ -558,9 +456,7 @@ impl FieldValues {
     fn get(&self, i: usize) -> Option<&Value> {
         match self {
             FieldValues::Dense(v) => v.get(i).and_then(Option::as_ref),
-            FieldValues::Sparse(rows, values) => {
-                rows.binary_search(&(i as u32)).ok().map(|k| &values[k])
-            }
+            FieldValues::Sparse(rows, values) => rows.binary_search(&(i as u32)).ok().map(|k| &values[k]),
         }
     }
 
@@ -621,12 +517,7 @@ impl Rows {
 
     /// A text field's value ("" when absent or not text), borrowed, for identity columns.
     pub fn str(&self, i: usize, field: FieldId) -> &str {
-        let value = self
-            .index
-            .get(field as usize)
-            .copied()
-            .flatten()
-            .and_then(|c| self.values[c as usize].get(i));
+        let value = self.index.get(field as usize).copied().flatten().and_then(|c| self.values[c as usize].get(i));
         match value {
             Some(Value::Text(s)) => s,
             _ => "",
@@ -635,10 +526,7 @@ impl Rows {
 
     /// A field's value as text ("" when absent), for identity columns.
     pub fn text(&self, i: usize, field: FieldId) -> String {
-        self.row(i)
-            .get(field)
-            .map(Value::as_text)
-            .unwrap_or_default()
+        self.row(i).get(field).map(Value::as_text).unwrap_or_default()
     }
 }
 
