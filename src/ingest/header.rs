@@ -2,7 +2,9 @@
 //! fields, its columns are bound to fields, and each data row is handed on as soon as it is
 //! complete, so a sheet is never held whole.
 
-use super::{Batch, Column, Handoff, Limits, RawCell, RawRow, Sheet, Stop, MAX_COLUMNS};
+mod path;
+
+use super::{Batch, Handoff, Limits, RawCell, RawRow, Sheet, Stop, MAX_COLUMNS};
 use crate::fields::Vocabulary;
 
 /// Rows scanned for a header before a sheet is taken to have none.
@@ -113,7 +115,7 @@ impl<'v> SheetBuilder<'v> {
     }
 
     fn matches(&self, c: &RawCell) -> bool {
-        matches!(c, RawCell::Text(t) if self.vocab.match_header(t).is_some())
+        matches!(c, RawCell::Text(t) if self.vocab.find_header(t).is_some())
     }
 
     /// Ends the sheet: binds the header if that has not happened, hands on the rows left.
@@ -167,7 +169,7 @@ impl<'v> SheetBuilder<'v> {
         // Column → header text, from the header row.
         let mut heads: Vec<(u32, String)> =
             rows[h].1.iter().map(|(col, c)| (*col, text(c))).filter(|(_, t)| !t.is_empty()).collect();
-        let named = |heads: &[(u32, String)], col: u32| heads.iter().any(|(c, t)| *c == col && self.vocab.match_header(t).is_some());
+        let named = |heads: &[(u32, String)], col: u32| heads.iter().any(|(c, t)| *c == col && self.vocab.find_header(t).is_some());
         let has = |heads: &[(u32, String)], col: u32| heads.iter().any(|(c, _)| *c == col);
         // The row above: fields in columns the header row leaves empty.
         if h > 0 && rows[h - 1].0 + 1 == header_row {
@@ -196,8 +198,8 @@ impl<'v> SheetBuilder<'v> {
                 skip = h + 2;
             }
         }
-        heads.sort_by_key(|(c, _)| *c);
-        let columns: Vec<Column> = heads.into_iter().map(|(col, header)| Column { col, field: self.vocab.match_header(&header), header }).collect();
+        let complete = rows.len() - usize::from(open);
+        let path::Bound { columns, skip } = path::bind_columns(self.vocab, &rows, h, skip, complete, heads);
         // Two columns naming the key field: the later one holds, as when the row is typed.
         out.key = out.to.filter.and_then(|f| columns.iter().rev().find(|c| c.field.is_some_and(|m| m.field == f.field))).map(|c| c.col);
         let sheet = out.batch.sheets.len();
@@ -245,3 +247,7 @@ pub(super) fn emit(sheet: usize, row: u32, mut cells: Vec<(u32, RawCell)>, out: 
 pub(super) fn is_blank(c: &RawCell) -> bool {
     matches!(c, RawCell::Text(t) if t.trim().is_empty())
 }
+
+#[cfg(test)]
+#[path = "header/tests.rs"]
+mod tests;

@@ -72,7 +72,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::fields::{HeaderMatch, Vocabulary};
+use crate::fields::{Figure, HeaderMatch, Vocabulary};
 use crate::rules::load::hex_digest;
 
 pub use cell::from_float;
@@ -198,6 +198,12 @@ pub struct Column {
     pub col: u32,
     pub header: String,
     pub field: Option<HeaderMatch>,
+    /// Which figure the column holds when the form gives an item twice (申报数 / 核定数), from
+    /// its header path.
+    pub figure: Figure,
+    /// Why the column's cells cannot be read (its unit does not convert, or two places state
+    /// different units): each of its cells is an exception with this reason.
+    pub refused: Option<String>,
 }
 
 /// A sheet read from a file, with its header binding.

@@ -7,7 +7,7 @@ use super::header::*;
 use super::prescan::{biff, ods::*, xml::*};
 use super::sniff::*;
 
-fn vocab() -> Vocabulary {
+pub(super) fn vocab() -> Vocabulary {
     Vocabulary::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config")).expect("config/fields.json loads")
 }
 
@@ -689,7 +689,7 @@ fn read_table_counts_from_the_used_range_as_before() {
 }
 
 /// Reads one sheet's cells through a [`SheetBuilder`], collecting the rows it hands on.
-fn sheet_of(v: &Vocabulary, cells: impl IntoIterator<Item = (u32, u32, RawCell)>) -> Batch {
+pub(super) fn sheet_of(v: &Vocabulary, cells: impl IntoIterator<Item = (u32, u32, RawCell)>) -> Batch {
     let mut rows = Vec::new();
     let mut batch = Batch::default();
     {
