@@ -330,6 +330,9 @@ fn execute(args: Args) -> Result<i32, CliError> {
             for s in &computed.skipped_sheets {
                 writeln!(o, "note: sheet {s} has no header row naming two known fields; not read")?;
             }
+            for s in &computed.set_aside {
+                writeln!(o, "note: {s}: not data, not read")?;
+            }
             let mut unmatched = Vec::new();
             for s in &computed.sheets {
                 for c in s.columns.iter().filter(|c| c.refused.is_some()) {

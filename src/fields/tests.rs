@@ -127,3 +127,19 @@ fn cell_units_only_multiply() {
     // The longest unit ending the text is the one meant: 万kWh is not 万 + a unit of mass.
     assert_eq!(split_cell_unit(&t, "5万kWh"), ("5万kWh", None));
 }
+
+#[test]
+fn the_vocabulary_headers_stay_distinct_without_their_units() {
+    let v = Vocabulary::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config")).unwrap();
+    let mut seen = std::collections::HashMap::new();
+    for (id, f) in v.iter() {
+        let (name, unit) = split_header_unit(&f.header_zh);
+        if let Some(u) = &unit {
+            assert!(convert(f, u).is_ok(), "{}: its own header unit {u} must convert", f.key);
+        }
+        if let Some(other) = seen.insert(name.clone(), f.key.clone()) {
+            panic!("{} and {other} share the header name {name}", f.key);
+        }
+        assert_eq!(v.match_header(&f.header_zh).map(|m| m.field), Some(id), "{}", f.key);
+    }
+}

@@ -2,9 +2,10 @@
 //! fields, its columns are bound to fields, and each data row is handed on as soon as it is
 //! complete, so a sheet is never held whole.
 
+mod not_data;
 mod path;
 
-use super::{Batch, Handoff, Limits, RawCell, RawRow, Sheet, Stop, MAX_COLUMNS};
+use super::{Batch, Handoff, NotData, SetAside, Limits, RawCell, RawRow, Sheet, Stop, MAX_COLUMNS};
 use crate::fields::Vocabulary;
 
 /// Rows scanned for a header before a sheet is taken to have none.
@@ -241,7 +242,20 @@ pub(super) fn emit(sheet: usize, row: u32, mut cells: Vec<(u32, RawCell)>, out: 
             return;
         }
     }
+    if let Some(reason) = not_data::not_data(&cells, out.batch.sheets[sheet].columns.len()) {
+        set_aside(out, row, reason);
+        return;
+    }
     (out.to.sink)(out.batch, RawRow { sheet, row, cells });
+}
+
+/// Lists a row as not data, with the rows of its sheet set aside for the same reason.
+fn set_aside(out: &mut SheetOut<'_, '_, '_>, row: u32, reason: NotData) {
+    let (file, name) = (out.file, out.name);
+    match out.batch.set_aside.last_mut() {
+        Some(s) if s.file == file && s.sheet == name && s.reason == reason && !s.rows.is_empty() => s.rows.push(row),
+        _ => out.batch.set_aside.push(SetAside { file, sheet: name.to_string(), rows: vec![row], reason }),
+    }
 }
 
 pub(super) fn is_blank(c: &RawCell) -> bool {

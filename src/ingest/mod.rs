@@ -244,6 +244,55 @@ pub struct Batch {
     /// Sheets with no header row that hold data: file index, sheet name, the 0-based rows with
     /// content. Their rows are reported as exceptions, never dropped silently.
     pub unread: Vec<(usize, String, Vec<u32>)>,
+    /// Sheets and rows that are not data (hidden sheets, 栏次, 合计, footers): listed, not
+    /// computed, not reported as data errors.
+    pub set_aside: Vec<SetAside>,
+}
+
+/// Why a sheet or rows are not application data (非数据).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotData {
+    /// A hidden or very hidden sheet (dropdown 字典 lists, lookups).
+    HiddenSheet,
+    /// A 栏次 row numbering the columns 1, 2, 3 … under the header.
+    ColumnNumbers,
+    /// A 合计 / 小计 / 总计 row.
+    Total,
+    /// A 填表人 / 审核人 / 制表 … signature line or a 注： / 说明： note under the table.
+    Footer,
+}
+
+impl NotData {
+    pub fn label(self) -> &'static str {
+        match self {
+            NotData::HiddenSheet => "隐藏工作表",
+            NotData::ColumnNumbers => "栏次行",
+            NotData::Total => "合计/小计行",
+            NotData::Footer => "表尾签字或说明行",
+        }
+    }
+}
+
+/// A sheet, or rows of one (0-based), set aside as not data, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAside {
+    pub file: usize,
+    pub sheet: String,
+    /// Empty for a whole sheet.
+    pub rows: Vec<u32>,
+    pub reason: NotData,
+}
+
+impl SetAside {
+    /// `file sheet 第3、9行（合计/小计行）`, for the run's summary.
+    pub fn describe(&self, batch: &Batch) -> String {
+        let file = batch.files[self.file].path.display();
+        if self.rows.is_empty() {
+            return format!("{file} {}（{}）", self.sheet, self.reason.label());
+        }
+        let rows: Vec<String> = self.rows.iter().map(|r| (r + 1).to_string()).collect();
+        format!("{file} {} 第{}行（{}）", self.sheet, rows.join("、"), self.reason.label())
+    }
 }
 
 /// What to do with a workbook this tool cannot read as it is.

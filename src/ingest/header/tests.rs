@@ -166,3 +166,31 @@ fn annotated_headers_bind() {
     assert_eq!(reasons(&apps), []);
     assert_eq!(apps.rows.len(), 1);
 }
+
+#[test]
+fn column_numbers_totals_and_footers_are_set_aside_not_errors() {
+    let mut cells = identity_header(0);
+    cells.push((0, 5, t("固定资产投资额（元）")));
+    cells.extend((0..6).map(|c| (1, c, if c % 2 == 0 { n(i64::from(c) + 1) } else { t(&(c + 1).to_string()) })));
+    cells.extend(identity(2, "A1"));
+    cells.push((2, 5, n(100)));
+    cells.extend([(3, 2, t("合  计")), (3, 5, n(100))]);
+    cells.extend([(5, 0, t("填表人：张三")), (5, 3, t("审核人：李四"))]);
+    cells.push((6, 0, t("注：金额以财政核定为准")));
+    let (batch, apps) = read(cells);
+    assert_eq!(reasons(&apps), []);
+    assert_eq!((apps.rows_in, apps.rows.len()), (1, 1));
+    let described: Vec<String> = batch.set_aside.iter().map(|s| s.describe(&batch)).collect();
+    assert_eq!(described, ["申报表.xlsx 表 第2行（栏次行）", "申报表.xlsx 表 第4行（合计/小计行）", "申报表.xlsx 表 第6、7行（表尾签字或说明行）"]);
+}
+
+#[test]
+fn a_data_row_is_not_taken_for_column_numbers() {
+    let mut cells = identity_header(0);
+    cells.push((0, 5, t("固定资产投资额（元）")));
+    // Small numbers, but not 1, 2, 3 … across the row.
+    cells.extend([(1, 0, n(1)), (1, 1, n(2)), (1, 2, n(3)), (1, 3, n(2023)), (1, 4, n(5)), (1, 5, n(6))]);
+    let (batch, apps) = read(cells);
+    assert!(batch.set_aside.is_empty());
+    assert_eq!(apps.rows_in, 1);
+}
