@@ -65,6 +65,9 @@ pub struct Field {
     pub values: Vec<String>,
     /// Where the value comes from: identity, form, history, external, batch.
     pub source: String,
+    /// May be negative (a profit, a taxable income that is a loss). Every other amount,
+    /// quantity, rate or count below zero is an exception (`"signed": true` in fields.json).
+    pub signed: bool,
 }
 
 /// Errors reading the vocabulary.
@@ -97,6 +100,8 @@ struct RawField {
     values: Vec<String>,
     #[serde(default)]
     source: String,
+    #[serde(default)]
+    signed: bool,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +170,7 @@ impl Vocabulary {
                 unit: f.unit,
                 values: f.values,
                 source: f.source,
+                signed: f.signed,
             });
         }
         Ok(vocab)

@@ -423,6 +423,12 @@ fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Scale) -> Re
     let f = vocab.get(field);
     let own_unit = matches!(cell, RawCell::Text(t) if split_cell_unit(f, &crate::money::clean_number_text(t.trim())).1.is_some());
     let value = typed_by(vocab, field, cell, Decimal::from(scale.mul))?;
+    if let Value::Num(v) = &value {
+        if v.is_sign_negative() && !v.is_zero() && !f.signed {
+            let name = crate::fields::split_header_unit(&f.header_zh).0;
+            return Err(Unreadable(format!("“{}”为负数，“{name}”不能为负；如为冲减或退回，请另行申报", cell.show())));
+        }
+    }
     match value {
         Value::Num(n) if scale.div != 1 && !own_unit => {
             let unit = crate::fields::units::field_unit_name(f).unwrap_or_default();

@@ -194,3 +194,16 @@ fn a_data_row_is_not_taken_for_column_numbers() {
     assert!(batch.set_aside.is_empty());
     assert_eq!(apps.rows_in, 1);
 }
+
+#[test]
+fn a_negative_amount_is_an_exception_unless_the_field_may_be_negative() {
+    let mut cells = identity_header(0);
+    cells.extend([(0, 5, t("固定资产投资额（万元）")), (0, 6, t("年度利润总额（元）"))]);
+    cells.extend(identity(1, "A1"));
+    cells.extend([(1, 5, t("-3")), (1, 6, n(-500))]);
+    cells.extend(identity(2, "A2"));
+    cells.extend([(2, 5, n(3)), (2, 6, t("－1,200"))]);
+    let (_, apps) = read(cells);
+    assert_eq!(reasons(&apps), [("F2".to_string(), "“-3”为负数，“固定资产投资额”不能为负；如为冲减或退回，请另行申报".to_string())]);
+    assert_eq!(num(&apps, 0, "annual_profit"), Some(Decimal::from(-1200)));
+}
