@@ -73,7 +73,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::fields::{Figure, HeaderMatch, Vocabulary};
-use crate::rules::load::hex_digest;
+use crate::digest::sha256_hex;
 
 pub use cell::from_float;
 pub use csv::decode_text;
@@ -485,7 +485,7 @@ fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits
     }
     let bytes = read_bounded(path, limits.file_bytes)?;
     let file = batch.files.len();
-    batch.files.push(InputFile { path: path.to_path_buf(), sha256: hex_digest(&bytes), bytes: bytes.len() as u64 });
+    batch.files.push(InputFile { path: path.to_path_buf(), sha256: sha256_hex(&bytes), bytes: bytes.len() as u64 });
     if ext == "csv" {
         guarded(path, || read_csv(&bytes, path, file, vocab, batch, limits, to))
     } else {
