@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::engine::batch::{settle_open, Line, Pending};
+use crate::engine::batch::{settle_open, Line, Pending, NOTHING_SHARED};
 use crate::engine::{evaluate, evaluate_untraced, Context, Evaluation, Trace};
 use crate::exit::ExitStatus;
 use crate::fields::{FieldId, FieldsError, Vocabulary};
@@ -81,6 +81,8 @@ pub struct Computed<'l> {
     pub inputs: Vec<crate::ingest::InputFile>,
     pub history: Vec<crate::ingest::InputFile>,
     pub skipped_sheets: Vec<String>,
+    /// Sheets and rows set aside as not data, described (hidden sheets, 栏次, 合计, footers).
+    pub set_aside: Vec<String>,
     /// The sheets read, with their header binding (for `check`'s notes on unmatched columns).
     pub sheets: Vec<SheetColumns>,
 }
@@ -155,6 +157,7 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
     let read = t.mark("read");
     let history = crate::history::History::load(history, &loaded.policies)?;
     history.join(&mut applications.rows, &loaded.vocab, &loaded.policies);
+    let shared = history.shared(&loaded.policies);
     let rows = &applications.rows;
     let (of_row, rules) = resolve(loaded, rows)?;
     // A programme budget is shared by every enterprise of the batch: one part cannot settle it.
@@ -172,18 +175,19 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
         .collect();
     t.mark("evaluate");
     let ident = identity_fields(&loaded.vocab);
-    let settled = settle_lines(loaded, &applications, &rules, &of_row, evaluations, ident);
+    let settled = settle_lines(&applications, &rules, &of_row, evaluations, ident, &shared);
     let settle = t.mark("settle");
     t.engine(settled.len(), settle.saturating_sub(read));
     let order = ledger_order(&applications.rows, ident);
     t.mark("order");
     let skipped_sheets = batch.skipped.iter().map(|(f, s)| format!("{} {s}", batch.files[*f].path.display())).collect();
+    let set_aside = batch.set_aside.iter().map(|s| s.describe(&batch)).collect();
     let sheets = batch
         .sheets
         .iter()
         .map(|s| SheetColumns { file: batch.files[s.file].path.display().to_string(), name: s.name.clone(), header_row: s.header_row, columns: s.columns.clone() })
         .collect();
-    Ok(Computed { loaded, applications, rules, of_row, settled, order, ident, inputs: batch.files, history: history.files, skipped_sheets, sheets })
+    Ok(Computed { loaded, applications, rules, of_row, settled, order, ident, inputs: batch.files, history: history.files, skipped_sheets, set_aside, sheets })
 }
 
 /// Reads the inputs on one thread while this one types and checks the rows it hands over, a
@@ -265,12 +269,12 @@ fn resolve<'a>(loaded: &'a Loaded, rows: &Rows) -> Result<(Vec<u32>, Vec<RuleVie
 
 /// The batch pass over every line.
 fn settle_lines(
-    loaded: &Loaded,
     apps: &Applications,
     rules: &[RuleView<'_>],
     of_row: &[u32],
     evaluations: Vec<Evaluation>,
     ident: [FieldId; 6],
+    shared: &crate::history::SharedHistory,
 ) -> Vec<Line> {
     let rows = &apps.rows;
     let [app_f, code_f, _, _, year_f, rule_f] = ident;
@@ -286,25 +290,28 @@ fn settle_lines(
             k as u32
         })
         .collect();
-    let prior_shared = loaded.vocab.id("prior_paid_shared_cap");
+    // What the history paid inside shared caps, once per enterprise-year that has any.
+    let mut prior: std::collections::HashMap<(&str, i64), crate::engine::batch::SharedPaid> = std::collections::HashMap::new();
+    for i in 0..rows.len() {
+        let code = rows.str(i, code_f);
+        if let (true, Ok(year)) = (shared.has(code), year_text[year_of[i] as usize].1.parse::<i64>()) {
+            prior.entry((code, year)).or_insert_with(|| shared.paid(code, year));
+        }
+    }
     let pending: Vec<Pending<'_>> = evaluations
         .into_iter()
         .enumerate()
         .map(|(i, evaluation)| {
             let RuleView { policy, rule, .. } = rules[of_row[i] as usize];
+            let (credit_code, year) = (rows.str(i, code_f), &year_text[year_of[i] as usize].1);
             Pending {
                 rule,
                 payer: policy.payer,
                 evaluation,
-                credit_code: rows.str(i, code_f),
-                year: &year_text[year_of[i] as usize].1,
+                credit_code,
+                year,
                 order: (rows.str(i, app_f), rows.str(i, rule_f)),
-                prior_shared: prior_shared
-                    .and_then(|f| match rows.row(i).get(f) {
-                        Some(crate::value::Value::Num(d)) => Some(*d),
-                        _ => None,
-                    })
-                    .unwrap_or_default(),
+                prior_shared: year.parse().ok().and_then(|y: i64| prior.get(&(credit_code, y))).unwrap_or(&NOTHING_SHARED),
                 budget: rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b)),
             }
         })
@@ -434,7 +441,9 @@ pub fn run(
     let exceptions = std::mem::take(&mut computed.applications.exceptions);
     let inputs = std::mem::take(&mut computed.inputs);
     let history = std::mem::take(&mut computed.history);
-    let skipped_sheets = std::mem::take(&mut computed.skipped_sheets);
+    // One list of what was not read as data, sheets without a header first.
+    let mut skipped_sheets = std::mem::take(&mut computed.skipped_sheets);
+    skipped_sheets.append(&mut computed.set_aside);
     let report = Report {
         lines: &computed,
         exceptions,
