@@ -81,7 +81,3 @@ pub fn hold(evaluation: &mut Evaluation, rule: &Rule, reason: impl FnOnce() -> S
         evaluation.result = Result::AwaitingReview { amount, reason: reason() };
     }
 }
-
-#[cfg(test)]
-#[path = "review/tests.rs"]
-mod tests;
