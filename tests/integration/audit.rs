@@ -37,7 +37,7 @@ fn batch(dir: &Path) -> (PathBuf, PathBuf) {
 
 /// Re-saves a workbook through another writer, as Excel/WPS/LibreOffice would: values kept,
 /// formats and codes not recomputed. `edit` may change a cell's value or drop a row.
-fn resave(from: &Path, to: &Path, edit: impl Fn(&str, usize, usize, &Data) -> Option<Option<Data>>) {
+pub fn resave(from: &Path, to: &Path, edit: impl Fn(&str, usize, usize, &Data) -> Option<Option<Data>>) {
     let mut wb: Xlsx<_> = open_workbook(from).unwrap();
     let mut out = Workbook::new();
     for name in wb.sheet_names() {

@@ -286,3 +286,31 @@ fn the_shipped_sample_holds_back_the_unreviewed_award_it_used_to_pay() {
     let hh2 = lines.iter().find(|l| &l[0] == "HH2023-00002").unwrap();
     assert_eq!((&hh2[4], &hh2[10], &hh2[11]), ("0.00", "pending", "25200000.00"));
 }
+
+#[test]
+fn a_conclusion_other_than_yes_or_no_is_a_data_error() {
+    let dir = tmp("review-other");
+    let input = dir.join("in.csv");
+    std::fs::write(&input, format!("申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,是否符合申报条件（审核结论）\nR1,{A},甲公司,新城区,2023,hohhot-2022-14-dairy-zone-investment-award,待定\n")).unwrap();
+    let out = dir.join("out");
+    let o = subsidy(&["run", "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let exceptions = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
+    assert!(exceptions.contains(",G2,R1,待定,“待定”应填 是 或 否"), "{exceptions}");
+}
+
+#[test]
+fn an_edited_pending_amount_is_named_by_verify() {
+    let dir = tmp("review-verify");
+    let file = dir.join("t.toml");
+    std::fs::write(&file, format!("{FLAG_POLICY}{FIXED_RULE}")).unwrap();
+    let (out, _, _) = three_conclusions(&dir, Some(&file), true);
+    let edited = dir.join("edited.xlsx");
+    // 待审核预计 of its first line (row 2, column J) raised by hand.
+    crate::audit::resave(&out.join("ledger.xlsx"), &edited, |sheet, r, c, _| (sheet == "待审核" && r == 1 && c == 9).then_some(Some(calamine::Data::Float(900000.0))));
+    let o = subsidy(&["verify", edited.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("待审核!J2 申报编号 R2 条款 t-fixed: 金额被改动：原为 100,000.00，现为 900,000.00"), "{text}");
+    assert!(!text.contains("汇总合计被改动"), "a pending figure is in no total: {text}");
+}
