@@ -255,7 +255,7 @@ pub fn write(report: &Report<'_>, totals: &Totals, path: &std::path::Path, csv: 
     Ok(())
 }
 
-const PENDING_WIDTHS: [f64; 19] = [6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 40.0, 40.0, 36.0, 18.0];
+const PENDING_WIDTHS: [f64; 19] = [6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 58.0, 40.0, 36.0, 18.0];
 const DETAIL_WIDTHS: [f64; 21] = [6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 16.0, 40.0, 36.0, 24.0, 18.0];
 
 /// Writes every line to 发放明细, 待审核 or 不予支持 and to 计算过程, and its `payouts.csv` row.
@@ -504,11 +504,11 @@ impl Both {
     }
 }
 
-/// Charts beside the summary tables (after column G): bars by rule and by region, a pie by
-/// payer, of 应付. Each takes rows [start, end) of column A (names) and D (amounts).
+/// Charts beside the summary tables (after column G): bars by rule and by region (应付 and
+/// 待审核预计, columns D and F), a pie by payer of 应付 (column D); rows [start, end), names in A.
 fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u32, u32)) -> Result<(), XlsxError> {
     let sheet = SHEETS[0];
-    let specs = [(ChartType::Bar, "奖补金额：按条款", rules), (ChartType::Column, "奖补金额：按地区", regions), (ChartType::Pie, "奖补金额：按出资方", payers)];
+    let specs = [(ChartType::Bar, "奖补金额：按条款", rules), (ChartType::Column, "奖补金额：按地区", regions), (ChartType::Pie, "应付金额：按出资方", payers)];
     // Stacked one under another beside the tables; a default row is 20 pixels high.
     let mut at = 2u32;
     for (kind, title, (start, end)) in specs {
@@ -517,9 +517,14 @@ fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u
         }
         let mut chart = Chart::new(kind);
         chart.title().set_name(title);
-        chart.add_series().set_categories((sheet, start, 0, end - 1, 0)).set_values((sheet, start, 3, end - 1, 3)).set_name(title);
-        if kind != ChartType::Pie {
-            chart.legend().set_hidden();
+        if kind == ChartType::Pie {
+            chart.add_series().set_categories((sheet, start, 0, end - 1, 0)).set_values((sheet, start, 3, end - 1, 3)).set_name(title);
+        } else {
+            // 应付 and 待审核预计 side by side, as in the table (columns D and F).
+            for (col, name) in [(3, "应付"), (5, "待审核预计")] {
+                chart.add_series().set_categories((sheet, start, 0, end - 1, 0)).set_values((sheet, start, col, end - 1, col)).set_name(name);
+            }
+            chart.legend().set_position(rust_xlsxwriter::ChartLegendPosition::Top);
         }
         let height = if kind == ChartType::Bar { (120 + 18 * (end - start)).clamp(300, 900) } else { 300 };
         chart.set_width(640).set_height(height);
