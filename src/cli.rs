@@ -72,6 +72,10 @@ pub enum Sub {
         /// cluster's map step does; each part is a complete run with its own ledger.
         #[arg(long, value_name = "K/N")]
         shard: Option<crate::normalise::Shard>,
+        /// The inputs are already part K of N of a batch split by enterprise elsewhere (e.g. the
+        /// Spark job in cluster/): every row is kept; a programme budget is refused as with --shard.
+        #[arg(long, value_name = "K/N", conflicts_with = "shard")]
+        part: Option<crate::normalise::Shard>,
         /// Also write payouts.parquet (the rows of payouts.csv, amounts as Decimal(38,2)).
         #[arg(long)]
         parquet: bool,
@@ -174,7 +178,7 @@ pub fn main_with(args: Args) -> i32 {
 
 fn execute(args: Args) -> Result<i32, CliError> {
     match args.command {
-        Sub::Run { policies, history, out, threads, quiet, json, shard, parquet, inputs } => {
+        Sub::Run { policies, history, out, threads, quiet, json, shard, part, parquet, inputs } => {
             if threads == Some(0) {
                 return Err(RunError::Threads { threads: 0, message: "--threads must be at least 1".into() }.into());
             }
@@ -192,7 +196,7 @@ fn execute(args: Args) -> Result<i32, CliError> {
                     }
                 }
             };
-            let options = run::Options { threads, shard, parquet };
+            let options = run::Options { threads, shard: shard.or(part), presplit: part.is_some(), parquet };
             let s = match run::run(&args.config, &policies, &history, &inputs, &out, &options, &progress) {
                 Ok(s) => s,
                 Err(e) if json => {

@@ -116,6 +116,10 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Compute only one part of the batch, split by enterprise.
     pub shard: Option<Shard>,
+    /// The inputs already hold just part `shard` of the batch, split by enterprise elsewhere (a
+    /// cluster's shuffle): every row is kept, and what no part can settle alone is refused as
+    /// with `shard`.
+    pub presplit: bool,
     /// Also write `payouts.parquet`.
     pub parquet: bool,
 }
@@ -127,7 +131,7 @@ pub fn compute<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], 
 
 /// [`compute`] with every option.
 pub fn compute_with<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], options: &Options) -> Result<Computed<'l>, RunError> {
-    in_pool(options.threads, || compute_in_pool(loaded, inputs, history, options.shard))
+    in_pool(options.threads, || compute_in_pool(loaded, inputs, history, options))
 }
 
 /// Runs `work` on a rayon pool of `threads` (None: the global pool, one thread per core).
@@ -142,9 +146,10 @@ fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> Result<T, Run
     }
 }
 
-fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], shard: Option<Shard>) -> Result<Computed<'l>, RunError> {
+fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], options: &Options) -> Result<Computed<'l>, RunError> {
+    let shard = options.shard;
     let t = Timer::start();
-    let (batch, mut applications) = read_and_normalise(loaded, inputs, shard)?;
+    let (batch, mut applications) = read_and_normalise(loaded, inputs, shard.filter(|_| !options.presplit))?;
     let read = t.mark("read");
     let history = crate::history::History::load(history, &loaded.policies)?;
     history.join(&mut applications.rows, &loaded.vocab, &loaded.policies);

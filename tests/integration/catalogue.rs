@@ -1,5 +1,6 @@
 //! Every visible catalogue example of an encoded rule, run through the engine as data, with
-//! exact decimal strings. Examples are read from `../shared/catalogue/rules.json`.
+//! exact decimal strings. Examples are the repository's own (`tests/cases/*.toml`, written once
+//! from the catalogue by `tools/catalogue_to_cases.py`); nothing outside the repository is read.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -13,7 +14,7 @@ use subsidy::rules::params::{ParamValue, Params};
 use subsidy::rules::Payer;
 use subsidy::value::{parse_text, DenseRow, Value};
 
-use crate::common::{lpr, policies, read_json, shared, vocab};
+use crate::common::{cases, lpr, policies, vocab};
 
 /// Builds a row from an example's `input` object, reading each value as a cell would be.
 fn row_of(input: &serde_json::Map<String, Json>, vocab: &Vocabulary) -> Result<DenseRow, String> {
@@ -94,7 +95,7 @@ fn encoded_rules_reproduce_every_row_example() {
     let set = policies(&vocab);
     let shipped = lpr();
     let shipped_params = Params::load(&crate::common::config()).expect("config/params.toml loads");
-    let rules = read_json(&shared().join("catalogue/rules.json"));
+    let rules = cases();
     let mut failures = Vec::new();
     let mut ran = 0;
     for r in rules.as_array().unwrap() {
@@ -183,9 +184,27 @@ fn encoded_rules_reproduce_every_row_example() {
             }
         }
     }
+    // Full strength: every example coverage.toml counts as tested ran here.
+    let coverage = subsidy::rules::coverage::Coverage::load(&crate::common::config()).expect("config/coverage.toml loads");
+    let counted: u32 = coverage.rule.iter().map(|e| e.examples_tested).sum();
+    println!("catalogue examples run through the engine: {ran}");
     assert!(ran > 0, "no catalogue example ran");
+    assert_eq!(ran, counted as usize, "examples run ≠ examples_tested in config/coverage.toml");
     assert!(failures.is_empty(), "{} of {ran} examples differ:\n{}", failures.len(), failures.join("\n"));
     let _ = Payer::City;
+}
+
+/// The repository's cases hold the whole catalogue: 414 rules, 658 worked examples, each id
+/// once (a truncated or doubled cases file would weaken every test that reads them).
+#[test]
+fn cases_hold_the_whole_catalogue() {
+    let rules = cases();
+    let rules = rules.as_array().unwrap();
+    let mut ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let examples: usize = rules.iter().map(|r| r["examples"].as_array().map_or(0, Vec::len)).sum();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!((rules.len(), ids.len(), examples), (414, 414, 658));
 }
 
 /// Every Hohhot 2022 rule that has a row example is encoded (issue: the spine).
@@ -193,16 +212,18 @@ fn encoded_rules_reproduce_every_row_example() {
 fn every_hohhot_rule_with_a_row_example_is_encoded() {
     let vocab = vocab();
     let set = policies(&vocab);
-    let rules = read_json(&shared().join("catalogue/rules.json"));
-    let missing: Vec<&str> = rules
+    let rules = cases();
+    let with_row_example: Vec<&str> = rules
         .as_array()
         .unwrap()
         .iter()
         .filter(|r| r["id"].as_str().unwrap().starts_with("hohhot-2022"))
         .filter(|r| r["examples"].as_array().into_iter().flatten().any(|e| e["context"] == "row"))
         .map(|r| r["id"].as_str().unwrap())
-        .filter(|id| set.rule(id).is_none())
         .collect();
+    println!("hohhot-2022 rules with a row example: {}", with_row_example.len());
+    assert_eq!(with_row_example.len(), 72, "the cases lost or gained Hohhot rules");
+    let missing: Vec<&&str> = with_row_example.iter().filter(|id| set.rule(id).is_none()).collect();
     assert!(missing.is_empty(), "not encoded: {missing:?}");
 }
 
@@ -214,7 +235,7 @@ fn coverage_file_is_true() {
     use subsidy::rules::coverage::{Coverage, Entry};
     let vocab = vocab();
     let set = policies(&vocab);
-    let rules = read_json(&shared().join("catalogue/rules.json"));
+    let rules = cases();
     let config = crate::common::config();
     let old = Coverage::load(&config).unwrap_or_default();
     let mut fresh = Coverage::default();

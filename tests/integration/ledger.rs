@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 use subsidy::normalise::credit_code_check_char;
 
 use crate::cli::{stderr, subsidy, tmp};
-use crate::common::{policies, read_json, shared, vocab};
+use crate::common::{cases, policies, vocab};
 
 fn code(i: usize) -> String {
     let first = format!("9115010{i:010}");
@@ -41,7 +41,7 @@ fn workbook_example(ex: &Json) -> bool {
 fn catalogue_workbook(path: &Path, history: &Path) -> BTreeMap<String, String> {
     let vocab = vocab();
     let set = policies(&vocab);
-    let rules = read_json(&shared().join("catalogue/rules.json"));
+    let rules = cases();
     let mut rows: Vec<(String, String, serde_json::Map<String, Json>, String)> = Vec::new();
     for r in rules.as_array().unwrap() {
         let id = r["id"].as_str().unwrap();
