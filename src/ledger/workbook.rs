@@ -397,7 +397,7 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f:
         ("数据错误行", t.rows_exception.to_string()),
         ("奖补资金行（已审核，应付）", t.payout_lines.to_string()),
         ("其中金额大于零", t.paid_lines.to_string()),
-        ("待审核行（审核结论未填，暂不发放）", t.pending_lines.to_string()),
+        ("待审核行（审核未完成，暂不发放）", t.pending_lines.to_string()),
         ("不予支持行", t.ineligible_lines.to_string()),
         ("测算行 / 资格认定行", format!("{} / {}", t.measure_lines, t.verdict_lines)),
         ("数据错误单元格", t.exception_cells.to_string()),
@@ -534,13 +534,18 @@ fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u
     Ok(())
 }
 
-fn detail_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
-    let l = &p.line;
+/// Columns A–I of 发放明细 and 待审核: 序号, the line's identity, its clause and 计算方式.
+fn identity_cells(ws: &mut Worksheet, f: &Formats, r: u32, l: &LedgerLine) -> Result<(), XlsxError> {
     ws.write_number(r, 0, r as f64)?;
     for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.region, &l.year, &l.rule_id, &l.clause].into_iter().enumerate() {
         text(ws, f, r, 1 + c as u16, s)?;
     }
-    text(ws, f, r, 8, l.formula_kind)?;
+    text(ws, f, r, 8, l.formula_kind)
+}
+
+fn detail_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
+    let l = &p.line;
+    identity_cells(ws, f, r, l)?;
     text(ws, f, r, 9, &p.kind)?;
     if l.is_payout() {
         money(ws, &f.money, r, 10, l.line.amount)?;
@@ -576,11 +581,7 @@ pub fn trace_result(l: &LedgerLine) -> String {
 /// A 待审核 line: what it would get, its shares, and what awaits review.
 fn pending_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
     let l = &p.line;
-    ws.write_number(r, 0, r as f64)?;
-    for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.region, &l.year, &l.rule_id, &l.clause].into_iter().enumerate() {
-        text(ws, f, r, 1 + c as u16, s)?;
-    }
-    text(ws, f, r, 8, l.formula_kind)?;
+    identity_cells(ws, f, r, l)?;
     money(ws, &f.money, r, 9, l.line.amount)?;
     for (i, payer) in DETAIL_PAYERS.iter().enumerate() {
         money(ws, &f.money, r, 10 + i as u16, l.share(*payer))?;
