@@ -62,11 +62,15 @@ impl Line {
         matches!(self.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })
     }
 
-    /// Ends the trace: the split between payers (when there are several) and the result of an
-    /// amount line.
+    /// Ends the trace: why a pending line is held back, the split between payers (when there
+    /// are several) and the result of an amount line.
     pub fn close(&mut self) {
         if !matches!(self.kind, LineKind::Payout | LineKind::Measure { .. } | LineKind::Pending { .. }) {
             return;
+        }
+        // Said when shown, not held per line: the reason is in the kind.
+        if let LineKind::Pending { reason } = &self.kind {
+            self.trace.push(&format!("待审核 {reason}：按审核通过测算（与本批其他待审核申报一并视为通过），审核通过前不予发放"));
         }
         if self.shares.len() > 1 {
             let text = self.shares.iter().map(|(p, v)| format!("{} {}", payer_label(*p), grouped2(*v))).collect::<Vec<_>>().join("，");
@@ -156,16 +160,22 @@ fn settle_amounts(pending: &[Pending<'_>], mut amounts: Vec<Option<Decimal>>) ->
 
 /// 待审核 lines take their figures from the batch settled as if every one of them were
 /// approved; a reviewed line whose figure that would change says so (it keeps its own).
+/// Only lines a pending line can touch are settled again: those of its enterprise and year
+/// (shared caps, 就高) and of its budget and year; any other line settles the same either way.
 fn settle_awaiting(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+    let held = || pending.iter().filter(|p| matches!(p.evaluation.result, Result::AwaitingReview { .. }));
+    let enterprises: std::collections::HashSet<(&str, &str)> = held().map(|p| (p.credit_code, p.year)).collect();
+    let pools: std::collections::HashSet<(&str, &str)> = held().filter_map(|p| p.budget.map(|b| (b.id.as_str(), p.year))).collect();
+    let touched = |p: &Pending<'_>| enterprises.contains(&(p.credit_code, p.year)) || p.budget.is_some_and(|b| pools.contains(&(b.id.as_str(), p.year)));
     let approved = pending.iter().map(|p| match p.evaluation.result {
-        Result::Amount(a) | Result::AwaitingReview { amount: a, .. } => Some(a),
+        Result::AwaitingReview { amount, .. } => Some(amount),
+        Result::Amount(a) if touched(p) => Some(a),
         _ => None,
     });
     let (as_approved, mut steps) = settle_amounts(pending, approved.collect());
     for (i, p) in pending.iter().enumerate() {
-        if let Result::AwaitingReview { reason, .. } = &p.evaluation.result {
+        if let Result::AwaitingReview { .. } = &p.evaluation.result {
             extra[i] = std::mem::take(&mut steps[i]);
-            extra[i].push(format!("待审核 {reason}：按审核通过测算（与本批其他待审核申报一并视为通过），审核通过前不予发放"));
             amounts[i] = as_approved[i];
         } else if let (Some(now), Some(then)) = (amounts[i], as_approved[i]) {
             if now != then {
