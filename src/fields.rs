@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use crate::config::Config;
+
 /// Index of a field in the vocabulary; rules and rows refer to fields by it.
 pub type FieldId = u16;
 
@@ -127,15 +129,16 @@ pub struct HeaderMatch {
 impl Vocabulary {
     /// Loads `fields.json` and, when present, `aliases.toml` from a config folder.
     pub fn load(config_dir: &Path) -> Result<Self, FieldsError> {
-        let path = config_dir.join("fields.json");
-        let text = std::fs::read_to_string(&path)
-            .map_err(|source| FieldsError::Read { path: path.clone(), source })?;
-        let mut vocab = Self::from_json(&text, &path)?;
-        let alias_path = config_dir.join("aliases.toml");
-        if alias_path.exists() {
-            let text = std::fs::read_to_string(&alias_path)
-                .map_err(|source| FieldsError::Read { path: alias_path.clone(), source })?;
-            vocab.add_aliases(&text, &alias_path)?;
+        Self::from_config(&Config::Folder(config_dir.to_path_buf()))
+    }
+
+    /// Loads `fields.json` and, when present, `aliases.toml` from a configuration.
+    pub fn from_config(config: &Config) -> Result<Self, FieldsError> {
+        let read = |name: &'static str| move |source| FieldsError::Read { path: config.path_of(name), source };
+        let fields = config.read_required("fields.json").map_err(read("fields.json"))?;
+        let mut vocab = Self::from_json(fields.text().map_err(read("fields.json"))?, &fields.path)?;
+        if let Some(aliases) = config.read("aliases.toml").map_err(read("aliases.toml"))? {
+            vocab.add_aliases(aliases.text().map_err(read("aliases.toml"))?, &aliases.path)?;
         }
         Ok(vocab)
     }
@@ -226,7 +229,7 @@ impl Vocabulary {
         let (name, _) = split_header_unit(header);
         self.fields
             .iter()
-            .map(|f| (edit_distance(&name, &split_header_unit(&f.header_zh).0), f))
+            .map(|f| (strsim::levenshtein(&name, &split_header_unit(&f.header_zh).0), f))
             .filter(|(d, _)| *d > 0 && *d <= 3.min(name.chars().count() / 2))
             .min_by_key(|(d, f)| (*d, f.key.clone()))
             .map(|(_, f)| f)
@@ -249,21 +252,6 @@ impl Vocabulary {
         };
         Some(HeaderMatch { field: id, scale })
     }
-}
-
-/// Levenshtein distance in characters, for "did you mean" suggestions.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// 1-based line of a byte offset in a text.

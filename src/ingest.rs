@@ -60,7 +60,7 @@ use rust_decimal::Decimal;
 
 use crate::fields::{HeaderMatch, Vocabulary};
 use crate::money::from_cell_f64;
-use crate::rules::load::hex_digest;
+use crate::digest::sha256_hex;
 
 /// Rows scanned for a header before a sheet is taken to have none.
 const HEADER_SCAN_ROWS: u32 = 10;
@@ -410,7 +410,7 @@ fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits
     }
     let bytes = read_bounded(path, limits.file_bytes)?;
     let file = batch.files.len();
-    batch.files.push(InputFile { path: path.to_path_buf(), sha256: hex_digest(&bytes), bytes: bytes.len() as u64 });
+    batch.files.push(InputFile { path: path.to_path_buf(), sha256: sha256_hex(&bytes), bytes: bytes.len() as u64 });
     if ext == "csv" {
         guarded(path, || read_csv(&bytes, path, file, vocab, batch, limits, to))
     } else {
@@ -1191,11 +1191,8 @@ fn from_data(v: &Data) -> Option<RawCell> {
 /// each row group within [`Limits::parquet_group_bytes`]; its cells within
 /// [`Limits::columnar_cells`].
 fn read_parquet(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, to: &mut Handoff<'_, '_>) -> Result<(), IngestError> {
-    use sha2::{Digest, Sha256};
     let io = |source| IngestError::Io { path: path.to_path_buf(), source };
-    let mut hasher = Sha256::new();
-    let bytes = std::io::copy(&mut std::fs::File::open(path).map_err(io)?, &mut hasher).map_err(io)?;
-    let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let (sha256, bytes) = crate::digest::sha256_hex_of(&mut std::fs::File::open(path).map_err(io)?).map_err(io)?;
     let file = batch.files.len();
     batch.files.push(InputFile { path: path.to_path_buf(), sha256, bytes });
     let name = "Parquet".to_string();

@@ -5,13 +5,16 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::config::Config;
 use crate::engine::batch::{settle_open, Line, Pending};
 use crate::engine::{evaluate, evaluate_untraced, review, Context, Evaluation, Trace};
+use crate::exit::ExitStatus;
 use crate::fields::{FieldId, FieldsError, Vocabulary};
 use crate::ingest::IngestError;
 use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
 use crate::normalise::{type_row, Applications, Normaliser, Rows, Shard, TypedRow};
 use crate::rules::lpr::{LprError, LprTable};
+use crate::rules::load::load_config_policies;
 use crate::rules::{load_policies, Policy, PolicyError, PolicySet, Rule};
 use crate::value::Row;
 
@@ -48,14 +51,13 @@ pub struct Loaded {
     pub policies: PolicySet,
 }
 
-/// Loads `fields.json`, `aliases.toml` and `lpr.toml` from `config` and the policies from
-/// `policies` (files or folders; the config folder when empty).
-pub fn load(config: &Path, policies: &[PathBuf]) -> Result<Loaded, RunError> {
-    let vocab = Vocabulary::load(config)?;
-    let lpr = LprTable::load(config)?;
-    let params = crate::rules::params::Params::load(config)?;
-    let paths = if policies.is_empty() { vec![config.to_path_buf()] } else { policies.to_vec() };
-    let policies = load_policies(&paths, &vocab)?;
+/// Loads `fields.json`, `aliases.toml`, `lpr.toml` and `params*.toml` from `config` and the
+/// policies from `policies` (files or folders; the configuration's own when empty).
+pub fn load(config: &Config, policies: &[PathBuf]) -> Result<Loaded, RunError> {
+    let vocab = Vocabulary::from_config(config)?;
+    let lpr = LprTable::from_config(config)?;
+    let params = crate::rules::params::Params::from_config(config)?;
+    let policies = if policies.is_empty() { load_config_policies(config, &vocab)? } else { load_policies(policies, &vocab)? };
     Ok(Loaded { vocab, lpr, params, policies })
 }
 
@@ -422,8 +424,8 @@ pub struct Summary {
     pub totals: Totals,
     /// SHA-256 of each output file.
     pub outputs: std::collections::BTreeMap<String, String>,
-    /// 0: every row computed or ruled ineligible; 1: some rows were unreadable.
-    pub exit_code: i32,
+    /// [`ExitStatus::Success`], or [`ExitStatus::RowsUnreadable`] when some rows were unreadable.
+    pub status: ExitStatus,
 }
 
 /// Runs the whole pipeline and writes the outputs into `out`.
@@ -436,7 +438,7 @@ pub enum Stage {
 }
 
 pub fn run(
-    config: &Path,
+    config: &Config,
     policies: &[PathBuf],
     history: &[PathBuf],
     inputs: &[PathBuf],
@@ -448,7 +450,7 @@ pub fn run(
     progress(Stage::Loaded { rules: loaded.policies.rule_count() });
     let mut computed = compute_with(&loaded, inputs, history, options)?;
     progress(Stage::Computed { rows: computed.applications.rows_in, lines: computed.len() });
-    let exit_code = if computed.applications.rows_excepted > 0 { 1 } else { 0 };
+    let status = if computed.applications.rows_excepted > 0 { ExitStatus::RowsUnreadable } else { ExitStatus::Success };
     let exceptions = std::mem::take(&mut computed.applications.exceptions);
     let inputs = std::mem::take(&mut computed.inputs);
     let history = std::mem::take(&mut computed.history);
@@ -466,10 +468,10 @@ pub fn run(
         parquet: options.parquet,
     };
     let t = Timer::start();
-    let (totals, outputs) = in_pool(options.threads, || Ok(write_outputs(&report, out, exit_code)?))?;
+    let (totals, outputs) = in_pool(options.threads, || Ok(write_outputs(&report, out, status)?))?;
     t.mark("write");
     progress(Stage::Written);
-    Ok(Summary { totals, outputs, exit_code })
+    Ok(Summary { totals, outputs, status })
 }
 
 /// Stage timings and peak memory on stderr when `SUBSIDY_TIMINGS` is set (for `make bench`'s

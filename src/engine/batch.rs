@@ -149,8 +149,8 @@ pub fn settle_open(pending: Vec<Pending<'_>>) -> Vec<Line> {
 }
 
 /// Shared caps, exclusive groups, rounding, floors and budgets over the lines with an amount.
-fn settle_amounts(pending: &[Pending<'_>], mut amounts: Vec<Option<Decimal>>) -> (Vec<Option<Decimal>>, Vec<Vec<String>>) {
-    let mut extra: Vec<Vec<String>> = vec![Vec::new(); pending.len()];
+fn settle_amounts(pending: &[Pending<'_>], mut amounts: Vec<Option<Decimal>>) -> (Vec<Option<Decimal>>, Vec<Trace>) {
+    let mut extra: Vec<Trace> = vec![Trace::default(); pending.len()];
     apply_shared_caps(pending, &mut amounts, &mut extra);
     apply_exclusive(pending, &mut amounts, &mut extra);
     round_and_floor(pending, &mut amounts, &mut extra);
@@ -162,7 +162,7 @@ fn settle_amounts(pending: &[Pending<'_>], mut amounts: Vec<Option<Decimal>>) ->
 /// approved; a reviewed line whose figure that would change says so (it keeps its own).
 /// Only lines a pending line can touch are settled again: those of its enterprise and year
 /// (shared caps, 就高) and of its budget and year; any other line settles the same either way.
-fn settle_awaiting(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+fn settle_awaiting(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
     let held = || pending.iter().filter(|p| matches!(p.evaluation.result, Result::AwaitingReview { .. }));
     let enterprises: std::collections::HashSet<(&str, &str)> = held().map(|p| (p.credit_code, p.year)).collect();
     let pools: std::collections::HashSet<(&str, &str)> = held().filter_map(|p| p.budget.map(|b| (b.id.as_str(), p.year))).collect();
@@ -179,7 +179,7 @@ fn settle_awaiting(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
             amounts[i] = as_approved[i];
         } else if let (Some(now), Some(then)) = (amounts[i], as_approved[i]) {
             if now != then {
-                extra[i].push(format!("待审核影响 本批待审核的申报若审核通过，本条将为 {}（共享上限、就高或资金池）；应付按已审核的申报计", grouped2(then)));
+                extra[i].push(&format!("待审核影响 本批待审核的申报若审核通过，本条将为 {}（共享上限、就高或资金池）；应付按已审核的申报计", grouped2(then)));
             }
         }
     }
@@ -212,7 +212,7 @@ fn groups_of<'p, K: Ord + Copy>(
 
 /// D9 就高: of the rules rewarding the same achievement (an exclusive group), an enterprise is
 /// paid only the highest line of the year; the others become 0 with the reason.
-fn apply_exclusive(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+fn apply_exclusive(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
     let groups = groups_of(pending, amounts, |p| p.rule.exclusive.as_deref().map(|g| (p.credit_code, p.year, g)));
     for ((_, year, group), members) in groups {
         if members.len() < 2 {
@@ -223,7 +223,7 @@ fn apply_exclusive(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
         for i in members {
             if i != best {
                 let kept = &pending[best];
-                extra[i].push(format!(
+                extra[i].push_cut(&format!(
                     "就高 同一事项（互斥组 {group}）{year} 年度已按 {} {} 计 {}，本条不再支付（D9）",
                     kept.order.0,
                     kept.rule.id,
@@ -236,16 +236,16 @@ fn apply_exclusive(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
 }
 
 /// D7 rounds every line once, after its caps; D12 then zeroes a line under its floor.
-fn round_and_floor(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+fn round_and_floor(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
     for (i, p) in pending.iter().enumerate() {
         let Some(raw) = amounts[i] else { continue };
         let mut rounded = round_yuan(raw);
         if rounded != raw {
-            extra[i].push(format!("取整 四舍五入到分（D7）：{raw} → {}", grouped2(rounded)));
+            extra[i].push(&format!("取整 四舍五入到分（D7）：{raw} → {}", grouped2(rounded)));
         }
         if let Some(floor) = p.rule.floor {
             if rounded < floor && !rounded.is_zero() {
-                extra[i].push(format!("起付 {} 少于 {}，不予补助（D12）", grouped2(rounded), grouped2(floor)));
+                extra[i].push_cut(&format!("起付 {} 少于 {}，不予补助（D12）", grouped2(rounded), grouped2(floor)));
                 rounded = Decimal::ZERO;
             }
         }
@@ -256,7 +256,7 @@ fn round_and_floor(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
 /// D11: a budget smaller than its eligible awards scales them pro rata; an equal-split pool
 /// gives every eligible line the same share. Either way cents are placed by the largest
 /// remainder (ties to the lowest application id) so the lines sum to the budget exactly.
-fn apply_budgets(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+fn apply_budgets(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
     let groups = groups_of(pending, amounts, |p| p.budget.map(|b| (b.id.as_str(), p.year)));
     for ((_, year), members) in groups {
         let Some(budget) = pending[members[0]].budget else { continue };
@@ -287,7 +287,10 @@ fn apply_budgets(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra
                     grouped2(share)
                 ),
             };
-            extra[i].push(how);
+            match share == *claim {
+                true => extra[i].push(&how),
+                false => extra[i].push_cut(&how),
+            }
             amounts[i] = Some(share);
         }
     }
@@ -323,7 +326,7 @@ pub fn largest_remainder(total: Decimal, weights: &[Decimal]) -> Vec<Decimal> {
 
 /// D4: a cap per enterprise per year shared by every rule naming the same group. Lines are
 /// served in (application id, rule id) order so the cut falls the same way on every run.
-fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
     type Group<'g> = (Decimal, Option<&'g str>, Vec<usize>, Decimal);
     let mut groups: HashMap<(&str, &str, &str), Group<'_>> = HashMap::new();
     for (i, p) in pending.iter().enumerate() {
@@ -354,7 +357,7 @@ fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], e
             let Some(a) = amounts[i].map(round_yuan) else { continue };
             let left = (cap - used).max(Decimal::ZERO);
             if a > left {
-                extra[i].push(format!(
+                extra[i].push_cut(&format!(
                     "封顶 {words}（{} 年度共享上限 {}，同企业已计 {}，剩余 {}）：{} → {}",
                     key.1,
                     grouped2(cap),
@@ -366,18 +369,16 @@ fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], e
                 amounts[i] = Some(left);
                 used += left;
             } else {
-                extra[i].push(format!("封顶 {words}：同企业 {} 年度累计 {} ≤ {}，不调整", key.1, grouped2(used + a), grouped2(cap)));
+                extra[i].push(&format!("封顶 {words}：同企业 {} 年度累计 {} ≤ {}，不调整", key.1, grouped2(used + a), grouped2(cap)));
                 used += a;
             }
         }
     }
 }
 
-fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Vec<String>) -> Line {
+fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Trace) -> Line {
     let mut trace = p.evaluation.trace;
-    for step in &extra {
-        trace.push(step);
-    }
+    trace.append(&extra);
     let kind = match (&p.evaluation.result, &p.rule.outcome) {
         (Result::Verdict(v), Outcome::Verdict { label, yes, no }) => {
             LineKind::Verdict { label: label.clone(), value: *v, words: if *v { yes.clone() } else { no.clone() } }
@@ -404,13 +405,7 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Vec<String>) -> Line {
 
 /// Chinese name of a payer, as shown in the ledger.
 pub fn payer_label(p: Payer) -> &'static str {
-    match p {
-        Payer::Central => "中央",
-        Payer::Region => "自治区",
-        Payer::City => "盟市",
-        Payer::County => "旗县区",
-        Payer::Other => "其他",
-    }
+    p.label()
 }
 
 /// Splits a rounded amount by weights into 分 with the largest-remainder method (D7, D14);

@@ -54,17 +54,43 @@ pub struct Trace(String);
 
 /// Separates steps; the record separator never occurs in a step's own text.
 const STEP_END: char = '\u{1e}';
+/// Opens a step that changed the amount (a cap, 补差, 就高, 起付, a budget): the line's reason
+/// is the last such step, known without reading the step's words. Never in a step's own text.
+const CUT: char = '\u{1f}';
 
 impl Trace {
     pub fn push(&mut self, step: &str) {
         if !self.0.is_empty() {
             self.0.push(STEP_END);
         }
-        if step.contains(STEP_END) {
-            self.0.extend(step.chars().filter(|c| *c != STEP_END));
+        if step.contains([STEP_END, CUT]) {
+            self.0.extend(step.chars().filter(|c| *c != STEP_END && *c != CUT));
         } else {
             self.0.push_str(step);
         }
+    }
+
+    /// Pushes a step that changed the amount: capped, cut or zeroed (not rounding to 分, which
+    /// every line has, D7).
+    pub fn push_cut(&mut self, step: &str) {
+        if !self.0.is_empty() {
+            self.0.push(STEP_END);
+        }
+        self.0.push(CUT);
+        self.0.extend(step.chars().filter(|c| *c != STEP_END && *c != CUT));
+    }
+
+    /// The steps in order, each with whether it changed the amount.
+    pub fn marked_steps(&self) -> impl DoubleEndedIterator<Item = (&str, bool)> {
+        self.0.split(STEP_END).filter(|s| !s.is_empty()).map(|s| match s.strip_prefix(CUT) {
+            Some(step) => (step, true),
+            None => (s, false),
+        })
+    }
+
+    /// The last step that changed the amount: the reason a line was capped, cut or zeroed.
+    pub fn last_cut(&self) -> Option<&str> {
+        self.marked_steps().rev().find_map(|(s, cut)| cut.then_some(s))
     }
 
     /// Length of the text, in bytes.
@@ -78,7 +104,7 @@ impl Trace {
 
     /// The steps in order.
     pub fn steps(&self) -> impl DoubleEndedIterator<Item = &str> {
-        self.0.split(STEP_END).filter(|s| !s.is_empty())
+        self.marked_steps().map(|(s, _)| s)
     }
 
     pub fn append(&mut self, other: &Trace) {
@@ -135,6 +161,15 @@ macro_rules! step {
     ($ev:expr, $($fmt:tt)+) => {
         if $ev.tracing {
             $ev.trace.push(&format!($($fmt)+));
+        }
+    };
+}
+
+/// A step that changed the amount (see [`Trace::push_cut`]), formatted only when the trace is kept.
+macro_rules! cut {
+    ($ev:expr, $($fmt:tt)+) => {
+        if $ev.tracing {
+            $ev.trace.push_cut(&format!($($fmt)+));
         }
     };
 }
@@ -217,7 +252,13 @@ impl Evaluator<'_> {
             match self.history("prior_paid_same_achievement") {
                 Ok(paid) => {
                     let left = (amount - paid).max(Decimal::ZERO);
-                    step!(self, "补差 max(0, {} − 同一事项已获 {}) = {}（D9）", grouped2(amount), grouped2(paid), grouped2(left));
+                    if self.tracing {
+                        let step = format!("补差 max(0, {} − 同一事项已获 {}) = {}（D9）", grouped2(amount), grouped2(paid), grouped2(left));
+                        match left < amount {
+                            true => self.trace.push_cut(&step),
+                            false => self.trace.push(&step),
+                        }
+                    }
                     amount = left;
                 }
                 Err(stop) => return self.finish(stop, verdict),
@@ -226,7 +267,7 @@ impl Evaluator<'_> {
         for cap in rule.caps.iter().filter(|c| c.scope == CapScope::Application) {
             let words = cap.words.as_deref().unwrap_or("上限");
             if amount > cap.amount {
-                step!(self, "封顶 {words}：{} > {} → {}", grouped2(amount), grouped2(cap.amount), grouped2(cap.amount));
+                cut!(self, "封顶 {words}：{} > {} → {}", grouped2(amount), grouped2(cap.amount), grouped2(cap.amount));
                 amount = cap.amount;
             } else {
                 step!(self, "封顶 {words}：{} ≤ {}，不调整", grouped2(amount), grouped2(cap.amount));
@@ -621,10 +662,12 @@ impl Evaluator<'_> {
         }
     }
 
+    /// The bracket holding `v`; `what` is the selector's description, which already ends with
+    /// its value (`设备投资额 4,999,999.99`).
     fn pick<'b>(&self, brackets: &'b [Bracket], v: Decimal, what: &str) -> Eval<&'b Bracket> {
         brackets.iter().find(|b| b.range.contains(v)).ok_or_else(|| {
             let ranges = brackets.iter().map(|b| b.range.text.as_str()).collect::<Vec<_>>().join("、");
-            Stop::Ineligible(format!("{what} {} 不在任何档次（{ranges}）内", plain(v)))
+            Stop::Ineligible(format!("{what} 不在任何档次（{ranges}）内"))
         })
     }
 
@@ -916,7 +959,7 @@ impl Evaluator<'_> {
         if let Some(f) = i.interest_paid {
             if let Some(Value::Num(paid)) = self.row.get(f) {
                 if v > *paid {
-                    step!(self, "封顶 不超过实际支付利息 {}", grouped2(*paid));
+                    cut!(self, "封顶 不超过实际支付利息 {}", grouped2(*paid));
                     return Ok(*paid);
                 }
             }

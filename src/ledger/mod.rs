@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::engine::batch::{Line, LineKind};
 use crate::ingest::InputFile;
 use crate::normalise::Exception;
-use crate::rules::load::hex_digest;
+use crate::digest::sha256_hex;
 use crate::rules::{Payer, PolicySet};
 
 pub use csvout::neutralise;
@@ -51,11 +51,12 @@ impl LedgerLine {
         self.line.share(payer)
     }
 
-    /// The reason shown for a line: why it was refused, or its last cap.
+    /// The reason shown for a line: why it was refused, or the step that last changed its
+    /// amount (a cap, 补差, 就高, 起付, a budget), as `explain` shows it.
     pub fn reason(&self) -> String {
         match &self.line.kind {
             LineKind::Ineligible { reason, .. } | LineKind::Rejected { reason } | LineKind::Pending { reason } => reason.clone(),
-            _ => self.line.trace.steps().rev().find(|s| s.starts_with("封顶") && s.contains('→')).map(str::to_string).unwrap_or_default(),
+            _ => self.line.trace.last_cut().map(str::to_string).unwrap_or_default(),
         }
     }
 }
@@ -146,7 +147,7 @@ impl Report<'_> {
         sheet_rows.insert(workbook::SHEETS[4].to_string(), self.exceptions.len());
         let codes: std::collections::BTreeSet<&str> =
             (0..n).map(|i| self.lines.facts(i)).filter(|f| !f.line.is_refused() && !f.line.is_pending()).map(|f| f.credit_code).collect();
-        let credit_code_hash = hex_digest(codes.into_iter().collect::<Vec<_>>().join("\n").as_bytes());
+        let credit_code_hash = sha256_hex(codes.into_iter().collect::<Vec<_>>().join("\n").as_bytes());
         Totals {
             rows_in: self.rows_in,
             rows_computed: n,
@@ -300,28 +301,16 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
 
 /// SHA-256 and size of a file as written.
 fn digest_file(path: &Path) -> Result<(String, u64), LedgerError> {
-    use sha2::{Digest, Sha256};
     let err = io_err(path);
     let mut f = std::fs::File::open(path).map_err(&err)?;
-    let mut h = Sha256::new();
-    let bytes = std::io::copy(&mut f, &mut h).map_err(err)?;
-    Ok((h.finalize().iter().map(|b| format!("{b:02x}")).collect(), bytes))
+    crate::digest::sha256_hex_of(&mut f).map_err(err)
 }
 
 /// Swaps two paths atomically.
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let ca = CString::new(a.as_os_str().as_bytes()).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
-    let cb = CString::new(b.as_os_str().as_bytes()).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
-    // SAFETY: both arguments are valid NUL-terminated paths that live across the call.
-    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    Ok(renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE)?)
 }
 
 /// Elsewhere: move the old folder aside, the new one in, then drop the old. A kill in between
@@ -343,7 +332,7 @@ struct Manifest<'a> {
     outputs: Vec<FileDigest>,
     totals: &'a Totals,
     skipped_sheets: &'a [String],
-    exit_code: i32,
+    exit_code: u8,
 }
 
 #[derive(Serialize)]
@@ -375,7 +364,7 @@ struct PolicyDigest {
 
 /// Writes the four outputs into `out`, atomically as a set. Returns the manifest's totals and
 /// the SHA-256 of each output file.
-pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<(Totals, BTreeMap<String, String>), LedgerError> {
+pub fn write_outputs(report: &Report<'_>, out: &Path, status: crate::exit::ExitStatus) -> Result<(Totals, BTreeMap<String, String>), LedgerError> {
     let _lock = OutputLock::take(out)?;
     let totals = report.totals();
     let staging = Staging::begin(out)?;
@@ -409,13 +398,13 @@ pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<
         outputs,
         totals: &totals,
         skipped_sheets: &report.skipped_sheets,
-        exit_code,
+        exit_code: status.code(),
     };
     let mut manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| LedgerError::Csv { file: "manifest.json", message: e.to_string() })?;
     manifest_bytes.push(b'\n');
     write_synced(&staging.path("manifest.json"), &manifest_bytes)?;
     let mut digests: BTreeMap<String, String> = manifest.outputs.iter().map(|d| (d.path.clone(), d.sha256.clone())).collect();
-    digests.insert("manifest.json".into(), hex_digest(&manifest_bytes));
+    digests.insert("manifest.json".into(), sha256_hex(&manifest_bytes));
     staging.commit()?;
     Ok((totals, digests))
 }

@@ -11,7 +11,7 @@ use rust_xlsxwriter::{
 
 use crate::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
 use crate::normalise::IDENTITY;
-use crate::rules::{describe, Formula as RuleFormula, Rule};
+use crate::rules::{describe, Formula as RuleFormula, Policy, Rule};
 
 use super::LedgerError;
 
@@ -57,12 +57,14 @@ fn hint(vocab: &Vocabulary, f: FieldId) -> String {
 }
 
 /// Writes the form for the given rules.
-pub fn write_template(vocab: &Vocabulary, rules: &[&Rule], out: &Path) -> Result<(), LedgerError> {
+pub fn write_template(vocab: &Vocabulary, rules: &[(&Policy, &Rule)], out: &Path) -> Result<(), LedgerError> {
     let bytes = build(vocab, rules)?;
     super::write_atomic(out, &bytes)
 }
 
-fn build(vocab: &Vocabulary, rules: &[&Rule]) -> Result<Vec<u8>, XlsxError> {
+fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, XlsxError> {
+    let rules: Vec<&Rule> = chosen.iter().map(|(_, r)| *r).collect();
+    let rules = rules.as_slice();
     let mut columns: Vec<FieldId> = IDENTITY.iter().filter_map(|k| vocab.id(k)).collect();
     for r in rules {
         for f in r.inputs() {
@@ -121,7 +123,7 @@ fn build(vocab: &Vocabulary, rules: &[&Rule]) -> Result<Vec<u8>, XlsxError> {
     for (c, w) in [40.0, 30.0, 70.0, 50.0, 40.0].iter().enumerate() {
         notes.set_column_width(c as u16, *w)?;
     }
-    for (i, r) in rules.iter().enumerate() {
+    for (i, (p, r)) in chosen.iter().enumerate() {
         let needed = r
             .inputs()
             .iter()
@@ -129,7 +131,7 @@ fn build(vocab: &Vocabulary, rules: &[&Rule]) -> Result<Vec<u8>, XlsxError> {
             .map(|f| split_header_unit(&vocab.get(*f).header_zh).0)
             .collect::<Vec<_>>()
             .join("、");
-        let cells = [r.id.clone(), r.clause.clone(), r.excerpt.clone(), describe::formula(vocab, &r.formula), needed];
+        let cells = [r.id.clone(), r.clause.clone(), r.excerpt.clone(), describe::terms(vocab, p, r).join("\n"), needed];
         for (c, s) in cells.iter().enumerate() {
             notes.write_string_with_format(i as u32 + 1, c as u16, s, &wrap)?;
         }

@@ -181,8 +181,10 @@ fn prepare(l: LedgerLine) -> Prepared {
         let code = line_code(&[l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), reason.clone()]);
         (reason, code)
     } else {
+        // The computation, and every step that changed the amount: the last is the reason.
         const SHOWN: [&str; 6] = ["计算", "分档", "封顶", "定额", "称号", "超额"];
-        let explain = l.line.trace.steps().filter(|s| SHOWN.iter().any(|p| s.starts_with(p))).collect::<Vec<_>>().join("；");
+        let shown = |(s, cut): &(&str, bool)| *cut || SHOWN.iter().any(|p| s.starts_with(p));
+        let explain = l.line.trace.marked_steps().filter(shown).map(|(s, _)| s).collect::<Vec<_>>().join("；");
         let code = if l.line.is_pending() { pending_code(&l, &result) } else { detail_code(&l, &kind, &result) };
         (explain, code)
     };
@@ -386,7 +388,7 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f:
         for p in &report.policies.policies {
             all.push_str(&p.digest);
         }
-        crate::rules::load::hex_digest(all.as_bytes())
+        crate::digest::sha256_hex(all.as_bytes())
     };
     let sheet_rows = t.sheet_rows.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("，");
     let facts: [(&str, String); 14] = [
@@ -625,7 +627,7 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
         let split = rule
             .split
             .as_ref()
-            .map(|s| s.iter().map(|(p, w)| format!("{} {}", payer_label(*p), crate::money::plain(*w))).collect::<Vec<_>>().join(" : "))
+            .map(|s| describe::split(s))
             .unwrap_or_else(|| payer_label(p.payer).to_string());
         let cells = [
             p.title.clone(),
@@ -634,7 +636,8 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
             rule.excerpt.clone(),
             outcome,
             rule.formula.kind_label().to_string(),
-            describe::formula(v, &rule.formula),
+            // Caps have their own column; the other settings that change the money follow the formula.
+            [describe::formula(v, &rule.formula), describe::settings(p, rule)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("；"),
             describe::conditions(v, &rule.when),
             describe::caps(rule),
             split,

@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
-use sha2::{Digest, Sha256};
 use toml::{Spanned, Value};
 
 use super::text::{check_brackets, op_of_word, parse_amount, parse_interval, parse_rate, parse_ratio};
 use super::*;
-use crate::fields::{edit_distance, line_of, FieldType, Vocabulary};
+use crate::config::Config;
+use crate::fields::{line_of, FieldType, Vocabulary};
 
 /// Errors loading policy files.
 #[derive(Debug, thiserror::Error)]
@@ -211,6 +211,22 @@ pub fn load_policies(paths: &[PathBuf], vocab: &Vocabulary) -> Result<PolicySet,
     Ok(set)
 }
 
+/// Loads the policies a configuration ships: a folder's as [`load_policies`] reads them; the
+/// built-in ones from the files carried in the binary, in the same name order, so they load
+/// with the same paths and digests as the project's `config/` folder.
+pub fn load_config_policies(config: &Config, vocab: &Vocabulary) -> Result<PolicySet, PolicyError> {
+    let Config::Folder(dir) = config else {
+        let mut set = PolicySet::default();
+        let names = config.names().map_err(|source| PolicyError::Read { path: config.path_of(""), source })?;
+        for name in names.iter().filter(|n| n.ends_with(".toml") && !is_reference_file(Path::new(n))) {
+            let file = config.read_required(name).map_err(|source| PolicyError::Read { path: config.path_of(name), source })?;
+            set.add(load_policy_text(&String::from_utf8_lossy(&file.bytes), &file.path, vocab)?)?;
+        }
+        return Ok(set);
+    };
+    load_policies(&[dir.clone()], vocab)
+}
+
 /// Loads one policy from its text; `path` is used in messages and the manifest.
 pub fn load_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<Policy, PolicyError> {
     let raw: RawDoc = toml::from_str(text).map_err(|e| PolicyError::Syntax {
@@ -283,17 +299,11 @@ pub fn load_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<P
         valid_from,
         valid_to,
         path: path.to_path_buf(),
-        digest: hex_digest(text.as_bytes()),
+        digest: crate::digest::sha256_hex(text.as_bytes()),
         rules,
         budgets,
         review: raw.policy.review,
     })
-}
-
-/// SHA-256 of bytes as lowercase hex.
-pub fn hex_digest(bytes: &[u8]) -> String {
-    let hash = Sha256::digest(bytes);
-    hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Loader context: the text for line numbers, the path and the vocabulary.
@@ -427,7 +437,7 @@ impl Cx<'_> {
     fn suggest(&self, key: &str) -> Option<String> {
         self.vocab
             .iter()
-            .map(|(_, f)| (edit_distance(key, &f.key), &f.key))
+            .map(|(_, f)| (strsim::levenshtein(key, &f.key), &f.key))
             .filter(|(d, _)| *d <= 3)
             .min()
             .map(|(_, k)| k.clone())

@@ -100,6 +100,17 @@ impl Payer {
             _ => return None,
         })
     }
+
+    /// The payer as the ledger names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Payer::Central => "中央",
+            Payer::Region => "自治区",
+            Payer::City => "盟市",
+            Payer::County => "旗县区",
+            Payer::Other => "其他",
+        }
+    }
 }
 
 /// What a rule's figure is: money paid, a measure that is not paid, or a verdict.

@@ -145,3 +145,18 @@ fn check_suggests_the_field_a_mistyped_header_meant_and_writes_a_report() {
     assert!(text.contains("G1: 列“实际完成投资额（元）”未匹配任何字段，作为其他列保留，是否应为“项目实际完成投资额（元）”？"), "{text}");
     assert!(report.is_file());
 }
+
+#[test]
+fn readme_exit_table_lists_every_exit_status() {
+    use subsidy::exit::ExitStatus;
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let table: Vec<&str> = readme.lines().skip_while(|l| !l.starts_with("| code | command | meaning |")).skip(2).take_while(|l| l.starts_with('|')).collect();
+    let want: Vec<String> = ExitStatus::ALL
+        .iter()
+        .map(|s| {
+            let (command, meaning) = s.meaning();
+            format!("| {} | {command} | {meaning} |", s.code())
+        })
+        .collect();
+    assert_eq!(table, want);
+}
