@@ -127,6 +127,18 @@ pub struct HeaderMatch {
 }
 
 impl Vocabulary {
+    /// Whether a field's values are whole numbers: an integer or a year, or a quantity counted
+    /// in whole units (persons, head of livestock, vehicles, beds, households, items …).
+    pub fn is_whole(&self, f: FieldId) -> bool {
+        const COUNTED: [&str; 8] = ["person", "head", "vehicle", "bed", "household", "parcel", "item", "place"];
+        let field = self.get(f);
+        match field.ty {
+            FieldType::Integer | FieldType::Year => true,
+            FieldType::Quantity => field.unit.as_deref().is_some_and(|u| COUNTED.contains(&u)),
+            _ => false,
+        }
+    }
+
     /// Loads `fields.json` and, when present, `aliases.toml` from a config folder.
     pub fn load(config_dir: &Path) -> Result<Self, FieldsError> {
         Self::from_config(&Config::Folder(config_dir.to_path_buf()))

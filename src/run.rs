@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::engine::batch::{settle_open, Line, Pending};
+use crate::engine::batch::{settle_open, Line, Pending, NOTHING_SHARED};
 use crate::engine::{evaluate, evaluate_untraced, review, Context, Evaluation, Trace};
 use crate::exit::ExitStatus;
 use crate::fields::{FieldId, FieldsError, Vocabulary};
@@ -155,6 +155,7 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
     let read = t.mark("read");
     let history = crate::history::History::load(history, &loaded.policies)?;
     history.join(&mut applications.rows, &loaded.vocab, &loaded.policies);
+    let shared = history.shared(&loaded.policies);
     let rows = &applications.rows;
     let (of_row, rules) = resolve(loaded, rows)?;
     // A programme budget is shared by every enterprise of the batch: one part cannot settle it.
@@ -180,7 +181,7 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
         .collect();
     t.mark("evaluate");
     let ident = identity_fields(&loaded.vocab);
-    let settled = settle_lines(loaded, &applications, &rules, &of_row, evaluations, ident);
+    let settled = settle_lines(&applications, &rules, &of_row, evaluations, ident, &shared);
     let settle = t.mark("settle");
     t.engine(settled.len(), settle.saturating_sub(read));
     let order = ledger_order(&applications.rows, ident);
@@ -273,12 +274,12 @@ fn resolve<'a>(loaded: &'a Loaded, rows: &Rows) -> Result<(Vec<u32>, Vec<RuleVie
 
 /// The batch pass over every line.
 fn settle_lines(
-    loaded: &Loaded,
     apps: &Applications,
     rules: &[RuleView<'_>],
     of_row: &[u32],
     evaluations: Vec<Evaluation>,
     ident: [FieldId; 6],
+    shared: &crate::history::SharedHistory,
 ) -> Vec<Line> {
     let rows = &apps.rows;
     let [app_f, code_f, _, _, year_f, rule_f] = ident;
@@ -294,25 +295,28 @@ fn settle_lines(
             k as u32
         })
         .collect();
-    let prior_shared = loaded.vocab.id("prior_paid_shared_cap");
+    // What the history paid inside shared caps, once per enterprise-year that has any.
+    let mut prior: std::collections::HashMap<(&str, i64), crate::engine::batch::SharedPaid> = std::collections::HashMap::new();
+    for i in 0..rows.len() {
+        let code = rows.str(i, code_f);
+        if let (true, Ok(year)) = (shared.has(code), year_text[year_of[i] as usize].1.parse::<i64>()) {
+            prior.entry((code, year)).or_insert_with(|| shared.paid(code, year));
+        }
+    }
     let pending: Vec<Pending<'_>> = evaluations
         .into_iter()
         .enumerate()
         .map(|(i, evaluation)| {
             let RuleView { policy, rule, .. } = rules[of_row[i] as usize];
+            let (credit_code, year) = (rows.str(i, code_f), &year_text[year_of[i] as usize].1);
             Pending {
                 rule,
                 payer: policy.payer,
                 evaluation,
-                credit_code: rows.str(i, code_f),
-                year: &year_text[year_of[i] as usize].1,
+                credit_code,
+                year,
                 order: (rows.str(i, app_f), rows.str(i, rule_f)),
-                prior_shared: prior_shared
-                    .and_then(|f| match rows.row(i).get(f) {
-                        Some(crate::value::Value::Num(d)) => Some(*d),
-                        _ => None,
-                    })
-                    .unwrap_or_default(),
+                prior_shared: year.parse().ok().and_then(|y: i64| prior.get(&(credit_code, y))).unwrap_or(&NOTHING_SHARED),
                 budget: rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b)),
             }
         })

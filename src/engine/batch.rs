@@ -111,10 +111,36 @@ pub struct Pending<'a> {
     pub year: &'a str,
     /// Sort key inside a shared cap: application id, then rule id.
     pub order: (&'a str, &'a str),
-    /// Already paid this year inside the line's shared caps (from the payout history).
-    pub prior_shared: Decimal,
+    /// Already paid this year inside each of the line's shared caps (from the payout history).
+    pub prior_shared: &'a SharedPaid,
     /// The programme budget or pool the rule draws on (D11).
     pub budget: Option<&'a Budget>,
+}
+
+/// What the payout history already paid an enterprise in one application year inside each
+/// shared cap group (D4), by group. Each group is charged only its own rules' lines, so a rule
+/// in two groups is never charged one group's payouts against the other's cap; refunds
+/// (negative lines) are not netted, as a negative line never widens a cap's room.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharedPaid(Vec<(String, Decimal)>);
+
+/// Nothing paid in any group.
+pub static NOTHING_SHARED: SharedPaid = SharedPaid(Vec::new());
+
+impl SharedPaid {
+    /// Adds a paid line to a group; a refund (a negative line) does not count.
+    pub fn add(&mut self, group: &str, paid: Decimal) {
+        let paid = paid.max(Decimal::ZERO);
+        match self.0.iter_mut().find(|(g, _)| g == group) {
+            Some((_, v)) => *v += paid,
+            None => self.0.push((group.to_string(), paid)),
+        }
+    }
+
+    /// Already paid inside `group` (0 when the history has nothing there).
+    pub fn in_group(&self, group: &str) -> Decimal {
+        self.0.iter().find(|(g, _)| g == group).map_or(Decimal::ZERO, |(_, v)| *v)
+    }
 }
 
 /// Applies shared caps, exclusive groups, rounding, floors, budgets and splits, in that
@@ -244,7 +270,8 @@ fn round_and_floor(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
             extra[i].push(&format!("取整 四舍五入到分（D7）：{raw} → {}", grouped2(rounded)));
         }
         if let Some(floor) = p.rule.floor {
-            if rounded < floor && !rounded.is_zero() {
+            // A refund (a negative line) is money owed back, not an award held to a minimum.
+            if rounded > Decimal::ZERO && rounded < floor {
                 extra[i].push_cut(&format!("起付 {} 少于 {}，不予补助（D12）", grouped2(rounded), grouped2(floor)));
                 rounded = Decimal::ZERO;
             }
@@ -324,42 +351,61 @@ pub fn largest_remainder(total: Decimal, weights: &[Decimal]) -> Vec<Decimal> {
     parts.into_iter().map(|(c, _)| c / Decimal::ONE_HUNDRED).collect()
 }
 
-/// D4: a cap per enterprise per year shared by every rule naming the same group. Lines are
-/// served in (application id, rule id) order so the cut falls the same way on every run.
+/// D4: a cap per enterprise per year (or over the enterprise's life) shared by every rule
+/// naming the same group. Each line brings its own ceiling (a cap may be an expression of the
+/// row); the group holds the lowest. Lines are served in (year, application id, rule id) order
+/// so the cut falls the same way on every run.
 fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
     type Group<'g> = (Decimal, Option<&'g str>, Vec<usize>, Decimal);
+    // Keyed by enterprise, year ("" for a lifetime cap) and group.
     let mut groups: HashMap<(&str, &str, &str), Group<'_>> = HashMap::new();
     for (i, p) in pending.iter().enumerate() {
         if amounts[i].is_none() || !matches!(p.rule.outcome, Outcome::Payout) {
             continue;
         }
-        for cap in &p.rule.caps {
-            if let CapScope::EnterpriseYear { group } = &cap.scope {
-                let entry = groups
-                    .entry((p.credit_code, p.year, group.as_str()))
-                    .or_insert((cap.amount, cap.words.as_deref(), Vec::new(), Decimal::ZERO));
-                entry.0 = entry.0.min(cap.amount);
-                entry.2.push(i);
-                entry.3 = entry.3.max(p.prior_shared);
-            }
+        let shared = p.rule.caps.iter().filter(|c| c.scope != CapScope::Application);
+        for (k, cap) in shared.enumerate() {
+            // The row's ceiling as the engine made it; a fixed one is known without it, and an
+            // expression never evaluated pays nothing rather than too much.
+            let ceiling = p.evaluation.shared_caps.get(k).copied().unwrap_or(match cap.amount {
+                crate::rules::Expr::Const(c) => c,
+                _ => Decimal::ZERO,
+            });
+            let (year, group) = match &cap.scope {
+                CapScope::Application => continue,
+                CapScope::EnterpriseYear { group } => (p.year, group.as_str()),
+                CapScope::Enterprise { group } => ("", group.as_str()),
+            };
+            let entry = groups.entry((p.credit_code, year, group)).or_insert((ceiling, cap.words.as_deref(), Vec::new(), Decimal::ZERO));
+            entry.0 = entry.0.min(ceiling);
+            entry.2.push(i);
+            entry.3 = entry.3.max(p.prior_shared.in_group(group));
         }
     }
     let mut keys: Vec<_> = groups.keys().copied().collect();
     keys.sort_unstable();
     for key in keys {
         let (cap, words, mut members, prior) = groups.remove(&key).unwrap_or_default();
-        members.sort_by_key(|&i| pending[i].order);
+        members.sort_by_key(|&i| (pending[i].year, pending[i].order));
         let mut used = prior;
-        let words = words.unwrap_or("单个企业年度上限");
+        let (words, span) = match key.1 {
+            "" => (words.unwrap_or("单个企业累计上限"), "历年".to_string()),
+            year => (words.unwrap_or("单个企业年度上限"), format!("{year} 年度")),
+        };
         for i in members {
             // Shared caps work on rounded amounts so that rounding afterwards cannot push an
             // enterprise a cent past its cap (D4, D7).
             let Some(a) = amounts[i].map(round_yuan) else { continue };
+            if a < Decimal::ZERO {
+                // A refund is money coming back for its own project: it neither uses the room
+                // nor gives any back, so the other lines' cut cannot depend on where it sorts.
+                extra[i].push(&format!("封顶 {words}：退回 {} 不占用也不增加共享上限的额度（同企业 {span}已计 {}）", grouped2(a), grouped2(used)));
+                continue;
+            }
             let left = (cap - used).max(Decimal::ZERO);
             if a > left {
                 extra[i].push_cut(&format!(
-                    "封顶 {words}（{} 年度共享上限 {}，同企业已计 {}，剩余 {}）：{} → {}",
-                    key.1,
+                    "封顶 {words}（{span}共享上限 {}，同企业已计 {}，剩余 {}）：{} → {}",
                     grouped2(cap),
                     grouped2(used),
                     grouped2(left),
@@ -369,7 +415,7 @@ fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], e
                 amounts[i] = Some(left);
                 used += left;
             } else {
-                extra[i].push(&format!("封顶 {words}：同企业 {} 年度累计 {} ≤ {}，不调整", key.1, grouped2(used + a), grouped2(cap)));
+                extra[i].push(&format!("封顶 {words}：同企业 {span}累计 {} ≤ {}，不调整", grouped2(used + a), grouped2(cap)));
                 used += a;
             }
         }

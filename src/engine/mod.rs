@@ -135,6 +135,9 @@ pub struct Evaluation {
     pub trace: Trace,
     /// Split weights chosen (a title entry may carry its own).
     pub split: Option<Vec<(Payer, Decimal)>>,
+    /// The ceilings of the rule's shared caps (every cap but the line's own), in the rule's
+    /// order, as this row makes them; the batch pass applies them.
+    pub shared_caps: Vec<Decimal>,
 }
 
 /// Why evaluation stopped before an amount.
@@ -201,12 +204,12 @@ pub fn evaluate_untraced(policy: &Policy, rule: &Rule, row: &dyn Row, cx: Contex
 }
 
 fn evaluate_with(policy: &Policy, rule: &Rule, row: &dyn Row, cx: Context<'_>, tracing: bool) -> Evaluation {
-    let mut ev = Evaluator { row, cx, trace: Trace::default(), split: rule.split.clone(), tracing };
+    let mut ev = Evaluator { row, cx, trace: Trace::default(), split: rule.split.clone(), tracing, shared_caps: Vec::new() };
     let result = match ev.in_force(policy) {
         Ok(()) => ev.run(rule),
         Err(stop) => ev.finish(stop, matches!(rule.outcome, Outcome::Verdict { .. })),
     };
-    Evaluation { result, trace: ev.trace, split: ev.split }
+    Evaluation { result, trace: ev.trace, split: ev.split, shared_caps: ev.shared_caps }
 }
 
 struct Evaluator<'a> {
@@ -216,6 +219,8 @@ struct Evaluator<'a> {
     split: Option<Vec<(Payer, Decimal)>>,
     /// Whether steps and descriptions are written (reasons always are).
     tracing: bool,
+    /// Ceilings of the shared caps, for the batch pass.
+    shared_caps: Vec<Decimal>,
 }
 
 impl Evaluator<'_> {
@@ -264,16 +269,36 @@ impl Evaluator<'_> {
                 Err(stop) => return self.finish(stop, verdict),
             }
         }
-        for cap in rule.caps.iter().filter(|c| c.scope == CapScope::Application) {
+        match self.caps(rule, amount) {
+            Ok(capped) => Result::Amount(capped),
+            Err(stop) => self.finish(stop, verdict),
+        }
+    }
+
+    /// The line's own caps, each a step; the ceilings of its shared caps are kept for the batch
+    /// pass. A ceiling is any expression of the row; one that comes out negative counts as 0.
+    fn caps(&mut self, rule: &Rule, mut amount: Decimal) -> Eval<Decimal> {
+        for cap in &rule.caps {
+            let (ceiling, desc) = self.expr(&cap.amount)?;
+            let ceiling = ceiling.max(Decimal::ZERO);
+            if cap.scope != CapScope::Application {
+                self.shared_caps.push(ceiling);
+                continue;
+            }
             let words = cap.words.as_deref().unwrap_or("上限");
-            if amount > cap.amount {
-                cut!(self, "封顶 {words}：{} > {} → {}", grouped2(amount), grouped2(cap.amount), grouped2(cap.amount));
-                amount = cap.amount;
+            // A fixed ceiling is shown as the amount; an expression with how it was made.
+            let made = match &cap.amount {
+                Expr::Const(_) => String::new(),
+                _ => desc!(self, "（上限 {desc}）"),
+            };
+            if amount > ceiling {
+                cut!(self, "封顶 {words}{made}：{} > {} → {}", grouped2(amount), grouped2(ceiling), grouped2(ceiling));
+                amount = ceiling;
             } else {
-                step!(self, "封顶 {words}：{} ≤ {}，不调整", grouped2(amount), grouped2(cap.amount));
+                step!(self, "封顶 {words}{made}：{} ≤ {}，不调整", grouped2(amount), grouped2(ceiling));
             }
         }
-        Result::Amount(amount)
+        Ok(amount)
     }
 
     fn classify(&mut self, cases: &[(Vec<Condition>, String)]) -> Result {

@@ -639,7 +639,7 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
             // Caps have their own column; the other settings that change the money follow the formula.
             [describe::formula(v, &rule.formula), describe::settings(p, rule)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("；"),
             describe::conditions(v, &rule.when),
-            describe::caps(rule),
+            describe::caps(v, rule),
             split,
             rule.readings.join("；"),
             format!("{}:{}", p.path.display(), rule.line),

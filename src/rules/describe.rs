@@ -164,7 +164,7 @@ pub fn settings(policy: &Policy, rule: &Rule) -> String {
 /// Everything that sets a rule's money, one part per entry: the formula, the caps
 /// (`上限 …`) and the other [`settings`].
 pub fn terms(v: &Vocabulary, policy: &Policy, rule: &Rule) -> Vec<String> {
-    let caps = caps(rule);
+    let caps = caps(v, rule);
     let caps = if caps.is_empty() { caps } else { format!("上限 {caps}") };
     [formula(v, &rule.formula), caps, settings(policy, rule)].into_iter().filter(|s| !s.is_empty()).collect()
 }
@@ -198,15 +198,19 @@ fn condition(v: &Vocabulary, c: &Condition) -> String {
 }
 
 /// The caps of a rule in words.
-pub fn caps(rule: &Rule) -> String {
+pub fn caps(v: &Vocabulary, rule: &Rule) -> String {
     rule.caps
         .iter()
         .map(|c| {
             let scope = match &c.scope {
                 CapScope::Application => "每项".to_string(),
                 CapScope::EnterpriseYear { group } => format!("每企业每年（共享组 {group}）"),
+                CapScope::Enterprise { group } => format!("每企业累计（共享组 {group}）"),
             };
-            format!("{scope} ≤ {}", grouped2(c.amount))
+            match &c.amount {
+                Expr::Const(a) => format!("{scope} ≤ {}", grouped2(*a)),
+                other => format!("{scope} ≤ {}", expr(v, other)),
+            }
         })
         .collect::<Vec<_>>()
         .join("；")

@@ -400,12 +400,28 @@ pub enum CapScope {
     Application,
     /// 单个企业每年, shared by every rule naming the same group.
     EnterpriseYear { group: String },
+    /// 单个企业累计 (over the policy's life): shared by every rule naming the group, across
+    /// every application year of the batch and the payout history up to the line's year.
+    Enterprise { group: String },
+}
+
+impl CapScope {
+    /// The group a shared cap belongs to (`None` for a cap on the line alone).
+    pub fn group(&self) -> Option<&str> {
+        match self {
+            CapScope::Application => None,
+            CapScope::EnterpriseYear { group } | CapScope::Enterprise { group } => Some(group),
+        }
+    }
 }
 
 /// A cap (上限) with its scope and the words that set it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cap {
-    pub amount: Decimal,
+    /// The ceiling: a fixed amount or any expression of the row (a share of an input — 不超过
+    /// 投资额的30% —, an approved amount, a reference parameter, an external value). A
+    /// ceiling that comes out negative counts as 0.
+    pub amount: Expr,
     pub scope: CapScope,
     pub words: Option<String>,
 }
@@ -463,6 +479,9 @@ impl Rule {
             c.refs(&mut out);
         }
         self.formula.refs(&mut out);
+        for c in &self.caps {
+            c.amount.refs(&mut out);
+        }
         out
     }
 

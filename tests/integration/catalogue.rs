@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
-use subsidy::engine::batch::{settle, Pending};
+use subsidy::engine::batch::{settle, Pending, SharedPaid, NOTHING_SHARED};
 use subsidy::engine::{evaluate, evaluate_untraced, Context};
 use subsidy::fields::Vocabulary;
 use subsidy::rules::lpr::{Fixing, LprTable};
@@ -119,7 +119,7 @@ fn runs(id: &str, n: usize, example: &Json, rule: &subsidy::rules::Rule) -> bool
 fn settle_alone(policy: &subsidy::rules::Policy, rule: &subsidy::rules::Rule, row: &DenseRow, cx: Context<'_>, id: &str) -> subsidy::engine::batch::Line {
     let budget = rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b));
     let evaluation = evaluate(policy, rule, row, cx);
-    let pending = Pending { rule, payer: policy.payer, evaluation, credit_code: "X", year: "2023", order: ("A000", id), prior_shared: Decimal::ZERO, budget };
+    let pending = Pending { rule, payer: policy.payer, evaluation, credit_code: "X", year: "2023", order: ("A000", id), prior_shared: &NOTHING_SHARED, budget };
     settle(vec![pending]).remove(0)
 }
 
@@ -200,7 +200,13 @@ fn encoded_rules_reproduce_every_row_example() {
                 }
             };
             let cx = Context { vocab: &vocab, lpr: &table, params: &params };
-            let prior_shared = given_decimal(ex, "prior_paid_shared_cap");
+            // The example's figure was paid inside each of the rule's shared caps.
+            let mut prior_shared = SharedPaid::default();
+            for cap in &rule.caps {
+                if let subsidy::rules::CapScope::EnterpriseYear { group } = &cap.scope {
+                    prior_shared.add(group, given_decimal(ex, "prior_paid_shared_cap"));
+                }
+            }
             let app_ids: Vec<String> = inputs
                 .iter()
                 .enumerate()
@@ -225,7 +231,7 @@ fn encoded_rules_reproduce_every_row_example() {
                     credit_code: "X",
                     year: "2023",
                     order: (app.as_str(), id),
-                    prior_shared,
+                    prior_shared: &prior_shared,
                     budget,
                 })
                 .collect();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
-use subsidy::engine::batch::{settle, Line, Pending};
+use subsidy::engine::batch::{settle, Line, Pending, NOTHING_SHARED};
 use subsidy::engine::review::{awaiting, hold, Awaiting};
 use subsidy::engine::{Evaluation, Result as EvalResult};
 use subsidy::rules::{load_policy_text, Policy, Review};
@@ -84,7 +84,7 @@ fn run(policy: &Policy, lines: &[(&str, &str, &str, &str, bool)]) -> Vec<Line> {
                 credit_code: code,
                 year: "2023",
                 order: (app, &rule.id),
-                prior_shared: Decimal::ZERO,
+                prior_shared: &NOTHING_SHARED,
                 budget: rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b)),
             }
         })
