@@ -80,7 +80,7 @@ fn run(policy: &Policy, lines: &[(&str, &str, &str, &str, bool)]) -> Vec<Line> {
             Pending {
                 rule,
                 payer: policy.payer,
-                evaluation: Evaluation { result, trace: Default::default(), split: None },
+                evaluation: Evaluation { result, trace: Default::default(), split: None, shared_caps: vec![] },
                 credit_code: code,
                 year: "2023",
                 order: (app, &rule.id),
@@ -170,15 +170,15 @@ fn review_is_required_unless_the_policy_assumes_it_and_is_a_closed_set() {
 #[test]
 fn only_a_payout_amount_is_held_back() {
     let p = policy(&format!("{FLAG_POLICY}{FIXED_RULE}"));
-    let mut amount = Evaluation { result: EvalResult::Amount(d("5")), trace: Default::default(), split: None };
+    let mut amount = Evaluation { result: EvalResult::Amount(d("5")), trace: Default::default(), split: None, shared_caps: vec![] };
     hold(&mut amount, &p.rules[0], || "未填".into());
     assert_eq!(amount.result, EvalResult::AwaitingReview { amount: d("5"), reason: "未填".into() });
     // A refusal stays a refusal: failing the clause does not wait for the review.
-    let mut refused = Evaluation { result: EvalResult::Ineligible("不足".into()), trace: Default::default(), split: None };
+    let mut refused = Evaluation { result: EvalResult::Ineligible("不足".into()), trace: Default::default(), split: None, shared_caps: vec![] };
     hold(&mut refused, &p.rules[0], || "未填".into());
     assert_eq!(refused.result, EvalResult::Ineligible("不足".into()));
     let measure = policy(&format!("{FLAG_POLICY}{}", FIXED_RULE.replace("formula", "outcome = { measure = \"测算\", unit = \"元\" }\nformula")));
-    let mut figure = Evaluation { result: EvalResult::Amount(d("5")), trace: Default::default(), split: None };
+    let mut figure = Evaluation { result: EvalResult::Amount(d("5")), trace: Default::default(), split: None, shared_caps: vec![] };
     hold(&mut figure, &measure.rules[0], || "未填".into());
     assert_eq!(figure.result, EvalResult::Amount(d("5")), "a measure is not paid, so nothing is held");
 }
