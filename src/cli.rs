@@ -346,6 +346,9 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             for s in &computed.skipped_sheets {
                 writeln!(o, "note: sheet {s} has no header row naming two known fields; not read")?;
             }
+            for s in &computed.set_aside {
+                writeln!(o, "note: {s}: not data, not read")?;
+            }
             // 待审核 is information, not a problem: it changes no exit code.
             let held = computed.pending_lines();
             for l in &held {
@@ -353,6 +356,12 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             }
             let mut unmatched = Vec::new();
             for s in &computed.sheets {
+                for c in s.columns.iter().filter(|c| c.refused.is_some()) {
+                    let at = crate::ingest::cell_ref(s.header_row, c.col);
+                    let reason = c.refused.clone().unwrap_or_default();
+                    writeln!(o, "note: {} [{}] {at}: 列“{}”未读入：{reason}", s.file, s.name, c.header)?;
+                    unmatched.push([s.file.clone(), s.name.clone(), at, String::new(), c.header.clone(), format!("列未读入：{reason}")]);
+                }
                 for c in s.columns.iter().filter(|c| c.field.is_none()) {
                     let hint = loaded.vocab.suggest_header(&c.header).map(|f| format!("，是否应为“{}”？", f.header_zh)).unwrap_or_default();
                     let at = crate::ingest::cell_ref(s.header_row, c.col);

@@ -81,6 +81,8 @@ pub struct Computed<'l> {
     pub inputs: Vec<crate::ingest::InputFile>,
     pub history: Vec<crate::ingest::InputFile>,
     pub skipped_sheets: Vec<String>,
+    /// Sheets and rows set aside as not data, described (hidden sheets, 栏次, 合计, footers).
+    pub set_aside: Vec<String>,
     /// The sheets read, with their header binding (for `check`'s notes on unmatched columns).
     pub sheets: Vec<SheetColumns>,
 }
@@ -187,12 +189,13 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
     let order = ledger_order(&applications.rows, ident);
     t.mark("order");
     let skipped_sheets = batch.skipped.iter().map(|(f, s)| format!("{} {s}", batch.files[*f].path.display())).collect();
+    let set_aside = batch.set_aside.iter().map(|s| s.describe(&batch)).collect();
     let sheets = batch
         .sheets
         .iter()
         .map(|s| SheetColumns { file: batch.files[s.file].path.display().to_string(), name: s.name.clone(), header_row: s.header_row, columns: s.columns.clone() })
         .collect();
-    Ok(Computed { loaded, applications, rules, of_row, settled, order, ident, inputs: batch.files, history: history.files, skipped_sheets, sheets })
+    Ok(Computed { loaded, applications, rules, of_row, settled, order, ident, inputs: batch.files, history: history.files, skipped_sheets, set_aside, sheets })
 }
 
 /// Reads the inputs on one thread while this one types and checks the rows it hands over, a
@@ -458,7 +461,9 @@ pub fn run(
     let exceptions = std::mem::take(&mut computed.applications.exceptions);
     let inputs = std::mem::take(&mut computed.inputs);
     let history = std::mem::take(&mut computed.history);
-    let skipped_sheets = std::mem::take(&mut computed.skipped_sheets);
+    // One list of what was not read as data, sheets without a header first.
+    let mut skipped_sheets = std::mem::take(&mut computed.skipped_sheets);
+    skipped_sheets.append(&mut computed.set_aside);
     let report = Report {
         lines: &computed,
         exceptions,

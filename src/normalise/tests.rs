@@ -29,3 +29,39 @@ fn individuals_are_identified_by_resident_id() {
     assert!(payee_id_valid("91350100M000100Y43"));
     assert!(!payee_id_valid("91350100M000100Y44"));
 }
+
+mod signs {
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    use super::super::typed;
+    use crate::fields::{Scale, Vocabulary};
+    use crate::ingest::RawCell;
+    use crate::value::Value;
+
+    fn vocab() -> Vocabulary {
+        Vocabulary::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config")).unwrap()
+    }
+
+    proptest! {
+        /// Whatever a cell holds (a number, its text with separators, full-width signs or a unit,
+        /// under any header conversion), a field that may not be negative never gets a negative
+        /// value: no input reaches the engine as a negative amount, quantity, rate or count.
+        #[test]
+        fn unsigned_fields_never_read_negative(
+            mantissa in any::<i64>(), scale in 0u32..6, as_text in any::<bool>(), prefix in prop::sample::select(vec!["", "－", "-", "+", " "]),
+            suffix in prop::sample::select(vec!["", "万元", "元", "%", "吨", "年", "个月"]), mul in prop::sample::select(vec![1u64, 10_000]), div in prop::sample::select(vec![1u64, 12]),
+            field in 0usize..279,
+        ) {
+            let v = vocab();
+            let f = (field % v.len()) as u16;
+            let ty = v.get(f).ty;
+            prop_assume!(ty.is_numeric() && !v.get(f).signed);
+            let d = Decimal::new(mantissa, scale);
+            let cell = if as_text { RawCell::Text(format!("{prefix}{}{suffix}", d.abs())) } else { RawCell::Num(d) };
+            if let Ok(Value::Num(n)) = typed(&v, f, &cell, Scale { mul, div }) {
+                prop_assert!(!n.is_sign_negative() || n.is_zero(), "{:?} {cell:?} → {n}", ty);
+            }
+        }
+    }
+}

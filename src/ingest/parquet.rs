@@ -13,7 +13,10 @@ use polars_io::parquet::write::{BatchedWriter, ParquetWriter};
 use polars_io::SerReader;
 use rust_decimal::Decimal;
 
-use crate::ingest::RawCell;
+use super::header::{SheetBuilder, SheetOut};
+use super::workbook::stopped;
+use super::{guarded, Batch, Handoff, IngestError, InputFile, Limits, RawCell, Stop, TextBudget};
+use crate::fields::Vocabulary;
 
 /// Rows decoded per slice of a Parquet file.
 const SLICE_ROWS: usize = 65_536;
@@ -261,5 +264,64 @@ mod tests {
         let rows: Vec<(u32, RawCell)> = collect.seen.into_iter().filter(|(r, c, _)| *r > 0 && *c == 0).map(|(r, _, v)| (r, v)).collect();
         let text = |s: &str| RawCell::Text(s.into());
         assert_eq!(rows, [(1, text("A1")), (3, text("A3")), (4, text("A4"))]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parquet inputs as a sheet
+// ---------------------------------------------------------------------------------------------
+
+/// Reads a Parquet file as one sheet named `Parquet` whose first row is the column names. The
+/// file is never held whole: it is hashed as a stream and decoded a slice of rows at a time,
+/// each row group within [`Limits::parquet_group_bytes`]; its cells within
+/// [`Limits::columnar_cells`].
+pub(super) fn read_parquet(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, to: &mut Handoff<'_, '_>) -> Result<(), IngestError> {
+    let io = |source| IngestError::Io { path: path.to_path_buf(), source };
+    let (sha256, bytes) = crate::digest::sha256_hex_of(&mut std::fs::File::open(path).map_err(io)?).map_err(io)?;
+    let file = batch.files.len();
+    batch.files.push(InputFile { path: path.to_path_buf(), sha256, bytes });
+    let name = "Parquet".to_string();
+    guarded(path, || {
+        let columnar = Limits { cells_per_sheet: limits.columnar_cells, text_bytes: u64::MAX, ..*limits };
+        let mut sheet = ParquetSheet {
+            sb: SheetBuilder::new(vocab, &columnar),
+            text: TextBudget::new(&columnar),
+            out: SheetOut::new(file, &name, batch, to),
+        };
+        let outcome = visit_parquet(path, limits.parquet_group_bytes, &mut sheet)
+            .map_err(|e| IngestError::Sheet { path: path.to_path_buf(), sheet: name.clone(), message: e.to_string() })?;
+        stopped(path, &name, outcome, &columnar)?;
+        let ParquetSheet { sb, mut out, .. } = sheet;
+        sb.finish(&mut out);
+        Ok(())
+    })
+}
+
+/// A Parquet file being read as a sheet.
+pub(super) struct ParquetSheet<'a, 'h, 's, 'v> {
+    sb: SheetBuilder<'v>,
+    text: TextBudget,
+    out: SheetOut<'a, 'h, 's>,
+}
+
+impl CellVisitor for ParquetSheet<'_, '_, '_, '_> {
+    type Stop = Stop;
+
+    fn cell(&mut self, row: u32, col: u32, cell: RawCell) -> Result<(), Stop> {
+        let cell = self.text.admit(cell)?;
+        self.sb.push(row, col, cell, &mut self.out)
+    }
+
+    fn skip_column(&self) -> Option<u32> {
+        self.out.skip_column()
+    }
+
+    fn keeps(&self, text: Option<&str>) -> bool {
+        match text {
+            // Too long to be read as text: the row is read, and the filter judges the error cell.
+            Some(t) if t.len() > self.text.cell_chars => true,
+            Some(t) if !t.trim().is_empty() => self.out.keeps(t),
+            _ => self.out.keeps(""),
+        }
     }
 }

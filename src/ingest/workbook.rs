@@ -1,0 +1,206 @@
+//! Workbooks through calamine (读取工作簿): opening after the container checks, listing the
+//! sheets, and visiting a sheet's cells in reading order (xlsx and xlsb streamed, xls and ods
+//! through their pre-checked dense ranges).
+
+use std::cell::Cell as Flag;
+use std::io::{Read, Seek};
+use std::path::Path;
+use std::rc::Rc;
+
+use calamine::{Ods, Reader, SheetType, SheetVisible, Sheets, Xls, Xlsb, Xlsx};
+
+use super::cell::{from_data, from_ref};
+use super::header::{SheetBuilder, SheetOut};
+use super::prescan::biff;
+use super::sniff::{check_zip, ole, sniff, BudgetReader, Content, ZipKind};
+use super::{extension, Batch, NotData, SetAside, Handoff, IngestError, Limits, RawCell, Stop, TextBudget, MAX_COLUMNS, READ_BUDGET_SLACK};
+use crate::fields::Vocabulary;
+
+/// An opened workbook and the flag its reader raises when the read budget is spent.
+pub(super) struct Opened<'a> {
+    pub(super) wb: Sheets<BudgetReader<'a>>,
+    exceeded: Rc<Flag<bool>>,
+    budget: u64,
+}
+
+/// Sniffs, pre-checks and opens a workbook held in memory.
+pub(super) fn open_checked<'a>(path: &Path, bytes: &'a [u8], limits: &Limits) -> Result<Opened<'a>, IngestError> {
+    let ext = extension(path);
+    let open = |e: calamine::Error| open_error(path, e);
+    match sniff(bytes) {
+        Content::Zip => {
+            let plan = check_zip(path, bytes, &ext, limits)?;
+            let budget = plan.unpacked.saturating_mul(2).saturating_add(READ_BUDGET_SLACK);
+            let reader = BudgetReader::new(bytes, plan.spans, budget);
+            let exceeded = reader.exceeded.clone();
+            let flagged = |e: calamine::Error| {
+                if exceeded.get() {
+                    IngestError::ReadBudget { path: path.to_path_buf(), limit: budget }
+                } else {
+                    open(e)
+                }
+            };
+            let wb = match plan.kind {
+                ZipKind::Xlsx => Sheets::Xlsx(Xlsx::new(reader).map_err(|e| flagged(e.into()))?),
+                ZipKind::Xlsb => Sheets::Xlsb(Xlsb::new(reader).map_err(|e| flagged(e.into()))?),
+                ZipKind::Ods => Sheets::Ods(Ods::new(reader).map_err(|e| flagged(e.into()))?),
+            };
+            Ok(Opened { wb, exceeded, budget })
+        }
+        Content::Ole => {
+            let ole = ole::Ole::parse(bytes).map_err(|reason| IngestError::Damaged { path: path.to_path_buf(), reason })?;
+            if ole.has("EncryptedPackage") || ole.has("EncryptionInfo") {
+                return Err(IngestError::Encrypted { path: path.to_path_buf() });
+            }
+            let stream = ole
+                .stream("Workbook")
+                .or_else(|| ole.stream("Book"))
+                .ok_or_else(|| IngestError::Unsupported {
+                    path: path.to_path_buf(),
+                    reason: "an OLE document without a workbook stream (a Word file, or a WPS .et saved under another name?)".into(),
+                })?
+                .map_err(|reason| IngestError::Damaged { path: path.to_path_buf(), reason })?;
+            biff::check(path, &stream, limits)?;
+            // .xls is read whole when opened; the budget does not apply (pre-scan bounds it).
+            let reader = BudgetReader::new(bytes, Vec::new(), u64::MAX);
+            let exceeded = reader.exceeded.clone();
+            let wb = Sheets::Xls(Xls::new(reader).map_err(|e| open(e.into()))?);
+            Ok(Opened { wb, exceeded, budget: u64::MAX })
+        }
+        Content::Empty => Err(IngestError::Damaged { path: path.to_path_buf(), reason: "the file is empty".into() }),
+        Content::Text(what) => Err(IngestError::Unsupported { path: path.to_path_buf(), reason: what.into() }),
+        Content::Unknown => Err(IngestError::Damaged {
+            path: path.to_path_buf(),
+            reason: "neither a zip package (.xlsx, .ods) nor an Excel 97-2003 file".into(),
+        }),
+    }
+}
+
+pub(super) fn open_error(path: &Path, e: calamine::Error) -> IngestError {
+    let message = e.to_string();
+    if matches!(e, calamine::Error::Xlsx(calamine::XlsxError::Password))
+        || matches!(e, calamine::Error::Xls(calamine::XlsError::Password))
+        || message.to_ascii_lowercase().contains("password")
+        || message.to_ascii_lowercase().contains("encrypt")
+    {
+        return IngestError::Encrypted { path: path.to_path_buf() };
+    }
+    IngestError::Open { path: path.to_path_buf(), message }
+}
+
+/// Sheets of a workbook that hold cells (chart and macro sheets do not), in workbook order.
+pub(super) fn cell_sheets<R: Read + Seek>(wb: &Sheets<R>) -> Vec<(String, bool)> {
+    wb.sheets_metadata().iter().map(|s| (s.name.clone(), matches!(s.typ, SheetType::WorkSheet))).collect()
+}
+
+/// The hidden and very hidden sheets of a workbook: dropdown lists and lookups, not data.
+fn hidden_sheets<R: Read + Seek>(wb: &Sheets<R>) -> Vec<String> {
+    wb.sheets_metadata().iter().filter(|s| !matches!(s.visible, SheetVisible::Visible)).map(|s| s.name.clone()).collect()
+}
+
+/// Visits every cell of one sheet in reading order: xlsx and xlsb through their streaming
+/// readers, xls and ods through the (pre-checked) dense range. A formula without a cached
+/// result becomes an error cell.
+pub(super) fn visit_sheet(
+    opened: &mut Opened<'_>,
+    path: &Path,
+    name: &str,
+    visit: &mut dyn FnMut(u32, u32, RawCell) -> Result<(), Stop>,
+) -> Result<Result<(), Stop>, IngestError> {
+    let exceeded = opened.exceeded.clone();
+    let budget = opened.budget;
+    let sheet_err = |message: String| {
+        if exceeded.get() {
+            IngestError::ReadBudget { path: path.to_path_buf(), limit: budget }
+        } else {
+            IngestError::Sheet { path: path.to_path_buf(), sheet: name.to_string(), message }
+        }
+    };
+    match &mut opened.wb {
+        Sheets::Xlsx(x) => {
+            let mut reader = x.worksheet_cells_reader(name).map_err(|e| sheet_err(e.to_string()))?;
+            while let Some(cell) = reader.next_cell_with_formula_metadata().map_err(|e| sheet_err(e.to_string()))? {
+                let (r, c) = cell.pos;
+                let value = match (from_ref(&cell.value), &cell.formula) {
+                    (None, Some(_)) => Some(RawCell::Error(NO_CACHED_RESULT.into())),
+                    (v, _) => v,
+                };
+                if let Some(v) = value {
+                    if let Err(stop) = visit(r, c, v) {
+                        return Ok(Err(stop));
+                    }
+                }
+            }
+        }
+        Sheets::Xlsb(x) => {
+            let mut reader = x.worksheet_cells_reader(name).map_err(|e| sheet_err(e.to_string()))?;
+            while let Some(cell) = reader.next_cell().map_err(|e| sheet_err(e.to_string()))? {
+                let (r, c) = cell.get_position();
+                if let Some(v) = from_ref(cell.get_value()) {
+                    if let Err(stop) = visit(r, c, v) {
+                        return Ok(Err(stop));
+                    }
+                }
+            }
+        }
+        other => {
+            let range = other.worksheet_range(name).map_err(|e| sheet_err(e.to_string()))?;
+            let (r0, c0) = range.start().unwrap_or((0, 0));
+            for (r, c, v) in range.used_cells() {
+                if let Some(v) = from_data(v) {
+                    if let Err(stop) = visit(r0 + r as u32, c0 + c as u32, v) {
+                        return Ok(Err(stop));
+                    }
+                }
+            }
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// The text of an error cell standing for a formula the file holds no result for.
+pub const NO_CACHED_RESULT: &str = "公式没有保存计算结果（请在 Excel/WPS 中打开、保存后再提交）";
+
+pub(super) fn read_workbook(
+    bytes: &[u8],
+    path: &Path,
+    file: usize,
+    vocab: &Vocabulary,
+    batch: &mut Batch,
+    limits: &Limits,
+    to: &mut Handoff<'_, '_>,
+) -> Result<(), IngestError> {
+    let mut opened = open_checked(path, bytes, limits)?;
+    let mut text = TextBudget::new(limits);
+    let hidden = hidden_sheets(&opened.wb);
+    for (name, cells) in cell_sheets(&opened.wb) {
+        if !cells {
+            batch.skipped.push((file, name));
+            continue;
+        }
+        if hidden.contains(&name) {
+            batch.set_aside.push(SetAside { file, sheet: name, rows: Vec::new(), reason: NotData::HiddenSheet });
+            continue;
+        }
+        let mut sb = SheetBuilder::new(vocab, limits);
+        let mut out = SheetOut::new(file, &name, &mut *batch, &mut *to);
+        let outcome = visit_sheet(&mut opened, path, &name, &mut |r, c, v| {
+            if c >= MAX_COLUMNS {
+                return Ok(());
+            }
+            let v = text.admit(v)?;
+            sb.push(r, c, v, &mut out)
+        })?;
+        stopped(path, &name, outcome, limits)?;
+        sb.finish(&mut out);
+    }
+    Ok(())
+}
+
+pub(super) fn stopped(path: &Path, sheet: &str, outcome: Result<(), Stop>, limits: &Limits) -> Result<(), IngestError> {
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(Stop::Cells) => Err(IngestError::TooManyCells { path: path.to_path_buf(), sheet: sheet.to_string(), limit: limits.cells_per_sheet }),
+        Err(Stop::Text) => Err(IngestError::TooMuchText { path: path.to_path_buf(), limit: limits.text_bytes }),
+    }
+}
