@@ -15,6 +15,7 @@ mod model;
 mod policy_errors;
 mod properties;
 mod reasons;
+mod review;
 mod rules_shown;
 mod scale;
 mod template;
