@@ -16,6 +16,7 @@ mod policy_errors;
 mod properties;
 mod reasons;
 mod review;
+mod reviewed;
 mod rules_shown;
 mod scale;
 mod template;
