@@ -58,7 +58,7 @@ impl History {
         for path in expand_history(paths)? {
             h.read(&path, policies)?;
             let bytes = std::fs::read(&path).map_err(|source| IngestError::Io { path: path.clone(), source })?;
-            h.files.push(crate::ingest::InputFile { sha256: crate::rules::load::hex_digest(&bytes), bytes: bytes.len() as u64, path });
+            h.files.push(crate::ingest::InputFile { sha256: crate::rules::load::hex_digest(&bytes), bytes: bytes.len() as u64, path, date_system: Default::default() });
         }
         Ok(h)
     }

@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::fields::{FieldId, FieldType, Vocabulary};
-use crate::ingest::{cell_ref, Batch, RawCell, RawRow};
+use crate::ingest::{cell_ref, serial_date, Batch, DateSystem, RawCell, RawRow};
 use crate::value::{parse_bool, parse_text, Row, Unreadable, Value};
 
 /// The identity fields every application row has.
@@ -150,6 +150,7 @@ pub struct TypedRow {
 /// Reads a raw row's cells as their fields' types.
 pub fn type_row(batch: &Batch, vocab: &Vocabulary, raw: &RawRow) -> TypedRow {
     let sheet = &batch.sheets[raw.sheet];
+    let dates = batch.files.get(sheet.file).map(|f| f.date_system).unwrap_or_default();
     let mut t = TypedRow { sheet: raw.sheet, row: raw.row, values: Vec::with_capacity(raw.cells.len()), extras: String::new(), bad: Vec::new() };
     for (col, cell) in &raw.cells {
         let Some(column) = sheet.columns.iter().find(|c| c.col == *col) else { continue };
@@ -160,7 +161,7 @@ pub fn type_row(batch: &Batch, vocab: &Vocabulary, raw: &RawRow) -> TypedRow {
             t.extras.push_str(&format!("{}={}", column.header, cell.show()));
             continue;
         };
-        match typed(vocab, m.field, cell, m.scale) {
+        match typed(vocab, m.field, cell, m.scale, dates) {
             Ok(v) => {
                 // Two columns naming one field: the later one holds, as it did when read.
                 t.values.retain(|(f, _, _)| *f != m.field);
@@ -377,7 +378,7 @@ pub fn normalise(batch: &Batch, vocab: &Vocabulary, known_rule: &dyn Fn(&str) ->
 }
 
 /// Reads a raw cell as the field's type.
-fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal) -> Result<Value, Unreadable> {
+fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal, dates: DateSystem) -> Result<Value, Unreadable> {
     let f = vocab.get(field);
     match (cell, f.ty) {
         (RawCell::Error(e), _) if e.starts_with('#') => Err(Unreadable(format!("单元格为错误值 {e}"))),
@@ -391,7 +392,7 @@ fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal) -> 
             Ok(Value::Num(v))
         }
         (RawCell::Num(n), FieldType::Bool) => parse_bool(&n.to_string()).map(Value::Bool).ok_or_else(|| Unreadable(format!("“{n}”应填 是 或 否"))),
-        (RawCell::Num(n), FieldType::Date) => excel_serial(*n).map(Value::Date).ok_or_else(|| Unreadable(format!("“{n}”不是日期"))),
+        (RawCell::Num(n), FieldType::Date) => serial_date(*n, dates).map(Value::Date).ok_or_else(|| Unreadable(format!("“{n}”不是日期"))),
         (RawCell::Num(n), _) => parse_text(f, &n.normalize().to_string(), Decimal::ONE),
         (RawCell::Bool(b), FieldType::Bool) => Ok(Value::Bool(*b)),
         (RawCell::Bool(b), _) => Err(Unreadable(format!("“{}”不是{}", if *b { "TRUE" } else { "FALSE" }, type_name(f.ty)))),
@@ -409,15 +410,6 @@ fn type_name(ty: FieldType) -> &'static str {
         FieldType::Bool => "是/否",
         FieldType::Enum | FieldType::Text => "文字",
     }
-}
-
-/// An Excel serial day number in the 1900 system (a date column holding plain numbers).
-fn excel_serial(n: Decimal) -> Option<NaiveDate> {
-    let days: i64 = n.trunc().try_into().ok()?;
-    if !(1..=2_958_465).contains(&days) {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
 }
 
 /// The frame as the engine reads it: typed values by field, extracted once. A column most

@@ -58,6 +58,8 @@
 
 mod cell;
 mod csv;
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
 mod header;
 mod ledger_read;
 pub mod parquet;
@@ -75,7 +77,7 @@ use rust_decimal::Decimal;
 use crate::fields::{HeaderMatch, Vocabulary};
 use crate::rules::load::hex_digest;
 
-pub use cell::from_float;
+pub use cell::{from_float, serial_date, DateSystem};
 pub use csv::decode_text;
 pub use ledger_read::{expand_history, read_grid, read_table};
 pub use workbook::NO_CACHED_RESULT;
@@ -225,6 +227,8 @@ pub struct InputFile {
     pub path: PathBuf,
     pub sha256: String,
     pub bytes: u64,
+    /// How the file's Excel serial dates count (a workbook states it; other files are 1900).
+    pub date_system: DateSystem,
 }
 
 /// Everything read from the inputs.
@@ -430,7 +434,7 @@ fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits
     }
     let bytes = read_bounded(path, limits.file_bytes)?;
     let file = batch.files.len();
-    batch.files.push(InputFile { path: path.to_path_buf(), sha256: hex_digest(&bytes), bytes: bytes.len() as u64 });
+    batch.files.push(InputFile { path: path.to_path_buf(), sha256: hex_digest(&bytes), bytes: bytes.len() as u64, date_system: DateSystem::default() });
     if ext == "csv" {
         guarded(path, || read_csv(&bytes, path, file, vocab, batch, limits, to))
     } else {

@@ -282,7 +282,7 @@ pub(super) fn read_parquet(path: &Path, vocab: &Vocabulary, batch: &mut Batch, l
     let bytes = std::io::copy(&mut std::fs::File::open(path).map_err(io)?, &mut hasher).map_err(io)?;
     let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     let file = batch.files.len();
-    batch.files.push(InputFile { path: path.to_path_buf(), sha256, bytes });
+    batch.files.push(InputFile { path: path.to_path_buf(), sha256, bytes, date_system: Default::default() });
     let name = "Parquet".to_string();
     guarded(path, || {
         let columnar = Limits { cells_per_sheet: limits.columnar_cells, text_bytes: u64::MAX, ..*limits };

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use calamine::{Ods, Reader, SheetType, Sheets, Xls, Xlsb, Xlsx};
 
-use super::cell::{from_data, from_ref};
+use super::cell::{date_system, from_data, from_ref};
 use super::header::{SheetBuilder, SheetOut};
 use super::prescan::biff;
 use super::sniff::{check_zip, ole, sniff, BudgetReader, Content, ZipKind};
@@ -166,6 +166,9 @@ pub(super) fn read_workbook(
     to: &mut Handoff<'_, '_>,
 ) -> Result<(), IngestError> {
     let mut opened = open_checked(path, bytes, limits)?;
+    if let Some(f) = batch.files.get_mut(file) {
+        f.date_system = date_system(&opened.wb);
+    }
     let mut text = TextBudget::new(limits);
     for (name, cells) in cell_sheets(&opened.wb) {
         if !cells {

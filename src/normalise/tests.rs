@@ -17,8 +17,8 @@ fn credit_codes_follow_gb32100() {
 
 #[test]
 fn excel_serials_are_dates() {
-    assert_eq!(excel_serial(Decimal::from(45366)), NaiveDate::from_ymd_opt(2024, 3, 15));
-    assert_eq!(excel_serial(Decimal::from(-3)), None);
+    assert_eq!(serial_date(Decimal::from(45366), DateSystem::Excel1900), NaiveDate::from_ymd_opt(2024, 3, 15));
+    assert_eq!(serial_date(Decimal::from(-3), DateSystem::Excel1900), None);
 }
 
 #[test]
