@@ -10,7 +10,6 @@ pub use crate::ingest::parquet as columnar;
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::fields::{FieldId, FieldType, Vocabulary};
@@ -309,9 +308,10 @@ impl<'a> Normaliser<'a> {
         } else if !(self.known_rule)(&rule_id) {
             bad.push((at(rule), rule_id.clone(), "申报条款编号不在已加载的政策文件中".into()));
         }
-        if code.is_empty() {
+        let code_as_number = t.bad.iter().any(|(_, _, reason)| reason == CREDIT_CODE_AS_NUMBER);
+        if code.is_empty() && !code_as_number {
             bad.push((row_ref.clone(), String::new(), "缺少统一社会信用代码".into()));
-        } else if !payee_id_valid(&code) {
+        } else if !code.is_empty() && !payee_id_valid(&code) {
             bad.push((at(credit), code.clone(), "统一社会信用代码校验位不符（GB 32100-2015；个人为身份证号，GB 11643）".into()));
         }
         if value(year).is_none() {
@@ -355,6 +355,16 @@ impl<'a> Normaliser<'a> {
             self.rows_in += rows.len();
             self.rows_excepted += rows.len();
         }
+        for f in &batch.not_read {
+            self.exceptions.push(Exception {
+                file: f.path.display().to_string(),
+                sheet: String::new(),
+                cell: String::new(),
+                application_id: String::new(),
+                value: String::new(),
+                reason: f.reason.to_string(),
+            });
+        }
         let _ = self.vocab;
         Applications {
             rows: Rows::from_columns(self.columns, self.origins.len()),
@@ -383,6 +393,8 @@ fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal, dat
     match (cell, f.ty) {
         (RawCell::Error(e), _) if e.starts_with('#') => Err(Unreadable(format!("单元格为错误值 {e}"))),
         (RawCell::Error(e), _) => Err(Unreadable(e.clone())),
+        (RawCell::Num(n), FieldType::Text) if f.key == CREDIT_CODE => credit_code_from_number(*n),
+        (RawCell::Text(t), FieldType::Text) if f.key == CREDIT_CODE && is_scientific(t) => Err(Unreadable(CREDIT_CODE_AS_NUMBER.into())),
         (RawCell::Text(t), _) => parse_text(f, t, scale),
         (RawCell::Num(n), ty) if ty.is_numeric() => {
             let v = n.checked_mul(scale).ok_or_else(|| Unreadable(format!("“{n}”数值过大")))?;
@@ -400,6 +412,37 @@ fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal, dat
         (RawCell::Date(d), FieldType::Text) => Ok(Value::Text(d.format("%Y-%m-%d").to_string().into())),
         (RawCell::Date(d), _) => Err(Unreadable(format!("“{d}”是日期，此列应为{}", type_name(f.ty)))),
     }
+}
+
+/// The field key of the 统一社会信用代码.
+const CREDIT_CODE: &str = "credit_code";
+
+/// Why a 统一社会信用代码 stored as a number cannot be read: Excel keeps 15 significant digits,
+/// so an 18-digit code typed into a number cell has already lost its last digits (and a code
+/// with letters could not be a number at all).
+pub const CREDIT_CODE_AS_NUMBER: &str = "统一社会信用代码被 Excel 存成了数字：数字只保留 15 位有效数字，18 位代码的最后几位已变成 0，无法还原。请把该列设为文本（选中该列 → 设置单元格格式 → 文本），再重新输入或粘贴原代码";
+
+/// A 统一社会信用代码 held as a number: kept only when it is exact, which a spreadsheet's number
+/// never is past 15 digits (its last three digits are then 0). A Parquet integer column holds
+/// it exactly.
+fn credit_code_from_number(n: Decimal) -> Result<Value, Unreadable> {
+    let text = n.normalize().to_string();
+    if text.len() == 18 && !text.ends_with("000") && credit_code_valid(&text) {
+        Ok(Value::Text(text.into()))
+    } else {
+        Err(Unreadable(CREDIT_CODE_AS_NUMBER.into()))
+    }
+}
+
+/// Text a spreadsheet wrote for a number in scientific notation (`9.11501E+17`).
+fn is_scientific(t: &str) -> bool {
+    let t = t.trim();
+    let Some((mantissa, exponent)) = t.split_once(['E', 'e']) else { return false };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    !mantissa.is_empty()
+        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && !exponent.is_empty()
+        && exponent.chars().all(|c| c.is_ascii_digit())
 }
 
 fn type_name(ty: FieldType) -> &'static str {
