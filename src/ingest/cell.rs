@@ -62,6 +62,16 @@ pub fn serial_date(n: Decimal, system: DateSystem) -> Option<NaiveDate> {
     (date <= NaiveDate::from_ymd_opt(9999, 12, 31)?).then_some(date)
 }
 
+/// A float32 (Parquet) as its own shortest decimal text: 4.9f32 is 4.9, not the
+/// 4.900000095367432 it would be once widened to f64.
+pub(super) fn from_float32(f: f32) -> RawCell {
+    let text = format!("{f}");
+    match Decimal::from_str_exact(&text).ok().or_else(|| Decimal::from_scientific(&text).ok()) {
+        Some(d) if f.is_finite() => RawCell::Num(d),
+        _ => from_float(f64::from(f)),
+    }
+}
+
 pub(super) fn from_excel_date(d: &calamine::ExcelDateTime) -> RawCell {
     match d.as_datetime() {
         Some(dt) => RawCell::Date(dt.date()),

@@ -57,10 +57,6 @@ pub enum CsvError {
     NoSeparator { encoding: &'static str },
 }
 
-/// The text a damaged record's other cells get: the row is not read, the cell with the bad
-/// bytes says why.
-const ROW_DAMAGED: &str = "本行有无法解码的字节（见同行另一单元格），整行未读入";
-
 /// Decodes CSV bytes for reading back tables (ledgers, histories): as [`decode_csv`], with
 /// undecodable bytes as U+FFFD (or the GBK reading of everything when nothing else fits).
 pub fn decode_text(bytes: &[u8]) -> String {
@@ -172,12 +168,11 @@ pub(super) fn read_csv(bytes: &[u8], path: &Path, file: usize, vocab: &Vocabular
     for (r, record) in reader.records().enumerate() {
         let record = record.map_err(|e| IngestError::Sheet { path: path.to_path_buf(), sheet: name.clone(), message: e.to_string() })?;
         let row = u32::try_from(r).map_err(|_| IngestError::TooManyCells { path: path.to_path_buf(), sheet: name.clone(), limit: limits.cells_per_sheet })?;
-        let damaged = decoded.damaged && record.iter().any(|f| f.contains(char::REPLACEMENT_CHARACTER));
         for (c, field) in record.iter().enumerate().take(MAX_COLUMNS as usize) {
             if field.trim().is_empty() {
                 continue;
             }
-            let cell = if damaged { damaged_cell(field, decoded.encoding) } else { RawCell::Text(field.to_string()) };
+            let cell = if decoded.damaged && field.contains(char::REPLACEMENT_CHARACTER) { damaged_cell(field, decoded.encoding) } else { RawCell::Text(field.to_string()) };
             let outcome = text.admit(cell).and_then(|v| sb.push(row, c as u32, v, &mut out));
             stopped(path, &name, outcome, limits)?;
         }
@@ -186,14 +181,10 @@ pub(super) fn read_csv(bytes: &[u8], path: &Path, file: usize, vocab: &Vocabular
     Ok(())
 }
 
-/// A cell of a record holding undecodable bytes: the cell with them says so and shows what
-/// could be read; the others say the row is not read.
+/// A cell holding undecodable bytes: an error cell saying so and showing what could be read
+/// (its row is then an exception, the others of the file are read).
 fn damaged_cell(field: &str, encoding: CsvEncoding) -> RawCell {
-    if field.contains(char::REPLACEMENT_CHARACTER) {
-        RawCell::Error(format!("“{field}”含有无法按 {} 解码的字节（可能混入了其他编码的文字，如 GBK）；请改正后另存为 UTF-8", encoding.name()))
-    } else {
-        RawCell::Error(ROW_DAMAGED.into())
-    }
+    RawCell::Error(format!("“{field}”含有无法按 {} 解码的字节（可能混入了其他编码的文字，如 GBK）；请改正后另存为 UTF-8", encoding.name()))
 }
 
 #[cfg(test)]

@@ -12,5 +12,6 @@ mod hostile;
 mod ledger;
 mod policy_errors;
 mod properties;
+mod readers;
 mod scale;
 mod template;
