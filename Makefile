@@ -2,7 +2,7 @@
 CARGO ?= cargo
 BIN := target/release/subsidy
 
-.PHONY: run test build sample check clean bench
+.PHONY: run test build sample check clean bench cluster
 
 build:
 	$(CARGO) build --release --locked
@@ -34,3 +34,11 @@ clean:
 BENCH_SIZES ?= 10000 100000 1000000
 bench:
 	BENCH_SIZES="$(BENCH_SIZES)" CARGO="$(CARGO)" benches/bench.sh
+
+# The Spark job of cluster/ in local[2] mode on a generated Parquet batch of CLUSTER_ROWS rows,
+# checked against a single-machine run to the 分 (installs pyspark, pyarrow and pandas into
+# target/cluster-venv from PyPI; needs Java 17). CI runs it after the tests.
+CLUSTER_ROWS ?= 200000
+CLUSTER_PARTS ?= 4
+cluster: build
+	BIN=$(BIN) CLUSTER_ROWS=$(CLUSTER_ROWS) CLUSTER_PARTS=$(CLUSTER_PARTS) cluster/run.sh

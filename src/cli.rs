@@ -9,6 +9,8 @@ use crate::engine::batch::payer_label;
 use crate::rules::{describe, Outcome};
 use std::io::{IsTerminal, Write};
 
+use crate::config::Config;
+use crate::exit::ExitStatus;
 use crate::run::{self, RunError};
 use crate::ledger::sample::SampleError;
 
@@ -39,9 +41,10 @@ pub enum CliError {
 #[derive(Debug, Parser)]
 #[command(name = "subsidy", version, about, long_about = None)]
 pub struct Args {
-    /// Folder holding fields.json, aliases.toml, lpr.toml and the shipped policies.
-    #[arg(long, global = true, env = "SUBSIDY_CONFIG", default_value = "config")]
-    pub config: PathBuf,
+    /// Folder holding fields.json, aliases.toml, lpr.toml, params*.toml and the policies; it
+    /// replaces the configuration built into the binary (the project's config/ when built).
+    #[arg(long, global = true, env = "SUBSIDY_CONFIG")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Sub,
 }
@@ -72,6 +75,10 @@ pub enum Sub {
         /// cluster's map step does; each part is a complete run with its own ledger.
         #[arg(long, value_name = "K/N")]
         shard: Option<crate::normalise::Shard>,
+        /// The inputs are already part K of N of a batch split by enterprise elsewhere (e.g. the
+        /// Spark job in cluster/): every row is kept; a programme budget is refused as with --shard.
+        #[arg(long, value_name = "K/N", conflicts_with = "shard")]
+        part: Option<crate::normalise::Shard>,
         /// Also write payouts.parquet (the rows of payouts.csv, amounts as Decimal(38,2)).
         #[arg(long)]
         parquet: bool,
@@ -144,9 +151,9 @@ pub enum Sub {
         /// 申报年度 of the rows.
         #[arg(long, default_value_t = 2023)]
         year: u32,
-        /// Row shapes per rule.
-        #[arg(long, default_value = "samples/profile.json")]
-        profile: PathBuf,
+        /// Row shapes per rule (default: samples/profile.json as built into the binary).
+        #[arg(long)]
+        profile: Option<PathBuf>,
     },
     /// List the loaded rules with their clauses and formulas.
     Rules {
@@ -158,23 +165,24 @@ pub enum Sub {
     },
 }
 
-/// Exit status for schedulers: 0 ledger written and every row computed or ruled ineligible;
-/// 1 ledger written but some rows unreadable (or `check` found problems); 2 nothing written.
-pub fn main_with(args: Args) -> i32 {
+/// Runs a command; how it ended, for schedulers, is an [`ExitStatus`] (its docs say what each
+/// means for each command).
+pub fn main_with(args: Args) -> ExitStatus {
     match execute(args) {
-        Ok(code) => code,
+        Ok(status) => status,
         // A closed pipe (`subsidy rules | head`) is the reader's choice, not an error.
-        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Success,
         Err(e) => {
             eprintln!("subsidy: error: {e}");
-            2
+            ExitStatus::Error
         }
     }
 }
 
-fn execute(args: Args) -> Result<i32, CliError> {
+fn execute(args: Args) -> Result<ExitStatus, CliError> {
+    let config = Config::from_arg(args.config);
     match args.command {
-        Sub::Run { policies, history, out, threads, quiet, json, shard, parquet, inputs } => {
+        Sub::Run { policies, history, out, threads, quiet, json, shard, part, parquet, inputs } => {
             if threads == Some(0) {
                 return Err(RunError::Threads { threads: 0, message: "--threads must be at least 1".into() }.into());
             }
@@ -192,25 +200,25 @@ fn execute(args: Args) -> Result<i32, CliError> {
                     }
                 }
             };
-            let options = run::Options { threads, shard, parquet };
-            let s = match run::run(&args.config, &policies, &history, &inputs, &out, &options, &progress) {
+            let options = run::Options { threads, shard: shard.or(part), presplit: part.is_some(), parquet };
+            let s = match run::run(&config, &policies, &history, &inputs, &out, &options, &progress) {
                 Ok(s) => s,
                 Err(e) if json => {
-                    let report = serde_json::json!({ "status": "error", "exit_code": 2, "message": e.to_string() });
+                    let status = ExitStatus::Error;
+                    let report = serde_json::json!({ "status": status.json_word(), "exit_code": status.code(), "message": e.to_string() });
                     writeln!(std::io::stdout().lock(), "{report}")?;
-                    return Ok(2);
+                    return Ok(status);
                 }
                 Err(e) => return Err(e.into()),
             };
             let t = &s.totals;
             if json {
-                let status = if s.exit_code == 0 { "ok" } else { "rows_unreadable" };
-                let report = serde_json::json!({ "status": status, "exit_code": s.exit_code, "out": out.display().to_string(), "totals": t, "outputs": s.outputs });
+                let report = serde_json::json!({ "status": s.status.json_word(), "exit_code": s.status.code(), "out": out.display().to_string(), "totals": t, "outputs": s.outputs });
                 writeln!(std::io::stdout().lock(), "{report}")?;
-                return Ok(s.exit_code);
+                return Ok(s.status);
             }
             if quiet {
-                return Ok(s.exit_code);
+                return Ok(s.status);
             }
             eprintln!(
                 "subsidy: {} rows read: {} lines computed ({} payouts, {} ineligible, {} measures, {} verdicts), {} rows unreadable; award total {} 元; outputs in {}",
@@ -224,14 +232,17 @@ fn execute(args: Args) -> Result<i32, CliError> {
                 t.award_total,
                 out.display()
             );
-            if s.exit_code == 1 {
+            if t.pending_lines > 0 {
+                eprintln!("subsidy: {} lines await review (待审核, not in the award total): {} 元 if approved; see sheet 待审核", t.pending_lines, t.pending_total);
+            }
+            if s.status == ExitStatus::RowsUnreadable {
                 eprintln!("subsidy: {} rows could not be read; see 数据错误 in ledger.xlsx or {}", t.rows_exception, out.join("exceptions.csv").display());
             }
-            Ok(s.exit_code)
+            Ok(s.status)
         }
         Sub::Explain { policies, history, application, inputs } => {
             let mut o = std::io::stdout().lock();
-            let loaded = run::load(&args.config, &policies)?;
+            let loaded = run::load(&config, &policies)?;
             let computed = run::compute(&loaded, &inputs, &history, None)?;
             let all = computed.lines();
             let lines: Vec<_> = all.iter().filter(|l| l.application_id == application).collect();
@@ -248,22 +259,22 @@ fn execute(args: Args) -> Result<i32, CliError> {
             }
             if lines.is_empty() && refused.is_empty() {
                 eprintln!("subsidy: 申报编号 {application} is not in the inputs");
-                return Ok(1);
+                return Ok(ExitStatus::ApplicationNotFound);
             }
-            Ok(0)
+            Ok(ExitStatus::Success)
         }
         Sub::Verify { ledger } => {
             let mut o = std::io::stdout().lock();
             let findings = crate::audit::verify::verify(&ledger)?;
             if findings.is_empty() {
                 writeln!(o, "{}: 台账完好 (intact): every line and figure matches its check codes", ledger.display())?;
-                return Ok(0);
+                return Ok(ExitStatus::Success);
             }
             for f in &findings {
                 writeln!(o, "{f}")?;
             }
             writeln!(o, "{}: {} change(s) found", ledger.display(), findings.len())?;
-            Ok(1)
+            Ok(ExitStatus::LedgerEdited)
         }
         Sub::Reconcile { ledger, policies, history, payments, out, inputs } => {
             use crate::audit::reconcile;
@@ -274,7 +285,7 @@ fn execute(args: Args) -> Result<i32, CliError> {
             let back = crate::audit::verify::read_back(&ledger)?;
             let mut diffs = Vec::new();
             if !inputs.is_empty() {
-                let loaded = run::load(&args.config, &policies)?;
+                let loaded = run::load(&config, &policies)?;
                 let computed = run::compute(&loaded, &inputs, &history, None)?;
                 let mut now = std::collections::BTreeMap::new();
                 for i in &computed.inputs {
@@ -296,31 +307,36 @@ fn execute(args: Args) -> Result<i32, CliError> {
                 writeln!(o, "{} {} {} {} 台账 {} / {} {}", d.class, d.application_id, d.rule_id, d.credit_code, d.ledger, d.other, d.detail)?;
             }
             writeln!(o, "{} difference(s); written to {}", diffs.len(), out.join("reconciliation.xlsx").display())?;
-            Ok(if diffs.is_empty() { 0 } else { 1 })
+            Ok(if diffs.is_empty() { ExitStatus::Success } else { ExitStatus::DifferencesFound })
         }
         Sub::Template { policies, rules, out } => {
-            let loaded = run::load(&args.config, &policies)?;
+            let loaded = run::load(&config, &policies)?;
             let mut chosen = Vec::new();
             for id in &rules {
-                let (_, r) = loaded.policies.rule(id).ok_or_else(|| CliError::UnknownRule(id.clone()))?;
-                chosen.push(r);
+                chosen.push(loaded.policies.rule(id).ok_or_else(|| CliError::UnknownRule(id.clone()))?);
             }
             crate::ledger::template::write_template(&loaded.vocab, &chosen, &out)?;
             eprintln!("subsidy: wrote the application form for {} rule(s) to {}", chosen.len(), out.display());
-            Ok(0)
+            Ok(ExitStatus::Success)
         }
         Sub::Sample { rows, out, seed, year, profile } => {
-            let vocab = crate::fields::Vocabulary::load(&args.config).map_err(RunError::from)?;
-            let n = crate::ledger::sample::write_sample(&profile, &vocab, rows, seed, year, &out)?;
+            let vocab = crate::fields::Vocabulary::from_config(&config).map_err(RunError::from)?;
+            let n = match profile {
+                Some(path) => crate::ledger::sample::write_sample(&path, &vocab, rows, seed, year, &out)?,
+                None => {
+                    let shipped = crate::ledger::sample::SHIPPED_PROFILE;
+                    crate::ledger::sample::write_sample_from(shipped, "samples/profile.json (built in)", &vocab, rows, seed, year, &out)?
+                }
+            };
             eprintln!("subsidy: wrote {n} sample applications to {}", out.display());
-            Ok(0)
+            Ok(ExitStatus::Success)
         }
         Sub::Check { policies, report, inputs } => {
             let mut o = std::io::stdout().lock();
-            let loaded = run::load(&args.config, &policies)?;
+            let loaded = run::load(&config, &policies)?;
             writeln!(o, "policies: {} files, {} rules: OK", loaded.policies.policies.len(), loaded.policies.rule_count())?;
             if inputs.is_empty() {
-                return Ok(0);
+                return Ok(ExitStatus::Success);
             }
             let computed = run::compute(&loaded, &inputs, &[], None)?;
             let apps = &computed.applications;
@@ -330,8 +346,22 @@ fn execute(args: Args) -> Result<i32, CliError> {
             for s in &computed.skipped_sheets {
                 writeln!(o, "note: sheet {s} has no header row naming two known fields; not read")?;
             }
+            for s in &computed.set_aside {
+                writeln!(o, "note: {s}: not data, not read")?;
+            }
+            // 待审核 is information, not a problem: it changes no exit code.
+            let held = computed.pending_lines();
+            for l in &held {
+                writeln!(o, "info: {} 待审核 {} {}: {}（审核通过前不予发放）", l.source, l.application_id, l.rule_id, l.reason())?;
+            }
             let mut unmatched = Vec::new();
             for s in &computed.sheets {
+                for c in s.columns.iter().filter(|c| c.refused.is_some()) {
+                    let at = crate::ingest::cell_ref(s.header_row, c.col);
+                    let reason = c.refused.clone().unwrap_or_default();
+                    writeln!(o, "note: {} [{}] {at}: 列“{}”未读入：{reason}", s.file, s.name, c.header)?;
+                    unmatched.push([s.file.clone(), s.name.clone(), at, String::new(), c.header.clone(), format!("列未读入：{reason}")]);
+                }
                 for c in s.columns.iter().filter(|c| c.field.is_none()) {
                     let hint = loaded.vocab.suggest_header(&c.header).map(|f| format!("，是否应为“{}”？", f.header_zh)).unwrap_or_default();
                     let at = crate::ingest::cell_ref(s.header_row, c.col);
@@ -346,18 +376,21 @@ fn execute(args: Args) -> Result<i32, CliError> {
                     .map(|e| [e.file.clone(), e.sheet.clone(), e.cell.clone(), e.application_id.clone(), e.value.clone(), e.reason.clone()])
                     .collect();
                 rows.extend(unmatched);
+                rows.extend(held.iter().map(|l| {
+                    [l.source.clone(), String::new(), String::new(), l.application_id.clone(), l.rule_id.clone(), format!("提示（非错误）：待审核，{}", l.reason())]
+                }));
                 let bytes = crate::ledger::workbook::table("问题清单", &["文件", "工作表", "单元格", "申报编号", "原值", "问题"], &rows)
                     .map_err(crate::ledger::LedgerError::from)?;
                 crate::ledger::write_atomic(path, &bytes)?;
                 writeln!(o, "report: {}", path.display())?;
             }
-            writeln!(o, "inputs: {} rows read, {} rows with problems", apps.rows_in, apps.rows_excepted)?;
-            Ok(if apps.rows_excepted > 0 { 1 } else { 0 })
+            writeln!(o, "inputs: {} rows read, {} rows with problems, {} lines awaiting review (待审核)", apps.rows_in, apps.rows_excepted, held.len())?;
+            Ok(if apps.rows_excepted > 0 { ExitStatus::ProblemsFound } else { ExitStatus::Success })
         }
         Sub::Rules { policies, coverage: true } => {
             let mut o = std::io::stdout().lock();
-            let loaded = run::load(&args.config, &policies)?;
-            let cov = crate::rules::coverage::Coverage::load(&args.config)?;
+            let loaded = run::load(&config, &policies)?;
+            let cov = crate::rules::coverage::Coverage::from_config(&config)?;
             let mut counts = std::collections::BTreeMap::<(&str, &str), usize>::new();
             for e in &cov.rule {
                 let encoded = loaded.policies.rule(&e.id);
@@ -380,11 +413,13 @@ fn execute(args: Args) -> Result<i32, CliError> {
             for ((computable, status), n) in &counts {
                 writeln!(o, "{computable:<8} {status:<15} {n}")?;
             }
-            Ok(0)
+            Ok(ExitStatus::Success)
         }
         Sub::Rules { policies, coverage: false } => {
             let mut o = std::io::stdout().lock();
-            let loaded = run::load(&args.config, &policies)?;
+            let loaded = run::load(&config, &policies)?;
+            let source = if policies.is_empty() { config.describe() } else { "--policy".to_string() };
+            writeln!(o, "policies from {source}")?;
             for p in &loaded.policies.policies {
                 writeln!(o, "{} {} ({}, {} rules, payer {})", p.id, p.title, p.path.display(), p.rules.len(), payer_label(p.payer))?;
                 for r in &p.rules {
@@ -394,10 +429,12 @@ fn execute(args: Args) -> Result<i32, CliError> {
                         Outcome::Verdict { label, .. } | Outcome::Text { label } => format!(" [认定：{label}]"),
                     };
                     writeln!(o, "  {}  {}  {}{outcome}", r.id, r.clause, r.formula.kind_label())?;
-                    writeln!(o, "      {}", describe::formula(&loaded.vocab, &r.formula))?;
+                    for part in describe::terms(&loaded.vocab, p, r) {
+                        writeln!(o, "      {part}")?;
+                    }
                 }
             }
-            Ok(0)
+            Ok(ExitStatus::Success)
         }
     }
 }

@@ -8,8 +8,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rust_decimal::Decimal;
 use serde::Deserialize;
+
+use crate::config::Config;
 
 /// Index of a field in the vocabulary; rules and rows refer to fields by it.
 pub type FieldId = u16;
@@ -66,6 +67,9 @@ pub struct Field {
     pub values: Vec<String>,
     /// Where the value comes from: identity, form, history, external, batch.
     pub source: String,
+    /// May be negative (a profit, a taxable income that is a loss). Every other amount,
+    /// quantity, rate or count below zero is an exception (`"signed": true` in fields.json).
+    pub signed: bool,
 }
 
 /// Errors reading the vocabulary.
@@ -98,6 +102,8 @@ struct RawField {
     values: Vec<String>,
     #[serde(default)]
     source: String,
+    #[serde(default)]
+    signed: bool,
 }
 
 #[derive(Deserialize)]
@@ -120,22 +126,36 @@ pub struct Vocabulary {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HeaderMatch {
     pub field: FieldId,
-    /// Multiplier from the header's unit to the field's base unit (万元 → 10000).
-    pub scale: Decimal,
+    /// The exact conversion from the header's unit to the field's (万元 → ×10000, 月 → ÷12
+    /// on a field in years).
+    pub scale: Scale,
 }
 
 impl Vocabulary {
+    /// Whether a field's values are whole numbers: an integer or a year, or a quantity counted
+    /// in whole units (persons, head of livestock, vehicles, beds, households, items …).
+    pub fn is_whole(&self, f: FieldId) -> bool {
+        const COUNTED: [&str; 8] = ["person", "head", "vehicle", "bed", "household", "parcel", "item", "place"];
+        let field = self.get(f);
+        match field.ty {
+            FieldType::Integer | FieldType::Year => true,
+            FieldType::Quantity => field.unit.as_deref().is_some_and(|u| COUNTED.contains(&u)),
+            _ => false,
+        }
+    }
+
     /// Loads `fields.json` and, when present, `aliases.toml` from a config folder.
     pub fn load(config_dir: &Path) -> Result<Self, FieldsError> {
-        let path = config_dir.join("fields.json");
-        let text = std::fs::read_to_string(&path)
-            .map_err(|source| FieldsError::Read { path: path.clone(), source })?;
-        let mut vocab = Self::from_json(&text, &path)?;
-        let alias_path = config_dir.join("aliases.toml");
-        if alias_path.exists() {
-            let text = std::fs::read_to_string(&alias_path)
-                .map_err(|source| FieldsError::Read { path: alias_path.clone(), source })?;
-            vocab.add_aliases(&text, &alias_path)?;
+        Self::from_config(&Config::Folder(config_dir.to_path_buf()))
+    }
+
+    /// Loads `fields.json` and, when present, `aliases.toml` from a configuration.
+    pub fn from_config(config: &Config) -> Result<Self, FieldsError> {
+        let read = |name: &'static str| move |source| FieldsError::Read { path: config.path_of(name), source };
+        let fields = config.read_required("fields.json").map_err(read("fields.json"))?;
+        let mut vocab = Self::from_json(fields.text().map_err(read("fields.json"))?, &fields.path)?;
+        if let Some(aliases) = config.read("aliases.toml").map_err(read("aliases.toml"))? {
+            vocab.add_aliases(aliases.text().map_err(read("aliases.toml"))?, &aliases.path)?;
         }
         Ok(vocab)
     }
@@ -165,6 +185,7 @@ impl Vocabulary {
                 unit: f.unit,
                 values: f.values,
                 source: f.source,
+                signed: f.signed,
             });
         }
         Ok(vocab)
@@ -226,44 +247,30 @@ impl Vocabulary {
         let (name, _) = split_header_unit(header);
         self.fields
             .iter()
-            .map(|f| (edit_distance(&name, &split_header_unit(&f.header_zh).0), f))
+            .map(|f| (strsim::levenshtein(&name, &split_header_unit(&f.header_zh).0), f))
             .filter(|(d, _)| *d > 0 && *d <= 3.min(name.chars().count() / 2))
             .min_by_key(|(d, f)| (*d, f.key.clone()))
             .map(|(_, f)| f)
     }
 
     /// Matches a header cell to a field by Chinese header, key or alias. A unit in the header
-    /// (`固定资产投资额（万元）`) sets the multiplier; a unit that does not fit the field's
-    /// type is no match, so it is reported rather than misread.
+    /// (`固定资产投资额（万元）`) sets the conversion; a unit that does not convert exactly to
+    /// the field's is no match (see [`Vocabulary::find_header`] to tell the two apart).
     pub fn match_header(&self, header: &str) -> Option<HeaderMatch> {
-        let (name, unit) = split_header_unit(header);
-        let id = self
-            .by_header
-            .get(&name)
-            .or_else(|| self.by_key.get(name.as_str()))
-            .copied()?;
-        let field = self.get(id);
+        let (field, unit) = self.find_header(header)?;
         let scale = match unit {
-            None => Decimal::ONE,
-            Some(u) => unit_scale(field, &u)?,
+            None => Scale::ONE,
+            Some(u) => convert(self.get(field), &u).ok()?,
         };
-        Some(HeaderMatch { field: id, scale })
+        Some(HeaderMatch { field, scale })
     }
-}
 
-/// Levenshtein distance in characters, for "did you mean" suggestions.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+    /// The field a header names, whatever its unit, and the unit it states.
+    pub fn find_header(&self, header: &str) -> Option<(FieldId, Option<String>)> {
+        let (name, unit) = split_header_unit(header);
+        let id = self.by_header.get(&name).or_else(|| self.by_key.get(name.as_str())).copied()?;
+        Some((id, unit))
     }
-    prev[b.len()]
 }
 
 /// 1-based line of a byte offset in a text.
@@ -272,24 +279,18 @@ pub fn line_of(text: &str, offset: usize) -> usize {
 }
 
 /// Normalises a header and splits off a trailing unit in brackets or after a slash:
-/// `" 固定资产投资额 （万元）"` → (`固定资产投资额`, Some(`万元`)).
+/// `" 固定资产投资额 （万元）"` → (`固定资产投资额`, Some(`万元`)). Blanks and line breaks
+/// (Alt+Enter), `*` marks and notes for the person filling the form (`（必填）`, `（18位）`,
+/// `（申报数）` …, see [`split_annotation`]) are not part of the name.
 pub fn split_header_unit(header: &str) -> (String, Option<String>) {
-    let mut norm: String = header
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '*' && *c != '\u{feff}')
-        .map(|c| match c {
-            '（' => '(',
-            '）' => ')',
-            '／' => '/',
-            c => c,
-        })
-        .collect();
+    let (mut norm, _) = strip_annotations(header);
     if norm.ends_with(')') {
         if let Some(open) = norm.rfind('(') {
             let inner = norm[open + 1..norm.len() - 1].to_string();
             if is_unit_text(&inner) {
                 norm.truncate(open);
-                return (norm, Some(inner));
+                let (name, _) = strip_annotations(&norm);
+                return (name, Some(inner));
             }
         }
     }
@@ -303,62 +304,81 @@ pub fn split_header_unit(header: &str) -> (String, Option<String>) {
     (norm, None)
 }
 
-fn is_unit_text(text: &str) -> bool {
-    UNIT_TABLE.iter().any(|(names, _, _)| names.contains(&text))
-        || matches!(text, "%" | "项" | "个" | "人" | "亩" | "年" | "月" | "天" | "头" | "只" | "平方米" | "m2" | "㎡" | "kW" | "千瓦" | "kWh" | "户" | "次")
+/// Which figure a column holds when a form carries the same item twice (申报数 / 核定数).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Figure {
+    /// Nothing says.
+    #[default]
+    Unmarked,
+    /// 申报 / 申请: what the enterprise claimed.
+    Claimed,
+    /// 核定 / 审定 / 核准 / 审核: what the bureau approved; it wins over the claimed figure.
+    Approved,
 }
 
-/// Unit words, the base unit they convert to and the multiplier.
-const UNIT_TABLE: &[(&[&str], &str, u64)] = &[
-    (&["元"], "元", 1),
-    (&["千元"], "元", 1_000),
-    (&["万元"], "元", 10_000),
-    (&["亿元"], "元", 100_000_000),
-    (&["吨", "t"], "t", 1),
-    (&["万吨", "万t"], "t", 10_000),
-    (&["吨标准煤", "吨标煤", "tce"], "tce", 1),
-    (&["万吨标准煤", "万吨标煤", "万tce"], "tce", 10_000),
-    (&["千瓦时", "度", "kWh"], "kWh", 1),
-    (&["万千瓦时", "万度", "万kWh"], "kWh", 10_000),
-];
-
-/// The multiplier that takes a value written in `unit` to the field's base unit, or `None`
-/// when the unit does not belong to the field (e.g. 万吨 on a money column).
-pub fn unit_scale(field: &Field, unit: &str) -> Option<Decimal> {
-    let base = field.unit.as_deref();
-    for (names, to, mult) in UNIT_TABLE {
-        if names.contains(&unit) {
-            let fits = match base {
-                Some(b) => b == *to || (b == "t" && *to == "t"),
-                None => false,
-            };
-            return fits.then(|| Decimal::from(*mult));
+impl Figure {
+    /// The figure a header or group header text names, if any (核定 before 申报: `申报核定数` is
+    /// the approved one).
+    pub fn of_text(text: &str) -> Figure {
+        if ["核定", "审定", "核准", "审核", "认定"].iter().any(|w| text.contains(w)) {
+            Figure::Approved
+        } else if ["申报", "申请"].iter().any(|w| text.contains(w)) {
+            Figure::Claimed
+        } else {
+            Figure::Unmarked
         }
     }
-    // Units without a multiplier (%, 人, 亩 …) are labels: accepted when the field is numeric.
-    field.ty.is_numeric().then_some(Decimal::ONE)
 }
 
-/// Splits a unit suffix off a cell's text (`"12万元"` → (`"12"`, Some(10000))) for a field.
-/// Returns the text unchanged when no known unit ends it.
-pub fn split_cell_unit<'a>(field: &Field, text: &'a str) -> (&'a str, Option<Decimal>) {
-    let t = text.trim_end();
-    // Longest names first so 万元 wins over 元.
-    let mut best: Option<(&str, u64, &str)> = None;
-    for (names, to, mult) in UNIT_TABLE {
-        for name in *names {
-            if t.ends_with(name) && best.is_none_or(|(b, _, _)| name.len() > b.len()) {
-                best = Some((name, *mult, to));
+/// A bracketed note in a header that is not part of its name: what the form asks of the person
+/// filling it (`必填`, `选填`, `18位`, `如：2024-01-01` …) or which figure the column is
+/// (`申报数`, `核定数`). Returns the figure the note names.
+pub fn split_annotation(inner: &str) -> Option<Figure> {
+    const NOTES: &[&str] = &["必填", "选填", "非必填", "必填项", "选填项", "可选", "必选", "可不填", "如有", "若有", "单选", "多选", "下拉选择", "是/否", "是或否"];
+    const FIGURES: &[&str] = &["申报数", "申报", "申请数", "申报值", "核定数", "核定", "核定值", "审定数", "审定", "核准数", "核准", "审核数"];
+    let digits = inner.strip_suffix('位').is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
+    let prefixed = ["如", "例", "格式", "注", "填写", "请填", "请选择"].iter().any(|p| inner.starts_with(p));
+    if NOTES.contains(&inner) || digits || prefixed {
+        Some(Figure::Unmarked)
+    } else if FIGURES.contains(&inner) {
+        Some(Figure::of_text(inner))
+    } else {
+        None
+    }
+}
+
+/// A header without blanks, line breaks, `*` marks and trailing notes (see
+/// [`split_annotation`]), full-width brackets made ASCII; and the figure the notes name.
+pub fn strip_annotations(header: &str) -> (String, Figure) {
+    let mut norm: String = header
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '*' | '＊' | '\u{feff}' | '\u{200b}'))
+        .map(|c| match c {
+            '（' | '【' | '[' => '(',
+            '）' | '】' | ']' => ')',
+            '／' => '/',
+            c => c,
+        })
+        .collect();
+    let mut figure = Figure::Unmarked;
+    while norm.ends_with(')') {
+        let Some(open) = norm.rfind('(') else { break };
+        match split_annotation(&norm[open + 1..norm.len() - 1]) {
+            Some(f) => {
+                if f != Figure::Unmarked {
+                    figure = f;
+                }
+                norm.truncate(open);
             }
+            None => break,
         }
     }
-    match best {
-        Some((name, mult, to)) if field.unit.as_deref() == Some(to) => {
-            (t[..t.len() - name.len()].trim_end(), Some(Decimal::from(mult)))
-        }
-        _ => (text, None),
-    }
+    (norm, figure)
 }
+
+pub use units::{convert, is_unit_text, split_cell_unit, Scale, UnitMismatch};
+
+pub mod units;
 
 #[cfg(test)]
 #[path = "fields/tests.rs"]

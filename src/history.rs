@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
+use crate::engine::batch::SharedPaid;
 use crate::fields::Vocabulary;
 use crate::ingest::{expand_history, read_table, IngestError};
 use crate::money::parse_decimal;
@@ -36,6 +37,43 @@ pub struct Paid {
     pub award: Decimal,
 }
 
+/// What the history paid each enterprise inside each shared cap group (D4), by credit code:
+/// (year, group, whether the cap is over the enterprise's life, amount).
+#[derive(Debug, Clone, Default)]
+pub struct SharedHistory(HashMap<String, Vec<(i64, String, bool, Decimal)>>);
+
+impl SharedHistory {
+    /// Whether the history paid `credit_code` anything inside a shared cap.
+    pub fn has(&self, credit_code: &str) -> bool {
+        self.0.contains_key(credit_code)
+    }
+
+    /// What `credit_code` was paid, by group, as a line of `year` sees it: that year's lines
+    /// for a yearly cap, every year up to it for a lifetime cap.
+    pub fn paid(&self, credit_code: &str, year: i64) -> SharedPaid {
+        let mut out = SharedPaid::default();
+        for (y, group, lifetime, award) in self.0.get(credit_code).into_iter().flatten() {
+            if *y == year || *lifetime && *y < year {
+                out.add(group, *award);
+            }
+        }
+        out
+    }
+}
+
+/// The shared cap groups of every rule, by rule id, each with whether it is a lifetime cap.
+fn cap_groups(policies: &PolicySet) -> HashMap<&str, Vec<(&str, bool)>> {
+    let mut groups: HashMap<&str, Vec<(&str, bool)>> = HashMap::new();
+    for (_, r) in policies.rules() {
+        for c in &r.caps {
+            if let Some(group) = c.scope.group() {
+                groups.entry(r.id.as_str()).or_default().push((group, matches!(c.scope, CapScope::Enterprise { .. })));
+            }
+        }
+    }
+    groups
+}
+
 /// The history, indexed for the join.
 #[derive(Debug, Clone, Default)]
 pub struct History {
@@ -58,7 +96,7 @@ impl History {
         for path in expand_history(paths)? {
             h.read(&path, policies)?;
             let bytes = std::fs::read(&path).map_err(|source| IngestError::Io { path: path.clone(), source })?;
-            h.files.push(crate::ingest::InputFile { sha256: crate::rules::load::hex_digest(&bytes), bytes: bytes.len() as u64, path, date_system: Default::default() });
+            h.files.push(crate::ingest::InputFile { sha256: crate::digest::sha256_hex(&bytes), bytes: bytes.len() as u64, path, date_system: Default::default() });
         }
         Ok(h)
     }
@@ -92,6 +130,19 @@ impl History {
             }
         }
         Ok(())
+    }
+
+    /// The paid lines charged to each shared cap group: a line counts in every group its rule
+    /// belongs to, and only there.
+    pub fn shared(&self, policies: &PolicySet) -> SharedHistory {
+        let groups = cap_groups(policies);
+        let mut out = SharedHistory::default();
+        for p in &self.lines {
+            for (g, lifetime) in groups.get(p.rule.as_str()).into_iter().flatten() {
+                out.0.entry(p.credit_code.clone()).or_default().push((p.year, g.to_string(), *lifetime, p.award));
+            }
+        }
+        out
     }
 
     /// Fills the history fields of every row (a row whose enterprise has no history gets
@@ -129,7 +180,9 @@ impl History {
                 .iter()
                 .filter_map(|c| match &c.scope {
                     CapScope::EnterpriseYear { group } => Some(group.as_str()),
-                    CapScope::Application => None,
+                    // The history field is this year's shared payouts; a lifetime cap's history
+                    // reaches the batch pass through `shared`.
+                    CapScope::Enterprise { .. } | CapScope::Application => None,
                 })
                 .collect();
             let shared: Decimal = paid

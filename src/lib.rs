@@ -5,7 +5,10 @@
 
 pub mod audit;
 pub mod cli;
+pub mod config;
+pub mod digest;
 pub mod engine;
+pub mod exit;
 pub mod fields;
 pub mod history;
 pub mod ingest;

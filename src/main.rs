@@ -1,8 +1,8 @@
-//! The `subsidy` binary: parse the arguments, run, map the result to an exit code.
+//! The `subsidy` binary: parse the arguments, run, map the result to an exit code ([`subsidy::exit::ExitStatus`]).
 
 use clap::Parser;
 
-fn main() {
+fn main() -> std::process::ExitCode {
     // A reader's panic on a malformed file is caught and reported with the file's name; the
     // default hook would print a backtrace first. Other panics still say where they happened.
     std::panic::set_hook(Box::new(|info| {
@@ -13,5 +13,5 @@ fn main() {
         }
     }));
     let args = subsidy::cli::Args::parse();
-    std::process::exit(subsidy::cli::main_with(args));
+    subsidy::cli::main_with(args).into()
 }

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::fields::{FieldId, FieldType, Vocabulary};
-use crate::ingest::{cell_ref, serial_date, Batch, DateSystem, RawCell, RawRow};
+use crate::fields::{split_cell_unit, FieldId, FieldType, Figure, Scale, Vocabulary};
+use crate::ingest::{cell_ref, serial_date, Batch, DateSystem, RawCell, RawRow, Sheet};
 use crate::value::{parse_bool, parse_text, Row, Unreadable, Value};
 
 /// The identity fields every application row has.
@@ -34,6 +34,13 @@ pub struct SourceSheet {
     pub file: String,
     pub name: String,
     columns: Vec<(FieldId, u32)>,
+}
+
+impl SourceSheet {
+    /// Whether the sheet has a column for the field (its cells may still be empty).
+    pub fn has(&self, field: FieldId) -> bool {
+        self.columns.iter().any(|(f, _)| *f == field)
+    }
 }
 
 /// A row that could not be computed, or one cell of it (数据错误).
@@ -160,16 +167,47 @@ pub fn type_row(batch: &Batch, vocab: &Vocabulary, raw: &RawRow) -> TypedRow {
             t.extras.push_str(&format!("{}={}", column.header, cell.show()));
             continue;
         };
+        if let Some(reason) = &column.refused {
+            t.bad.push((cell_ref(raw.row, *col), cell.show(), reason.clone()));
+            continue;
+        }
         match typed(vocab, m.field, cell, m.scale, dates) {
-            Ok(v) => {
-                // Two columns naming one field: the later one holds, as it did when read.
-                t.values.retain(|(f, _, _)| *f != m.field);
-                t.values.push((m.field, v, *col));
-            }
+            Ok(v) => keep_value(&mut t, sheet, raw.row, (m.field, v, *col), vocab),
             Err(Unreadable(reason)) => t.bad.push((cell_ref(raw.row, *col), cell.show(), reason)),
         }
     }
     t
+}
+
+/// Keeps a typed value, unless another column of the row already gave the field one. Two
+/// columns naming one field (申报数 and 核定数 both headed 固定资产投资额) are never chosen between
+/// silently: the column marked approved (核定 / 审定 / 核准 in its header path) wins; otherwise
+/// differing values make the row an exception naming both columns.
+fn keep_value(t: &mut TypedRow, sheet: &Sheet, row: u32, value: (FieldId, Value, u32), vocab: &Vocabulary) {
+    let figure = |col: u32| sheet.columns.iter().find(|c| c.col == col).map(|c| c.figure).unwrap_or_default();
+    let Some(k) = t.values.iter().position(|(f, _, _)| *f == value.0) else {
+        t.values.push(value);
+        return;
+    };
+    let (old, new) = (figure(t.values[k].2), figure(value.2));
+    match (old == Figure::Approved, new == Figure::Approved) {
+        (true, false) => {}
+        (false, true) => t.values[k] = value,
+        _ if t.values[k].1 == value.1 => {}
+        _ => {
+            let header = |col: u32| sheet.columns.iter().find(|c| c.col == col).map(|c| c.header.clone()).unwrap_or_default();
+            let first = t.values[k].2;
+            let name = crate::fields::split_header_unit(&vocab.get(value.0).header_zh).0;
+            let reason = format!(
+                "两列都是“{name}”且数值不同（{}列“{}”、{}列“{}”），无法确定取哪一列；若一列为核定数，请在其表头或上方的分组表头写明“核定”",
+                crate::ingest::column_letters(first),
+                header(first),
+                crate::ingest::column_letters(value.2),
+                header(value.2)
+            );
+            t.bad.push((cell_ref(row, value.2), value.1.as_text(), reason));
+        }
+    }
 }
 
 /// Turns typed rows, in reading order, into [`Applications`]: checks identity (申报编号 present
@@ -267,7 +305,16 @@ impl<'a> Normaliser<'a> {
             return *s;
         }
         let sheet = &batch.sheets[index];
-        let columns = sheet.columns.iter().filter_map(|c| c.field.map(|m| (m.field, c.col))).collect();
+        // The column each field is read from: the approved one of two, else the first.
+        let mut columns: Vec<(FieldId, u32)> = Vec::new();
+        for c in sheet.columns.iter().filter(|c| c.refused.is_none()) {
+            let Some(m) = c.field else { continue };
+            match columns.iter().position(|(f, _)| *f == m.field) {
+                None => columns.push((m.field, c.col)),
+                Some(k) if c.figure == Figure::Approved => columns[k].1 = c.col,
+                Some(_) => {}
+            }
+        }
         self.sheets.push(SourceSheet { file: batch.files[sheet.file].path.display().to_string(), name: sheet.name.clone(), columns });
         let s = (self.sheets.len() - 1) as u32;
         self.sheet_index.insert(index, s);
@@ -358,8 +405,8 @@ impl<'a> Normaliser<'a> {
         for f in &batch.not_read {
             self.exceptions.push(Exception {
                 file: f.path.display().to_string(),
-                sheet: String::new(),
-                cell: String::new(),
+                sheet: "（未读入的文件）".into(),
+                cell: "整个文件".into(),
                 application_id: String::new(),
                 value: String::new(),
                 reason: f.reason.to_string(),
@@ -387,8 +434,36 @@ pub fn normalise(batch: &Batch, vocab: &Vocabulary, known_rule: &dyn Fn(&str) ->
     n.finish(batch)
 }
 
-/// Reads a raw cell as the field's type.
-fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal, dates: DateSystem) -> Result<Value, Unreadable> {
+/// Reads a raw cell as the field's type, in the field's unit: the header's conversion applies
+/// unless the cell states its own unit (`2年`), and a conversion that divides (月 → 年) must
+/// leave the value exact.
+fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Scale, dates: DateSystem) -> Result<Value, Unreadable> {
+    let f = vocab.get(field);
+    let own_unit = matches!(cell, RawCell::Text(t) if split_cell_unit(f, &crate::money::clean_number_text(t.trim())).1.is_some());
+    let value = typed_by(vocab, field, cell, Decimal::from(scale.mul), dates)?;
+    if let Value::Num(v) = &value {
+        if v.is_sign_negative() && !v.is_zero() && !f.signed {
+            let name = crate::fields::split_header_unit(&f.header_zh).0;
+            return Err(Unreadable(format!("“{}”为负数，“{name}”不能为负；如为冲减或退回，请另行申报", cell.show())));
+        }
+    }
+    match value {
+        Value::Num(n) if scale.div != 1 && !own_unit => {
+            let unit = crate::fields::units::field_unit_name(f).unwrap_or_default();
+            let v = Scale { mul: 1, div: scale.div }
+                .apply(n)
+                .ok_or_else(|| Unreadable(format!("“{}”按表头单位换算为{unit}（÷{}）不是精确值，请按{unit}填写", cell.show(), scale.div)))?;
+            if matches!(f.ty, FieldType::Integer | FieldType::Year) && !v.fract().is_zero() {
+                return Err(Unreadable(format!("“{}”换算为{unit}后为 {v}，应为整数", cell.show())));
+            }
+            Ok(Value::Num(v))
+        }
+        v => Ok(v),
+    }
+}
+
+/// Reads a raw cell as the field's type, multiplying numbers by `scale`.
+fn typed_by(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal, dates: DateSystem) -> Result<Value, Unreadable> {
     let f = vocab.get(field);
     match (cell, f.ty) {
         (RawCell::Error(e), _) if e.starts_with('#') => Err(Unreadable(format!("单元格为错误值 {e}"))),

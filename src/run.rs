@@ -5,13 +5,16 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::engine::batch::{settle_open, Line, Pending};
-use crate::engine::{evaluate, evaluate_untraced, Context, Evaluation, Trace};
+use crate::config::Config;
+use crate::engine::batch::{settle_open, Line, Pending, NOTHING_SHARED};
+use crate::engine::{evaluate, evaluate_untraced, review, Context, Evaluation, Trace};
+use crate::exit::ExitStatus;
 use crate::fields::{FieldId, FieldsError, Vocabulary};
 use crate::ingest::IngestError;
 use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
 use crate::normalise::{type_row, Applications, Normaliser, Rows, Shard, TypedRow};
 use crate::rules::lpr::{LprError, LprTable};
+use crate::rules::load::load_config_policies;
 use crate::rules::{load_policies, Policy, PolicyError, PolicySet, Rule};
 use crate::value::Row;
 
@@ -48,14 +51,13 @@ pub struct Loaded {
     pub policies: PolicySet,
 }
 
-/// Loads `fields.json`, `aliases.toml` and `lpr.toml` from `config` and the policies from
-/// `policies` (files or folders; the config folder when empty).
-pub fn load(config: &Path, policies: &[PathBuf]) -> Result<Loaded, RunError> {
-    let vocab = Vocabulary::load(config)?;
-    let lpr = LprTable::load(config)?;
-    let params = crate::rules::params::Params::load(config)?;
-    let paths = if policies.is_empty() { vec![config.to_path_buf()] } else { policies.to_vec() };
-    let policies = load_policies(&paths, &vocab)?;
+/// Loads `fields.json`, `aliases.toml`, `lpr.toml` and `params*.toml` from `config` and the
+/// policies from `policies` (files or folders; the configuration's own when empty).
+pub fn load(config: &Config, policies: &[PathBuf]) -> Result<Loaded, RunError> {
+    let vocab = Vocabulary::from_config(config)?;
+    let lpr = LprTable::from_config(config)?;
+    let params = crate::rules::params::Params::from_config(config)?;
+    let policies = if policies.is_empty() { load_config_policies(config, &vocab)? } else { load_policies(policies, &vocab)? };
     Ok(Loaded { vocab, lpr, params, policies })
 }
 
@@ -79,6 +81,8 @@ pub struct Computed<'l> {
     pub inputs: Vec<crate::ingest::InputFile>,
     pub history: Vec<crate::ingest::InputFile>,
     pub skipped_sheets: Vec<String>,
+    /// Sheets and rows set aside as not data, described (hidden sheets, 栏次, 合计, footers).
+    pub set_aside: Vec<String>,
     /// The sheets read, with their header binding (for `check`'s notes on unmatched columns).
     pub sheets: Vec<SheetColumns>,
 }
@@ -116,6 +120,10 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Compute only one part of the batch, split by enterprise.
     pub shard: Option<Shard>,
+    /// The inputs already hold just part `shard` of the batch, split by enterprise elsewhere (a
+    /// cluster's shuffle): every row is kept, and what no part can settle alone is refused as
+    /// with `shard`.
+    pub presplit: bool,
     /// Also write `payouts.parquet`.
     pub parquet: bool,
 }
@@ -127,7 +135,7 @@ pub fn compute<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], 
 
 /// [`compute`] with every option.
 pub fn compute_with<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], options: &Options) -> Result<Computed<'l>, RunError> {
-    in_pool(options.threads, || compute_in_pool(loaded, inputs, history, options.shard))
+    in_pool(options.threads, || compute_in_pool(loaded, inputs, history, options))
 }
 
 /// Runs `work` on a rayon pool of `threads` (None: the global pool, one thread per core).
@@ -142,12 +150,14 @@ fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> Result<T, Run
     }
 }
 
-fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], shard: Option<Shard>) -> Result<Computed<'l>, RunError> {
+fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], options: &Options) -> Result<Computed<'l>, RunError> {
+    let shard = options.shard;
     let t = Timer::start();
-    let (batch, mut applications) = read_and_normalise(loaded, inputs, shard)?;
+    let (batch, mut applications) = read_and_normalise(loaded, inputs, shard.filter(|_| !options.presplit))?;
     let read = t.mark("read");
     let history = crate::history::History::load(history, &loaded.policies)?;
     history.join(&mut applications.rows, &loaded.vocab, &loaded.policies);
+    let shared = history.shared(&loaded.policies);
     let rows = &applications.rows;
     let (of_row, rules) = resolve(loaded, rows)?;
     // A programme budget is shared by every enterprise of the batch: one part cannot settle it.
@@ -160,23 +170,32 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
         .into_par_iter()
         .map(|i| {
             let r = &rules[of_row[i] as usize];
-            evaluate_untraced(r.policy, r.rule, &rows.row(i), cx)
+            let row = rows.row(i);
+            let mut evaluation = evaluate_untraced(r.policy, r.rule, &row, cx);
+            // 待审核: a review the row leaves open holds its amount back (engine::review).
+            let (sheet, _) = applications.origin(i);
+            let open = review::awaiting(r.policy, r.rule, &row, |f| sheet.has(f));
+            if !open.is_empty() {
+                review::hold(&mut evaluation, r.rule, || review::reason(&loaded.vocab, &open));
+            }
+            evaluation
         })
         .collect();
     t.mark("evaluate");
     let ident = identity_fields(&loaded.vocab);
-    let settled = settle_lines(loaded, &applications, &rules, &of_row, evaluations, ident);
+    let settled = settle_lines(&applications, &rules, &of_row, evaluations, ident, &shared);
     let settle = t.mark("settle");
     t.engine(settled.len(), settle.saturating_sub(read));
     let order = ledger_order(&applications.rows, ident);
     t.mark("order");
     let skipped_sheets = batch.skipped.iter().map(|(f, s)| format!("{} {s}", batch.files[*f].path.display())).collect();
+    let set_aside = batch.set_aside.iter().map(|s| s.describe(&batch)).collect();
     let sheets = batch
         .sheets
         .iter()
         .map(|s| SheetColumns { file: batch.files[s.file].path.display().to_string(), name: s.name.clone(), header_row: s.header_row, columns: s.columns.clone() })
         .collect();
-    Ok(Computed { loaded, applications, rules, of_row, settled, order, ident, inputs: batch.files, history: history.files, skipped_sheets, sheets })
+    Ok(Computed { loaded, applications, rules, of_row, settled, order, ident, inputs: batch.files, history: history.files, skipped_sheets, set_aside, sheets })
 }
 
 /// Reads the inputs on one thread while this one types and checks the rows it hands over, a
@@ -258,12 +277,12 @@ fn resolve<'a>(loaded: &'a Loaded, rows: &Rows) -> Result<(Vec<u32>, Vec<RuleVie
 
 /// The batch pass over every line.
 fn settle_lines(
-    loaded: &Loaded,
     apps: &Applications,
     rules: &[RuleView<'_>],
     of_row: &[u32],
     evaluations: Vec<Evaluation>,
     ident: [FieldId; 6],
+    shared: &crate::history::SharedHistory,
 ) -> Vec<Line> {
     let rows = &apps.rows;
     let [app_f, code_f, _, _, year_f, rule_f] = ident;
@@ -279,25 +298,28 @@ fn settle_lines(
             k as u32
         })
         .collect();
-    let prior_shared = loaded.vocab.id("prior_paid_shared_cap");
+    // What the history paid inside shared caps, once per enterprise-year that has any.
+    let mut prior: std::collections::HashMap<(&str, i64), crate::engine::batch::SharedPaid> = std::collections::HashMap::new();
+    for i in 0..rows.len() {
+        let code = rows.str(i, code_f);
+        if let (true, Ok(year)) = (shared.has(code), year_text[year_of[i] as usize].1.parse::<i64>()) {
+            prior.entry((code, year)).or_insert_with(|| shared.paid(code, year));
+        }
+    }
     let pending: Vec<Pending<'_>> = evaluations
         .into_iter()
         .enumerate()
         .map(|(i, evaluation)| {
             let RuleView { policy, rule, .. } = rules[of_row[i] as usize];
+            let (credit_code, year) = (rows.str(i, code_f), &year_text[year_of[i] as usize].1);
             Pending {
                 rule,
                 payer: policy.payer,
                 evaluation,
-                credit_code: rows.str(i, code_f),
-                year: &year_text[year_of[i] as usize].1,
+                credit_code,
+                year,
                 order: (rows.str(i, app_f), rows.str(i, rule_f)),
-                prior_shared: prior_shared
-                    .and_then(|f| match rows.row(i).get(f) {
-                        Some(crate::value::Value::Num(d)) => Some(*d),
-                        _ => None,
-                    })
-                    .unwrap_or_default(),
+                prior_shared: year.parse().ok().and_then(|y: i64| prior.get(&(credit_code, y))).unwrap_or(&NOTHING_SHARED),
                 budget: rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b)),
             }
         })
@@ -353,6 +375,11 @@ impl Computed<'_> {
         }
     }
 
+    /// The 待审核 lines, whole, in ledger order (for `check`).
+    pub fn pending_lines(&self) -> Vec<LedgerLine> {
+        (0..self.len()).filter(|&k| self.settled[self.order[k] as usize].is_pending()).map(|k| self.line(k)).collect()
+    }
+
     /// Every line, whole (for `explain` and `reconcile`; a run writes them a chunk at a time).
     pub fn lines(&self) -> Vec<LedgerLine> {
         self.whole(0..self.len())
@@ -389,6 +416,13 @@ fn read_steps(loaded: &Loaded, apps: &Applications, view: &RuleView<'_>, i: usiz
             (None, _) => trace.push(&format!("读入 {label}：未填")),
         }
     }
+    // A flag with neither value nor column that the policy does not require reviewed is 是.
+    let row = apps.rows.row(i);
+    for f in view.rule.flags.iter().filter(|f| row.get(**f).is_none() && !sheet.has(**f)) {
+        if view.policy.review == crate::rules::Review::Assumed {
+            trace.push(&format!("审核 申报表无“{}”列，本政策按“是”计（review = \"assumed\"）", loaded.vocab.get(*f).header_zh));
+        }
+    }
     trace
 }
 
@@ -397,8 +431,8 @@ pub struct Summary {
     pub totals: Totals,
     /// SHA-256 of each output file.
     pub outputs: std::collections::BTreeMap<String, String>,
-    /// 0: every row computed or ruled ineligible; 1: some rows were unreadable.
-    pub exit_code: i32,
+    /// [`ExitStatus::Success`], or [`ExitStatus::RowsUnreadable`] when some rows were unreadable.
+    pub status: ExitStatus,
 }
 
 /// Runs the whole pipeline and writes the outputs into `out`.
@@ -411,7 +445,7 @@ pub enum Stage {
 }
 
 pub fn run(
-    config: &Path,
+    config: &Config,
     policies: &[PathBuf],
     history: &[PathBuf],
     inputs: &[PathBuf],
@@ -423,11 +457,13 @@ pub fn run(
     progress(Stage::Loaded { rules: loaded.policies.rule_count() });
     let mut computed = compute_with(&loaded, inputs, history, options)?;
     progress(Stage::Computed { rows: computed.applications.rows_in, lines: computed.len() });
-    let exit_code = if computed.applications.rows_excepted > 0 { 1 } else { 0 };
+    let status = if computed.applications.rows_excepted > 0 { ExitStatus::RowsUnreadable } else { ExitStatus::Success };
     let exceptions = std::mem::take(&mut computed.applications.exceptions);
     let inputs = std::mem::take(&mut computed.inputs);
     let history = std::mem::take(&mut computed.history);
-    let skipped_sheets = std::mem::take(&mut computed.skipped_sheets);
+    // One list of what was not read as data, sheets without a header first.
+    let mut skipped_sheets = std::mem::take(&mut computed.skipped_sheets);
+    skipped_sheets.append(&mut computed.set_aside);
     let report = Report {
         lines: &computed,
         exceptions,
@@ -441,10 +477,10 @@ pub fn run(
         parquet: options.parquet,
     };
     let t = Timer::start();
-    let (totals, outputs) = in_pool(options.threads, || Ok(write_outputs(&report, out, exit_code)?))?;
+    let (totals, outputs) = in_pool(options.threads, || Ok(write_outputs(&report, out, status)?))?;
     t.mark("write");
     progress(Stage::Written);
-    Ok(Summary { totals, outputs, exit_code })
+    Ok(Summary { totals, outputs, status })
 }
 
 /// Stage timings and peak memory on stderr when `SUBSIDY_TIMINGS` is set (for `make bench`'s

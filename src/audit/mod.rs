@@ -24,7 +24,7 @@ pub fn line_code(parts: &[String]) -> String {
         }
         h.update(p.as_bytes());
     }
-    h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    crate::digest::hex(&h.finalize()[..8])
 }
 
 /// The ledger code (台账校验码): SHA-256 over the sheet name and code of every line in order,
@@ -38,5 +38,5 @@ pub fn ledger_code(lines: &[(&str, &str)], total: &str) -> String {
         h.update([b'\n']);
     }
     h.update(total.as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::hex(&h.finalize())
 }

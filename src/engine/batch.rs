@@ -2,6 +2,10 @@
 //! per enterprise per year (D4) are applied in application-id order, then every line is
 //! rounded once (D7), held to its minimum payout (D12) and split between payers (D14) by the
 //! largest-remainder method so the shares add up to the line exactly.
+//!
+//! 待审核 lines (a review still open) are settled apart: the reviewed lines alone first, then
+//! the whole batch as if every pending line were approved, for the pending figures. Why, in
+//! [`super::review`].
 
 use std::collections::HashMap;
 
@@ -26,6 +30,9 @@ pub enum LineKind {
     Ineligible { reason: String, shown: Option<String> },
     /// 不予受理: a row value outside the clause's range (D5).
     Rejected { reason: String },
+    /// 待审核: a payout line whose review is open. Its amount and shares are what it would
+    /// get if approved; it is in no payout total.
+    Pending { reason: String },
 }
 
 /// A line ready for the ledger.
@@ -45,22 +52,34 @@ impl Line {
         matches!(self.kind, LineKind::Payout)
     }
 
+    /// 待审核: computed in full, not paid.
+    pub fn is_pending(&self) -> bool {
+        matches!(self.kind, LineKind::Pending { .. })
+    }
+
     /// 不予支持 / 不予受理.
     pub fn is_refused(&self) -> bool {
         matches!(self.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })
     }
 
-    /// Ends the trace: the split between payers (when there are several) and the result of an
-    /// amount line.
+    /// Ends the trace: why a pending line is held back, the split between payers (when there
+    /// are several) and the result of an amount line.
     pub fn close(&mut self) {
-        if !matches!(self.kind, LineKind::Payout | LineKind::Measure { .. }) {
+        if !matches!(self.kind, LineKind::Payout | LineKind::Measure { .. } | LineKind::Pending { .. }) {
             return;
+        }
+        // Said when shown, not held per line: the reason is in the kind.
+        if let LineKind::Pending { reason } = &self.kind {
+            self.trace.push(&format!("待审核 {reason}：按审核通过测算（与本批其他待审核申报一并视为通过），审核通过前不予发放"));
         }
         if self.shares.len() > 1 {
             let text = self.shares.iter().map(|(p, v)| format!("{} {}", payer_label(*p), grouped2(*v))).collect::<Vec<_>>().join("，");
             self.trace.push(&format!("分担 {text}（D14，最大余额法）"));
         }
-        self.trace.push(&format!("结果 {}", grouped2(self.amount)));
+        match self.kind {
+            LineKind::Pending { .. } => self.trace.push(&format!("结果 待审核预计 {}（审核通过前不予发放，不计入奖补资金合计）", grouped2(self.amount))),
+            _ => self.trace.push(&format!("结果 {}", grouped2(self.amount))),
+        }
     }
 
     /// What one payer funds of the line.
@@ -92,10 +111,36 @@ pub struct Pending<'a> {
     pub year: &'a str,
     /// Sort key inside a shared cap: application id, then rule id.
     pub order: (&'a str, &'a str),
-    /// Already paid this year inside the line's shared caps (from the payout history).
-    pub prior_shared: Decimal,
+    /// Already paid this year inside each of the line's shared caps (from the payout history).
+    pub prior_shared: &'a SharedPaid,
     /// The programme budget or pool the rule draws on (D11).
     pub budget: Option<&'a Budget>,
+}
+
+/// What the payout history already paid an enterprise in one application year inside each
+/// shared cap group (D4), by group. Each group is charged only its own rules' lines, so a rule
+/// in two groups is never charged one group's payouts against the other's cap; refunds
+/// (negative lines) are not netted, as a negative line never widens a cap's room.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharedPaid(Vec<(String, Decimal)>);
+
+/// Nothing paid in any group.
+pub static NOTHING_SHARED: SharedPaid = SharedPaid(Vec::new());
+
+impl SharedPaid {
+    /// Adds a paid line to a group; a refund (a negative line) does not count.
+    pub fn add(&mut self, group: &str, paid: Decimal) {
+        let paid = paid.max(Decimal::ZERO);
+        match self.0.iter_mut().find(|(g, _)| g == group) {
+            Some((_, v)) => *v += paid,
+            None => self.0.push((group.to_string(), paid)),
+        }
+    }
+
+    /// Already paid inside `group` (0 when the history has nothing there).
+    pub fn in_group(&self, group: &str) -> Decimal {
+        self.0.iter().find(|(g, _)| g == group).map_or(Decimal::ZERO, |(_, v)| *v)
+    }
 }
 
 /// Applies shared caps, exclusive groups, rounding, floors, budgets and splits, in that
@@ -112,24 +157,58 @@ pub fn settle(pending: Vec<Pending<'_>>) -> Vec<Line> {
 /// amount and shares do not, are added by [`Line::close`] when the line is shown. A run holds
 /// a million settled lines; their closing steps are not worth holding.
 pub fn settle_open(pending: Vec<Pending<'_>>) -> Vec<Line> {
-    let mut amounts: Vec<Option<Decimal>> = pending
-        .iter()
-        .map(|p| match p.evaluation.result {
-            Result::Amount(a) => Some(a),
-            _ => None,
-        })
-        .collect();
-    let mut extra: Vec<Vec<String>> = vec![Vec::new(); pending.len()];
-    apply_shared_caps(&pending, &mut amounts, &mut extra);
-    apply_exclusive(&pending, &mut amounts, &mut extra);
-    round_and_floor(&pending, &mut amounts, &mut extra);
-    apply_budgets(&pending, &mut amounts, &mut extra);
+    // The reviewed lines alone: a pending line takes nothing from them.
+    let reviewed = pending.iter().map(|p| match p.evaluation.result {
+        Result::Amount(a) => Some(a),
+        _ => None,
+    });
+    let (mut amounts, mut extra) = settle_amounts(&pending, reviewed.collect());
+    if pending.iter().any(|p| matches!(p.evaluation.result, Result::AwaitingReview { .. })) {
+        settle_awaiting(&pending, &mut amounts, &mut extra);
+    }
     pending
         .into_iter()
         .zip(amounts)
         .zip(extra)
         .map(|((p, amount), extra)| finish(p, amount, extra))
         .collect()
+}
+
+/// Shared caps, exclusive groups, rounding, floors and budgets over the lines with an amount.
+fn settle_amounts(pending: &[Pending<'_>], mut amounts: Vec<Option<Decimal>>) -> (Vec<Option<Decimal>>, Vec<Trace>) {
+    let mut extra: Vec<Trace> = vec![Trace::default(); pending.len()];
+    apply_shared_caps(pending, &mut amounts, &mut extra);
+    apply_exclusive(pending, &mut amounts, &mut extra);
+    round_and_floor(pending, &mut amounts, &mut extra);
+    apply_budgets(pending, &mut amounts, &mut extra);
+    (amounts, extra)
+}
+
+/// 待审核 lines take their figures from the batch settled as if every one of them were
+/// approved; a reviewed line whose figure that would change says so (it keeps its own).
+/// Only lines a pending line can touch are settled again: those of its enterprise and year
+/// (shared caps, 就高) and of its budget and year; any other line settles the same either way.
+fn settle_awaiting(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
+    let held = || pending.iter().filter(|p| matches!(p.evaluation.result, Result::AwaitingReview { .. }));
+    let enterprises: std::collections::HashSet<(&str, &str)> = held().map(|p| (p.credit_code, p.year)).collect();
+    let pools: std::collections::HashSet<(&str, &str)> = held().filter_map(|p| p.budget.map(|b| (b.id.as_str(), p.year))).collect();
+    let touched = |p: &Pending<'_>| enterprises.contains(&(p.credit_code, p.year)) || p.budget.is_some_and(|b| pools.contains(&(b.id.as_str(), p.year)));
+    let approved = pending.iter().map(|p| match p.evaluation.result {
+        Result::AwaitingReview { amount, .. } => Some(amount),
+        Result::Amount(a) if touched(p) => Some(a),
+        _ => None,
+    });
+    let (as_approved, mut steps) = settle_amounts(pending, approved.collect());
+    for (i, p) in pending.iter().enumerate() {
+        if let Result::AwaitingReview { .. } = &p.evaluation.result {
+            extra[i] = std::mem::take(&mut steps[i]);
+            amounts[i] = as_approved[i];
+        } else if let (Some(now), Some(then)) = (amounts[i], as_approved[i]) {
+            if now != then {
+                extra[i].push(&format!("待审核影响 本批待审核的申报若审核通过，本条将为 {}（共享上限、就高或资金池）；应付按已审核的申报计", grouped2(then)));
+            }
+        }
+    }
 }
 
 /// Payout lines grouped by a key, each group's members in (application id, rule id) order;
@@ -159,7 +238,7 @@ fn groups_of<'p, K: Ord + Copy>(
 
 /// D9 就高: of the rules rewarding the same achievement (an exclusive group), an enterprise is
 /// paid only the highest line of the year; the others become 0 with the reason.
-fn apply_exclusive(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+fn apply_exclusive(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
     let groups = groups_of(pending, amounts, |p| p.rule.exclusive.as_deref().map(|g| (p.credit_code, p.year, g)));
     for ((_, year, group), members) in groups {
         if members.len() < 2 {
@@ -170,7 +249,7 @@ fn apply_exclusive(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
         for i in members {
             if i != best {
                 let kept = &pending[best];
-                extra[i].push(format!(
+                extra[i].push_cut(&format!(
                     "就高 同一事项（互斥组 {group}）{year} 年度已按 {} {} 计 {}，本条不再支付（D9）",
                     kept.order.0,
                     kept.rule.id,
@@ -183,16 +262,17 @@ fn apply_exclusive(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
 }
 
 /// D7 rounds every line once, after its caps; D12 then zeroes a line under its floor.
-fn round_and_floor(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+fn round_and_floor(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
     for (i, p) in pending.iter().enumerate() {
         let Some(raw) = amounts[i] else { continue };
         let mut rounded = round_yuan(raw);
         if rounded != raw {
-            extra[i].push(format!("取整 四舍五入到分（D7）：{raw} → {}", grouped2(rounded)));
+            extra[i].push(&format!("取整 四舍五入到分（D7）：{raw} → {}", grouped2(rounded)));
         }
         if let Some(floor) = p.rule.floor {
-            if rounded < floor && !rounded.is_zero() {
-                extra[i].push(format!("起付 {} 少于 {}，不予补助（D12）", grouped2(rounded), grouped2(floor)));
+            // A refund (a negative line) is money owed back, not an award held to a minimum.
+            if rounded > Decimal::ZERO && rounded < floor {
+                extra[i].push_cut(&format!("起付 {} 少于 {}，不予补助（D12）", grouped2(rounded), grouped2(floor)));
                 rounded = Decimal::ZERO;
             }
         }
@@ -203,7 +283,7 @@ fn round_and_floor(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
 /// D11: a budget smaller than its eligible awards scales them pro rata; an equal-split pool
 /// gives every eligible line the same share. Either way cents are placed by the largest
 /// remainder (ties to the lowest application id) so the lines sum to the budget exactly.
-fn apply_budgets(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+fn apply_budgets(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
     let groups = groups_of(pending, amounts, |p| p.budget.map(|b| (b.id.as_str(), p.year)));
     for ((_, year), members) in groups {
         let Some(budget) = pending[members[0]].budget else { continue };
@@ -234,7 +314,10 @@ fn apply_budgets(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra
                     grouped2(share)
                 ),
             };
-            extra[i].push(how);
+            match share == *claim {
+                true => extra[i].push(&how),
+                false => extra[i].push_cut(&how),
+            }
             amounts[i] = Some(share);
         }
     }
@@ -268,42 +351,61 @@ pub fn largest_remainder(total: Decimal, weights: &[Decimal]) -> Vec<Decimal> {
     parts.into_iter().map(|(c, _)| c / Decimal::ONE_HUNDRED).collect()
 }
 
-/// D4: a cap per enterprise per year shared by every rule naming the same group. Lines are
-/// served in (application id, rule id) order so the cut falls the same way on every run.
-fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Vec<String>]) {
+/// D4: a cap per enterprise per year (or over the enterprise's life) shared by every rule
+/// naming the same group. Each line brings its own ceiling (a cap may be an expression of the
+/// row); the group holds the lowest. Lines are served in (year, application id, rule id) order
+/// so the cut falls the same way on every run.
+fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
     type Group<'g> = (Decimal, Option<&'g str>, Vec<usize>, Decimal);
+    // Keyed by enterprise, year ("" for a lifetime cap) and group.
     let mut groups: HashMap<(&str, &str, &str), Group<'_>> = HashMap::new();
     for (i, p) in pending.iter().enumerate() {
         if amounts[i].is_none() || !matches!(p.rule.outcome, Outcome::Payout) {
             continue;
         }
-        for cap in &p.rule.caps {
-            if let CapScope::EnterpriseYear { group } = &cap.scope {
-                let entry = groups
-                    .entry((p.credit_code, p.year, group.as_str()))
-                    .or_insert((cap.amount, cap.words.as_deref(), Vec::new(), Decimal::ZERO));
-                entry.0 = entry.0.min(cap.amount);
-                entry.2.push(i);
-                entry.3 = entry.3.max(p.prior_shared);
-            }
+        let shared = p.rule.caps.iter().filter(|c| c.scope != CapScope::Application);
+        for (k, cap) in shared.enumerate() {
+            // The row's ceiling as the engine made it; a fixed one is known without it, and an
+            // expression never evaluated pays nothing rather than too much.
+            let ceiling = p.evaluation.shared_caps.get(k).copied().unwrap_or(match cap.amount {
+                crate::rules::Expr::Const(c) => c,
+                _ => Decimal::ZERO,
+            });
+            let (year, group) = match &cap.scope {
+                CapScope::Application => continue,
+                CapScope::EnterpriseYear { group } => (p.year, group.as_str()),
+                CapScope::Enterprise { group } => ("", group.as_str()),
+            };
+            let entry = groups.entry((p.credit_code, year, group)).or_insert((ceiling, cap.words.as_deref(), Vec::new(), Decimal::ZERO));
+            entry.0 = entry.0.min(ceiling);
+            entry.2.push(i);
+            entry.3 = entry.3.max(p.prior_shared.in_group(group));
         }
     }
     let mut keys: Vec<_> = groups.keys().copied().collect();
     keys.sort_unstable();
     for key in keys {
         let (cap, words, mut members, prior) = groups.remove(&key).unwrap_or_default();
-        members.sort_by_key(|&i| pending[i].order);
+        members.sort_by_key(|&i| (pending[i].year, pending[i].order));
         let mut used = prior;
-        let words = words.unwrap_or("单个企业年度上限");
+        let (words, span) = match key.1 {
+            "" => (words.unwrap_or("单个企业累计上限"), "历年".to_string()),
+            year => (words.unwrap_or("单个企业年度上限"), format!("{year} 年度")),
+        };
         for i in members {
             // Shared caps work on rounded amounts so that rounding afterwards cannot push an
             // enterprise a cent past its cap (D4, D7).
             let Some(a) = amounts[i].map(round_yuan) else { continue };
+            if a < Decimal::ZERO {
+                // A refund is money coming back for its own project: it neither uses the room
+                // nor gives any back, so the other lines' cut cannot depend on where it sorts.
+                extra[i].push(&format!("封顶 {words}：退回 {} 不占用也不增加共享上限的额度（同企业 {span}已计 {}）", grouped2(a), grouped2(used)));
+                continue;
+            }
             let left = (cap - used).max(Decimal::ZERO);
             if a > left {
-                extra[i].push(format!(
-                    "封顶 {words}（{} 年度共享上限 {}，同企业已计 {}，剩余 {}）：{} → {}",
-                    key.1,
+                extra[i].push_cut(&format!(
+                    "封顶 {words}（{span}共享上限 {}，同企业已计 {}，剩余 {}）：{} → {}",
                     grouped2(cap),
                     grouped2(used),
                     grouped2(left),
@@ -313,18 +415,16 @@ fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], e
                 amounts[i] = Some(left);
                 used += left;
             } else {
-                extra[i].push(format!("封顶 {words}：同企业 {} 年度累计 {} ≤ {}，不调整", key.1, grouped2(used + a), grouped2(cap)));
+                extra[i].push(&format!("封顶 {words}：同企业 {span}累计 {} ≤ {}，不调整", grouped2(used + a), grouped2(cap)));
                 used += a;
             }
         }
     }
 }
 
-fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Vec<String>) -> Line {
+fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Trace) -> Line {
     let mut trace = p.evaluation.trace;
-    for step in &extra {
-        trace.push(step);
-    }
+    trace.append(&extra);
     let kind = match (&p.evaluation.result, &p.rule.outcome) {
         (Result::Verdict(v), Outcome::Verdict { label, yes, no }) => {
             LineKind::Verdict { label: label.clone(), value: *v, words: if *v { yes.clone() } else { no.clone() } }
@@ -335,6 +435,7 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Vec<String>) -> Line {
         (Result::Ineligible(r), Outcome::Measure { refused, .. }) => LineKind::Ineligible { reason: r.clone(), shown: refused.clone() },
         (Result::Ineligible(r), _) => LineKind::Ineligible { reason: r.clone(), shown: None },
         (Result::Rejected(r), _) => LineKind::Rejected { reason: r.clone() },
+        (Result::AwaitingReview { reason, .. }, _) => LineKind::Pending { reason: reason.clone() },
         (Result::Amount(_), Outcome::Measure { label, unit, .. }) => LineKind::Measure { label: label.clone(), unit: unit.clone() },
         (Result::Amount(_), _) => LineKind::Payout,
     };
@@ -342,7 +443,7 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Vec<String>) -> Line {
         return Line { kind, amount: Decimal::ZERO, shares: Vec::new(), trace };
     };
     let shares = match kind {
-        LineKind::Payout => split(rounded, p.evaluation.split.as_deref(), p.payer),
+        LineKind::Payout | LineKind::Pending { .. } => split(rounded, p.evaluation.split.as_deref(), p.payer),
         _ => Vec::new(),
     };
     Line { kind, amount: rounded, shares, trace }
@@ -350,13 +451,7 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Vec<String>) -> Line {
 
 /// Chinese name of a payer, as shown in the ledger.
 pub fn payer_label(p: Payer) -> &'static str {
-    match p {
-        Payer::Central => "中央",
-        Payer::Region => "自治区",
-        Payer::City => "盟市",
-        Payer::County => "旗县区",
-        Payer::Other => "其他",
-    }
+    p.label()
 }
 
 /// Splits a rounded amount by weights into 分 with the largest-remainder method (D7, D14);

@@ -6,6 +6,7 @@
 //! result cannot depend on thread count or input order.
 
 pub mod batch;
+pub mod review;
 
 use chrono::Datelike;
 use rust_decimal::Decimal;
@@ -41,6 +42,9 @@ pub enum Result {
     Ineligible(String),
     /// A row value outside the clause's range (D5), refused.
     Rejected(String),
+    /// 待审核: the amount the line would get, held back because its review is open
+    /// ([`review::hold`]); never a payout.
+    AwaitingReview { amount: Decimal, reason: String },
 }
 
 /// The steps of a line's computation (计算过程), kept as one string: a batch holds one per
@@ -50,17 +54,43 @@ pub struct Trace(String);
 
 /// Separates steps; the record separator never occurs in a step's own text.
 const STEP_END: char = '\u{1e}';
+/// Opens a step that changed the amount (a cap, 补差, 就高, 起付, a budget): the line's reason
+/// is the last such step, known without reading the step's words. Never in a step's own text.
+const CUT: char = '\u{1f}';
 
 impl Trace {
     pub fn push(&mut self, step: &str) {
         if !self.0.is_empty() {
             self.0.push(STEP_END);
         }
-        if step.contains(STEP_END) {
-            self.0.extend(step.chars().filter(|c| *c != STEP_END));
+        if step.contains([STEP_END, CUT]) {
+            self.0.extend(step.chars().filter(|c| *c != STEP_END && *c != CUT));
         } else {
             self.0.push_str(step);
         }
+    }
+
+    /// Pushes a step that changed the amount: capped, cut or zeroed (not rounding to 分, which
+    /// every line has, D7).
+    pub fn push_cut(&mut self, step: &str) {
+        if !self.0.is_empty() {
+            self.0.push(STEP_END);
+        }
+        self.0.push(CUT);
+        self.0.extend(step.chars().filter(|c| *c != STEP_END && *c != CUT));
+    }
+
+    /// The steps in order, each with whether it changed the amount.
+    pub fn marked_steps(&self) -> impl DoubleEndedIterator<Item = (&str, bool)> {
+        self.0.split(STEP_END).filter(|s| !s.is_empty()).map(|s| match s.strip_prefix(CUT) {
+            Some(step) => (step, true),
+            None => (s, false),
+        })
+    }
+
+    /// The last step that changed the amount: the reason a line was capped, cut or zeroed.
+    pub fn last_cut(&self) -> Option<&str> {
+        self.marked_steps().rev().find_map(|(s, cut)| cut.then_some(s))
     }
 
     /// Length of the text, in bytes.
@@ -74,7 +104,7 @@ impl Trace {
 
     /// The steps in order.
     pub fn steps(&self) -> impl DoubleEndedIterator<Item = &str> {
-        self.0.split(STEP_END).filter(|s| !s.is_empty())
+        self.marked_steps().map(|(s, _)| s)
     }
 
     pub fn append(&mut self, other: &Trace) {
@@ -105,6 +135,9 @@ pub struct Evaluation {
     pub trace: Trace,
     /// Split weights chosen (a title entry may carry its own).
     pub split: Option<Vec<(Payer, Decimal)>>,
+    /// The ceilings of the rule's shared caps (every cap but the line's own), in the rule's
+    /// order, as this row makes them; the batch pass applies them.
+    pub shared_caps: Vec<Decimal>,
 }
 
 /// Why evaluation stopped before an amount.
@@ -131,6 +164,15 @@ macro_rules! step {
     ($ev:expr, $($fmt:tt)+) => {
         if $ev.tracing {
             $ev.trace.push(&format!($($fmt)+));
+        }
+    };
+}
+
+/// A step that changed the amount (see [`Trace::push_cut`]), formatted only when the trace is kept.
+macro_rules! cut {
+    ($ev:expr, $($fmt:tt)+) => {
+        if $ev.tracing {
+            $ev.trace.push_cut(&format!($($fmt)+));
         }
     };
 }
@@ -162,12 +204,12 @@ pub fn evaluate_untraced(policy: &Policy, rule: &Rule, row: &dyn Row, cx: Contex
 }
 
 fn evaluate_with(policy: &Policy, rule: &Rule, row: &dyn Row, cx: Context<'_>, tracing: bool) -> Evaluation {
-    let mut ev = Evaluator { row, cx, trace: Trace::default(), split: rule.split.clone(), tracing };
+    let mut ev = Evaluator { row, cx, trace: Trace::default(), split: rule.split.clone(), tracing, shared_caps: Vec::new() };
     let result = match ev.in_force(policy) {
         Ok(()) => ev.run(rule),
         Err(stop) => ev.finish(stop, matches!(rule.outcome, Outcome::Verdict { .. })),
     };
-    Evaluation { result, trace: ev.trace, split: ev.split }
+    Evaluation { result, trace: ev.trace, split: ev.split, shared_caps: ev.shared_caps }
 }
 
 struct Evaluator<'a> {
@@ -177,6 +219,8 @@ struct Evaluator<'a> {
     split: Option<Vec<(Payer, Decimal)>>,
     /// Whether steps and descriptions are written (reasons always are).
     tracing: bool,
+    /// Ceilings of the shared caps, for the batch pass.
+    shared_caps: Vec<Decimal>,
 }
 
 impl Evaluator<'_> {
@@ -213,22 +257,48 @@ impl Evaluator<'_> {
             match self.history("prior_paid_same_achievement") {
                 Ok(paid) => {
                     let left = (amount - paid).max(Decimal::ZERO);
-                    step!(self, "补差 max(0, {} − 同一事项已获 {}) = {}（D9）", grouped2(amount), grouped2(paid), grouped2(left));
+                    if self.tracing {
+                        let step = format!("补差 max(0, {} − 同一事项已获 {}) = {}（D9）", grouped2(amount), grouped2(paid), grouped2(left));
+                        match left < amount {
+                            true => self.trace.push_cut(&step),
+                            false => self.trace.push(&step),
+                        }
+                    }
                     amount = left;
                 }
                 Err(stop) => return self.finish(stop, verdict),
             }
         }
-        for cap in rule.caps.iter().filter(|c| c.scope == CapScope::Application) {
+        match self.caps(rule, amount) {
+            Ok(capped) => Result::Amount(capped),
+            Err(stop) => self.finish(stop, verdict),
+        }
+    }
+
+    /// The line's own caps, each a step; the ceilings of its shared caps are kept for the batch
+    /// pass. A ceiling is any expression of the row; one that comes out negative counts as 0.
+    fn caps(&mut self, rule: &Rule, mut amount: Decimal) -> Eval<Decimal> {
+        for cap in &rule.caps {
+            let (ceiling, desc) = self.expr(&cap.amount)?;
+            let ceiling = ceiling.max(Decimal::ZERO);
+            if cap.scope != CapScope::Application {
+                self.shared_caps.push(ceiling);
+                continue;
+            }
             let words = cap.words.as_deref().unwrap_or("上限");
-            if amount > cap.amount {
-                step!(self, "封顶 {words}：{} > {} → {}", grouped2(amount), grouped2(cap.amount), grouped2(cap.amount));
-                amount = cap.amount;
+            // A fixed ceiling is shown as the amount; an expression with how it was made.
+            let made = match &cap.amount {
+                Expr::Const(_) => String::new(),
+                _ => desc!(self, "（上限 {desc}）"),
+            };
+            if amount > ceiling {
+                cut!(self, "封顶 {words}{made}：{} > {} → {}", grouped2(amount), grouped2(ceiling), grouped2(ceiling));
+                amount = ceiling;
             } else {
-                step!(self, "封顶 {words}：{} ≤ {}，不调整", grouped2(amount), grouped2(cap.amount));
+                step!(self, "封顶 {words}{made}：{} ≤ {}，不调整", grouped2(amount), grouped2(ceiling));
             }
         }
-        Result::Amount(amount)
+        Ok(amount)
     }
 
     fn classify(&mut self, cases: &[(Vec<Condition>, String)]) -> Result {
@@ -617,10 +687,12 @@ impl Evaluator<'_> {
         }
     }
 
+    /// The bracket holding `v`; `what` is the selector's description, which already ends with
+    /// its value (`设备投资额 4,999,999.99`).
     fn pick<'b>(&self, brackets: &'b [Bracket], v: Decimal, what: &str) -> Eval<&'b Bracket> {
         brackets.iter().find(|b| b.range.contains(v)).ok_or_else(|| {
             let ranges = brackets.iter().map(|b| b.range.text.as_str()).collect::<Vec<_>>().join("、");
-            Stop::Ineligible(format!("{what} {} 不在任何档次（{ranges}）内", plain(v)))
+            Stop::Ineligible(format!("{what} 不在任何档次（{ranges}）内"))
         })
     }
 
@@ -912,7 +984,7 @@ impl Evaluator<'_> {
         if let Some(f) = i.interest_paid {
             if let Some(Value::Num(paid)) = self.row.get(f) {
                 if v > *paid {
-                    step!(self, "封顶 不超过实际支付利息 {}", grouped2(*paid));
+                    cut!(self, "封顶 不超过实际支付利息 {}", grouped2(*paid));
                     return Ok(*paid);
                 }
             }

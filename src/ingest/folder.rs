@@ -13,6 +13,9 @@ use super::{extension, IngestError};
 /// Folders nested deeper than this under a named folder are not read (and are listed).
 pub const MAX_FOLDER_DEPTH: usize = 32;
 
+/// `ELOOP` (too many levels of symbolic links) on Linux, where the tool runs.
+const ELOOP: i32 = 40;
+
 /// Extensions read as inputs.
 const INPUT_EXTENSIONS: [&str; 7] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv", "parquet"];
 
@@ -125,7 +128,7 @@ fn classify(path: &Path, depth: usize, open: &HashSet<PathBuf>) -> Found {
     // `metadata` follows links: a dangling link fails here, a link's target is what counts.
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Found::NotRead(NotReadReason::LinkLoop),
+        Err(e) if e.raw_os_error() == Some(ELOOP) => return Found::NotRead(NotReadReason::LinkLoop),
         Err(_) if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => return Found::NotRead(NotReadReason::DanglingLink),
         Err(e) => return Found::NotRead(NotReadReason::Unreadable(e.to_string())),
     };

@@ -2,7 +2,10 @@
 //! fields, its columns are bound to fields, and each data row is handed on as soon as it is
 //! complete, so a sheet is never held whole.
 
-use super::{Batch, Column, Handoff, Limits, RawCell, RawRow, Sheet, Stop, MAX_COLUMNS};
+mod not_data;
+mod path;
+
+use super::{Batch, Handoff, NotData, SetAside, Limits, RawCell, RawRow, Sheet, Stop, MAX_COLUMNS};
 use crate::fields::Vocabulary;
 
 /// Rows scanned for a header before a sheet is taken to have none.
@@ -113,7 +116,7 @@ impl<'v> SheetBuilder<'v> {
     }
 
     fn matches(&self, c: &RawCell) -> bool {
-        matches!(c, RawCell::Text(t) if self.vocab.match_header(t).is_some())
+        matches!(c, RawCell::Text(t) if self.vocab.find_header(t).is_some())
     }
 
     /// Ends the sheet: binds the header if that has not happened, hands on the rows left.
@@ -167,7 +170,7 @@ impl<'v> SheetBuilder<'v> {
         // Column → header text, from the header row.
         let mut heads: Vec<(u32, String)> =
             rows[h].1.iter().map(|(col, c)| (*col, text(c))).filter(|(_, t)| !t.is_empty()).collect();
-        let named = |heads: &[(u32, String)], col: u32| heads.iter().any(|(c, t)| *c == col && self.vocab.match_header(t).is_some());
+        let named = |heads: &[(u32, String)], col: u32| heads.iter().any(|(c, t)| *c == col && self.vocab.find_header(t).is_some());
         let has = |heads: &[(u32, String)], col: u32| heads.iter().any(|(c, _)| *c == col);
         // The row above: fields in columns the header row leaves empty.
         if h > 0 && rows[h - 1].0 + 1 == header_row {
@@ -196,8 +199,8 @@ impl<'v> SheetBuilder<'v> {
                 skip = h + 2;
             }
         }
-        heads.sort_by_key(|(c, _)| *c);
-        let columns: Vec<Column> = heads.into_iter().map(|(col, header)| Column { col, field: self.vocab.match_header(&header), header }).collect();
+        let complete = rows.len() - usize::from(open);
+        let path::Bound { columns, skip } = path::bind_columns(self.vocab, &rows, h, skip, complete, heads);
         // Two columns naming the key field: the later one holds, as when the row is typed.
         out.key = out.to.filter.and_then(|f| columns.iter().rev().find(|c| c.field.is_some_and(|m| m.field == f.field))).map(|c| c.col);
         let sheet = out.batch.sheets.len();
@@ -239,9 +242,26 @@ pub(super) fn emit(sheet: usize, row: u32, mut cells: Vec<(u32, RawCell)>, out: 
             return;
         }
     }
+    if let Some(reason) = not_data::not_data(&cells, out.batch.sheets[sheet].columns.len()) {
+        set_aside(out, row, reason);
+        return;
+    }
     (out.to.sink)(out.batch, RawRow { sheet, row, cells });
+}
+
+/// Lists a row as not data, with the rows of its sheet set aside for the same reason.
+fn set_aside(out: &mut SheetOut<'_, '_, '_>, row: u32, reason: NotData) {
+    let (file, name) = (out.file, out.name);
+    match out.batch.set_aside.last_mut() {
+        Some(s) if s.file == file && s.sheet == name && s.reason == reason && !s.rows.is_empty() => s.rows.push(row),
+        _ => out.batch.set_aside.push(SetAside { file, sheet: name.to_string(), rows: vec![row], reason }),
+    }
 }
 
 pub(super) fn is_blank(c: &RawCell) -> bool {
     matches!(c, RawCell::Text(t) if t.trim().is_empty())
 }
+
+#[cfg(test)]
+#[path = "header/tests.rs"]
+mod tests;

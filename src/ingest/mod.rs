@@ -75,8 +75,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::fields::{HeaderMatch, Vocabulary};
-use crate::rules::load::hex_digest;
+use crate::fields::{Figure, HeaderMatch, Vocabulary};
+use crate::digest::sha256_hex;
 
 pub use cell::{from_float, serial_date, DateSystem};
 pub use folder::{expand_folders, Inputs, NotRead, NotReadReason, MAX_FOLDER_DEPTH};
@@ -202,6 +202,12 @@ pub struct Column {
     pub col: u32,
     pub header: String,
     pub field: Option<HeaderMatch>,
+    /// Which figure the column holds when the form gives an item twice (申报数 / 核定数), from
+    /// its header path.
+    pub figure: Figure,
+    /// Why the column's cells cannot be read (its unit does not convert, or two places state
+    /// different units): each of its cells is an exception with this reason.
+    pub refused: Option<String>,
 }
 
 /// A sheet read from a file, with its header binding.
@@ -246,6 +252,55 @@ pub struct Batch {
     pub unread: Vec<(usize, String, Vec<u32>)>,
     /// Files found in input folders and not read, with why (each becomes an exception).
     pub not_read: Vec<NotRead>,
+    /// Sheets and rows that are not data (hidden sheets, 栏次, 合计, footers): listed, not
+    /// computed, not reported as data errors.
+    pub set_aside: Vec<SetAside>,
+}
+
+/// Why a sheet or rows are not application data (非数据).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotData {
+    /// A hidden or very hidden sheet (dropdown 字典 lists, lookups).
+    HiddenSheet,
+    /// A 栏次 row numbering the columns 1, 2, 3 … under the header.
+    ColumnNumbers,
+    /// A 合计 / 小计 / 总计 row.
+    Total,
+    /// A 填表人 / 审核人 / 制表 … signature line or a 注： / 说明： note under the table.
+    Footer,
+}
+
+impl NotData {
+    pub fn label(self) -> &'static str {
+        match self {
+            NotData::HiddenSheet => "隐藏工作表",
+            NotData::ColumnNumbers => "栏次行",
+            NotData::Total => "合计/小计行",
+            NotData::Footer => "表尾签字或说明行",
+        }
+    }
+}
+
+/// A sheet, or rows of one (0-based), set aside as not data, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAside {
+    pub file: usize,
+    pub sheet: String,
+    /// Empty for a whole sheet.
+    pub rows: Vec<u32>,
+    pub reason: NotData,
+}
+
+impl SetAside {
+    /// `file sheet 第3、9行（合计/小计行）`, for the run's summary.
+    pub fn describe(&self, batch: &Batch) -> String {
+        let file = batch.files[self.file].path.display();
+        if self.rows.is_empty() {
+            return format!("{file} {}（{}）", self.sheet, self.reason.label());
+        }
+        let rows: Vec<String> = self.rows.iter().map(|r| (r + 1).to_string()).collect();
+        format!("{file} {} 第{}行（{}）", self.sheet, rows.join("、"), self.reason.label())
+    }
 }
 
 /// What to do with a workbook this tool cannot read as it is.
@@ -418,7 +473,7 @@ fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits
     }
     let bytes = read_bounded(path, limits.file_bytes)?;
     let file = batch.files.len();
-    batch.files.push(InputFile { path: path.to_path_buf(), sha256: hex_digest(&bytes), bytes: bytes.len() as u64, date_system: DateSystem::default() });
+    batch.files.push(InputFile { path: path.to_path_buf(), sha256: sha256_hex(&bytes), bytes: bytes.len() as u64, date_system: DateSystem::default() });
     if ext == "csv" {
         guarded(path, || read_csv(&bytes, path, file, vocab, batch, limits, to))
     } else {

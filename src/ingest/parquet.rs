@@ -345,11 +345,8 @@ mod tests {
 /// each row group within [`Limits::parquet_group_bytes`]; its cells within
 /// [`Limits::columnar_cells`].
 pub(super) fn read_parquet(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, to: &mut Handoff<'_, '_>) -> Result<(), IngestError> {
-    use sha2::{Digest, Sha256};
     let io = |source| IngestError::Io { path: path.to_path_buf(), source };
-    let mut hasher = Sha256::new();
-    let bytes = std::io::copy(&mut std::fs::File::open(path).map_err(io)?, &mut hasher).map_err(io)?;
-    let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let (sha256, bytes) = crate::digest::sha256_hex_of(&mut std::fs::File::open(path).map_err(io)?).map_err(io)?;
     let file = batch.files.len();
     batch.files.push(InputFile { path: path.to_path_buf(), sha256, bytes, date_system: Default::default() });
     let name = "Parquet".to_string();

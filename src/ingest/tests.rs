@@ -7,7 +7,7 @@ use super::header::*;
 use super::prescan::{biff, ods::*, xml::*};
 use super::sniff::*;
 
-fn vocab() -> Vocabulary {
+pub(super) fn vocab() -> Vocabulary {
     Vocabulary::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config")).expect("config/fields.json loads")
 }
 
@@ -689,7 +689,7 @@ fn read_table_counts_from_the_used_range_as_before() {
 }
 
 /// Reads one sheet's cells through a [`SheetBuilder`], collecting the rows it hands on.
-fn sheet_of(v: &Vocabulary, cells: impl IntoIterator<Item = (u32, u32, RawCell)>) -> Batch {
+pub(super) fn sheet_of(v: &Vocabulary, cells: impl IntoIterator<Item = (u32, u32, RawCell)>) -> Batch {
     let mut rows = Vec::new();
     let mut batch = Batch::default();
     {
@@ -732,4 +732,28 @@ fn rows_are_handed_on_while_the_sheet_is_read() {
     assert_eq!(seen[..98], (1..99).collect::<Vec<u32>>()[..]);
     assert_eq!(seen[98..], [99, 50]);
     assert_eq!(batch.sheets.len(), 1);
+}
+
+#[test]
+fn hidden_sheets_are_set_aside_unread() {
+    let one = xlsx_of(&format!("{}{}", header_row(1), r#"<row r="2"><c r="A2" t="inlineStr"><is><t>A1</t></is></c></row>"#), None);
+    // The same package with a second, hidden sheet (a dropdown list) pointing at the same part.
+    let mut zip = zip::ZipArchive::new(Cursor::new(one)).unwrap();
+    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        parts.push((f.name().unwrap().to_string(), data));
+    }
+    for (name, data) in &mut parts {
+        let text = String::from_utf8(data.clone()).unwrap();
+        if name == "xl/workbook.xml" {
+            *data = text.replace("</sheets>", r#"<sheet name="字典" sheetId="2" state="hidden" r:id="rId1"/></sheets>"#).into_bytes();
+        }
+    }
+    let refs: Vec<(&str, &[u8])> = parts.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    let batch = read_bytes("hidden.xlsx", &zip_of(&refs), &Limits::default()).unwrap();
+    assert_eq!(batch.sheets.len(), 1);
+    assert_eq!(batch.set_aside, [SetAside { file: 0, sheet: "字典".into(), rows: Vec::new(), reason: NotData::HiddenSheet }]);
 }

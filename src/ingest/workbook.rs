@@ -8,13 +8,13 @@ use std::io::{Read, Seek};
 use std::path::Path;
 use std::rc::Rc;
 
-use calamine::{Ods, Reader, SheetType, Sheets, Xls, Xlsb, Xlsx};
+use calamine::{Ods, Reader, SheetType, SheetVisible, Sheets, Xls, Xlsb, Xlsx};
 
 use super::cell::{date_system, from_data, from_ref};
 use super::header::{SheetBuilder, SheetOut};
 use super::prescan::{biff, xlsb};
 use super::sniff::{check_zip, ole, sniff, BudgetReader, Content, ZipKind};
-use super::{extension, Batch, Handoff, IngestError, Limits, RawCell, Stop, TextBudget, MAX_COLUMNS, READ_BUDGET_SLACK};
+use super::{extension, Batch, NotData, SetAside, Handoff, IngestError, Limits, RawCell, Stop, TextBudget, MAX_COLUMNS, READ_BUDGET_SLACK};
 use crate::fields::Vocabulary;
 
 /// An opened workbook and the flag its reader raises when the read budget is spent.
@@ -112,6 +112,11 @@ pub(super) fn cell_sheets<R: Read + Seek>(wb: &Sheets<R>) -> Vec<(String, bool)>
     wb.sheets_metadata().iter().map(|s| (s.name.clone(), matches!(s.typ, SheetType::WorkSheet))).collect()
 }
 
+/// The hidden and very hidden sheets of a workbook: dropdown lists and lookups, not data.
+fn hidden_sheets<R: Read + Seek>(wb: &Sheets<R>) -> Vec<String> {
+    wb.sheets_metadata().iter().filter(|s| !matches!(s.visible, SheetVisible::Visible)).map(|s| s.name.clone()).collect()
+}
+
 /// Visits every cell of one sheet in reading order: xlsx and xlsb through their streaming
 /// readers, xls and ods through the (pre-checked) dense range. A formula without a cached
 /// result becomes an error cell.
@@ -194,9 +199,14 @@ pub(super) fn read_workbook(
         f.date_system = date_system(&opened.wb);
     }
     let mut text = TextBudget::new(limits);
+    let hidden = hidden_sheets(&opened.wb);
     for (name, cells) in cell_sheets(&opened.wb) {
         if !cells {
             batch.skipped.push((file, name));
+            continue;
+        }
+        if hidden.contains(&name) {
+            batch.set_aside.push(SetAside { file, sheet: name, rows: Vec::new(), reason: NotData::HiddenSheet });
             continue;
         }
         let mut sb = SheetBuilder::new(vocab, limits);

@@ -1,5 +1,5 @@
-//! The outputs (发放台账): `ledger.xlsx` (汇总 / 发放明细 / 计算过程 / 不予支持 / 数据错误 /
-//! 政策参数), `payouts.csv`, `exceptions.csv` and `manifest.json`. Amounts are written as
+//! The outputs (发放台账): `ledger.xlsx` (汇总 / 发放明细 / 待审核 / 计算过程 / 不予支持 /
+//! 数据错误 / 政策参数), `payouts.csv`, `exceptions.csv` and `manifest.json`. Amounts are written as
 //! numbers with a `#,##0.00` format, never formulas; workbook timestamps are fixed so a re-run
 //! gives identical bytes; each file is written to a temporary name and renamed. This module
 //! owns rust_xlsxwriter.
@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::engine::batch::{Line, LineKind};
 use crate::ingest::InputFile;
 use crate::normalise::Exception;
-use crate::rules::load::hex_digest;
+use crate::digest::sha256_hex;
 use crate::rules::{Payer, PolicySet};
 
 pub use csvout::neutralise;
@@ -51,11 +51,12 @@ impl LedgerLine {
         self.line.share(payer)
     }
 
-    /// The reason shown for a line: why it was refused, or its last cap.
+    /// The reason shown for a line: why it was refused, or the step that last changed its
+    /// amount (a cap, 补差, 就高, 起付, a budget), as `explain` shows it.
     pub fn reason(&self) -> String {
         match &self.line.kind {
-            LineKind::Ineligible { reason, .. } | LineKind::Rejected { reason } => reason.clone(),
-            _ => self.line.trace.steps().rev().find(|s| s.starts_with("封顶") && s.contains('→')).map(str::to_string).unwrap_or_default(),
+            LineKind::Ineligible { reason, .. } | LineKind::Rejected { reason } | LineKind::Pending { reason } => reason.clone(),
+            _ => self.line.trace.last_cut().map(str::to_string).unwrap_or_default(),
         }
     }
 }
@@ -109,9 +110,14 @@ pub struct Totals {
     pub measure_lines: usize,
     pub verdict_lines: usize,
     pub exception_cells: usize,
-    /// 奖补资金合计, 2 decimals.
+    /// 奖补资金合计 (应付: reviewed lines only), 2 decimals.
     pub award_total: String,
     pub by_payer: BTreeMap<String, String>,
+    /// 待审核 lines (a review still open): computed, not paid, in no total above.
+    pub pending_lines: usize,
+    /// 待审核预计: what the pending lines would get if approved, 2 decimals.
+    pub pending_total: String,
+    pub pending_by_payer: BTreeMap<String, String>,
     /// Rows written per sheet (control counts).
     pub sheet_rows: BTreeMap<String, usize>,
     /// Hash total of the payees: SHA-256 over the sorted distinct 统一社会信用代码 of 发放明细.
@@ -126,25 +132,22 @@ impl Report<'_> {
 
     pub fn totals(&self) -> Totals {
         let payouts = || self.settled().filter(|l| l.is_payout());
+        let pending = || self.settled().filter(|l| l.is_pending());
         let total: Decimal = payouts().map(|l| l.amount).sum();
-        let mut by_payer = BTreeMap::new();
-        for p in Payer::ALL {
-            let v: Decimal = payouts().map(|l| l.share(p)).sum();
-            if !v.is_zero() {
-                by_payer.insert(crate::engine::batch::payer_label(p).to_string(), crate::money::fixed2(v));
-            }
-        }
+        let (by_payer, pending_by_payer) = (shares_by_payer(payouts()), shares_by_payer(pending()));
         let count = |f: fn(&LineKind) -> bool| self.settled().filter(|l| f(&l.kind)).count();
         let refused = count(|k| matches!(k, LineKind::Ineligible { .. } | LineKind::Rejected { .. }));
+        let pending_lines = pending().count();
         let n = self.lines.count();
         let mut sheet_rows = BTreeMap::new();
-        sheet_rows.insert(workbook::SHEETS[1].to_string(), n - refused);
+        sheet_rows.insert(workbook::SHEETS[1].to_string(), n - refused - pending_lines);
+        sheet_rows.insert(workbook::PENDING_SHEET.to_string(), pending_lines);
         sheet_rows.insert(workbook::SHEETS[2].to_string(), n);
         sheet_rows.insert(workbook::SHEETS[3].to_string(), refused);
         sheet_rows.insert(workbook::SHEETS[4].to_string(), self.exceptions.len());
         let codes: std::collections::BTreeSet<&str> =
-            (0..n).map(|i| self.lines.facts(i)).filter(|f| !f.line.is_refused()).map(|f| f.credit_code).collect();
-        let credit_code_hash = hex_digest(codes.into_iter().collect::<Vec<_>>().join("\n").as_bytes());
+            (0..n).map(|i| self.lines.facts(i)).filter(|f| !f.line.is_refused() && !f.line.is_pending()).map(|f| f.credit_code).collect();
+        let credit_code_hash = sha256_hex(codes.into_iter().collect::<Vec<_>>().join("\n").as_bytes());
         Totals {
             rows_in: self.rows_in,
             rows_computed: n,
@@ -157,10 +160,27 @@ impl Report<'_> {
             exception_cells: self.exceptions.len(),
             award_total: crate::money::fixed2(total),
             by_payer,
+            pending_lines,
+            pending_total: crate::money::fixed2(pending().map(|l| l.amount).sum()),
+            pending_by_payer,
             sheet_rows,
             credit_code_hash,
         }
     }
+}
+
+/// What each payer funds of some lines (payers funding nothing left out), 2 decimals.
+fn shares_by_payer<'l>(lines: impl Iterator<Item = &'l Line>) -> BTreeMap<String, String> {
+    let mut sums: BTreeMap<Payer, Decimal> = BTreeMap::new();
+    for l in lines {
+        for (p, v) in &l.shares {
+            *sums.entry(*p).or_default() += *v;
+        }
+    }
+    sums.into_iter()
+        .filter(|(_, v)| !v.is_zero())
+        .map(|(p, v)| (crate::engine::batch::payer_label(p).to_string(), crate::money::fixed2(v)))
+        .collect()
 }
 
 /// Errors writing outputs.
@@ -281,28 +301,16 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
 
 /// SHA-256 and size of a file as written.
 fn digest_file(path: &Path) -> Result<(String, u64), LedgerError> {
-    use sha2::{Digest, Sha256};
     let err = io_err(path);
     let mut f = std::fs::File::open(path).map_err(&err)?;
-    let mut h = Sha256::new();
-    let bytes = std::io::copy(&mut f, &mut h).map_err(err)?;
-    Ok((h.finalize().iter().map(|b| format!("{b:02x}")).collect(), bytes))
+    crate::digest::sha256_hex_of(&mut f).map_err(err)
 }
 
 /// Swaps two paths atomically.
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let ca = CString::new(a.as_os_str().as_bytes()).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
-    let cb = CString::new(b.as_os_str().as_bytes()).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
-    // SAFETY: both arguments are valid NUL-terminated paths that live across the call.
-    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    Ok(renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE)?)
 }
 
 /// Elsewhere: move the old folder aside, the new one in, then drop the old. A kill in between
@@ -324,7 +332,7 @@ struct Manifest<'a> {
     outputs: Vec<FileDigest>,
     totals: &'a Totals,
     skipped_sheets: &'a [String],
-    exit_code: i32,
+    exit_code: u8,
 }
 
 #[derive(Serialize)]
@@ -356,7 +364,7 @@ struct PolicyDigest {
 
 /// Writes the four outputs into `out`, atomically as a set. Returns the manifest's totals and
 /// the SHA-256 of each output file.
-pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<(Totals, BTreeMap<String, String>), LedgerError> {
+pub fn write_outputs(report: &Report<'_>, out: &Path, status: crate::exit::ExitStatus) -> Result<(Totals, BTreeMap<String, String>), LedgerError> {
     let _lock = OutputLock::take(out)?;
     let totals = report.totals();
     let staging = Staging::begin(out)?;
@@ -390,13 +398,13 @@ pub fn write_outputs(report: &Report<'_>, out: &Path, exit_code: i32) -> Result<
         outputs,
         totals: &totals,
         skipped_sheets: &report.skipped_sheets,
-        exit_code,
+        exit_code: status.code(),
     };
     let mut manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| LedgerError::Csv { file: "manifest.json", message: e.to_string() })?;
     manifest_bytes.push(b'\n');
     write_synced(&staging.path("manifest.json"), &manifest_bytes)?;
     let mut digests: BTreeMap<String, String> = manifest.outputs.iter().map(|d| (d.path.clone(), d.sha256.clone())).collect();
-    digests.insert("manifest.json".into(), hex_digest(&manifest_bytes));
+    digests.insert("manifest.json".into(), sha256_hex(&manifest_bytes));
     staging.commit()?;
     Ok((totals, digests))
 }

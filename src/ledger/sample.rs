@@ -248,12 +248,22 @@ impl<'p> Batch<'p> {
     }
 }
 
+/// The row shapes `subsidy sample` uses without `--profile`: `samples/profile.json` as it was
+/// when the binary was built, so the command works from any folder.
+pub const SHIPPED_PROFILE: &str = include_str!("../../samples/profile.json");
+
 /// Writes a batch of `rows` applications for `year` to an .xlsx, .csv or .parquet file.
 pub fn write_sample(profile_path: &Path, vocab: &Vocabulary, rows: usize, seed: u64, year: u32, out: &Path) -> Result<usize, SampleError> {
     let text = std::fs::read_to_string(profile_path)
         .map_err(|e| SampleError::Profile { path: profile_path.display().to_string(), message: e.to_string() })?;
+    write_sample_from(&text, &profile_path.display().to_string(), vocab, rows, seed, year, out)
+}
+
+/// [`write_sample`] from the profile's text; `name` says which profile in messages.
+pub fn write_sample_from(text: &str, name: &str, vocab: &Vocabulary, rows: usize, seed: u64, year: u32, out: &Path) -> Result<usize, SampleError> {
+    let profile_path = Path::new(name);
     let profile: Profile =
-        serde_json::from_str(&text).map_err(|e| SampleError::Profile { path: profile_path.display().to_string(), message: e.to_string() })?;
+        serde_json::from_str(text).map_err(|e| SampleError::Profile { path: profile_path.display().to_string(), message: e.to_string() })?;
     let listed: Vec<(&String, &BTreeMap<String, serde_json::Value>)> =
         profile.rules.iter().flat_map(|(id, list)| list.iter().map(move |s| (id, s))).collect();
     if listed.is_empty() || listed.len() > u16::MAX as usize {

@@ -3,7 +3,7 @@
 use crate::fields::{split_header_unit, FieldId, Vocabulary};
 use crate::money::{grouped2, plain};
 
-use super::{Bracket, CapScope, Condition, Expr, Formula, Param, Rule};
+use super::{Allocation, Bracket, CapScope, Combine, Condition, Expr, Formula, Param, Payer, Policy, Rule, TitleEntry};
 
 fn label(v: &Vocabulary, f: FieldId) -> String {
     split_header_unit(&v.get(f).header_zh).0
@@ -76,11 +76,7 @@ pub fn formula(v: &Vocabulary, f: &Formula) -> String {
             .collect::<Vec<_>>()
             .join(" + "),
         Formula::Fixed { amount } => format!("定额 {}", grouped2(*amount)),
-        Formula::ByTitle { entries, .. } => entries
-            .iter()
-            .map(|e| format!("{} {}", e.titles.first().cloned().unwrap_or_default(), grouped2(e.amount)))
-            .collect::<Vec<_>>()
-            .join("；"),
+        Formula::ByTitle { field, entries, combine } => by_title(v, *field, entries, *combine),
         Formula::Matching { base, ratio } => format!("{} × {}", expr(v, base), plain(*ratio)),
         Formula::TopUp { standard, other } => format!("max(0, [{}] − {})", formula(v, standard), expr(v, other)),
         Formula::Least(p) => format!("min({})", p.iter().map(|x| formula(v, x)).collect::<Vec<_>>().join(", ")),
@@ -115,6 +111,64 @@ pub fn formula(v: &Vocabulary, f: &Formula) -> String {
     }
 }
 
+/// A by-title table in words: every title of every entry with its amount, an entry's own
+/// conditions and split, and how several titles of one row combine.
+fn by_title(v: &Vocabulary, field: FieldId, entries: &[TitleEntry], combine: Combine) -> String {
+    let list = entries
+        .iter()
+        .map(|e| {
+            let when = if e.when.is_empty() { String::new() } else { format!("（当 {}）", conditions(v, &e.when)) };
+            let split = e.split.as_deref().map(|s| format!("（分担 {}）", split(s))).unwrap_or_default();
+            format!("{} {}{when}{split}", e.titles.join("/"), grouped2(e.amount))
+        })
+        .collect::<Vec<_>>()
+        .join("；");
+    let how = match combine {
+        Combine::Highest => "一行多个称号就高（只计最高一项）",
+        Combine::Sum => "一行多个称号合计（每项都计）",
+    };
+    format!("按{}：{list}；{how}", label(v, field))
+}
+
+/// Split weights in words: `自治区 1 : 盟市 1`.
+pub fn split(weights: &[(Payer, rust_decimal::Decimal)]) -> String {
+    weights.iter().map(|(p, w)| format!("{} {}", p.label(), plain(*w))).collect::<Vec<_>>().join(" : ")
+}
+
+/// What else changes a rule's money besides its formula and caps, in words: 补差, 就高,
+/// 起付, 连续支持年限 and the budget it draws on. Empty when none.
+pub fn settings(policy: &Policy, rule: &Rule) -> String {
+    let mut out = Vec::new();
+    if rule.differential {
+        out.push("补差：减去同一事项已获奖补（D9）".to_string());
+    }
+    if let Some(group) = &rule.exclusive {
+        out.push(format!("就高：互斥组 {group} 内同一企业同一年度只付最高一条（D9）"));
+    }
+    if let Some(floor) = rule.floor {
+        out.push(format!("起付：少于 {} 不予补助（D12）", grouped2(floor)));
+    }
+    if let Some(years) = rule.max_years {
+        out.push(format!("连续支持不超过 {years} 年（D10）"));
+    }
+    if let Some(b) = rule.budget.as_ref().and_then(|id| policy.budgets.iter().find(|b| &b.id == id)) {
+        let how = match b.method {
+            Allocation::ProRata => "申请合计超出时按比例核减",
+            Allocation::Equal => "符合条件者平均分配",
+        };
+        out.push(format!("{} 每年度 {}，{how}（D11）", b.words.as_deref().unwrap_or("资金池"), grouped2(b.amount)));
+    }
+    out.join("；")
+}
+
+/// Everything that sets a rule's money, one part per entry: the formula, the caps
+/// (`上限 …`) and the other [`settings`].
+pub fn terms(v: &Vocabulary, policy: &Policy, rule: &Rule) -> Vec<String> {
+    let caps = caps(v, rule);
+    let caps = if caps.is_empty() { caps } else { format!("上限 {caps}") };
+    [formula(v, &rule.formula), caps, settings(policy, rule)].into_iter().filter(|s| !s.is_empty()).collect()
+}
+
 /// Conditions in words, joined by "且".
 pub fn conditions(v: &Vocabulary, c: &[Condition]) -> String {
     c.iter().map(|x| condition(v, x)).collect::<Vec<_>>().join(" 且 ")
@@ -144,15 +198,19 @@ fn condition(v: &Vocabulary, c: &Condition) -> String {
 }
 
 /// The caps of a rule in words.
-pub fn caps(rule: &Rule) -> String {
+pub fn caps(v: &Vocabulary, rule: &Rule) -> String {
     rule.caps
         .iter()
         .map(|c| {
             let scope = match &c.scope {
                 CapScope::Application => "每项".to_string(),
                 CapScope::EnterpriseYear { group } => format!("每企业每年（共享组 {group}）"),
+                CapScope::Enterprise { group } => format!("每企业累计（共享组 {group}）"),
             };
-            format!("{scope} ≤ {}", grouped2(c.amount))
+            match &c.amount {
+                Expr::Const(a) => format!("{scope} ≤ {}", grouped2(*a)),
+                other => format!("{scope} ≤ {}", expr(v, other)),
+            }
         })
         .collect::<Vec<_>>()
         .join("；")

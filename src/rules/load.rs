@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
-use sha2::{Digest, Sha256};
 use toml::{Spanned, Value};
 
-use super::text::{check_brackets, op_of_word, parse_amount, parse_interval, parse_rate, parse_ratio};
+use super::text::{check_brackets, date_op_of_word, op_of_word, parse_amount, parse_interval, parse_rate, parse_ratio};
 use super::*;
-use crate::fields::{edit_distance, line_of, FieldType, Vocabulary};
+use crate::config::Config;
+use crate::fields::{line_of, FieldType, Vocabulary};
 
 /// Errors loading policy files.
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +80,9 @@ struct RawPolicy {
     valid_to: Option<Spanned<String>>,
     #[serde(default)]
     flags: Vec<String>,
+    /// `required` (default) or `assumed`: what a flag means when its column is absent.
+    #[serde(default)]
+    review: Review,
 }
 
 #[derive(Deserialize)]
@@ -94,8 +97,9 @@ struct RawRule {
     #[serde(default)]
     when: Vec<Spanned<Value>>,
     formula: Spanned<Value>,
+    /// Each cap with its span, so an error points at the cap's own line.
     #[serde(default)]
-    caps: Vec<RawCap>,
+    caps: Vec<Spanned<RawCap>>,
     floor: Option<AmountText>,
     split: Option<Spanned<toml::Table>>,
     #[serde(default)]
@@ -112,7 +116,8 @@ struct RawRule {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCap {
-    amount: AmountText,
+    /// An amount (`"50万"`), a numeric field key, or an expression table.
+    amount: Value,
     #[serde(default = "default_scope")]
     scope: String,
     group: Option<String>,
@@ -208,6 +213,22 @@ pub fn load_policies(paths: &[PathBuf], vocab: &Vocabulary) -> Result<PolicySet,
     Ok(set)
 }
 
+/// Loads the policies a configuration ships: a folder's as [`load_policies`] reads them; the
+/// built-in ones from the files carried in the binary, in the same name order, so they load
+/// with the same paths and digests as the project's `config/` folder.
+pub fn load_config_policies(config: &Config, vocab: &Vocabulary) -> Result<PolicySet, PolicyError> {
+    let Config::Folder(dir) = config else {
+        let mut set = PolicySet::default();
+        let names = config.names().map_err(|source| PolicyError::Read { path: config.path_of(""), source })?;
+        for name in names.iter().filter(|n| n.ends_with(".toml") && !is_reference_file(Path::new(n))) {
+            let file = config.read_required(name).map_err(|source| PolicyError::Read { path: config.path_of(name), source })?;
+            set.add(load_policy_text(&String::from_utf8_lossy(&file.bytes), &file.path, vocab)?)?;
+        }
+        return Ok(set);
+    };
+    load_policies(&[dir.clone()], vocab)
+}
+
 /// Loads one policy from its text; `path` is used in messages and the manifest.
 pub fn load_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<Policy, PolicyError> {
     let raw: RawDoc = toml::from_str(text).map_err(|e| PolicyError::Syntax {
@@ -280,16 +301,11 @@ pub fn load_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<P
         valid_from,
         valid_to,
         path: path.to_path_buf(),
-        digest: hex_digest(text.as_bytes()),
+        digest: crate::digest::sha256_hex(text.as_bytes()),
         rules,
         budgets,
+        review: raw.policy.review,
     })
-}
-
-/// SHA-256 of bytes as lowercase hex.
-pub fn hex_digest(bytes: &[u8]) -> String {
-    let hash = Sha256::digest(bytes);
-    hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Loader context: the text for line numbers, the path and the vocabulary.
@@ -348,7 +364,7 @@ impl Cx<'_> {
             if matches!(formula, Formula::Classify(_) | Formula::DateAdd { .. }) != matches!(outcome, Outcome::Text { .. }) {
                 return Err(at(r.formula.span().start, "`classify` and `date_add` formulas go with outcome = { category = \"…\" } or { date = \"…\" }, and only with them"));
             }
-            let caps = r.caps.iter().map(|c| self.cap(c, start)).collect::<R<Vec<_>>>()?;
+            let caps = r.caps.iter().map(|c| self.cap(c.get_ref(), c.span().start)).collect::<R<Vec<_>>>()?;
             let floor = r.floor.as_ref().map(|a| self.amount(&a.0, start)).transpose()?;
             let split = r.split.as_ref().map(|s| self.split(s.get_ref(), s.span().start)).transpose()?;
             Ok(Rule {
@@ -423,7 +439,7 @@ impl Cx<'_> {
     fn suggest(&self, key: &str) -> Option<String> {
         self.vocab
             .iter()
-            .map(|(_, f)| (edit_distance(key, &f.key), &f.key))
+            .map(|(_, f)| (strsim::levenshtein(key, &f.key), &f.key))
             .filter(|(d, _)| *d <= 3)
             .min()
             .map(|(_, k)| k.clone())
@@ -479,6 +495,20 @@ impl Cx<'_> {
             return Err(at(off, format!("field `{key}` is not a number and cannot be computed with")));
         }
         Ok(id)
+    }
+
+    /// Whether an expression's value is always a whole number: a whole-number field (the
+    /// vocabulary's type says so), a year or a day count, a rounding, or whole numbers added,
+    /// subtracted or multiplied.
+    fn is_whole(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Field(f) | Expr::Default { field: f, .. } => self.vocab.is_whole(*f),
+            Expr::Const(c) => c.fract().is_zero(),
+            Expr::Ceil(_) | Expr::Floor(_) | Expr::YearOf(_) | Expr::DaysBetween(..) => true,
+            Expr::Sum(xs) | Expr::Minus(xs) | Expr::Product(xs) | Expr::Min(xs) | Expr::Max(xs) => xs.iter().all(|x| self.is_whole(x)),
+            Expr::Increase { of, over } => self.is_whole(of) && self.is_whole(over),
+            Expr::Scale { .. } | Expr::Param(_) | Expr::Quotient(..) => false,
+        }
     }
 
     fn expr(&self, v: &Value, off: usize) -> R<Expr> {
@@ -703,7 +733,9 @@ impl Cx<'_> {
         }
     }
 
-    fn brackets(&self, v: &Value, key: &str, is_rate: bool, off: usize) -> R<Vec<Bracket>> {
+    /// A bracket table; `whole` when its selector is a whole number (a count, a rank, a year),
+    /// so its brackets are checked as sets of whole numbers (issue 19).
+    fn brackets(&self, v: &Value, key: &str, is_rate: bool, whole: bool, off: usize) -> R<Vec<Bracket>> {
         let items = self.array(v, key, off)?;
         if items.is_empty() {
             return Err(at(off, format!("`{key}` is empty")));
@@ -726,7 +758,7 @@ impl Cx<'_> {
             out.push(Bracket { range, value, words });
         }
         let ranges: Vec<&Interval> = out.iter().map(|b| &b.range).collect();
-        check_brackets(&ranges).map_err(|(_, m)| at(off, format!("`{key}`: {m} (D1: brackets must have no gap and no overlap)")))?;
+        check_brackets(&ranges, whole).map_err(|(_, m)| at(off, format!("`{key}`: {m} (D1: brackets must have no gap and no overlap)")))?;
         Ok(out)
     }
 
@@ -751,11 +783,13 @@ impl Cx<'_> {
                     Some(s) => self.expr(s, off)?,
                     None => base.clone(),
                 };
-                Formula::Tiers { selector, base, tiers: self.brackets(get("tiers")?, "tiers", true, off)? }
+                let whole = self.is_whole(&selector);
+                Formula::Tiers { selector, base, tiers: self.brackets(get("tiers")?, "tiers", true, whole, off)? }
             }
             "slices" => {
                 keys(&["base", "slices", "step"])?;
-                let slices = self.brackets(get("slices")?, "slices", false, off)?;
+                // Slices are cut by their bounds as amounts: whole-number reading does not apply.
+                let slices = self.brackets(get("slices")?, "slices", false, false, off)?;
                 let step = match t.get("step") {
                     None => None,
                     Some(s) => {
@@ -776,7 +810,9 @@ impl Cx<'_> {
             }
             "bracket" => {
                 keys(&["selector", "brackets"])?;
-                Formula::Bracket { selector: self.expr(get("selector")?, off)?, brackets: self.brackets(get("brackets")?, "brackets", false, off)? }
+                let selector = self.expr(get("selector")?, off)?;
+                let whole = self.is_whole(&selector);
+                Formula::Bracket { selector, brackets: self.brackets(get("brackets")?, "brackets", false, whole, off)? }
             }
             "per_unit" => {
                 keys(&["terms"])?;
@@ -951,15 +987,22 @@ impl Cx<'_> {
     }
 
     fn cap(&self, c: &RawCap, off: usize) -> R<Cap> {
-        let amount = self.amount(&c.amount.0, off)?;
+        let amount = match &c.amount {
+            Value::Integer(i) => Expr::Const(Decimal::from(*i)),
+            Value::Float(f) => return Err(at(off, format!("cap amount {f} is a TOML float, which is inexact; write it as a string: \"{f}\""))),
+            // An amount starts with a digit; anything else names a field.
+            Value::String(s) if s.trim().starts_with(|ch: char| ch.is_ascii_digit()) => Expr::Const(self.amount(s, off)?),
+            other => self.expr(other, off)?,
+        };
         let scope = match (c.scope.as_str(), &c.group) {
             ("application", None) => CapScope::Application,
             ("application", Some(_)) => return Err(at(off, "a cap per application has no `group`")),
             ("enterprise_year", Some(g)) => CapScope::EnterpriseYear { group: g.clone() },
-            ("enterprise_year", None) => {
-                return Err(at(off, "an enterprise_year cap needs a `group` naming the rules that share it (D4)"))
+            ("enterprise", Some(g)) => CapScope::Enterprise { group: g.clone() },
+            ("enterprise_year" | "enterprise", None) => {
+                return Err(at(off, format!("an {} cap needs a `group` naming the rules that share it (D4)", c.scope)))
             }
-            (other, _) => return Err(at(off, format!("cap scope `{other}` is neither `application` nor `enterprise_year`"))),
+            (other, _) => return Err(at(off, format!("cap scope `{other}` is not one of `application`, `enterprise_year`, `enterprise`"))),
         };
         Ok(Cap { amount, scope, words: c.words.clone() })
     }
@@ -980,17 +1023,6 @@ impl Cx<'_> {
         }
         Ok(out)
     }
-}
-
-/// Words bounding a date; both ends are included unless the word says 前 / 后 alone.
-fn date_op_of_word(w: &str) -> Option<Op> {
-    Some(match w.trim() {
-        "起" | "以后" | "之后" | "以来" | "不早于" | "及以后" => Op::Ge,
-        "截至" | "以前" | "之前" | "不晚于" | "止" | "及以前" => Op::Le,
-        "前" | "早于" => Op::Lt,
-        "后" | "晚于" => Op::Gt,
-        _ => return None,
-    })
 }
 
 fn parse_op(s: &str) -> Option<Op> {

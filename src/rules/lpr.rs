@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use crate::config::Config;
 use crate::fields::line_of;
 use crate::money::parse_decimal;
 
@@ -48,12 +49,16 @@ struct RawFixing {
 impl LprTable {
     /// Loads `lpr.toml`; a missing file gives an empty table (interest rules then report it).
     pub fn load(config_dir: &Path) -> Result<Self, LprError> {
-        let path = config_dir.join("lpr.toml");
-        if !path.exists() {
-            return Ok(LprTable::default());
+        Self::from_config(&Config::Folder(config_dir.to_path_buf()))
+    }
+
+    /// Loads `lpr.toml` from a configuration; none gives an empty table.
+    pub fn from_config(config: &Config) -> Result<Self, LprError> {
+        let read = |source| LprError::Read { path: config.path_of("lpr.toml"), source };
+        match config.read("lpr.toml").map_err(read)? {
+            None => Ok(LprTable::default()),
+            Some(file) => Self::parse(file.text().map_err(read)?, &file.path),
         }
-        let text = std::fs::read_to_string(&path).map_err(|source| LprError::Read { path: path.clone(), source })?;
-        Self::parse(&text, &path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Self, LprError> {

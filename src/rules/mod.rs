@@ -36,6 +36,22 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// Programme budgets and pools the rules draw on (D11).
     pub budgets: Vec<Budget>,
+    /// What a yes/no flag the rules honour means when the sheet has no column for it.
+    pub review: Review,
+}
+
+/// What a policy's yes/no flags (`meets_conditions` 是否符合申报条件（审核结论）, `first_time` …)
+/// mean when an application's sheet has **no column** for them (`review = …` in `[policy]`).
+/// A sheet that has the column and leaves the row's cell empty is always 待审核, whatever this
+/// says: an empty conclusion is a review not yet made (see [`crate::engine::review`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Review {
+    /// The flags must be reviewed: without their column every line is 待审核 (the default).
+    #[default]
+    Required,
+    /// The bureau does not review them line by line: without their column they count as 是.
+    Assumed,
 }
 
 /// How a budget is shared out (D11).
@@ -83,6 +99,17 @@ impl Payer {
             "其他" => Self::Other,
             _ => return None,
         })
+    }
+
+    /// The payer as the ledger names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Payer::Central => "中央",
+            Payer::Region => "自治区",
+            Payer::City => "盟市",
+            Payer::County => "旗县区",
+            Payer::Other => "其他",
+        }
     }
 }
 
@@ -373,12 +400,28 @@ pub enum CapScope {
     Application,
     /// 单个企业每年, shared by every rule naming the same group.
     EnterpriseYear { group: String },
+    /// 单个企业累计 (over the policy's life): shared by every rule naming the group, across
+    /// every application year of the batch and the payout history up to the line's year.
+    Enterprise { group: String },
+}
+
+impl CapScope {
+    /// The group a shared cap belongs to (`None` for a cap on the line alone).
+    pub fn group(&self) -> Option<&str> {
+        match self {
+            CapScope::Application => None,
+            CapScope::EnterpriseYear { group } | CapScope::Enterprise { group } => Some(group),
+        }
+    }
 }
 
 /// A cap (上限) with its scope and the words that set it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cap {
-    pub amount: Decimal,
+    /// The ceiling: a fixed amount or any expression of the row (a share of an input — 不超过
+    /// 投资额的30% —, an approved amount, a reference parameter, an external value). A
+    /// ceiling that comes out negative counts as 0.
+    pub amount: Expr,
     pub scope: CapScope,
     pub words: Option<String>,
 }
@@ -436,6 +479,9 @@ impl Rule {
             c.refs(&mut out);
         }
         self.formula.refs(&mut out);
+        for c in &self.caps {
+            c.amount.refs(&mut out);
+        }
         out
     }
 

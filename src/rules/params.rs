@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use crate::config::Config;
 use crate::fields::line_of;
 use crate::money::parse_decimal;
 
@@ -62,16 +63,18 @@ impl Params {
     /// Loads every `params*.toml` of the config folder (in name order); none is an empty table.
     /// A name defined in two files is refused.
     pub fn load(config_dir: &Path) -> Result<Params, ParamsError> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(config_dir)
-            .map_err(|source| ParamsError::Read { path: config_dir.to_path_buf(), source })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| is_params_file(p))
-            .collect();
-        files.sort();
+        Self::from_config(&Config::Folder(config_dir.to_path_buf()))
+    }
+
+    /// [`Params::load`] from a configuration.
+    pub fn from_config(config: &Config) -> Result<Params, ParamsError> {
+        let names = config.names().map_err(|source| ParamsError::Read { path: config.path_of(""), source })?;
         let mut all = Params::default();
-        for path in files {
-            let text = std::fs::read_to_string(&path).map_err(|source| ParamsError::Read { path: path.clone(), source })?;
-            let more = Self::parse(&text, &path)?;
+        for name in names.iter().filter(|n| is_params_file(Path::new(n))) {
+            let read = |source| ParamsError::Read { path: config.path_of(name), source };
+            let file = config.read_required(name).map_err(read)?;
+            let path = file.path.clone();
+            let more = Self::parse(file.text().map_err(read)?, &path)?;
             for (name, value) in more.values {
                 if all.values.insert(name.clone(), value).is_some() {
                     return Err(ParamsError::Invalid { path: path.clone(), line: 0, message: format!("parameter `{name}` is also defined in another params file") });

@@ -2,7 +2,7 @@
 use super::*;
 
 fn field(ty: FieldType, unit: Option<&str>) -> Field {
-    Field { key: "k".into(), header_zh: "k".into(), ty, unit: unit.map(String::from), values: vec![], source: "form".into() }
+    Field { key: "k".into(), header_zh: "k".into(), ty, unit: unit.map(String::from), values: vec![], source: "form".into(), signed: false }
 }
 
 #[test]

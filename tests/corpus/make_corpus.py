@@ -583,9 +583,9 @@ def readable():
     chart = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<chartsheet %s><sheetViews><sheetView workbookViewId="0"/></sheetViews></chartsheet>' % NS).encode()
     write("messy.xlsx", xlsx([("申报汇总表", sheet_xml(rows, merges=merges), "sheet"), ("填表说明", instructions, "hidden"), ("图表", chart, "chart")]))
     # Read: M1, M2, M3, M4, M5, M10 computed; M6 (no cached result), M7, M8 (error values), M9
-    # (no 2月30日), 合计 and 填表人 rows (no 申报编号 …) are exceptions: 12 rows; the hidden 填表说明
-    # sheet has no header, so its 2 rows are reported as unread: 14 rows in.
-    expect("messy.xlsx", 1, "rows could not be read; see 数据错误", "merged two-row header, title, blank and junk rows, error cells, formulas, units, full-width", rows=14)
+    # (no 2月30日) are exceptions: 10 rows in. The 合计 and 填表人 rows and the hidden 填表说明
+    # sheet are not data: set aside and listed in the manifest's skipped_sheets, not read.
+    expect("messy.xlsx", 1, "rows could not be read; see 数据错误", "merged two-row header, title, blank and junk rows, error cells, formulas, units, full-width", rows=10)
 
     # The same form as GBK CSV with the header on row 2, extra spaces and a different order.
     lines = [
@@ -599,7 +599,8 @@ def readable():
         "合计,,,,,,\"30,012\"",
     ]
     write("messy_gbk.csv", ("\r\n".join(lines) + "\r\n").encode("gbk"))
-    expect("messy_gbk.csv", 1, "rows could not be read; see 数据错误", "GBK CSV, header on row 2, columns reordered", rows=5)
+    # C1, C2 computed; C3 (a formula typed as text), C4 (#N/A) exceptions; the 合计 row set aside.
+    expect("messy_gbk.csv", 1, "rows could not be read; see 数据错误", "GBK CSV, header on row 2, columns reordered", rows=4)
 
     # A long cell (over Excel's 32,767 characters) in a CSV: that cell is reported, not the file.
     lines = [",".join(HEADER), "L1,%s,%s,新城区,2023,%s,100" % (credit_code(301), "x" * 40000, RULE), "L2,%s,某公司,新城区,2023,%s,100" % (credit_code(302), RULE)]
@@ -655,7 +656,7 @@ def dates_and_csv():
     book = rezip(book, lambda n, b: b.replace(b"<sheets>", b'<workbookPr date1904="1"/><sheets>') if n == "xl/workbook.xml" else b)
     write("dates_1904.xlsx", book)
     expect("dates_1904.xlsx", 1, "rows could not be read; see 数据错误", "dates typed every way, 1904 date system, two two-digit years", rows=8)
-    expect_lines("dates_1904.xlsx", exceptions=2, payouts={"DT0": award(0), "DT5": award(5)})
+    expect_lines("dates_1904.xlsx", exceptions=2)
 
     def csv_text(rows, sep=","):
         return "\r\n".join(sep.join(str(v) for v in r) for r in rows) + "\r\n"
@@ -665,17 +666,17 @@ def dates_and_csv():
     lines = csv_text(good[:2]).encode() + csv_text([good[2][:2] + ["乙公司"] + good[2][3:]]).encode("gbk") + csv_text(good[3:]).encode()
     write("csv_stray_gbk.csv", lines)
     expect("csv_stray_gbk.csv", 1, "rows could not be read; see 数据错误", "UTF-8 CSV with one row in GBK", rows=3)
-    expect_lines("csv_stray_gbk.csv", exceptions=2, payouts={"SG0": award(0), "SG2": award(2)})
+    expect_lines("csv_stray_gbk.csv", exceptions=2)
 
     # Excel's "Unicode text": UTF-16LE with a BOM, tab-separated.
     write("csv_utf16_tab.csv", b"\xff\xfe" + csv_text([HEADER] + good_rows("UT", 2), "\t").encode("utf-16-le"))
     expect("csv_utf16_tab.csv", 0, "2 rows read", "UTF-16LE CSV with BOM, tab-separated", rows=2)
-    expect_lines("csv_utf16_tab.csv", exceptions=0, payouts={"UT1": award(1)})
+    expect_lines("csv_utf16_tab.csv", exceptions=0)
 
     # A semicolon-separated CSV (European Excel), with a title row first.
     write("csv_semicolon.csv", ("2023年度申报表\r\n" + csv_text([HEADER] + good_rows("SC", 2), ";")).encode())
     expect("csv_semicolon.csv", 0, "2 rows read", "semicolon-separated CSV with a title row", rows=2)
-    expect_lines("csv_semicolon.csv", exceptions=0, payouts={"SC0": award(0)})
+    expect_lines("csv_semicolon.csv", exceptions=0)
 
     # Bytes that are no text: the message says the CSV cannot be decoded, not "no header".
     write("csv_nul.csv", csv_text([HEADER]).encode("utf-16-le"))
@@ -689,7 +690,7 @@ def dates_and_csv():
         r[6] = v
     write("csv_inf_nan.csv", csv_text([HEADER] + rows).encode())
     expect("csv_inf_nan.csv", 1, "rows could not be read; see 数据错误", "inf, NaN, -inf amounts", rows=4)
-    expect_lines("csv_inf_nan.csv", exceptions=3, payouts={"IN0": award(0)})
+    expect_lines("csv_inf_nan.csv", exceptions=3)
 
     # Formula injection in full-width forms: read as text, neutralised in every output.
     rows = good_rows("FW", 2)
@@ -697,7 +698,7 @@ def dates_and_csv():
     rows[1][2] = "＠SUM(1+1)"
     write("injection_fullwidth.csv", csv_text([HEADER] + rows).encode())
     expect("injection_fullwidth.csv", 0, "2 rows read", "full-width ＝ and ＠ starting enterprise names", rows=2)
-    expect_lines("injection_fullwidth.csv", exceptions=0, payouts={"FW0": award(0), "FW1": award(1)})
+    expect_lines("injection_fullwidth.csv", exceptions=0)
 
 
 def containers():
@@ -717,7 +718,7 @@ def containers():
     rows[1][1] = 911501001234567000
     write("credit_code_number.xlsx", xlsx([("申报表", sheet_xml([HEADER] + rows), "sheet")]))
     expect("credit_code_number.xlsx", 1, "rows could not be read; see 数据错误", "统一社会信用代码 stored as a number", rows=2)
-    expect_lines("credit_code_number.xlsx", exceptions=1, payouts={"CN0": award(0)})
+    expect_lines("credit_code_number.xlsx", exceptions=1)
 
 
 def main():

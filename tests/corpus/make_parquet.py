@@ -34,8 +34,12 @@ def identity(prefix, n, string_type=pa.string(), dictionary=False):
         "所属旗县区": pa.array(["新城区"] * n, string_type),
         "申报条款编号": pa.array([RULE] * n, string_type),
     }
+    # The policy reads the bureau's review: both audit columns say 是.
+    extra = {"是否符合申报条件（审核结论）": pa.array([True] * n, pa.bool_())}
     if dictionary:
         cols = {k: v.dictionary_encode() for k, v in cols.items()}
+    cols.update(extra)
+    cols["是否首次/新获认定"] = pa.array([True] * n, pa.bool_())
     return cols
 
 

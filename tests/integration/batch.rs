@@ -5,7 +5,7 @@ use std::path::Path;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use subsidy::engine::batch::{settle, Line, Pending};
+use subsidy::engine::batch::{settle, Line, Pending, NOTHING_SHARED};
 use subsidy::engine::{Evaluation, Result as EvalResult};
 use subsidy::rules::{load_policy_text, Policy};
 
@@ -55,6 +55,14 @@ clause = "第3条"
 excerpt = "就高"
 exclusive = "same"
 formula = { kind = "amount", base = "approved_amount" }
+
+[[rule]]
+id = "capped"
+clause = "第4条"
+excerpt = "单个企业每年不超过800万元"
+caps = [ { amount = "800万", scope = "enterprise_year", group = "ent" } ]
+floor = "1万"
+formula = { kind = "amount", base = "approved_amount" }
 "#;
 
 fn policy() -> Policy {
@@ -69,11 +77,11 @@ fn run(policy: &Policy, lines: &[(&str, &str, &str, &str)]) -> Vec<Line> {
             Pending {
                 rule,
                 payer: policy.payer,
-                evaluation: Evaluation { result: EvalResult::Amount(Decimal::from_str_exact(amount).unwrap()), trace: Default::default(), split: None },
+                evaluation: Evaluation { result: EvalResult::Amount(Decimal::from_str_exact(amount).unwrap()), trace: Default::default(), split: None, shared_caps: vec![] },
                 credit_code: code,
                 year: "2023",
                 order: (app, &rule.id),
-                prior_shared: Decimal::ZERO,
+                prior_shared: &NOTHING_SHARED,
                 budget: rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b)),
             }
         })
@@ -108,6 +116,27 @@ fn an_exclusive_group_pays_only_the_highest_per_enterprise() {
     let lines = run(&p, &[("high-a", "A1", "X", "50"), ("high-b", "A2", "X", "80"), ("high-a", "A3", "Y", "10")]);
     assert_eq!(amounts(&lines), ["0.00", "80.00", "10.00"]);
     assert!(lines[0].trace.steps().any(|s| s.contains("就高") && s.contains("A2")));
+}
+
+/// Issue 13: a settlement refund (a negative line) sorting before the enterprise's other project
+/// used to widen the shared cap's room (8,750,000.00 under an 800万 cap); where it sorted after,
+/// the project was paid 8,000,000.00. A negative line never widens any cap's room.
+#[test]
+fn a_refund_line_never_widens_a_shared_cap_whichever_sorts_first() {
+    let p = policy();
+    let refund_first = run(&p, &[("capped", "A1", "X", "-750000"), ("capped", "A2", "X", "8750000")]);
+    assert_eq!(amounts(&refund_first), ["-750000.00", "8000000.00"]);
+    let project_first = run(&p, &[("capped", "A2", "X", "-750000"), ("capped", "A1", "X", "8750000")]);
+    assert_eq!(amounts(&project_first), ["-750000.00", "8000000.00"]);
+    let step = refund_first[0].trace.steps().find(|s| s.starts_with("封顶")).unwrap();
+    assert_eq!(step, "封顶 单个企业年度上限：退回 -750,000.00 不占用也不增加共享上限的额度（同企业 2023 年度已计 0.00）");
+}
+
+/// D12's minimum payout is for awards: a refund under it is still owed back in full.
+#[test]
+fn a_refund_is_not_held_to_the_minimum_payout() {
+    let p = policy();
+    assert_eq!(amounts(&run(&p, &[("capped", "A1", "X", "-5000"), ("capped", "A2", "X", "5000")])), ["-5000.00", "0.00"]);
 }
 
 #[test]

@@ -1,11 +1,15 @@
 //! Every visible catalogue example of an encoded rule, run through the engine as data, with
-//! exact decimal strings. Examples are read from `../shared/catalogue/rules.json`.
+//! exact decimal strings. Examples are the repository's own (`tests/cases/*.toml`, written once
+//! from the catalogue by `tools/catalogue_to_cases.py`); nothing outside the repository is read.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
-use subsidy::engine::batch::{settle, Pending};
+use subsidy::engine::batch::{settle, Pending, SharedPaid, NOTHING_SHARED};
 use subsidy::engine::{evaluate, evaluate_untraced, Context};
 use subsidy::fields::Vocabulary;
 use subsidy::rules::lpr::{Fixing, LprTable};
@@ -13,7 +17,7 @@ use subsidy::rules::params::{ParamValue, Params};
 use subsidy::rules::Payer;
 use subsidy::value::{parse_text, DenseRow, Value};
 
-use crate::common::{lpr, policies, read_json, shared, vocab};
+use crate::common::{cases, lpr, policies, vocab};
 
 /// Builds a row from an example's `input` object, reading each value as a cell would be.
 fn row_of(input: &serde_json::Map<String, Json>, vocab: &Vocabulary) -> Result<DenseRow, String> {
@@ -31,19 +35,19 @@ fn row_of(input: &serde_json::Map<String, Json>, vocab: &Vocabulary) -> Result<D
     Ok(row)
 }
 
-/// Reference parameters an example gives (`external_params`) replace the shipped ones.
+/// Reference parameters an example gives (`external_params`) replace the shipped ones; a value
+/// the harness cannot read stops the test (never a silent run on the shipped value).
 fn params_for(given: Option<&Json>, shipped: &Params) -> Params {
     let mut p = shipped.clone();
     for (k, v) in given.and_then(|g| g.get("external_params")).and_then(Json::as_object).into_iter().flatten() {
         let value = match v {
             Json::String(s) => Decimal::from_str_exact(s).ok().map(ParamValue::Num),
-            Json::Array(items) => Some(ParamValue::List(items.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())),
+            Json::Array(items) => items.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().map(ParamValue::List),
             Json::Number(n) => Decimal::from_str_exact(&n.to_string()).ok().map(ParamValue::Num),
             _ => None,
         };
-        if let Some(value) = value {
-            p.values.insert(k.clone(), value);
-        }
+        let value = value.unwrap_or_else(|| panic!("external_params.{k}: {v} is neither a decimal nor a list of texts"));
+        p.values.insert(k.clone(), value);
     }
     p
 }
@@ -88,20 +92,84 @@ fn runnable(example: &Json, rule: &subsidy::rules::Rule) -> bool {
     }
 }
 
+/// Examples whose expected value is a total over several years of one rule (the catalogue's
+/// "total over N years"): catalogue id, the example's place among the rule's examples, and N.
+/// The harness runs N yearly lines (prior_payout_years 0 … N−1, from the payout history), sums
+/// them, and checks that a line in year N+1 pays nothing.
+const MULTI_YEAR_TOTALS: [(&str, usize, u32); 3] = [
+    // 10亿 × 5% = 5000万 > 3 × 1000万: the lifetime-envelope and the yearly reading both pay 1000万 a
+    // year for 连续支持不超过3年. (The envelope example for 3亿, #0, is set aside in coverage.toml.)
+    ("hohhot-2022-25b-major-tech-transfer-multi-year", 1, 3),
+    // 每年20元/平方米运营补贴，时间不超过5年
+    ("hohhot-2022-56b-park-in-park-operation", 1, 5),
+    // 连续5年 … 每年给予不低于3000万元支持
+    ("nmg-2020-17-national-platform-annual", 1, 5),
+];
+
+fn total_years(id: &str, n: usize) -> Option<u32> {
+    MULTI_YEAR_TOTALS.iter().find(|(i, k, _)| *i == id && *k == n).map(|(_, _, years)| *years)
+}
+
+/// Whether the harness runs the rule's `n`th example.
+fn runs(id: &str, n: usize, example: &Json, rule: &subsidy::rules::Rule) -> bool {
+    total_years(id, n).is_some() || runnable(example, rule)
+}
+
+/// One row settled alone, as a line of its application.
+fn settle_alone(policy: &subsidy::rules::Policy, rule: &subsidy::rules::Rule, row: &DenseRow, cx: Context<'_>, id: &str) -> subsidy::engine::batch::Line {
+    let budget = rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b));
+    let evaluation = evaluate(policy, rule, row, cx);
+    let pending = Pending { rule, payer: policy.payer, evaluation, credit_code: "X", year: "2023", order: ("A000", id), prior_shared: &NOTHING_SHARED, budget };
+    settle(vec![pending]).remove(0)
+}
+
+/// A multi-year example: the sum of its `years` yearly lines, or why it is not its expected value.
+fn run_multi_year(policy: &subsidy::rules::Policy, rule: &subsidy::rules::Rule, example: &Json, years: u32, cx: Context<'_>, vocab: &Vocabulary, id: &str) -> Result<(), String> {
+    let input = example["input"].as_object().ok_or("no input")?;
+    let mut total = Decimal::ZERO;
+    for paid in 0..=years {
+        let mut year = input.clone();
+        year.insert("prior_payout_years".into(), Json::String(paid.to_string()));
+        let line = settle_alone(policy, rule, &row_of(&year, vocab)?, cx, id);
+        if paid == years && !line.amount.is_zero() {
+            return Err(format!("year {} still pays {}", paid + 1, line.amount));
+        }
+        if paid < years && line.amount.is_zero() {
+            return Err(format!("year {} pays nothing: {}", paid + 1, line.result_text()));
+        }
+        total += line.amount;
+    }
+    let expected = example["expected"].as_str().ok_or("no expected")?;
+    if format!("{total:.2}") != expected {
+        return Err(format!("expected {expected} over {years} years, got {total:.2}"));
+    }
+    Ok(())
+}
+
 #[test]
 fn encoded_rules_reproduce_every_row_example() {
     let vocab = vocab();
     let set = policies(&vocab);
     let shipped = lpr();
     let shipped_params = Params::load(&crate::common::config()).expect("config/params.toml loads");
-    let rules = read_json(&shared().join("catalogue/rules.json"));
+    let rules = cases();
     let mut failures = Vec::new();
     let mut ran = 0;
     for r in rules.as_array().unwrap() {
         let id = r["id"].as_str().unwrap();
         let Some((policy, rule)) = set.rule(id) else { continue };
         for (n, ex) in r["examples"].as_array().into_iter().flatten().enumerate() {
-            if !runnable(ex, rule) {
+            if !runs(id, n, ex, rule) {
+                continue;
+            }
+            let table = lpr_for(ex.get("given"), &shipped);
+            let params = params_for(ex.get("given"), &shipped_params);
+            if let Some(years) = total_years(id, n) {
+                ran += 1;
+                let cx = Context { vocab: &vocab, lpr: &table, params: &params };
+                if let Err(e) = run_multi_year(policy, rule, ex, years, cx, &vocab, id) {
+                    failures.push(format!("{id} #{n}: {e}"));
+                }
                 continue;
             }
             let expected = ex["expected"].as_str().unwrap();
@@ -131,10 +199,14 @@ fn encoded_rules_reproduce_every_row_example() {
                     continue;
                 }
             };
-            let table = lpr_for(ex.get("given"), &shipped);
-            let params = params_for(ex.get("given"), &shipped_params);
             let cx = Context { vocab: &vocab, lpr: &table, params: &params };
-            let prior_shared = given_decimal(ex, "prior_paid_shared_cap");
+            // The example's figure was paid inside each of the rule's shared caps.
+            let mut prior_shared = SharedPaid::default();
+            for cap in &rule.caps {
+                if let subsidy::rules::CapScope::EnterpriseYear { group } = &cap.scope {
+                    prior_shared.add(group, given_decimal(ex, "prior_paid_shared_cap"));
+                }
+            }
             let app_ids: Vec<String> = inputs
                 .iter()
                 .enumerate()
@@ -147,6 +219,7 @@ fn encoded_rules_reproduce_every_row_example() {
                     failures.push(format!("{id} #{n}: untraced {:?} ≠ traced {:?}", quick.result, traced.result));
                 }
             }
+            // Examples are reviewed rows: a flag left out is 是 (review = "assumed"), never 待审核.
             let budget = rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b));
             let pending: Vec<Pending<'_>> = rows
                 .iter()
@@ -158,7 +231,7 @@ fn encoded_rules_reproduce_every_row_example() {
                     credit_code: "X",
                     year: "2023",
                     order: (app.as_str(), id),
-                    prior_shared,
+                    prior_shared: &prior_shared,
                     budget,
                 })
                 .collect();
@@ -182,9 +255,27 @@ fn encoded_rules_reproduce_every_row_example() {
             }
         }
     }
+    // Full strength: every example coverage.toml counts as tested ran here.
+    let coverage = subsidy::rules::coverage::Coverage::load(&crate::common::config()).expect("config/coverage.toml loads");
+    let counted: u32 = coverage.rule.iter().map(|e| e.examples_tested).sum();
+    println!("catalogue examples run through the engine: {ran}");
     assert!(ran > 0, "no catalogue example ran");
+    assert_eq!(ran, counted as usize, "examples run ≠ examples_tested in config/coverage.toml");
     assert!(failures.is_empty(), "{} of {ran} examples differ:\n{}", failures.len(), failures.join("\n"));
     let _ = Payer::City;
+}
+
+/// The repository's cases hold the whole catalogue: 414 rules, 658 worked examples, each id
+/// once (a truncated or doubled cases file would weaken every test that reads them).
+#[test]
+fn cases_hold_the_whole_catalogue() {
+    let rules = cases();
+    let rules = rules.as_array().unwrap();
+    let mut ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let examples: usize = rules.iter().map(|r| r["examples"].as_array().map_or(0, Vec::len)).sum();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!((rules.len(), ids.len(), examples), (414, 414, 658));
 }
 
 /// Every Hohhot 2022 rule that has a row example is encoded (issue: the spine).
@@ -192,16 +283,18 @@ fn encoded_rules_reproduce_every_row_example() {
 fn every_hohhot_rule_with_a_row_example_is_encoded() {
     let vocab = vocab();
     let set = policies(&vocab);
-    let rules = read_json(&shared().join("catalogue/rules.json"));
-    let missing: Vec<&str> = rules
+    let rules = cases();
+    let with_row_example: Vec<&str> = rules
         .as_array()
         .unwrap()
         .iter()
         .filter(|r| r["id"].as_str().unwrap().starts_with("hohhot-2022"))
         .filter(|r| r["examples"].as_array().into_iter().flatten().any(|e| e["context"] == "row"))
         .map(|r| r["id"].as_str().unwrap())
-        .filter(|id| set.rule(id).is_none())
         .collect();
+    println!("hohhot-2022 rules with a row example: {}", with_row_example.len());
+    assert_eq!(with_row_example.len(), 72, "the cases lost or gained Hohhot rules");
+    let missing: Vec<&&str> = with_row_example.iter().filter(|id| set.rule(id).is_none()).collect();
     assert!(missing.is_empty(), "not encoded: {missing:?}");
 }
 
@@ -213,7 +306,7 @@ fn coverage_file_is_true() {
     use subsidy::rules::coverage::{Coverage, Entry};
     let vocab = vocab();
     let set = policies(&vocab);
-    let rules = read_json(&shared().join("catalogue/rules.json"));
+    let rules = cases();
     let config = crate::common::config();
     let old = Coverage::load(&config).unwrap_or_default();
     let mut fresh = Coverage::default();
@@ -221,11 +314,12 @@ fn coverage_file_is_true() {
         let id = r["id"].as_str().unwrap();
         let examples: Vec<&Json> = r["examples"].as_array().into_iter().flatten().collect();
         let (tested, reason) = match set.rule(id) {
-            Some((_, rule)) => (examples.iter().filter(|e| runnable(e, rule)).count() as u32, String::new()),
+            Some((_, rule)) => (examples.iter().enumerate().filter(|(n, e)| runs(id, *n, e, rule)).count() as u32, String::new()),
             None => (0, old.rule.iter().find(|e| e.id == id).map(|e| e.reason.clone()).unwrap_or_default()),
         };
         let not_run = if set.rule(id).is_some() { examples.len() as u32 - tested } else { 0 };
-        fresh.rule.push(Entry { id: id.into(), computable: r["computable"].as_str().unwrap_or("").into(), examples_tested: tested, examples_not_run: not_run, reason });
+        let set_aside = old.rule.iter().find(|e| e.id == id).map(|e| e.set_aside.clone()).unwrap_or_default();
+        fresh.rule.push(Entry { id: id.into(), computable: r["computable"].as_str().unwrap_or("").into(), examples_tested: tested, examples_not_run: not_run, reason, set_aside });
     }
     if std::env::var_os("SUBSIDY_WRITE_COVERAGE").is_some() {
         std::fs::write(config.join("coverage.toml"), fresh.to_toml()).unwrap();
@@ -234,4 +328,321 @@ fn coverage_file_is_true() {
     let missing: Vec<&str> = fresh.rule.iter().filter(|e| set.rule(&e.id).is_none() && e.reason.trim().is_empty()).map(|e| e.id.as_str()).collect();
     assert!(missing.is_empty(), "not encoded and no reason in config/coverage.toml: {missing:?}");
     assert!(old.rule == fresh.rule, "config/coverage.toml is stale; run SUBSIDY_WRITE_COVERAGE=1 cargo test --release coverage and review the diff");
+}
+
+/// What a catalogue parameter figure is, read from the words of its key path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Figure {
+    /// Money (元), a per-unit rate of money (元/吨, 元/亩 …), a cap or a money threshold.
+    Amount,
+    /// A rate or share: the catalogue writes a fraction (`0.02`) or a percent number (`2`).
+    Rate,
+    /// Years, dates, durations, counts, physical quantities, or a figure the catalogue derived.
+    Unchecked,
+}
+
+/// Figures the catalogue computed from the clause (where a cap is reached, an implied budget,
+/// an assumed tax rate): an encoding states the clause's own figures, not these.
+const DERIVED: [&str; 6] = ["reached", "implied", "assumed", "cumulative", "resulting", "合计"];
+/// Counts (of people, sites, ranks, vehicles …): not amounts even when written "per".
+const COUNTS: [&str; 12] = ["count", "limit", "rank", "ranks", "sites", "circles", "number", "employees", "households", "tenants", "vehicles", "multiple"];
+const RATES: [&str; 17] = [
+    "rate", "rates", "ratio", "share", "percent", "percentage", "factor", "deduction", "reduction", "exemption", "discount", "split", "funding", "multiplier", "refund", "match", "increase",
+];
+const MONEY: [&str; 17] = ["amount", "amounts", "award", "awards", "cap", "caps", "subsidy", "price", "fee", "cost", "budget", "pool", "fund", "loan", "bonus", "milestones", "envelopes"];
+/// Years, dates, durations and physical quantities (kW, t, tce, m², 亩, head …).
+const NOT_MONEY: [&str; 30] = [
+    "year", "years", "month", "months", "monthly", "day", "days", "hour", "hours", "h", "date", "period", "term", "validity", "deadline", "window", "duration", "consecutive",
+    "age", "life", "kw", "kwh", "tce", "t", "ton", "tons", "tonnes", "m2", "mu", "head",
+];
+/// Quantity words that are not money either (capacity, volume, area, 万千瓦 …).
+const QUANTITIES: [&str; 5] = ["capacity", "volume", "area", "wan", "line"];
+
+/// Reads a parameter's key path (e.g. `cap_per_enterprise_per_year_yuan`, `brackets.rate`) as
+/// one of the figures above; the order of the questions is the decision (see the test's doc).
+fn figure_of(path: &str) -> Figure {
+    let tokens: Vec<String> = path.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_lowercase).collect();
+    let has = |set: &[&str]| tokens.iter().any(|t| set.contains(&t.as_str()));
+    // `per_ton`, `per_mu`, `per_person`: money per unit; `per_year`, `per_100_households`: not.
+    let per_unit = tokens.windows(2).any(|w| w[0] == "per" && !["year", "month", "day"].contains(&w[1].as_str()) && !w[1].chars().all(|c| c.is_ascii_digit()));
+    if has(&DERIVED) || path.contains("if_all") {
+        Figure::Unchecked
+    } else if has(&["yuan"]) {
+        Figure::Amount
+    } else if has(&COUNTS) {
+        Figure::Unchecked
+    } else if per_unit {
+        Figure::Amount
+    } else if has(&RATES) {
+        Figure::Rate
+    } else if has(&MONEY) {
+        Figure::Amount
+    } else if has(&NOT_MONEY) || has(&QUANTITIES) {
+        Figure::Unchecked
+    } else {
+        Figure::Amount
+    }
+}
+
+/// Every numeric parameter of a catalogue rule with its key path (`brackets[1].max`); booleans
+/// and zeros (the clause's "nothing") are not figures.
+fn parameter_figures(value: &Json, path: String, out: &mut Vec<(String, Decimal)>) {
+    match value {
+        Json::Object(map) => map.iter().for_each(|(k, v)| parameter_figures(v, if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, out)),
+        Json::Array(items) => items.iter().enumerate().for_each(|(n, v)| parameter_figures(v, format!("{path}[{n}]"), out)),
+        Json::Number(n) => match Decimal::from_str_exact(&n.to_string()).or_else(|_| Decimal::from_scientific(&n.to_string())) {
+            Ok(d) if !d.is_zero() => out.push((path, d.normalize())),
+            Ok(_) => {}
+            Err(e) => panic!("{path}: {n}: {e}"),
+        },
+        _ => {}
+    }
+}
+
+/// A policy-file text as numbers: an amount (`"1000万"`), a rate (`"2%"` → 0.02), a ratio
+/// (`"1:1"`) or the bounds of a range (`"(15亿, 30亿]"`).
+fn text_figures(text: &str) -> Vec<Decimal> {
+    let t = text.trim();
+    if let Some(v) = subsidy::rules::parse_rate(t).or_else(|| subsidy::rules::parse_amount(t)) {
+        return vec![v];
+    }
+    if let Some((a, b)) = t.split_once(':').or_else(|| t.split_once('：')) {
+        return [a, b].iter().filter_map(|s| subsidy::rules::parse_amount(s)).collect();
+    }
+    let inner = t.trim_start_matches(['[', '(']).trim_end_matches([']', ')']);
+    if inner.len() == t.len() {
+        return Vec::new();
+    }
+    inner.split([',', '，']).filter_map(|s| subsidy::rules::parse_amount(s.trim())).collect()
+}
+
+/// Keys of a rule table that hold words (the clause, readings, labels), not its encoding.
+const WORDS: [&str; 8] = ["id", "same_as", "clause", "excerpt", "readings", "words", "outcome", "flags"];
+
+/// The figures an encoding states, walked from its TOML: texts as numbers (above), TOML
+/// numbers, a funding split's weights as shares of their sum, the reference parameters it reads
+/// (`{ param = … }`; a `…_percent` parameter as a fraction) and the budget it draws on.
+fn encoding_figures(value: &toml::Value, params: &BTreeMap<String, Vec<Decimal>>, budgets: &BTreeMap<String, toml::Value>, out: &mut BTreeSet<Decimal>) {
+    match value {
+        toml::Value::String(s) => out.extend(text_figures(s)),
+        toml::Value::Integer(i) => {
+            out.insert(Decimal::from(*i));
+        }
+        toml::Value::Float(f) => out.extend(Decimal::from_str_exact(&f.to_string()).ok()),
+        toml::Value::Array(items) => items.iter().for_each(|v| encoding_figures(v, params, budgets, out)),
+        toml::Value::Table(table) => {
+            for (k, v) in table {
+                match (k.as_str(), v) {
+                    (k, _) if WORDS.contains(&k) => {}
+                    ("param", toml::Value::String(name)) => out.extend(params.get(name).into_iter().flatten().copied()),
+                    ("budget", toml::Value::String(id)) => encoding_figures(budgets.get(id).unwrap_or(&toml::Value::Boolean(false)), params, budgets, out),
+                    ("split", toml::Value::Table(weights)) => {
+                        let weights: Vec<Decimal> = weights.values().filter_map(|w| w.as_str().and_then(subsidy::rules::parse_amount)).collect();
+                        let sum: Decimal = weights.iter().sum();
+                        out.extend(weights.iter().filter(|_| !sum.is_zero()).map(|w| w / sum));
+                        out.extend(weights);
+                    }
+                    _ => encoding_figures(v, params, budgets, out),
+                }
+            }
+        }
+        toml::Value::Boolean(_) | toml::Value::Datetime(_) => {}
+    }
+}
+
+/// Catalogue id → the figures of every rule of `config/` that answers it (its own id, a
+/// `same_as`, or a part encoded as its own rule `<id>-…`).
+fn encodings(config: &Path) -> BTreeMap<String, BTreeSet<Decimal>> {
+    let mut files: Vec<(String, toml::Table)> = Vec::new();
+    for entry in std::fs::read_dir(config).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if path.extension().is_some_and(|x| x == "toml") && !["coverage.toml", "lpr.toml", "aliases.toml"].contains(&name.as_str()) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            files.push((name, toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))));
+        }
+    }
+    let mut params: BTreeMap<String, Vec<Decimal>> = BTreeMap::new();
+    for (_, file) in &files {
+        for p in file.get("param").and_then(toml::Value::as_array).into_iter().flatten() {
+            let name = p.get("name").and_then(toml::Value::as_str).unwrap_or_default();
+            let mut figures = BTreeSet::new();
+            encoding_figures(p.get("value").unwrap_or(&toml::Value::Boolean(false)), &BTreeMap::new(), &BTreeMap::new(), &mut figures);
+            let percent = name.ends_with("_percent");
+            params.insert(name.to_string(), figures.into_iter().map(|v| if percent { v / Decimal::ONE_HUNDRED } else { v }).collect());
+        }
+    }
+    let mut by_id: BTreeMap<String, BTreeSet<Decimal>> = BTreeMap::new();
+    for (_, file) in &files {
+        let budgets: BTreeMap<String, toml::Value> = file
+            .get("budget")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|b| Some((b.get("id")?.as_str()?.to_string(), b.clone())))
+            .collect();
+        for rule in file.get("rule").and_then(toml::Value::as_array).into_iter().flatten() {
+            let mut figures = BTreeSet::new();
+            encoding_figures(rule, &params, &budgets, &mut figures);
+            let figures: BTreeSet<Decimal> = figures.into_iter().map(|d| d.normalize()).collect();
+            let own = rule.get("id").and_then(toml::Value::as_str).unwrap_or_default().to_string();
+            let same_as = rule.get("same_as").and_then(toml::Value::as_array).into_iter().flatten().filter_map(toml::Value::as_str).map(str::to_string);
+            for id in std::iter::once(own).chain(same_as) {
+                by_id.entry(id).or_default().extend(figures.iter().copied());
+            }
+        }
+    }
+    // A clause part encoded as its own rule (`<id>-…`) answers for its clause too.
+    let parts: Vec<(String, BTreeSet<Decimal>)> = by_id.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    for (id, figures) in by_id.iter_mut() {
+        for (part, more) in &parts {
+            if part.len() > id.len() && part.starts_with(id.as_str()) && part[id.len()..].starts_with('-') {
+                figures.extend(more.iter().copied());
+            }
+        }
+    }
+    by_id
+}
+
+/// **The parameter check** (issue 14 item 2): every amount and rate among the catalogue
+/// `parameters` of an encoded rule (its own id and each `same_as` id, from `tests/cases`)
+/// appears in its encoding, or in the `values` of one of its `[[rule.set_aside]]` in
+/// `config/coverage.toml` (of the catalogue id or of the rule that answers it).
+///
+/// Which parameters are checked — only numbers: the catalogue's string parameters are prose
+/// (notes, earlier versions of a text, figures of other documents), so a figure inside a string
+/// is not checked. A number's key path decides, in this order:
+/// 1. figures the catalogue derived (`cap_reached_at_*`, `implied_*`, `assumed_*`,
+///    `cumulative_*`, `resulting_*`, `…if_all…`) — not checked (an encoding states the clause's
+///    own figures);
+/// 2. a key naming 元 (`*_yuan*`) — an amount;
+/// 3. counts (people, sites, ranks, vehicles, `limit_per_*`, `multiple`) — not checked;
+/// 4. `per_<unit>` (`per_ton`, `per_mu`, `per_person`, not `per_year` or `per_100_…`) — an
+///    amount (a per-unit rate of money);
+/// 5. rate words (rate, ratio, share, percent, deduction, reduction, exemption, discount,
+///    split, refund, match, increase …) — a rate;
+/// 6. money words (amount, award, cap, subsidy, price, fee, cost, budget, pool, fund, loan,
+///    bonus, milestones) — an amount;
+/// 7. years, dates, durations and physical quantities (year, month, day, hour, period, window,
+///    duration, age, kW, kWh, t, tce, m², 亩, head, capacity, volume, area) — not checked;
+/// 8. anything else (tier bounds `brackets[n].min`, a title's amount keyed by its name) — an
+///    amount.
+///
+/// Zeros and booleans are not figures; a rate of exactly 1 (100%, a whole exemption, a 1:1
+/// match) is not checked: an encoding takes the whole base, it writes no 100%.
+///
+/// How values compare — as numbers, after normalising both sides: the catalogue writes amounts
+/// in 元 (`10000000`) and rates as fractions (`0.02`) or percent numbers (`10`); an encoding
+/// writes `"1000万"`, `"2%"` (= 0.02), `"1:1"`, ranges `"(15亿, 30亿]"`, and reads reference
+/// parameters (`…_percent` ones are percent numbers). An amount matches when equal; a rate
+/// when the fraction or the percent number read as a fraction (2 → 0.02) is among the
+/// encoding's figures. A funding split's weights count both as written and as shares.
+///
+/// `SUBSIDY_WRITE_GAPS=1` writes the list of gaps to `tests/cases/PARAMETER_GAPS.md` as well.
+#[test]
+#[ignore = "parameter gaps are being closed by the second reading of every rule (issue 14 item 1); the list is tests/cases/PARAMETER_GAPS.md"]
+fn every_parameter_amount_and_rate_is_encoded_or_set_aside() {
+    let check = check_parameters(&crate::common::config());
+    println!("parameter figures checked: {} in {} encoded catalogue rules; rules with gaps: {}", check.figures, check.rules, check.gaps.len());
+    assert!(check.figures > 500, "the parameter check checked only {} figures", check.figures);
+    let report = gaps_report(&check.gaps);
+    if std::env::var_os("SUBSIDY_WRITE_GAPS").is_some() {
+        std::fs::write(crate::common::root().join("tests/cases/PARAMETER_GAPS.md"), &report).unwrap();
+    }
+    assert!(check.gaps.is_empty(), "{report}");
+}
+
+/// The check sees a parameter removed from an encoding: without 13's cap (`caps = [ { amount =
+/// "1000万" … } ]`) the catalogue's `cap.amount` 10000000 is reported, and a set-aside naming
+/// `"1000万"` answers for it again.
+#[test]
+fn the_parameter_check_reports_an_amount_removed_from_an_encoding() {
+    let config = crate::cli::tmp("parameter-check");
+    for entry in std::fs::read_dir(crate::common::config()).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, config.join(path.file_name().unwrap())).unwrap();
+    }
+    let policy = config.join("hohhot-2022.toml");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let cap = "caps = [ { amount = \"1000万\", words = \"单个项目奖补资金不超过1000万元\" } ]\n";
+    assert_eq!(text.matches(cap).count(), 1, "hohhot-2022-13's cap line changed; update this test");
+    std::fs::write(&policy, text.replace(cap, "")).unwrap();
+    let gaps_of_13 = |config: &Path| check_parameters(config).gaps.into_iter().find(|(id, _)| id == "hohhot-2022-13-investment-award").map(|(_, m)| m);
+    assert_eq!(gaps_of_13(&config), Some(vec![("cap.amount".to_string(), "10000000".to_string())]));
+    let coverage = std::fs::read_to_string(config.join("coverage.toml")).unwrap();
+    let entry = "id = \"hohhot-2022-13-investment-award\"\n";
+    let aside = "[[rule.set_aside]]\npart = \"单个项目奖补资金不超过1000万元\"\nvalues = [\"1000万\"]\nreason = \"test\"\n";
+    let at = coverage.find(entry).unwrap();
+    let end = coverage[at..].find("\n\n").map_or(coverage.len(), |n| at + n + 1);
+    std::fs::write(config.join("coverage.toml"), format!("{}{aside}{}", &coverage[..end], &coverage[end..])).unwrap();
+    assert_eq!(gaps_of_13(&config), None);
+    let _ = std::fs::remove_dir_all(&config);
+}
+
+/// What the parameter check found: figures and rules checked, and per rule its gaps (parameter
+/// key, value).
+struct ParameterCheck {
+    figures: usize,
+    rules: usize,
+    gaps: Vec<(String, Vec<(String, String)>)>,
+}
+
+/// Runs the parameter check against the policy files and coverage of `config`.
+fn check_parameters(config: &Path) -> ParameterCheck {
+    use subsidy::rules::coverage::Coverage;
+    let vocab = Vocabulary::load(config).expect("fields.json loads");
+    let set = subsidy::rules::load_policies(&[config.to_path_buf()], &vocab).expect("policies load");
+    let encodings = encodings(config);
+    let coverage = Coverage::load(config).expect("coverage.toml loads");
+    let rules = cases();
+    let mut check = ParameterCheck { figures: 0, rules: 0, gaps: Vec::new() };
+    for r in rules.as_array().unwrap() {
+        let id = r["id"].as_str().unwrap();
+        let Some((_, rule)) = set.rule(id) else { continue };
+        check.rules += 1;
+        let mut known = encodings.get(id).cloned().unwrap_or_default();
+        known.extend(encodings.get(&rule.id).into_iter().flatten().copied());
+        for entry in coverage.rule.iter().filter(|e| e.id == id || e.id == rule.id) {
+            for aside in &entry.set_aside {
+                known.extend(aside.values.iter().flat_map(|v| text_figures(v)).map(|d| d.normalize()));
+            }
+        }
+        let mut figures = Vec::new();
+        parameter_figures(&r["parameters"], String::new(), &mut figures);
+        let mut missing = Vec::new();
+        for (path, value) in figures {
+            let found = match figure_of(&path) {
+                Figure::Unchecked => continue,
+                Figure::Rate if value == Decimal::ONE => continue,
+                Figure::Amount => known.contains(&value),
+                Figure::Rate => known.contains(&value) || known.contains(&(value / Decimal::ONE_HUNDRED).normalize()),
+            };
+            check.figures += 1;
+            if !found {
+                missing.push((path, value.to_string()));
+            }
+        }
+        if !missing.is_empty() {
+            check.gaps.push((id.to_string(), missing));
+        }
+    }
+    check
+}
+
+/// The gaps, per rule: each catalogue parameter key and the value not found.
+fn gaps_report(gaps: &[(String, Vec<(String, String)>)]) -> String {
+    let values: usize = gaps.iter().map(|(_, m)| m.len()).sum();
+    let mut out = format!(
+        "# Parameter gaps\n\n{} encoded rules state {values} catalogue amounts or rates that neither their encoding nor a \
+         set-aside in config/coverage.toml carries (test `catalogue::every_parameter_amount_and_rate_is_encoded_or_set_aside`; \
+         rewrite this list with SUBSIDY_WRITE_GAPS=1). Encode the value, or name it in a `[[rule.set_aside]]` with the reason.\n\n\
+         | rule | parameter key | value |\n|---|---|---|\n",
+        gaps.len()
+    );
+    for (id, missing) in gaps {
+        for (key, value) in missing {
+            out.push_str(&format!("| {id} | {key} | {value} |\n"));
+        }
+    }
+    out
 }

@@ -45,7 +45,7 @@ fn a_clean_batch_exits_0() {
     let input = dir.join("in.csv");
     std::fs::write(
         &input,
-        "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固定资产投资额（万元）\nA1,91350100M000100Y43,某公司,新城区,2023,hohhot-2022-13-investment-award,\"30,000\"\n",
+        "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固定资产投资额（万元）,是否符合申报条件（审核结论）,是否首次/新获认定\nA1,91350100M000100Y43,某公司,新城区,2023,hohhot-2022-13-investment-award,\"30,000\",是,是\n",
     )
     .unwrap();
     let out = dir.join("out");
@@ -144,4 +144,19 @@ fn check_suggests_the_field_a_mistyped_header_meant_and_writes_a_report() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("G1: 列“实际完成投资额（元）”未匹配任何字段，作为其他列保留，是否应为“项目实际完成投资额（元）”？"), "{text}");
     assert!(report.is_file());
+}
+
+#[test]
+fn readme_exit_table_lists_every_exit_status() {
+    use subsidy::exit::ExitStatus;
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let table: Vec<&str> = readme.lines().skip_while(|l| !l.starts_with("| code | command | meaning |")).skip(2).take_while(|l| l.starts_with('|')).collect();
+    let want: Vec<String> = ExitStatus::ALL
+        .iter()
+        .map(|s| {
+            let (command, meaning) = s.meaning();
+            format!("| {} | {command} | {meaning} |", s.code())
+        })
+        .collect();
+    assert_eq!(table, want);
 }

@@ -4,9 +4,9 @@
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use subsidy::engine::batch::{settle, split, Line, Pending};
+use subsidy::engine::batch::{settle, split, Line, Pending, SharedPaid, NOTHING_SHARED};
 use subsidy::engine::{Evaluation, Result as EvalResult};
-use subsidy::rules::{Cap, CapScope, Formula, Outcome, Payer, Rule};
+use subsidy::rules::{Cap, CapScope, Expr, Formula, Outcome, Payer, Rule};
 
 fn cents(c: u64) -> Decimal {
     Decimal::new(c as i64, 2)
@@ -21,7 +21,7 @@ fn capped_rule(id: &str, cap: Decimal) -> Rule {
         flags: vec![],
         when: vec![],
         formula: Formula::Fixed { amount: Decimal::ZERO },
-        caps: vec![Cap { amount: cap, scope: CapScope::EnterpriseYear { group: "g".into() }, words: None }],
+        caps: vec![Cap { amount: Expr::Const(cap), scope: CapScope::EnterpriseYear { group: "g".into() }, words: None }],
         floor: None,
         split: None,
         readings: vec![],
@@ -40,11 +40,11 @@ fn settle_amounts(rules: &[Rule], lines: &[(usize, u64, String, String)]) -> Vec
         .map(|(r, amount, code, app)| Pending {
             rule: &rules[*r],
             payer: Payer::City,
-            evaluation: Evaluation { result: EvalResult::Amount(Decimal::new(*amount as i64, 3)), trace: Default::default(), split: None },
+            evaluation: Evaluation { result: EvalResult::Amount(Decimal::new(*amount as i64, 3)), trace: Default::default(), split: None, shared_caps: vec![] },
             credit_code: code,
             year: "2023",
             order: (app, &rules[*r].id),
-            prior_shared: Decimal::ZERO,
+            prior_shared: &NOTHING_SHARED,
             budget: None,
         })
         .collect();
@@ -88,11 +88,105 @@ proptest! {
         fwd.sort_by(|a, b| a.0.cmp(&b.0));
         prop_assert_eq!(fwd, back);
     }
+
+    /// Issue 13: with a payout history per group (refunds in it), rules in several groups and
+    /// refund lines in the batch, no group's cap is ever exceeded — what the history paid plus
+    /// the batch's awards stay within the cap, or the batch pays nothing when the history
+    /// already filled it — refunds pass unchanged, and the result does not depend on order.
+    #[test]
+    fn shared_caps_hold_with_history_several_groups_and_refunds(
+        raw in proptest::collection::vec((0usize..3, -2_000_000_000i64..5_000_000_000, 0usize..3), 1..30),
+        caps in (0u64..3_000_000_000, 0u64..3_000_000_000),
+        paid in proptest::collection::vec(proptest::collection::vec((0usize..2, -1_000_000_000i64..2_000_000_000), 0..4), 3),
+    ) {
+        let cap = |c: u64| Decimal::new(c as i64, 3).round_dp(2);
+        let (cap1, cap2) = (cap(caps.0), cap(caps.1));
+        let rules = two_group_rules(cap1, cap2);
+        let groups = ["g1", "g2"];
+        let history: Vec<SharedPaid> = paid
+            .iter()
+            .map(|lines| {
+                let mut h = SharedPaid::default();
+                for (g, a) in lines {
+                    h.add(groups[*g], Decimal::new(*a, 2));
+                }
+                h
+            })
+            .collect();
+        let lines: Vec<RawLine> = raw.iter().enumerate().map(|(i, (r, a, e))| (*r, *a, format!("E{e}"), format!("A{i:03}"))).collect();
+        let forward = settle_with_history(&rules, &lines, &history);
+        for (e, prior) in history.iter().enumerate() {
+            for (g, cap) in [("g1", cap1), ("g2", cap2)] {
+                let in_group = |r: usize| rules[r].caps.iter().any(|c| c.scope == CapScope::EnterpriseYear { group: g.into() });
+                let paid: Decimal = lines
+                    .iter()
+                    .filter(|l| l.2 == format!("E{e}") && in_group(l.0))
+                    .map(|l| forward.iter().find(|(app, _)| *app == l.3).unwrap().1.amount)
+                    .filter(|a| *a > Decimal::ZERO)
+                    .sum();
+                let room = (cap - prior.in_group(g)).max(Decimal::ZERO);
+                prop_assert!(paid <= room, "E{} {}: batch paid {} with room {} (cap {}, history {})", e, g, paid, room, cap, prior.in_group(g));
+            }
+        }
+        for l in &lines {
+            if l.1 < 0 {
+                let got = forward.iter().find(|(app, _)| *app == l.3).unwrap().1.amount;
+                prop_assert_eq!(got, subsidy::money::round_yuan(Decimal::new(l.1, 3)), "a refund passes unchanged");
+            }
+        }
+        let mut reversed = lines.clone();
+        reversed.reverse();
+        prop_assert_eq!(&forward, &settle_with_history(&rules, &reversed, &history));
+        // Where a refund sorts among the awards does not matter either: the same lines with
+        // every refund numbered before the awards, then after them.
+        let numbered = |refund: &str| -> Vec<RawLine> {
+            lines.iter().enumerate().map(|(i, l)| (l.0, l.1, l.2.clone(), format!("{}{i:03}", if l.1 < 0 { refund } else { "M" }))).collect()
+        };
+        let amounts = |ls: &[RawLine]| -> Vec<Decimal> {
+            let out = settle_with_history(&rules, ls, &history);
+            ls.iter().map(|l| out.iter().find(|(app, _)| *app == l.3).unwrap().1.amount).collect()
+        };
+        prop_assert_eq!(amounts(&numbered("A")), amounts(&numbered("Z")));
+    }
+}
+
+/// Rules over two shared cap groups: `g1` only, `g2` only, and both.
+fn two_group_rules(cap1: Decimal, cap2: Decimal) -> Vec<Rule> {
+    let group = |amount, g: &str| Cap { amount: Expr::Const(amount), scope: CapScope::EnterpriseYear { group: g.into() }, words: None };
+    let mut rules = vec![capped_rule("r-1", cap1), capped_rule("r-2", cap2), capped_rule("r-12", cap1)];
+    rules[0].caps = vec![group(cap1, "g1")];
+    rules[1].caps = vec![group(cap2, "g2")];
+    rules[2].caps = vec![group(cap1, "g1"), group(cap2, "g2")];
+    rules
+}
+
+/// One line: rule, amount in 厘 (negative: a refund), enterprise, application id.
+type RawLine = (usize, i64, String, String);
+
+fn settle_with_history(rules: &[Rule], lines: &[RawLine], history: &[SharedPaid]) -> Vec<(String, Line)> {
+    let pending: Vec<Pending<'_>> = lines
+        .iter()
+        .map(|(r, amount, code, app)| Pending {
+            rule: &rules[*r],
+            payer: Payer::City,
+            evaluation: Evaluation { result: EvalResult::Amount(Decimal::new(*amount, 3)), trace: Default::default(), split: None, shared_caps: vec![] },
+            credit_code: code,
+            year: "2023",
+            order: (app, &rules[*r].id),
+            prior_shared: &history[code[1..].parse::<usize>().unwrap()],
+            budget: None,
+        })
+        .collect();
+    let mut out: Vec<(String, Line)> = lines.iter().map(|l| l.3.clone()).zip(settle(pending)).collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
 }
 
 /// Rows in any order, split over files in any order, computed with any number of threads give
 /// the same payouts.csv bytes.
 mod order_and_threads {
+    use std::path::PathBuf;
+
     use proptest::prelude::*;
 
     use crate::cli::{subsidy, tmp};
@@ -112,9 +206,13 @@ mod order_and_threads {
         (header, rows)
     }
 
-    fn run(header: &str, rows: &[String], parts: usize, threads: usize, name: &str) -> Vec<u8> {
+    fn run(header: &str, rows: &[String], parts: usize, threads: usize, name: &str, history: &[PathBuf]) -> Vec<u8> {
         let dir = tmp(name);
         let mut args = vec!["run".to_string(), "--quiet".into(), "--threads".into(), threads.to_string(), "--out".into(), dir.join("out").display().to_string()];
+        for h in history {
+            args.push("--history".into());
+            args.push(h.display().to_string());
+        }
         for (k, chunk) in rows.chunks(rows.len().div_ceil(parts)).enumerate() {
             let f = dir.join(format!("part{k}.csv"));
             std::fs::write(&f, format!("{header}\n{}\n", chunk.join("\n"))).unwrap();
@@ -126,12 +224,51 @@ mod order_and_threads {
         std::fs::read(dir.join("out/payouts.csv")).unwrap()
     }
 
+    /// A payout history made from a run's payouts.csv: every line paid ten times over earlier
+    /// this year (so that shared caps bind), every seventh a refund instead; written as `parts`
+    /// files, `reversed` listing them last file first.
+    fn history(payouts: &[u8], parts: usize, reversed: bool, name: &str) -> Vec<PathBuf> {
+        let dir = tmp(name);
+        let text = String::from_utf8_lossy(payouts);
+        let mut lines = text.lines();
+        let header = lines.next().unwrap_or_default();
+        let award = header.split(',').position(|h| h == "award").unwrap();
+        let (kind, result) = (header.split(',').position(|h| h == "line_type").unwrap(), header.split(',').position(|h| h == "result").unwrap());
+        let kept: Vec<String> = lines
+            .enumerate()
+            .map(|(k, l)| {
+                let mut cells: Vec<String> = l.split(',').map(str::to_string).collect();
+                // The sample's unreviewed lines (待审核) are paid in this made-up history too.
+                if cells.get(kind).is_some_and(|t| t == "pending") {
+                    cells[award] = cells[result].clone();
+                    cells[kind] = "payout".into();
+                }
+                let paid = rust_decimal::Decimal::from_str_exact(&cells[award]).unwrap() * rust_decimal::Decimal::TEN;
+                cells[award] = if k % 7 == 3 { (-paid).to_string() } else { paid.to_string() };
+                cells.join(",")
+            })
+            .collect();
+        let mut files: Vec<PathBuf> = kept
+            .chunks(kept.len().div_ceil(parts).max(1))
+            .enumerate()
+            .map(|(k, chunk)| {
+                let f = dir.join(format!("paid{k}.csv"));
+                std::fs::write(&f, format!("{header}\n{}\n", chunk.join("\n"))).unwrap();
+                f
+            })
+            .collect();
+        if reversed {
+            files.reverse();
+        }
+        files
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(6))]
         #[test]
         fn payouts_do_not_depend_on_order_or_threads(seed in any::<u64>(), parts in 1usize..4, threads in 1usize..5) {
             let (header, rows) = batch();
-            let baseline = run(&header, &rows, 1, 1, "order-base");
+            let baseline = run(&header, &rows, 1, 1, "order-base", &[]);
             let mut shuffled = rows.clone();
             // A seeded Fisher–Yates shuffle.
             let mut s = seed | 1;
@@ -141,8 +278,13 @@ mod order_and_threads {
                 s ^= s << 17;
                 shuffled.swap(i, (s % (i as u64 + 1)) as usize);
             }
-            let other = run(&header, &shuffled, parts, threads, "order-other");
+            let other = run(&header, &shuffled, parts, threads, "order-other", &[]);
             prop_assert!(other == baseline, "payouts differ for seed {} in {} parts on {} threads", seed, parts, threads);
+            // With a payout history (refunds in it) in several files, in either file order.
+            let with_history = run(&header, &rows, 1, 1, "order-base-h", &history(&baseline, 1, false, "order-h1"));
+            prop_assert!(with_history != baseline, "the history changes nothing: the test would prove nothing");
+            let other = run(&header, &shuffled, parts, threads, "order-other-h", &history(&baseline, parts + 1, true, "order-h2"));
+            prop_assert!(other == with_history, "payouts with a history differ for seed {} in {} parts on {} threads", seed, parts, threads);
         }
     }
 }

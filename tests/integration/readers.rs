@@ -58,7 +58,6 @@ fn parquet_amounts_of_every_numeric_type_pay_to_the_fen() {
         ("amount_decimal9_2.parquet", vec!["D0=980.00", "D1=6000100.00"]),
         ("amount_decimal18_4.parquet", vec!["D0=980.00", "D1=6000100.00"]),
         ("amount_decimal38_10.parquet", vec!["D0=980.00", "D1=6000100.00"]),
-        ("strings_dictionary.parquet", vec!["S0=600.00", "S1=6000000.00"]),
         ("strings_large_string.parquet", vec!["S0=600.00", "S1=6000000.00"]),
     ] {
         let out = dir.join(file);
