@@ -96,7 +96,7 @@ impl History {
         for path in expand_history(paths)? {
             h.read(&path, policies)?;
             let bytes = std::fs::read(&path).map_err(|source| IngestError::Io { path: path.clone(), source })?;
-            h.files.push(crate::ingest::InputFile { sha256: crate::digest::sha256_hex(&bytes), bytes: bytes.len() as u64, path });
+            h.files.push(crate::ingest::InputFile { sha256: crate::digest::sha256_hex(&bytes), bytes: bytes.len() as u64, path, date_system: Default::default() });
         }
         Ok(h)
     }

@@ -10,11 +10,10 @@ pub use crate::ingest::parquet as columnar;
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::fields::{split_cell_unit, FieldId, FieldType, Figure, Scale, Vocabulary};
-use crate::ingest::{cell_ref, Batch, RawCell, RawRow, Sheet};
+use crate::ingest::{cell_ref, serial_date, Batch, DateSystem, RawCell, RawRow, Sheet};
 use crate::value::{parse_bool, parse_text, Row, Unreadable, Value};
 
 /// The identity fields every application row has.
@@ -157,6 +156,7 @@ pub struct TypedRow {
 /// Reads a raw row's cells as their fields' types.
 pub fn type_row(batch: &Batch, vocab: &Vocabulary, raw: &RawRow) -> TypedRow {
     let sheet = &batch.sheets[raw.sheet];
+    let dates = batch.files.get(sheet.file).map(|f| f.date_system).unwrap_or_default();
     let mut t = TypedRow { sheet: raw.sheet, row: raw.row, values: Vec::with_capacity(raw.cells.len()), extras: String::new(), bad: Vec::new() };
     for (col, cell) in &raw.cells {
         let Some(column) = sheet.columns.iter().find(|c| c.col == *col) else { continue };
@@ -171,7 +171,7 @@ pub fn type_row(batch: &Batch, vocab: &Vocabulary, raw: &RawRow) -> TypedRow {
             t.bad.push((cell_ref(raw.row, *col), cell.show(), reason.clone()));
             continue;
         }
-        match typed(vocab, m.field, cell, m.scale) {
+        match typed(vocab, m.field, cell, m.scale, dates) {
             Ok(v) => keep_value(&mut t, sheet, raw.row, (m.field, v, *col), vocab),
             Err(Unreadable(reason)) => t.bad.push((cell_ref(raw.row, *col), cell.show(), reason)),
         }
@@ -355,9 +355,10 @@ impl<'a> Normaliser<'a> {
         } else if !(self.known_rule)(&rule_id) {
             bad.push((at(rule), rule_id.clone(), "申报条款编号不在已加载的政策文件中".into()));
         }
-        if code.is_empty() {
+        let code_as_number = t.bad.iter().any(|(_, _, reason)| reason == CREDIT_CODE_AS_NUMBER);
+        if code.is_empty() && !code_as_number {
             bad.push((row_ref.clone(), String::new(), "缺少统一社会信用代码".into()));
-        } else if !payee_id_valid(&code) {
+        } else if !code.is_empty() && !payee_id_valid(&code) {
             bad.push((at(credit), code.clone(), "统一社会信用代码校验位不符（GB 32100-2015；个人为身份证号，GB 11643）".into()));
         }
         if value(year).is_none() {
@@ -401,6 +402,16 @@ impl<'a> Normaliser<'a> {
             self.rows_in += rows.len();
             self.rows_excepted += rows.len();
         }
+        for f in &batch.not_read {
+            self.exceptions.push(Exception {
+                file: f.path.display().to_string(),
+                sheet: "（未读入的文件）".into(),
+                cell: "整个文件".into(),
+                application_id: String::new(),
+                value: String::new(),
+                reason: f.reason.to_string(),
+            });
+        }
         let _ = self.vocab;
         Applications {
             rows: Rows::from_columns(self.columns, self.origins.len()),
@@ -426,10 +437,10 @@ pub fn normalise(batch: &Batch, vocab: &Vocabulary, known_rule: &dyn Fn(&str) ->
 /// Reads a raw cell as the field's type, in the field's unit: the header's conversion applies
 /// unless the cell states its own unit (`2年`), and a conversion that divides (月 → 年) must
 /// leave the value exact.
-fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Scale) -> Result<Value, Unreadable> {
+fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Scale, dates: DateSystem) -> Result<Value, Unreadable> {
     let f = vocab.get(field);
     let own_unit = matches!(cell, RawCell::Text(t) if split_cell_unit(f, &crate::money::clean_number_text(t.trim())).1.is_some());
-    let value = typed_by(vocab, field, cell, Decimal::from(scale.mul))?;
+    let value = typed_by(vocab, field, cell, Decimal::from(scale.mul), dates)?;
     if let Value::Num(v) = &value {
         if v.is_sign_negative() && !v.is_zero() && !f.signed {
             let name = crate::fields::split_header_unit(&f.header_zh).0;
@@ -452,11 +463,13 @@ fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Scale) -> Re
 }
 
 /// Reads a raw cell as the field's type, multiplying numbers by `scale`.
-fn typed_by(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal) -> Result<Value, Unreadable> {
+fn typed_by(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal, dates: DateSystem) -> Result<Value, Unreadable> {
     let f = vocab.get(field);
     match (cell, f.ty) {
         (RawCell::Error(e), _) if e.starts_with('#') => Err(Unreadable(format!("单元格为错误值 {e}"))),
         (RawCell::Error(e), _) => Err(Unreadable(e.clone())),
+        (RawCell::Num(n), FieldType::Text) if f.key == CREDIT_CODE => credit_code_from_number(*n),
+        (RawCell::Text(t), FieldType::Text) if f.key == CREDIT_CODE && is_scientific(t) => Err(Unreadable(CREDIT_CODE_AS_NUMBER.into())),
         (RawCell::Text(t), _) => parse_text(f, t, scale),
         (RawCell::Num(n), ty) if ty.is_numeric() => {
             let v = n.checked_mul(scale).ok_or_else(|| Unreadable(format!("“{n}”数值过大")))?;
@@ -466,7 +479,7 @@ fn typed_by(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal) 
             Ok(Value::Num(v))
         }
         (RawCell::Num(n), FieldType::Bool) => parse_bool(&n.to_string()).map(Value::Bool).ok_or_else(|| Unreadable(format!("“{n}”应填 是 或 否"))),
-        (RawCell::Num(n), FieldType::Date) => excel_serial(*n).map(Value::Date).ok_or_else(|| Unreadable(format!("“{n}”不是日期"))),
+        (RawCell::Num(n), FieldType::Date) => serial_date(*n, dates).map(Value::Date).ok_or_else(|| Unreadable(format!("“{n}”不是日期"))),
         (RawCell::Num(n), _) => parse_text(f, &n.normalize().to_string(), Decimal::ONE),
         (RawCell::Bool(b), FieldType::Bool) => Ok(Value::Bool(*b)),
         (RawCell::Bool(b), _) => Err(Unreadable(format!("“{}”不是{}", if *b { "TRUE" } else { "FALSE" }, type_name(f.ty)))),
@@ -474,6 +487,37 @@ fn typed_by(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal) 
         (RawCell::Date(d), FieldType::Text) => Ok(Value::Text(d.format("%Y-%m-%d").to_string().into())),
         (RawCell::Date(d), _) => Err(Unreadable(format!("“{d}”是日期，此列应为{}", type_name(f.ty)))),
     }
+}
+
+/// The field key of the 统一社会信用代码.
+const CREDIT_CODE: &str = "credit_code";
+
+/// Why a 统一社会信用代码 stored as a number cannot be read: Excel keeps 15 significant digits,
+/// so an 18-digit code typed into a number cell has already lost its last digits (and a code
+/// with letters could not be a number at all).
+pub const CREDIT_CODE_AS_NUMBER: &str = "统一社会信用代码被 Excel 存成了数字：数字只保留 15 位有效数字，18 位代码的最后几位已变成 0，无法还原。请把该列设为文本（选中该列 → 设置单元格格式 → 文本），再重新输入或粘贴原代码";
+
+/// A 统一社会信用代码 held as a number: kept only when it is exact, which a spreadsheet's number
+/// never is past 15 digits (its last three digits are then 0). A Parquet integer column holds
+/// it exactly.
+fn credit_code_from_number(n: Decimal) -> Result<Value, Unreadable> {
+    let text = n.normalize().to_string();
+    if text.len() == 18 && !text.ends_with("000") && credit_code_valid(&text) {
+        Ok(Value::Text(text.into()))
+    } else {
+        Err(Unreadable(CREDIT_CODE_AS_NUMBER.into()))
+    }
+}
+
+/// Text a spreadsheet wrote for a number in scientific notation (`9.11501E+17`).
+fn is_scientific(t: &str) -> bool {
+    let t = t.trim();
+    let Some((mantissa, exponent)) = t.split_once(['E', 'e']) else { return false };
+    let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
+    !mantissa.is_empty()
+        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && !exponent.is_empty()
+        && exponent.chars().all(|c| c.is_ascii_digit())
 }
 
 fn type_name(ty: FieldType) -> &'static str {
@@ -484,15 +528,6 @@ fn type_name(ty: FieldType) -> &'static str {
         FieldType::Bool => "是/否",
         FieldType::Enum | FieldType::Text => "文字",
     }
-}
-
-/// An Excel serial day number in the 1900 system (a date column holding plain numbers).
-fn excel_serial(n: Decimal) -> Option<NaiveDate> {
-    let days: i64 = n.trunc().try_into().ok()?;
-    if !(1..=2_958_465).contains(&days) {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::days(days))
 }
 
 /// The frame as the engine reads it: typed values by field, extracted once. A column most

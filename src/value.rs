@@ -87,7 +87,7 @@ pub fn parse_text(field: &Field, text: &str, scale: Decimal) -> Result<Value, Un
             Ok(Value::Num(v))
         }
         FieldType::Bool => parse_bool(t).map(Value::Bool).ok_or_else(|| Unreadable(format!("“{t}”应填 是 或 否"))),
-        FieldType::Date => parse_date(t).map(Value::Date).ok_or_else(|| Unreadable(format!("“{t}”不是日期（如 2024-03-15）"))),
+        FieldType::Date => parse_date(t).map(Value::Date),
         FieldType::Enum => {
             if field.values.is_empty() || field.values.iter().any(|v| v == t) {
                 Ok(Value::Text(t.into()))
@@ -108,24 +108,42 @@ pub fn parse_bool(t: &str) -> Option<bool> {
     }
 }
 
-/// Date text: 2024-03-15, 2024/3/15, 2024.3.15, 2024年3月15日, 20240315.
-pub fn parse_date(t: &str) -> Option<NaiveDate> {
-    let first = t.trim().split([' ', 'T', '\u{3000}']).next()?;
+/// Date text as people type it (日期): 2024-03-15, 2024/3/15, 2024.3.15, 2024年3月15日, 20240315,
+/// full-width digits and separators, a time after the date ignored. The year must have four
+/// digits: `23.5.1` or `230501` could be 2023 or 1923 (or day-month-year), so it is refused with
+/// a message, never read as the year 23.
+pub fn parse_date(t: &str) -> Result<NaiveDate, Unreadable> {
+    let shown = t.trim();
+    let not_a_date = || Unreadable(format!("“{shown}”不是日期（如 2024-03-15）"));
+    let first = shown.split([' ', 'T', '\u{3000}']).next().unwrap_or("");
     let t = money::clean_number_text(first);
-    if t.len() == 8 && t.chars().all(|c| c.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(&t, "%Y%m%d").ok();
+    if t.chars().all(|c| c.is_ascii_digit()) {
+        return match t.len() {
+            8 => NaiveDate::parse_from_str(&t, "%Y%m%d").map_err(|_| not_a_date()),
+            6 => Err(two_digit_year(shown)),
+            _ => Err(not_a_date()),
+        };
     }
-    let unified: String = t
-        .trim_end_matches('日')
-        .chars()
-        .map(|c| if matches!(c, '/' | '.' | '年' | '月') { '-' } else { c })
-        .collect();
-    let mut it = unified.split('-');
-    let (y, m, d) = (it.next()?, it.next()?, it.next()?);
-    if it.next().is_some() {
-        return None;
+    let t = t.strip_suffix('日').unwrap_or(&t);
+    let parts: Vec<&str> = t.split(['-', '/', '／', '.', '年', '月']).collect();
+    let [y, m, d] = parts[..] else { return Err(not_a_date()) };
+    let digits = |s: &str, n: std::ops::RangeInclusive<usize>| n.contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit());
+    if !digits(m, 1..=2) || !digits(d, 1..=2) {
+        return Err(not_a_date());
     }
-    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+    if digits(y, 1..=2) {
+        return Err(two_digit_year(shown));
+    }
+    if !digits(y, 4..=4) {
+        return Err(not_a_date());
+    }
+    let num = |s: &str| s.parse::<u32>().ok();
+    let (Some(y), Some(m), Some(d)) = (num(y), num(m), num(d)) else { return Err(not_a_date()) };
+    NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(not_a_date)
+}
+
+fn two_digit_year(shown: &str) -> Unreadable {
+    Unreadable(format!("“{shown}”的年份只有两位，无法确定是哪一年；请写四位年份（如 2023-05-01）"))
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! Cell typing (单元格取值): calamine's values as [`RawCell`]s; a binary float becomes its
 //! shortest decimal text once, here; dates become dates.
 
-use calamine::{Data, DataRef};
+use std::io::{Read, Seek};
+
+use calamine::{Data, DataRef, Sheets};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::RawCell;
@@ -11,7 +14,61 @@ use crate::money::from_cell_f64;
 pub fn from_float(f: f64) -> RawCell {
     match from_cell_f64(f) {
         Some(d) => RawCell::Num(d),
+        None if !f.is_finite() => RawCell::Error(format!("{f}：不是有效数字（无穷大或 NaN），请改为实际数值")),
         None => RawCell::Error(format!("{f}")),
+    }
+}
+
+/// The date system of a workbook (日期系统): which day an Excel serial number counts from. The
+/// workbook says which (`date1904` in xlsx/xlsb, the DATEMODE record in xls); a file that says
+/// nothing (csv, ods, Parquet) is in the 1900 system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DateSystem {
+    /// Day 1 is 1900-01-01 (Excel on Windows, WPS), with Excel's phantom 1900-02-29.
+    #[default]
+    Excel1900,
+    /// Day 0 is 1904-01-01 (old Excel for Mac; still set in some templates).
+    Excel1904,
+}
+
+/// The date system a workbook states (ods has none: its dates are written as dates).
+pub(super) fn date_system<R: Read + Seek>(wb: &Sheets<R>) -> DateSystem {
+    let is_1904 = match wb {
+        Sheets::Xlsx(x) => x.has_1904_epoch(),
+        Sheets::Xlsb(x) => x.has_1904_epoch(),
+        Sheets::Xls(x) => x.has_1904_epoch(),
+        Sheets::Ods(_) => false,
+    };
+    if is_1904 {
+        DateSystem::Excel1904
+    } else {
+        DateSystem::Excel1900
+    }
+}
+
+/// An Excel serial day number in a date column, in the workbook's date system; the time of day
+/// (the fraction) is dropped. `None` outside 1900-03-01 (1904-01-01) ..= 9999-12-31.
+pub fn serial_date(n: Decimal, system: DateSystem) -> Option<NaiveDate> {
+    let days: i64 = n.trunc().try_into().ok()?;
+    let (epoch, first) = match system {
+        // Serials below 61 fall before Excel's phantom 1900-02-29 and count from a day later.
+        DateSystem::Excel1900 => (NaiveDate::from_ymd_opt(1899, 12, 30)?, 61),
+        DateSystem::Excel1904 => (NaiveDate::from_ymd_opt(1904, 1, 1)?, 0),
+    };
+    if days < first {
+        return None;
+    }
+    let date = epoch.checked_add_signed(chrono::Duration::days(days))?;
+    (date <= NaiveDate::from_ymd_opt(9999, 12, 31)?).then_some(date)
+}
+
+/// A float32 (Parquet) as its own shortest decimal text: 4.9f32 is 4.9, not the
+/// 4.900000095367432 it would be once widened to f64.
+pub(super) fn from_float32(f: f32) -> RawCell {
+    let text = format!("{f}");
+    match Decimal::from_str_exact(&text).ok().or_else(|| Decimal::from_scientific(&text).ok()) {
+        Some(d) if f.is_finite() => RawCell::Num(d),
+        _ => from_float(f64::from(f)),
     }
 }
 

@@ -58,6 +58,9 @@
 
 mod cell;
 mod csv;
+mod folder;
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
 mod header;
 mod ledger_read;
 pub mod parquet;
@@ -75,8 +78,9 @@ use rust_decimal::Decimal;
 use crate::fields::{Figure, HeaderMatch, Vocabulary};
 use crate::digest::sha256_hex;
 
-pub use cell::from_float;
-pub use csv::decode_text;
+pub use cell::{from_float, serial_date, DateSystem};
+pub use folder::{expand_folders, Inputs, NotRead, NotReadReason, MAX_FOLDER_DEPTH};
+pub use csv::{decode_csv, decode_text, detect_separator, CsvEncoding, CsvError, DecodedCsv};
 pub use ledger_read::{expand_history, read_grid, read_table};
 pub use workbook::NO_CACHED_RESULT;
 
@@ -231,6 +235,8 @@ pub struct InputFile {
     pub path: PathBuf,
     pub sha256: String,
     pub bytes: u64,
+    /// How the file's Excel serial dates count (a workbook states it; other files are 1900).
+    pub date_system: DateSystem,
 }
 
 /// Everything read from the inputs.
@@ -244,6 +250,8 @@ pub struct Batch {
     /// Sheets with no header row that hold data: file index, sheet name, the 0-based rows with
     /// content. Their rows are reported as exceptions, never dropped silently.
     pub unread: Vec<(usize, String, Vec<u32>)>,
+    /// Files found in input folders and not read, with why (each becomes an exception).
+    pub not_read: Vec<NotRead>,
     /// Sheets and rows that are not data (hidden sheets, 栏次, 合计, footers): listed, not
     /// computed, not reported as data errors.
     pub set_aside: Vec<SetAside>,
@@ -336,6 +344,10 @@ pub enum IngestError {
     DenseRange { path: PathBuf, sheet: String, range: String, cells: u64, limit: u64 },
     #[error("{path}: the file holds more than {limit} bytes of text; split it or check it is not damaged")]
     TooMuchText { path: PathBuf, limit: u64 },
+    #[error("{path}: the package holds two parts named `{part}` (a reader could take either); this is not an ordinary workbook: {RESAVE}")]
+    DuplicatePart { path: PathBuf, part: String },
+    #[error("{path}: cannot read the CSV file: {reason}")]
+    Csv { path: PathBuf, reason: csv::CsvError },
     #[error("{path}: the reader failed on this file ({message}); {RESAVE}. This is a bug in subsidy: please report it with the file")]
     Panicked { path: PathBuf, message: String },
 }
@@ -359,36 +371,10 @@ pub fn cell_ref(row: u32, col: u32) -> String {
     format!("{}{}", column_letters(col), row as u64 + 1)
 }
 
-/// Expands folders into the input files they hold (sorted by name, so the order of the
-/// command line is the only order that matters, and later sorting removes even that).
+/// Expands folders (with their sub-folders, see [`folder`]) into the input files they hold,
+/// sorted; the files found but not read are dropped here ([`expand_folders`] lists them).
 pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
-    let mut out = Vec::new();
-    // Sorted and deduplicated: the order files are named in must not change the result.
-    for p in paths {
-        if p.is_dir() {
-            let entries = std::fs::read_dir(p).map_err(|source| IngestError::Io { path: p.clone(), source })?;
-            let mut found: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file() && is_input_name(f))
-                .collect();
-            if found.is_empty() {
-                return Err(IngestError::NoInputs { path: p.clone() });
-            }
-            found.sort();
-            out.extend(found);
-        } else {
-            out.push(p.clone());
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
-
-fn is_input_name(p: &Path) -> bool {
-    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    // Office lock files (~$name.xlsx) are not inputs.
-    !name.starts_with("~$") && !name.starts_with('.') && matches!(extension(p).as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" | "csv" | "parquet")
+    Ok(expand_folders(paths)?.files)
 }
 
 fn extension(p: &Path) -> String {
@@ -421,7 +407,9 @@ pub fn stream_inputs(
 ) -> Result<Batch, IngestError> {
     let mut batch = Batch::default();
     let mut to = Handoff { sink, filter };
-    for path in expand_inputs(paths)? {
+    let inputs = expand_folders(paths)?;
+    batch.not_read = inputs.not_read;
+    for path in inputs.files {
         read_file(&path, vocab, &mut batch, limits, &mut to)?;
     }
     Ok(batch)
@@ -485,7 +473,7 @@ fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits
     }
     let bytes = read_bounded(path, limits.file_bytes)?;
     let file = batch.files.len();
-    batch.files.push(InputFile { path: path.to_path_buf(), sha256: sha256_hex(&bytes), bytes: bytes.len() as u64 });
+    batch.files.push(InputFile { path: path.to_path_buf(), sha256: sha256_hex(&bytes), bytes: bytes.len() as u64, date_system: DateSystem::default() });
     if ext == "csv" {
         guarded(path, || read_csv(&bytes, path, file, vocab, batch, limits, to))
     } else {

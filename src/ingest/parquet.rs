@@ -109,12 +109,21 @@ fn cells(s: &Series) -> PolarsResult<Vec<Option<RawCell>>> {
         // Blank text is no cell, as in every other reader.
         DataType::String => s.str()?.iter().map(|v| v.filter(|t| !t.trim().is_empty()).map(|t| RawCell::Text(t.to_string()))).collect(),
         DataType::Boolean => s.bool()?.iter().map(|v| v.map(RawCell::Bool)).collect(),
-        // Floats become decimals where every reader's floats do: at ingest, as shortest text.
-        DataType::Float32 | DataType::Float64 => s.cast(&DataType::Float64)?.unpack::<Float64Type>()?.iter().map(|v| v.map(crate::ingest::from_float)).collect(),
+        // Floats become decimals where every reader's floats do: at ingest, as shortest text —
+        // a float32's own shortest text (4.9f32 is 4.9, not the 4.900000095367432 of its f64).
+        DataType::Float32 => s.f32()?.iter().map(|v| v.map(super::cell::from_float32)).collect(),
+        DataType::Float64 => s.f64()?.iter().map(|v| v.map(crate::ingest::from_float)).collect(),
         DataType::Decimal(_, _) => {
             let d = s.decimal()?;
             let scale = d.scale() as u32;
-            d.physical().iter().map(|v| v.map(|m| Decimal::try_from_i128_with_scale(m, scale).map_or_else(|_| RawCell::Error(m.to_string()), RawCell::Num))).collect()
+            d.physical().iter().map(|v| v.map(|m| from_decimal_parts(m, scale))).collect()
+        }
+        // u64 past i64::MAX would not cast to Int64 (it would become null: a cell lost).
+        DataType::UInt64 => s.u64()?.iter().map(|v| v.map(|i| RawCell::Num(Decimal::from(i)))).collect(),
+        DataType::Datetime(unit, zone) => {
+            let unit = *unit;
+            let offset = zone.as_ref().map(|z| zone_offset(z.as_str()).ok_or_else(|| z.to_string()));
+            s.to_physical_repr().cast(&DataType::Int64)?.i64()?.iter().map(|v| v.map(|t| from_timestamp(t, unit, offset.as_ref()))).collect()
         }
         DataType::Date => {
             let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
@@ -123,6 +132,66 @@ fn cells(s: &Series) -> PolarsResult<Vec<Option<RawCell>>> {
         dt if dt.is_integer() => s.cast(&DataType::Int64)?.i64()?.iter().map(|v| v.map(|i| RawCell::Num(Decimal::from(i)))).collect(),
         _ => s.cast(&DataType::String)?.str()?.iter().map(|v| v.map(|t| RawCell::Text(t.to_string()))).collect(),
     })
+}
+
+/// A Parquet decimal (mantissa, scale) as an exact decimal. Trailing zeros past rust_decimal's
+/// 28 places are dropped (they change nothing); a value that still does not fit 28 digits is an
+/// error cell showing it whole, never a rounded value.
+fn from_decimal_parts(mut m: i128, mut scale: u32) -> RawCell {
+    while scale > 0 && m % 10 == 0 && Decimal::try_from_i128_with_scale(m, scale).is_err() {
+        m /= 10;
+        scale -= 1;
+    }
+    Decimal::try_from_i128_with_scale(m, scale).map_or_else(
+        |_| {
+            let digits = m.unsigned_abs().to_string();
+            let scale = scale as usize;
+            let padded = format!("{digits:0>width$}", width = scale + 1);
+            let (int, frac) = padded.split_at(padded.len() - scale);
+            let sign = if m < 0 { "-" } else { "" };
+            let text = if frac.is_empty() { format!("{sign}{int}") } else { format!("{sign}{int}.{frac}") };
+            RawCell::Error(format!("{text}：有效数字超过 28 位，无法精确计算"))
+        },
+        RawCell::Num,
+    )
+}
+
+/// The UTC offset in seconds of a time zone a Parquet timestamp names: UTC, a fixed offset
+/// (`+08:00`), or a zone of China (no daylight saving since 1991). `None` for other zones.
+fn zone_offset(zone: &str) -> Option<i32> {
+    match zone {
+        "UTC" | "Etc/UTC" | "Z" | "GMT" | "Etc/GMT" => Some(0),
+        "Asia/Shanghai" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Harbin" | "PRC" | "Asia/Hong_Kong" | "Asia/Macau" | "Asia/Taipei" | "Etc/GMT-8" => Some(8 * 3600),
+        _ => {
+            let (sign, rest) = match zone.as_bytes().first()? {
+                b'+' => (1, &zone[1..]),
+                b'-' => (-1, &zone[1..]),
+                _ => return None,
+            };
+            let (h, m) = rest.split_once(':').unwrap_or((rest.get(..2)?, rest.get(2..)?));
+            let (h, m): (i32, i32) = (h.parse().ok()?, if m.is_empty() { 0 } else { m.parse().ok()? });
+            (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
+        }
+    }
+}
+
+/// A timestamp's date: in its own zone when it names one (a local time written as UTC with
+/// `Asia/Shanghai` is that day in China), as written when it names none. A zone this tool
+/// cannot place is an error cell, never a guess at the day.
+fn from_timestamp(t: i64, unit: TimeUnit, zone: Option<&Result<i32, String>>) -> RawCell {
+    let offset = match zone {
+        None => 0,
+        Some(Ok(seconds)) => i64::from(*seconds),
+        Some(Err(name)) => return RawCell::Error(format!("时间戳的时区 {name} 无法确定对应的日期；请写为日期或 UTC+8 时间")),
+    };
+    let per_second: i64 = match unit {
+        TimeUnit::Nanoseconds => 1_000_000_000,
+        TimeUnit::Microseconds => 1_000_000,
+        TimeUnit::Milliseconds => 1_000,
+    };
+    let days = (t.div_euclid(per_second) + offset).div_euclid(86_400);
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    epoch.checked_add_signed(chrono::Duration::days(days)).map_or_else(|| RawCell::Error(t.to_string()), RawCell::Date)
 }
 
 /// A column of a table written to Parquet.
@@ -279,7 +348,7 @@ pub(super) fn read_parquet(path: &Path, vocab: &Vocabulary, batch: &mut Batch, l
     let io = |source| IngestError::Io { path: path.to_path_buf(), source };
     let (sha256, bytes) = crate::digest::sha256_hex_of(&mut std::fs::File::open(path).map_err(io)?).map_err(io)?;
     let file = batch.files.len();
-    batch.files.push(InputFile { path: path.to_path_buf(), sha256, bytes });
+    batch.files.push(InputFile { path: path.to_path_buf(), sha256, bytes, date_system: Default::default() });
     let name = "Parquet".to_string();
     guarded(path, || {
         let columnar = Limits { cells_per_sheet: limits.columnar_cells, text_bytes: u64::MAX, ..*limits };
@@ -325,3 +394,7 @@ impl CellVisitor for ParquetSheet<'_, '_, '_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "parquet/tests.rs"]
+mod cell_tests;

@@ -4,3 +4,4 @@
 pub(super) mod biff;
 pub(super) mod ods;
 pub(super) mod xml;
+pub(super) mod xlsb;

@@ -85,6 +85,9 @@ pub(super) fn check_zip(path: &Path, bytes: &[u8], ext: &str, limits: &Limits) -
     if zip.len() > limits.zip_entries {
         return Err(IngestError::TooManyParts { path: path.to_path_buf(), count: zip.len(), limit: limits.zip_entries });
     }
+    if let Some(part) = duplicate_part(bytes, zip.central_directory_start(), limits.zip_entries, zip.has_duplicate_names()) {
+        return Err(IngestError::DuplicatePart { path: path.to_path_buf(), part });
+    }
     let mut unpacked: u64 = 0;
     let mut parts = Vec::with_capacity(zip.len());
     for i in 0..zip.len() {
@@ -163,6 +166,30 @@ pub(super) fn check_zip(path: &Path, bytes: &[u8], ext: &str, limits: &Limits) -
         }
     }
     Ok(ZipPlan { kind, spans, unpacked })
+}
+
+/// The name of a part the central directory lists twice (as calamine looks parts up: any case,
+/// either slash), if any. Readers disagree on which of two same-named parts they take (the zip
+/// crate keeps one, a repair tool the other), so such a package is refused. `known` is the zip
+/// crate's own finding, for a directory this walk cannot follow.
+pub(super) fn duplicate_part(bytes: &[u8], directory: u64, max_entries: usize, known: bool) -> Option<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut at = usize::try_from(directory).ok()?;
+    for _ in 0..=max_entries {
+        let Some(record) = bytes.get(at..at.checked_add(46)?) else { break };
+        if record[..4] != [0x50, 0x4B, 0x01, 0x02] {
+            break;
+        }
+        let len = |o: usize| usize::from(u16::from_le_bytes([record[o], record[o + 1]]));
+        let (name_len, extra, comment) = (len(28), len(30), len(32));
+        let Some(name) = bytes.get(at + 46..at + 46 + name_len) else { break };
+        let name = String::from_utf8_lossy(name).into_owned();
+        if !seen.insert(part_key(&name)) {
+            return Some(name);
+        }
+        at += 46 + name_len + extra + comment;
+    }
+    known.then(|| "?".to_string())
 }
 
 /// How much of a shared-string part is read to find its `<sst>` tag.

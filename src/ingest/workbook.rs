@@ -3,15 +3,16 @@
 //! through their pre-checked dense ranges).
 
 use std::cell::Cell as Flag;
+use std::collections::HashMap;
 use std::io::{Read, Seek};
 use std::path::Path;
 use std::rc::Rc;
 
 use calamine::{Ods, Reader, SheetType, SheetVisible, Sheets, Xls, Xlsb, Xlsx};
 
-use super::cell::{from_data, from_ref};
+use super::cell::{date_system, from_data, from_ref};
 use super::header::{SheetBuilder, SheetOut};
-use super::prescan::biff;
+use super::prescan::{biff, xlsb};
 use super::sniff::{check_zip, ole, sniff, BudgetReader, Content, ZipKind};
 use super::{extension, Batch, NotData, SetAside, Handoff, IngestError, Limits, RawCell, Stop, TextBudget, MAX_COLUMNS, READ_BUDGET_SLACK};
 use crate::fields::Vocabulary;
@@ -21,6 +22,8 @@ pub(super) struct Opened<'a> {
     pub(super) wb: Sheets<BudgetReader<'a>>,
     exceeded: Rc<Flag<bool>>,
     budget: u64,
+    /// `.xlsb`: per sheet name, which cells calamine yields from records cut short.
+    truncated: HashMap<String, Vec<bool>>,
 }
 
 /// Sniffs, pre-checks and opens a workbook held in memory.
@@ -45,7 +48,8 @@ pub(super) fn open_checked<'a>(path: &Path, bytes: &'a [u8], limits: &Limits) ->
                 ZipKind::Xlsb => Sheets::Xlsb(Xlsb::new(reader).map_err(|e| flagged(e.into()))?),
                 ZipKind::Ods => Sheets::Ods(Ods::new(reader).map_err(|e| flagged(e.into()))?),
             };
-            Ok(Opened { wb, exceeded, budget })
+            let truncated = if matches!(plan.kind, ZipKind::Xlsb) { xlsb_truncated(bytes) } else { HashMap::new() };
+            Ok(Opened { wb, exceeded, budget, truncated })
         }
         Content::Ole => {
             let ole = ole::Ole::parse(bytes).map_err(|reason| IngestError::Damaged { path: path.to_path_buf(), reason })?;
@@ -65,7 +69,7 @@ pub(super) fn open_checked<'a>(path: &Path, bytes: &'a [u8], limits: &Limits) ->
             let reader = BudgetReader::new(bytes, Vec::new(), u64::MAX);
             let exceeded = reader.exceeded.clone();
             let wb = Sheets::Xls(Xls::new(reader).map_err(|e| open(e.into()))?);
-            Ok(Opened { wb, exceeded, budget: u64::MAX })
+            Ok(Opened { wb, exceeded, budget: u64::MAX, truncated: HashMap::new() })
         }
         Content::Empty => Err(IngestError::Damaged { path: path.to_path_buf(), reason: "the file is empty".into() }),
         Content::Text(what) => Err(IngestError::Unsupported { path: path.to_path_buf(), reason: what.into() }),
@@ -74,6 +78,21 @@ pub(super) fn open_checked<'a>(path: &Path, bytes: &'a [u8], limits: &Limits) ->
             reason: "neither a zip package (.xlsx, .ods) nor an Excel 97-2003 file".into(),
         }),
     }
+}
+
+/// The cells of an `.xlsb` package's sheets whose records are cut short, by sheet name (see
+/// [`xlsb`]). The parts were checked against the limits before (declared sizes bind).
+fn xlsb_truncated(bytes: &[u8]) -> HashMap<String, Vec<bool>> {
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else { return HashMap::new() };
+    let mut read = |name: &str| -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        zip.by_name(name).ok()?.read_to_end(&mut out).ok()?;
+        Some(out)
+    };
+    let (Some(workbook), Some(rels)) = (read("xl/workbook.bin"), read("xl/_rels/workbook.bin.rels")) else { return HashMap::new() };
+    let parts = xlsb::sheet_parts(&workbook, &String::from_utf8_lossy(&rels));
+    let truncated = xlsb::truncated_cells(parts.values().filter_map(|p| Some((p.clone(), read(p)?))));
+    parts.into_iter().filter_map(|(name, part)| Some((name, truncated.get(&part)?.clone()))).collect()
 }
 
 pub(super) fn open_error(path: &Path, e: calamine::Error) -> IngestError {
@@ -133,10 +152,15 @@ pub(super) fn visit_sheet(
             }
         }
         Sheets::Xlsb(x) => {
+            let truncated = opened.truncated.get(name);
             let mut reader = x.worksheet_cells_reader(name).map_err(|e| sheet_err(e.to_string()))?;
+            let mut k = 0usize;
             while let Some(cell) = reader.next_cell().map_err(|e| sheet_err(e.to_string()))? {
                 let (r, c) = cell.get_position();
-                if let Some(v) = from_ref(cell.get_value()) {
+                let cut = truncated.and_then(|t| t.get(k)).copied().unwrap_or(false);
+                k += 1;
+                let value = if cut { Some(RawCell::Error(xlsb::TRUNCATED_CELL.into())) } else { from_ref(cell.get_value()) };
+                if let Some(v) = value {
                     if let Err(stop) = visit(r, c, v) {
                         return Ok(Err(stop));
                     }
@@ -171,6 +195,9 @@ pub(super) fn read_workbook(
     to: &mut Handoff<'_, '_>,
 ) -> Result<(), IngestError> {
     let mut opened = open_checked(path, bytes, limits)?;
+    if let Some(f) = batch.files.get_mut(file) {
+        f.date_system = date_system(&opened.wb);
+    }
     let mut text = TextBudget::new(limits);
     let hidden = hidden_sheets(&opened.wb);
     for (name, cells) in cell_sheets(&opened.wb) {

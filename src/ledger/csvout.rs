@@ -7,11 +7,20 @@ use crate::rules::Payer;
 
 use super::{LedgerError, LedgerLine, Report};
 
-/// Prefixes text that starts like a formula (=, +, -, @, tab, CR) with `'` (OWASP, CWE-1236).
+/// Whether a spreadsheet could take the text for a formula (公式注入): it starts with `=`, `+`,
+/// `-`, `@`, a tab or CR (OWASP, CWE-1236), or their full-width forms `＝＋－＠` (a Chinese input
+/// method types these, and WPS and Excel with East Asian input turn them into the ASCII ones
+/// when the cell is edited).
+pub fn starts_like_formula(text: &str) -> bool {
+    matches!(text.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠'))
+}
+
+/// Prefixes text that starts like a formula ([`starts_like_formula`]) with `'`.
 pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
-        _ => text.into(),
+    if starts_like_formula(text) {
+        format!("'{text}").into()
+    } else {
+        text.into()
     }
 }
 
@@ -102,10 +111,10 @@ pub fn exceptions(report: &Report<'_>) -> Result<Vec<u8>, LedgerError> {
         w.write_record([
             neutralise(&e.file).as_ref(),
             neutralise(&e.sheet).as_ref(),
-            e.cell.as_str(),
+            neutralise(&e.cell).as_ref(),
             neutralise(&e.application_id).as_ref(),
             neutralise(&e.value).as_ref(),
-            e.reason.as_str(),
+            neutralise(&e.reason).as_ref(),
         ])
         .map_err(&err)?;
     }

@@ -84,7 +84,7 @@ fn text(ws: &mut Worksheet, f: &Formats, row: u32, col: u16, s: &str) -> Result<
     if s.is_empty() {
         return Ok(());
     }
-    if matches!(s.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r')) {
+    if super::csvout::starts_like_formula(s) {
         ws.write_string_with_format(row, col, s, &f.quoted)?;
     } else {
         ws.write_string(row, col, s)?;

@@ -622,10 +622,111 @@ def readable():
     expect("messy.ods", 0, "3 rows read", "ods with a title row", rows=3)
 
 
+# --- issue 12, part 2: dates, CSV, containers, injection (one fixture per case) ---------------
+
+def expect_lines(name, exceptions=None, payouts=None):
+    """Adds what the ledger must hold to the last expectation: the number of exceptions.csv
+    lines, and the award of named applications (id → amount text, to the 分)."""
+    assert EXPECTED[-1][0] == name
+    EXTRA[name] = (exceptions, payouts)
+
+
+EXTRA = {}
+
+
+def rezip(data, change):
+    """The zip `data` with each part passed through change(name, bytes) (same order)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        parts = [(i.filename, change(i.filename, z.read(i.filename))) for i in z.infolist()]
+    return zip_bytes(parts)
+
+
+def award(i):
+    """What RULE pays on good_rows' 30000 + i 万元: 2%, to the 分."""
+    return "%d.00" % ((30000 + i) * 200)
+
+
+def dates_and_csv():
+    # Dates as people type them, in a workbook that states the 1904 date system: a serial of
+    # 43585 is 2023-05-01 there (45047 in the 1900 system); two-digit years are exceptions.
+    header = HEADER + ["购置日期"]
+    dates = [43585, "2023年5月1日", "2023.5.1", "2023/5/1", "2023-5-1", "20230501", "23.5.1", "23/5/1"]
+    rows = [header] + [r + [d] for r, d in zip(good_rows("DT", len(dates)), dates)]
+    book = xlsx([("申报表", sheet_xml(rows), "sheet")])
+    book = rezip(book, lambda n, b: b.replace(b"<sheets>", b'<workbookPr date1904="1"/><sheets>') if n == "xl/workbook.xml" else b)
+    write("dates_1904.xlsx", book)
+    expect("dates_1904.xlsx", 1, "rows could not be read; see 数据错误", "dates typed every way, 1904 date system, two two-digit years", rows=8)
+    expect_lines("dates_1904.xlsx", exceptions=2)
+
+    def csv_text(rows, sep=","):
+        return "\r\n".join(sep.join(str(v) for v in r) for r in rows) + "\r\n"
+
+    # UTF-8 with one row pasted in GBK: that row is an exception, not the file.
+    good = [HEADER] + good_rows("SG", 3)
+    lines = csv_text(good[:2]).encode() + csv_text([good[2][:2] + ["乙公司"] + good[2][3:]]).encode("gbk") + csv_text(good[3:]).encode()
+    write("csv_stray_gbk.csv", lines)
+    expect("csv_stray_gbk.csv", 1, "rows could not be read; see 数据错误", "UTF-8 CSV with one row in GBK", rows=3)
+    expect_lines("csv_stray_gbk.csv", exceptions=2)
+
+    # Excel's "Unicode text": UTF-16LE with a BOM, tab-separated.
+    write("csv_utf16_tab.csv", b"\xff\xfe" + csv_text([HEADER] + good_rows("UT", 2), "\t").encode("utf-16-le"))
+    expect("csv_utf16_tab.csv", 0, "2 rows read", "UTF-16LE CSV with BOM, tab-separated", rows=2)
+    expect_lines("csv_utf16_tab.csv", exceptions=0)
+
+    # A semicolon-separated CSV (European Excel), with a title row first.
+    write("csv_semicolon.csv", ("2023年度申报表\r\n" + csv_text([HEADER] + good_rows("SC", 2), ";")).encode())
+    expect("csv_semicolon.csv", 0, "2 rows read", "semicolon-separated CSV with a title row", rows=2)
+    expect_lines("csv_semicolon.csv", exceptions=0)
+
+    # Bytes that are no text: the message says the CSV cannot be decoded, not "no header".
+    write("csv_nul.csv", csv_text([HEADER]).encode("utf-16-le"))
+    expect("csv_nul.csv", 2, "cannot read the CSV file: the text cannot be decoded: it holds NUL bytes", "UTF-16 without a BOM")
+    write("csv_one_column.csv", "申报编号\r\nA1\r\nA2\r\n".encode())
+    expect("csv_one_column.csv", 2, "cannot read the CSV file: the lines cannot be split into columns", "a CSV with no separator")
+
+    # Infinite and NaN amounts typed as text: exceptions.
+    rows = good_rows("IN", 4)
+    for r, v in zip(rows[1:], ["inf", "NaN", "-inf"]):
+        r[6] = v
+    write("csv_inf_nan.csv", csv_text([HEADER] + rows).encode())
+    expect("csv_inf_nan.csv", 1, "rows could not be read; see 数据错误", "inf, NaN, -inf amounts", rows=4)
+    expect_lines("csv_inf_nan.csv", exceptions=3)
+
+    # Formula injection in full-width forms: read as text, neutralised in every output.
+    rows = good_rows("FW", 2)
+    rows[0][2] = "＝HYPERLINK(\"http://x\")"
+    rows[1][2] = "＠SUM(1+1)"
+    write("injection_fullwidth.csv", csv_text([HEADER] + rows).encode())
+    expect("injection_fullwidth.csv", 0, "2 rows read", "full-width ＝ and ＠ starting enterprise names", rows=2)
+    expect_lines("injection_fullwidth.csv", exceptions=0)
+
+
+def containers():
+    # Two parts of one name: readers disagree on which they take.
+    import warnings
+    base = xlsx([("Sheet1", plain_sheet("DP"), "sheet")])
+    with zipfile.ZipFile(io.BytesIO(base)) as z:
+        parts = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    parts.append(("xl/worksheets/sheet1.xml", sheet_xml([HEADER] + [["DP0", credit_code(1), "某公司", "新城区", 2023, RULE, 99999999]])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        write("zip_duplicate_part.xlsx", zip_bytes(parts))
+    expect("zip_duplicate_part.xlsx", 2, "the package holds two parts named `xl/worksheets/sheet1.xml`", "a zip naming one part twice")
+
+    # An 18-digit credit code stored as a number: Excel kept 15 digits.
+    rows = good_rows("CN", 2)
+    rows[1][1] = 911501001234567000
+    write("credit_code_number.xlsx", xlsx([("申报表", sheet_xml([HEADER] + rows), "sheet")]))
+    expect("credit_code_number.xlsx", 1, "rows could not be read; see 数据错误", "统一社会信用代码 stored as a number", rows=2)
+    expect_lines("credit_code_number.xlsx", exceptions=1)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     hostile()
     readable()
+    dates_and_csv()
+    containers()
     lines = ["# Written by make_corpus.py: for each file of files/, what `subsidy run` must do.",
              "# exit: the exit code; message: a substring of its message (stderr); rows: data rows the",
              "# file holds, each of which must end in the ledger or in 数据错误.", ""]
@@ -636,6 +737,11 @@ def main():
         lines.append('message = "%s"' % message.replace("\\", "\\\\").replace('"', '\\"'))
         if rows is not None:
             lines.append("rows = %d" % rows)
+        exceptions, payouts = EXTRA.get(name, (None, None))
+        if exceptions is not None:
+            lines.append("exceptions = %d" % exceptions)
+        if payouts:
+            lines.append("payouts = [%s]" % ", ".join('"%s=%s"' % kv for kv in sorted(payouts.items())))
         lines.append('what = "%s"' % what)
         lines.append("")
     with open(os.path.join(HERE, "expected.toml"), "w", encoding="utf-8") as f:

@@ -71,7 +71,30 @@ struct Case {
     exit: i32,
     message: String,
     rows: Option<u64>,
+    /// Lines of exceptions.csv, when given.
+    exceptions: Option<u64>,
+    /// `申报编号=award` of payouts.csv lines, to the 分, when given.
+    #[serde(default)]
+    payouts: Vec<String>,
     what: String,
+}
+
+/// The ledger holds the exceptions and awards the case names.
+fn assert_lines(out: &Path, case: &Case, label: &str) {
+    if let Some(n) = case.exceptions {
+        let text = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
+        let got = csv::Reader::from_reader(text.as_bytes()).records().count() as u64;
+        assert_eq!(got, n, "{label}: exceptions.csv lines:\n{text}");
+    }
+    if case.payouts.is_empty() {
+        return;
+    }
+    let text = std::fs::read_to_string(out.join("payouts.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let awards: Vec<String> = reader.records().map(|r| r.unwrap()).map(|r| format!("{}={}", &r[0], &r[4])).collect();
+    for want in &case.payouts {
+        assert!(awards.contains(want), "{label}: payouts.csv should hold {want}: {awards:?}");
+    }
 }
 
 fn corpus() -> PathBuf {
@@ -126,6 +149,7 @@ fn every_corpus_file_gives_its_exit_code_and_message_in_bounded_memory_and_time(
             assert!(o.stderr.contains(&case.name), "{label}: the message names the file: {}", o.stderr);
         } else {
             assert_conserved(&out, case.rows, &label);
+            assert_lines(&out, case, &label);
         }
     }
 }

@@ -14,6 +14,7 @@ mod ledger;
 mod model;
 mod policy_errors;
 mod properties;
+mod readers;
 mod reasons;
 mod review;
 mod reviewed;

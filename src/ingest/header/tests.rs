@@ -28,7 +28,7 @@ fn identity_header(row: u32) -> Vec<(u32, u32, RawCell)> {
 fn read(cells: Vec<(u32, u32, RawCell)>) -> (Batch, Applications) {
     let v = vocab();
     let mut batch = sheet_of(&v, cells);
-    batch.files.push(InputFile { path: "申报表.xlsx".into(), sha256: String::new(), bytes: 0 });
+    batch.files.push(InputFile { path: "申报表.xlsx".into(), sha256: String::new(), bytes: 0, date_system: Default::default() });
     let apps = normalise(&batch, &v, &|_| true);
     (batch, apps)
 }

@@ -1,0 +1,79 @@
+//! Narrow entry points for the fuzz targets of `fuzz/` (feature `fuzzing`, off in every build
+//! but the fuzzer's). Each reads bytes as one input format the way a run does — sniffing and
+//! container checks, the pre-scans, cell typing, header binding — and then types every row as
+//! [`crate::normalise`] does, without the `catch_unwind` guard a run has, so a panic reaches the
+//! fuzzer. Limits are tightened so one input costs milliseconds, not seconds.
+
+use std::path::Path;
+
+use super::csv::read_csv;
+use super::workbook::read_workbook;
+use super::{Batch, Handoff, IngestError, Limits};
+use crate::fields::Vocabulary;
+
+/// The format a fuzz input is read as (the extension a run would see).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FuzzFormat {
+    Csv,
+    Xlsx,
+    Xlsb,
+    Xls,
+    Ods,
+}
+
+impl FuzzFormat {
+    fn file_name(self) -> &'static str {
+        match self {
+            FuzzFormat::Csv => "fuzz.csv",
+            FuzzFormat::Xlsx => "fuzz.xlsx",
+            FuzzFormat::Xlsb => "fuzz.xlsb",
+            FuzzFormat::Xls => "fuzz.xls",
+            FuzzFormat::Ods => "fuzz.ods",
+        }
+    }
+}
+
+/// Limits small enough for a fuzzer's iteration; the checks are the same as a run's.
+fn fuzz_limits() -> Limits {
+    Limits {
+        file_bytes: 4 * 1024 * 1024,
+        unpacked_bytes: 64 * 1024 * 1024,
+        cells_per_sheet: 200_000,
+        dense_cells: 200_000,
+        text_bytes: 32 * 1024 * 1024,
+        shared_strings: 200_000,
+        shared_strings_bytes: 16 * 1024 * 1024,
+        ..Limits::default()
+    }
+}
+
+/// Reads `bytes` as `format` and types every data row; returns the rows read. An error is a
+/// refusal with its message (never a panic).
+pub fn fuzz_read(
+    format: FuzzFormat,
+    bytes: &[u8],
+    vocab: &Vocabulary,
+) -> Result<usize, IngestError> {
+    let limits = fuzz_limits();
+    let path = Path::new(format.file_name());
+    let mut batch = Batch::default();
+    let mut rows = 0usize;
+    let mut sink = |batch: &Batch, row: super::RawRow| {
+        let _typed = crate::normalise::type_row(batch, vocab, &row);
+        rows += 1;
+    };
+    let mut to = Handoff {
+        sink: &mut sink,
+        filter: None,
+    };
+    match format {
+        FuzzFormat::Csv => read_csv(bytes, path, 0, vocab, &mut batch, &limits, &mut to)?,
+        _ => read_workbook(bytes, path, 0, vocab, &mut batch, &limits, &mut to)?,
+    }
+    Ok(rows)
+}
+
+/// Parses one text as a date the way a date column reads it.
+pub fn fuzz_date(text: &str) -> Option<chrono::NaiveDate> {
+    crate::value::parse_date(text).ok()
+}
