@@ -11,6 +11,7 @@ mod history;
 mod hostile;
 mod installed;
 mod ledger;
+mod long_text;
 mod model;
 mod policy_errors;
 mod properties;
