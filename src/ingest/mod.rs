@@ -61,6 +61,7 @@ mod csv;
 mod header;
 mod ledger_read;
 pub mod parquet;
+mod percent;
 mod prescan;
 mod sniff;
 mod workbook;

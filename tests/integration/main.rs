@@ -13,6 +13,7 @@ mod installed;
 mod ledger;
 mod long_text;
 mod model;
+mod percent;
 mod policy_errors;
 mod properties;
 mod reasons;
