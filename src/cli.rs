@@ -232,6 +232,9 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
                 t.award_total,
                 out.display()
             );
+            if t.pending_lines > 0 {
+                eprintln!("subsidy: {} lines await review (待审核, not in the award total): {} 元 if approved; see sheet 待审核", t.pending_lines, t.pending_total);
+            }
             if s.status == ExitStatus::RowsUnreadable {
                 eprintln!("subsidy: {} rows could not be read; see 数据错误 in ledger.xlsx or {}", t.rows_exception, out.join("exceptions.csv").display());
             }
@@ -346,6 +349,11 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             for s in &computed.set_aside {
                 writeln!(o, "note: {s}: not data, not read")?;
             }
+            // 待审核 is information, not a problem: it changes no exit code.
+            let held = computed.pending_lines();
+            for l in &held {
+                writeln!(o, "info: {} 待审核 {} {}: {}（审核通过前不予发放）", l.source, l.application_id, l.rule_id, l.reason())?;
+            }
             let mut unmatched = Vec::new();
             for s in &computed.sheets {
                 for c in s.columns.iter().filter(|c| c.refused.is_some()) {
@@ -368,12 +376,15 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
                     .map(|e| [e.file.clone(), e.sheet.clone(), e.cell.clone(), e.application_id.clone(), e.value.clone(), e.reason.clone()])
                     .collect();
                 rows.extend(unmatched);
+                rows.extend(held.iter().map(|l| {
+                    [l.source.clone(), String::new(), String::new(), l.application_id.clone(), l.rule_id.clone(), format!("提示（非错误）：待审核，{}", l.reason())]
+                }));
                 let bytes = crate::ledger::workbook::table("问题清单", &["文件", "工作表", "单元格", "申报编号", "原值", "问题"], &rows)
                     .map_err(crate::ledger::LedgerError::from)?;
                 crate::ledger::write_atomic(path, &bytes)?;
                 writeln!(o, "report: {}", path.display())?;
             }
-            writeln!(o, "inputs: {} rows read, {} rows with problems", apps.rows_in, apps.rows_excepted)?;
+            writeln!(o, "inputs: {} rows read, {} rows with problems, {} lines awaiting review (待审核)", apps.rows_in, apps.rows_excepted, held.len())?;
             Ok(if apps.rows_excepted > 0 { ExitStatus::ProblemsFound } else { ExitStatus::Success })
         }
         Sub::Rules { policies, coverage: true } => {

@@ -37,6 +37,13 @@ pub struct SourceSheet {
     columns: Vec<(FieldId, u32)>,
 }
 
+impl SourceSheet {
+    /// Whether the sheet has a column for the field (its cells may still be empty).
+    pub fn has(&self, field: FieldId) -> bool {
+        self.columns.iter().any(|(f, _)| *f == field)
+    }
+}
+
 /// A row that could not be computed, or one cell of it (数据错误).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Exception {

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::engine::batch::{settle_open, Line, Pending, NOTHING_SHARED};
-use crate::engine::{evaluate, evaluate_untraced, Context, Evaluation, Trace};
+use crate::engine::{evaluate, evaluate_untraced, review, Context, Evaluation, Trace};
 use crate::exit::ExitStatus;
 use crate::fields::{FieldId, FieldsError, Vocabulary};
 use crate::ingest::IngestError;
@@ -170,7 +170,15 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
         .into_par_iter()
         .map(|i| {
             let r = &rules[of_row[i] as usize];
-            evaluate_untraced(r.policy, r.rule, &rows.row(i), cx)
+            let row = rows.row(i);
+            let mut evaluation = evaluate_untraced(r.policy, r.rule, &row, cx);
+            // 待审核: a review the row leaves open holds its amount back (engine::review).
+            let (sheet, _) = applications.origin(i);
+            let open = review::awaiting(r.policy, r.rule, &row, |f| sheet.has(f));
+            if !open.is_empty() {
+                review::hold(&mut evaluation, r.rule, || review::reason(&loaded.vocab, &open));
+            }
+            evaluation
         })
         .collect();
     t.mark("evaluate");
@@ -367,6 +375,11 @@ impl Computed<'_> {
         }
     }
 
+    /// The 待审核 lines, whole, in ledger order (for `check`).
+    pub fn pending_lines(&self) -> Vec<LedgerLine> {
+        (0..self.len()).filter(|&k| self.settled[self.order[k] as usize].is_pending()).map(|k| self.line(k)).collect()
+    }
+
     /// Every line, whole (for `explain` and `reconcile`; a run writes them a chunk at a time).
     pub fn lines(&self) -> Vec<LedgerLine> {
         self.whole(0..self.len())
@@ -401,6 +414,13 @@ fn read_steps(loaded: &Loaded, apps: &Applications, view: &RuleView<'_>, i: usiz
             (Some(v), Some(at)) => trace.push(&format!("读入 {label} = {}（{}!{at}）", v.display(field), sheet.name)),
             (Some(v), None) => trace.push(&format!("读入 {label} = {}", v.display(field))),
             (None, _) => trace.push(&format!("读入 {label}：未填")),
+        }
+    }
+    // A flag with neither value nor column that the policy does not require reviewed is 是.
+    let row = apps.rows.row(i);
+    for f in view.rule.flags.iter().filter(|f| row.get(**f).is_none() && !sheet.has(**f)) {
+        if view.policy.review == crate::rules::Review::Assumed {
+            trace.push(&format!("审核 申报表无“{}”列，本政策按“是”计（review = \"assumed\"）", loaded.vocab.get(*f).header_zh));
         }
     }
     trace

@@ -167,6 +167,9 @@ pub fn against_payments(ledger: &ReadBack, payments: &[(usize, String, String, D
             *due.entry(code.as_str()).or_default() += parse_decimal(amount).unwrap_or_default();
         }
     }
+    // Payees whose lines all await review: nothing is due to them yet.
+    let held: std::collections::BTreeSet<&str> =
+        ledger.lines.values().filter(|(sheet, _, _)| *sheet == crate::ledger::workbook::PENDING_SHEET).map(|(_, code, _)| code.as_str()).collect();
     let mut paid: BTreeMap<&str, (Decimal, Vec<usize>, &str)> = BTreeMap::new();
     for (row, code, name, amount) in payments {
         let e = paid.entry(code.as_str()).or_insert((Decimal::ZERO, Vec::new(), name.as_str()));
@@ -190,6 +193,9 @@ pub fn against_payments(ledger: &ReadBack, payments: &[(usize, String, String, D
             out.push(mk(class::DUPLICATE, code, owed.unwrap_or_default(), *amount, format!("{name} 在支付清单中出现 {} 次（第 {} 行）", rows.len(), join(rows))));
         }
         match owed {
+            None if held.contains(code) => {
+                out.push(mk(class::UNKNOWN, code, Decimal::ZERO, *amount, format!("{name} 的申报待审核（审核结论未填），台账中尚无应付")))
+            }
             None => out.push(mk(class::UNKNOWN, code, Decimal::ZERO, *amount, format!("{name} 不在台账的发放明细中"))),
             Some(o) if *amount > o => out.push(mk(class::OVERPAID, code, o, *amount, format!("多付 {}", grouped2(*amount - o)))),
             Some(o) if *amount < o => out.push(mk(class::UNDERPAID, code, o, *amount, format!("少付 {}", grouped2(o - *amount)))),

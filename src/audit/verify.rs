@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use super::{ledger_code, line_code, DETAIL_SIGNED, REFUSED_SIGNED};
 use crate::ingest::{cell_ref, read_grid, IngestError, RawCell};
-use crate::ledger::workbook::{LABEL_CODE, LABEL_TOTAL, SHEETS};
+use crate::ledger::workbook::{LABEL_CODE, LABEL_TOTAL, PENDING_RESULT, PENDING_SHEET, PENDING_SIGNED, SHEETS};
 use crate::money::{fixed2, grouped2};
 
 /// Why a ledger cannot be verified at all.
@@ -121,7 +121,8 @@ fn results_of(grid: &Grid) -> BTreeMap<(String, String), String> {
 
 /// A ledger read back: its lines' figures, the files it records, and what `verify` found.
 pub struct ReadBack {
-    /// (申报编号, 条款编号) → (sheet, 统一社会信用代码, 金额 as 2-decimal text, or "" for other lines).
+    /// (申报编号, 条款编号) → (sheet, 统一社会信用代码, 金额 as 2-decimal text, or "" for other
+    /// lines, 待审核 ones included: nothing is due on them).
     pub lines: BTreeMap<(String, String), (&'static str, String, String)>,
     /// "输入 path" / "政策 path" / "历史 path" → SHA-256, as the run recorded them.
     pub files: BTreeMap<String, String>,
@@ -140,12 +141,16 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
         sheets.iter().find(|(n, _)| n == name).map(|(_, g)| g).ok_or(VerifyError::MissingSheet { path: path.to_path_buf(), sheet: name })
     };
     let (summary, details, traces, refused) = (get(SHEETS[0])?, get(SHEETS[1])?, get(SHEETS[2])?, get(SHEETS[3])?);
+    // 待审核 is checked like the others but counts in no total; a ledger older than it has none.
+    let no_sheet = Grid::new();
+    let held = sheets.iter().find(|(n, _)| n == PENDING_SHEET).map_or(&no_sheet, |(_, g)| g);
     let detail = read_lines(details, &DETAIL_SIGNED, 20, Some(10));
+    let pending = read_lines(held, &PENDING_SIGNED, 18, Some(9));
     let refusal = read_lines(refused, &REFUSED_SIGNED, 7, None);
     let results = results_of(traces);
     let mut findings = Vec::new();
     let mut seen = BTreeSet::new();
-    for (sheet, lines) in [(SHEETS[1], &detail), (SHEETS[3], &refusal)] {
+    for (sheet, lines) in [(SHEETS[1], &detail), (PENDING_SHEET, &pending), (SHEETS[3], &refusal)] {
         for l in lines {
             seen.insert(l.key.clone());
             let finding = |cell: String, what| Finding { sheet: sheet.into(), cell, application_id: l.key.0.clone(), rule_id: l.key.1.clone(), what };
@@ -156,9 +161,11 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
             if l.computed == l.stored {
                 continue;
             }
+            let result = result.strip_prefix(PENDING_RESULT).unwrap_or(result);
             let was = crate::money::parse_decimal(&result.replace(',', "")).map(fixed2).unwrap_or_default();
-            if sheet == SHEETS[1] && !l.amount.is_empty() && l.amount != was {
-                findings.push(finding(cell_ref(l.row, 10), Change::Amount { was: grouped2_text(&was), now: grouped2_text(&l.amount) }));
+            let amount_col = if sheet == PENDING_SHEET { 9 } else { 10 };
+            if sheet != SHEETS[3] && !l.amount.is_empty() && l.amount != was {
+                findings.push(finding(cell_ref(l.row, amount_col), Change::Amount { was: grouped2_text(&was), now: grouped2_text(&l.amount) }));
             } else {
                 findings.push(finding(format!("A{}", l.row + 1), Change::Figures));
             }
@@ -195,8 +202,12 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
         }
     }
     if let Some(r) = label_row(LABEL_CODE) {
-        let codes: Vec<(&str, &str)> =
-            detail.iter().map(|l| (SHEETS[1], l.stored.as_str())).chain(refusal.iter().map(|l| (SHEETS[3], l.stored.as_str()))).collect();
+        let codes: Vec<(&str, &str)> = detail
+            .iter()
+            .map(|l| (SHEETS[1], l.stored.as_str()))
+            .chain(pending.iter().map(|l| (PENDING_SHEET, l.stored.as_str())))
+            .chain(refusal.iter().map(|l| (SHEETS[3], l.stored.as_str())))
+            .collect();
         let stated_total = label_row(LABEL_TOTAL).map(|t| fixed2(amount_of(summary[t].get(1)))).unwrap_or_default();
         if ledger_code(&codes, &stated_total) != cell_text(summary[r].get(1)) && findings.is_empty() {
             findings.push(Finding {
@@ -214,9 +225,10 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
         let code = details.get(l.row as usize).map(|row| cell_text(row.get(2))).unwrap_or_default();
         lines.insert(l.key.clone(), (SHEETS[1], code, l.amount.clone()));
     }
-    for l in &refusal {
-        let code = refused.get(l.row as usize).map(|row| cell_text(row.get(1))).unwrap_or_default();
-        lines.insert(l.key.clone(), (SHEETS[3], code, String::new()));
+    // A pending line is in no payment: no amount is due on it.
+    for (grid, sheet, l) in pending.iter().map(|l| (held, PENDING_SHEET, l)).chain(refusal.iter().map(|l| (refused, SHEETS[3], l))) {
+        let code = grid.get(l.row as usize).map(|row| cell_text(row.get(if sheet == PENDING_SHEET { 2 } else { 1 }))).unwrap_or_default();
+        lines.insert(l.key.clone(), (sheet, code, String::new()));
     }
     let mut files = BTreeMap::new();
     if let Some(start) = label_row(crate::ledger::workbook::LABEL_FILES) {

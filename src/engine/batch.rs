@@ -2,6 +2,10 @@
 //! per enterprise per year (D4) are applied in application-id order, then every line is
 //! rounded once (D7), held to its minimum payout (D12) and split between payers (D14) by the
 //! largest-remainder method so the shares add up to the line exactly.
+//!
+//! 待审核 lines (a review still open) are settled apart: the reviewed lines alone first, then
+//! the whole batch as if every pending line were approved, for the pending figures. Why, in
+//! [`super::review`].
 
 use std::collections::HashMap;
 
@@ -26,6 +30,9 @@ pub enum LineKind {
     Ineligible { reason: String, shown: Option<String> },
     /// 不予受理: a row value outside the clause's range (D5).
     Rejected { reason: String },
+    /// 待审核: a payout line whose review is open. Its amount and shares are what it would
+    /// get if approved; it is in no payout total.
+    Pending { reason: String },
 }
 
 /// A line ready for the ledger.
@@ -45,22 +52,34 @@ impl Line {
         matches!(self.kind, LineKind::Payout)
     }
 
+    /// 待审核: computed in full, not paid.
+    pub fn is_pending(&self) -> bool {
+        matches!(self.kind, LineKind::Pending { .. })
+    }
+
     /// 不予支持 / 不予受理.
     pub fn is_refused(&self) -> bool {
         matches!(self.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })
     }
 
-    /// Ends the trace: the split between payers (when there are several) and the result of an
-    /// amount line.
+    /// Ends the trace: why a pending line is held back, the split between payers (when there
+    /// are several) and the result of an amount line.
     pub fn close(&mut self) {
-        if !matches!(self.kind, LineKind::Payout | LineKind::Measure { .. }) {
+        if !matches!(self.kind, LineKind::Payout | LineKind::Measure { .. } | LineKind::Pending { .. }) {
             return;
+        }
+        // Said when shown, not held per line: the reason is in the kind.
+        if let LineKind::Pending { reason } = &self.kind {
+            self.trace.push(&format!("待审核 {reason}：按审核通过测算（与本批其他待审核申报一并视为通过），审核通过前不予发放"));
         }
         if self.shares.len() > 1 {
             let text = self.shares.iter().map(|(p, v)| format!("{} {}", payer_label(*p), grouped2(*v))).collect::<Vec<_>>().join("，");
             self.trace.push(&format!("分担 {text}（D14，最大余额法）"));
         }
-        self.trace.push(&format!("结果 {}", grouped2(self.amount)));
+        match self.kind {
+            LineKind::Pending { .. } => self.trace.push(&format!("结果 待审核预计 {}（审核通过前不予发放，不计入奖补资金合计）", grouped2(self.amount))),
+            _ => self.trace.push(&format!("结果 {}", grouped2(self.amount))),
+        }
     }
 
     /// What one payer funds of the line.
@@ -138,24 +157,58 @@ pub fn settle(pending: Vec<Pending<'_>>) -> Vec<Line> {
 /// amount and shares do not, are added by [`Line::close`] when the line is shown. A run holds
 /// a million settled lines; their closing steps are not worth holding.
 pub fn settle_open(pending: Vec<Pending<'_>>) -> Vec<Line> {
-    let mut amounts: Vec<Option<Decimal>> = pending
-        .iter()
-        .map(|p| match p.evaluation.result {
-            Result::Amount(a) => Some(a),
-            _ => None,
-        })
-        .collect();
-    let mut extra: Vec<Trace> = vec![Trace::default(); pending.len()];
-    apply_shared_caps(&pending, &mut amounts, &mut extra);
-    apply_exclusive(&pending, &mut amounts, &mut extra);
-    round_and_floor(&pending, &mut amounts, &mut extra);
-    apply_budgets(&pending, &mut amounts, &mut extra);
+    // The reviewed lines alone: a pending line takes nothing from them.
+    let reviewed = pending.iter().map(|p| match p.evaluation.result {
+        Result::Amount(a) => Some(a),
+        _ => None,
+    });
+    let (mut amounts, mut extra) = settle_amounts(&pending, reviewed.collect());
+    if pending.iter().any(|p| matches!(p.evaluation.result, Result::AwaitingReview { .. })) {
+        settle_awaiting(&pending, &mut amounts, &mut extra);
+    }
     pending
         .into_iter()
         .zip(amounts)
         .zip(extra)
         .map(|((p, amount), extra)| finish(p, amount, extra))
         .collect()
+}
+
+/// Shared caps, exclusive groups, rounding, floors and budgets over the lines with an amount.
+fn settle_amounts(pending: &[Pending<'_>], mut amounts: Vec<Option<Decimal>>) -> (Vec<Option<Decimal>>, Vec<Trace>) {
+    let mut extra: Vec<Trace> = vec![Trace::default(); pending.len()];
+    apply_shared_caps(pending, &mut amounts, &mut extra);
+    apply_exclusive(pending, &mut amounts, &mut extra);
+    round_and_floor(pending, &mut amounts, &mut extra);
+    apply_budgets(pending, &mut amounts, &mut extra);
+    (amounts, extra)
+}
+
+/// 待审核 lines take their figures from the batch settled as if every one of them were
+/// approved; a reviewed line whose figure that would change says so (it keeps its own).
+/// Only lines a pending line can touch are settled again: those of its enterprise and year
+/// (shared caps, 就高) and of its budget and year; any other line settles the same either way.
+fn settle_awaiting(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
+    let held = || pending.iter().filter(|p| matches!(p.evaluation.result, Result::AwaitingReview { .. }));
+    let enterprises: std::collections::HashSet<(&str, &str)> = held().map(|p| (p.credit_code, p.year)).collect();
+    let pools: std::collections::HashSet<(&str, &str)> = held().filter_map(|p| p.budget.map(|b| (b.id.as_str(), p.year))).collect();
+    let touched = |p: &Pending<'_>| enterprises.contains(&(p.credit_code, p.year)) || p.budget.is_some_and(|b| pools.contains(&(b.id.as_str(), p.year)));
+    let approved = pending.iter().map(|p| match p.evaluation.result {
+        Result::AwaitingReview { amount, .. } => Some(amount),
+        Result::Amount(a) if touched(p) => Some(a),
+        _ => None,
+    });
+    let (as_approved, mut steps) = settle_amounts(pending, approved.collect());
+    for (i, p) in pending.iter().enumerate() {
+        if let Result::AwaitingReview { .. } = &p.evaluation.result {
+            extra[i] = std::mem::take(&mut steps[i]);
+            amounts[i] = as_approved[i];
+        } else if let (Some(now), Some(then)) = (amounts[i], as_approved[i]) {
+            if now != then {
+                extra[i].push(&format!("待审核影响 本批待审核的申报若审核通过，本条将为 {}（共享上限、就高或资金池）；应付按已审核的申报计", grouped2(then)));
+            }
+        }
+    }
 }
 
 /// Payout lines grouped by a key, each group's members in (application id, rule id) order;
@@ -382,6 +435,7 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Trace) -> Line {
         (Result::Ineligible(r), Outcome::Measure { refused, .. }) => LineKind::Ineligible { reason: r.clone(), shown: refused.clone() },
         (Result::Ineligible(r), _) => LineKind::Ineligible { reason: r.clone(), shown: None },
         (Result::Rejected(r), _) => LineKind::Rejected { reason: r.clone() },
+        (Result::AwaitingReview { reason, .. }, _) => LineKind::Pending { reason: reason.clone() },
         (Result::Amount(_), Outcome::Measure { label, unit, .. }) => LineKind::Measure { label: label.clone(), unit: unit.clone() },
         (Result::Amount(_), _) => LineKind::Payout,
     };
@@ -389,7 +443,7 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Trace) -> Line {
         return Line { kind, amount: Decimal::ZERO, shares: Vec::new(), trace };
     };
     let shares = match kind {
-        LineKind::Payout => split(rounded, p.evaluation.split.as_deref(), p.payer),
+        LineKind::Payout | LineKind::Pending { .. } => split(rounded, p.evaluation.split.as_deref(), p.payer),
         _ => Vec::new(),
     };
     Line { kind, amount: rounded, shares, trace }

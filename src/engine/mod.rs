@@ -6,6 +6,7 @@
 //! result cannot depend on thread count or input order.
 
 pub mod batch;
+pub mod review;
 
 use chrono::Datelike;
 use rust_decimal::Decimal;
@@ -41,6 +42,9 @@ pub enum Result {
     Ineligible(String),
     /// A row value outside the clause's range (D5), refused.
     Rejected(String),
+    /// 待审核: the amount the line would get, held back because its review is open
+    /// ([`review::hold`]); never a payout.
+    AwaitingReview { amount: Decimal, reason: String },
 }
 
 /// The steps of a line's computation (计算过程), kept as one string: a batch holds one per

@@ -32,6 +32,7 @@ fn line_type(kind: &LineKind) -> String {
         LineKind::Text { .. } => "text".into(),
         LineKind::Ineligible { .. } => "ineligible".into(),
         LineKind::Rejected { .. } => "rejected".into(),
+        LineKind::Pending { .. } => "pending".into(),
     }
 }
 
@@ -48,7 +49,9 @@ pub fn payouts_header() -> Vec<&'static str> {
 }
 
 /// The `payouts.csv` (and `payouts.parquet`) rows of some lines: payouts with their award and
-/// shares; other lines with award 0.00, their type, result and reason.
+/// shares; other lines with award and shares 0.00, their type, result and reason. A 待审核
+/// line (`pending`) shows what it would get only in `result`, so that no sum of `award` or of
+/// a share column can take it in.
 pub fn payout_records(lines: &[LedgerLine]) -> Vec<Vec<String>> {
     lines
         .iter()
@@ -65,7 +68,7 @@ pub fn payout_records(lines: &[LedgerLine]) -> Vec<Vec<String>> {
                 l.rule_id.clone(),
                 award,
             ];
-            rec.extend(SHARE_COLUMNS.iter().map(|(p, _)| fixed2(l.share(*p))));
+            rec.extend(SHARE_COLUMNS.iter().map(|(p, _)| if l.is_payout() { fixed2(l.share(*p)) } else { "0.00".into() }));
             rec.extend([line_type(&l.line.kind), l.line.result_text(), unit, neutralise(&l.region).into(), l.year.clone(), neutralise(&l.reason()).into()]);
             rec
         })

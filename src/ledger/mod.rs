@@ -1,5 +1,5 @@
-//! The outputs (发放台账): `ledger.xlsx` (汇总 / 发放明细 / 计算过程 / 不予支持 / 数据错误 /
-//! 政策参数), `payouts.csv`, `exceptions.csv` and `manifest.json`. Amounts are written as
+//! The outputs (发放台账): `ledger.xlsx` (汇总 / 发放明细 / 待审核 / 计算过程 / 不予支持 /
+//! 数据错误 / 政策参数), `payouts.csv`, `exceptions.csv` and `manifest.json`. Amounts are written as
 //! numbers with a `#,##0.00` format, never formulas; workbook timestamps are fixed so a re-run
 //! gives identical bytes; each file is written to a temporary name and renamed. This module
 //! owns rust_xlsxwriter.
@@ -56,7 +56,7 @@ impl LedgerLine {
     /// amount (a cap, 补差, 就高, 起付, a budget), as `explain` shows it.
     pub fn reason(&self) -> String {
         match &self.line.kind {
-            LineKind::Ineligible { reason, .. } | LineKind::Rejected { reason } => reason.clone(),
+            LineKind::Ineligible { reason, .. } | LineKind::Rejected { reason } | LineKind::Pending { reason } => reason.clone(),
             _ => self.line.trace.last_cut().map(str::to_string).unwrap_or_default(),
         }
     }
@@ -111,9 +111,14 @@ pub struct Totals {
     pub measure_lines: usize,
     pub verdict_lines: usize,
     pub exception_cells: usize,
-    /// 奖补资金合计, 2 decimals.
+    /// 奖补资金合计 (应付: reviewed lines only), 2 decimals.
     pub award_total: String,
     pub by_payer: BTreeMap<String, String>,
+    /// 待审核 lines (a review still open): computed, not paid, in no total above.
+    pub pending_lines: usize,
+    /// 待审核预计: what the pending lines would get if approved, 2 decimals.
+    pub pending_total: String,
+    pub pending_by_payer: BTreeMap<String, String>,
     /// Rows written per sheet (control counts).
     pub sheet_rows: BTreeMap<String, usize>,
     /// Hash total of the payees: SHA-256 over the sorted distinct 统一社会信用代码 of 发放明细.
@@ -128,24 +133,21 @@ impl Report<'_> {
 
     pub fn totals(&self) -> Totals {
         let payouts = || self.settled().filter(|l| l.is_payout());
+        let pending = || self.settled().filter(|l| l.is_pending());
         let total: Decimal = payouts().map(|l| l.amount).sum();
-        let mut by_payer = BTreeMap::new();
-        for p in Payer::ALL {
-            let v: Decimal = payouts().map(|l| l.share(p)).sum();
-            if !v.is_zero() {
-                by_payer.insert(crate::engine::batch::payer_label(p).to_string(), crate::money::fixed2(v));
-            }
-        }
+        let (by_payer, pending_by_payer) = (shares_by_payer(payouts()), shares_by_payer(pending()));
         let count = |f: fn(&LineKind) -> bool| self.settled().filter(|l| f(&l.kind)).count();
         let refused = count(|k| matches!(k, LineKind::Ineligible { .. } | LineKind::Rejected { .. }));
+        let pending_lines = pending().count();
         let n = self.lines.count();
         let mut sheet_rows = BTreeMap::new();
-        sheet_rows.insert(workbook::SHEETS[1].to_string(), n - refused);
+        sheet_rows.insert(workbook::SHEETS[1].to_string(), n - refused - pending_lines);
+        sheet_rows.insert(workbook::PENDING_SHEET.to_string(), pending_lines);
         sheet_rows.insert(workbook::SHEETS[2].to_string(), n);
         sheet_rows.insert(workbook::SHEETS[3].to_string(), refused);
         sheet_rows.insert(workbook::SHEETS[4].to_string(), self.exceptions.len());
         let codes: std::collections::BTreeSet<&str> =
-            (0..n).map(|i| self.lines.facts(i)).filter(|f| !f.line.is_refused()).map(|f| f.credit_code).collect();
+            (0..n).map(|i| self.lines.facts(i)).filter(|f| !f.line.is_refused() && !f.line.is_pending()).map(|f| f.credit_code).collect();
         let credit_code_hash = sha256_hex(codes.into_iter().collect::<Vec<_>>().join("\n").as_bytes());
         Totals {
             rows_in: self.rows_in,
@@ -159,10 +161,27 @@ impl Report<'_> {
             exception_cells: self.exceptions.len(),
             award_total: crate::money::fixed2(total),
             by_payer,
+            pending_lines,
+            pending_total: crate::money::fixed2(pending().map(|l| l.amount).sum()),
+            pending_by_payer,
             sheet_rows,
             credit_code_hash,
         }
     }
+}
+
+/// What each payer funds of some lines (payers funding nothing left out), 2 decimals.
+fn shares_by_payer<'l>(lines: impl Iterator<Item = &'l Line>) -> BTreeMap<String, String> {
+    let mut sums: BTreeMap<Payer, Decimal> = BTreeMap::new();
+    for l in lines {
+        for (p, v) in &l.shares {
+            *sums.entry(*p).or_default() += *v;
+        }
+    }
+    sums.into_iter()
+        .filter(|(_, v)| !v.is_zero())
+        .map(|(p, v)| (crate::engine::batch::payer_label(p).to_string(), crate::money::fixed2(v)))
+        .collect()
 }
 
 /// Errors writing outputs.

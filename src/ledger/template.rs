@@ -86,6 +86,7 @@ fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, Xls
         .set_text_wrap();
     let wrap = Format::new().set_text_wrap().set_font_name("等线");
 
+    let flags: Vec<FieldId> = rules.iter().flat_map(|r| r.flags.iter().copied()).collect();
     let ws = wb.add_worksheet().set_name(FORM_SHEET)?;
     for (c, &f) in columns.iter().enumerate() {
         let field = vocab.get(f);
@@ -93,7 +94,8 @@ fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, Xls
         ws.write_string_with_format(0, col, &field.header_zh, &header)?;
         ws.set_column_width(col, (field.header_zh.chars().count() as f64 * 2.2).clamp(12.0, 40.0))?;
         let title: String = split_header_unit(&field.header_zh).0.chars().take(30).collect();
-        let dv = DataValidation::new().set_input_title(title)?.set_input_message(hint(vocab, f))?;
+        let message = if flags.contains(&f) { REVIEW_HINT.to_string() } else { hint(vocab, f) };
+        let dv = DataValidation::new().set_input_title(title)?.set_input_message(message)?;
         let dv = match (field.ty, lists.iter().position(|(g, _)| *g == f)) {
             (_, Some(i)) => {
                 // Lists live on the instructions sheet: no 255-character limit, and visible.
@@ -134,6 +136,11 @@ fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, Xls
             notes.write_string_with_format(i as u32 + 1, c as u16, s, &wrap)?;
         }
     }
+    if !flags.is_empty() {
+        let r = rules.len() as u32 + 2;
+        notes.write_string_with_format(r, 0, "审核结论列", &header)?;
+        notes.write_string_with_format(r, 2, REVIEW_NOTE, &wrap)?;
+    }
     for (i, (f, values)) in lists.iter().enumerate() {
         let col = (LIST_COLUMN + i as u32) as u16;
         notes.write_string_with_format(0, col, format!("可选值：{}", split_header_unit(&vocab.get(*f).header_zh).0), &header)?;
@@ -144,6 +151,14 @@ fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, Xls
     }
     wb.save_to_buffer()
 }
+
+/// The input message of a review column (a flag the rules honour), under Excel's 255 characters.
+const REVIEW_HINT: &str = "审核人员填写：是 = 符合，按条款计算并发放；否 = 不予支持；留空 = 待审核（只计算预计金额，不发放，不计入合计）。";
+
+/// How the review columns are used, on the instructions sheet.
+const REVIEW_NOTE: &str = "“是否符合申报条件（审核结论）”等是/否列由审核人员填写。填“是”：按条款计算，列入发放明细；填“否”：不予支持，注明条款；\
+留空为待审核：照常计算并列出预计金额，但列入台账的“待审核”表，不发放，不计入奖补资金合计，审核填“是”后重新运行即列入发放明细。\
+申报表中没有这一列时，按政策文件的 review 设置处理（默认 required：视为待审核）。其他填法（如“待定”）作为数据错误退回。";
 
 /// First column of the dropdown lists on the instructions sheet (H).
 const LIST_COLUMN: u32 = 7;

@@ -17,6 +17,20 @@ use crate::normalise::columnar::{Kind, ParquetTable};
 
 /// Sheet names (工作表), as DESIGN.md fixes them.
 pub const SHEETS: [&str; 6] = ["汇总", "发放明细", "计算过程", "不予支持", "数据错误", "政策参数"];
+/// 待审核: lines whose review is open, computed in full and not paid; in the workbook it
+/// follows 发放明细.
+pub const PENDING_SHEET: &str = "待审核";
+pub const PENDING_HEADERS: [&str; 19] = [
+    "序号", "申报编号", "统一社会信用代码", "企业名称", "所属旗县区", "申报年度", "申报条款编号", "条款", "计算方式", "待审核预计（元）",
+    "自治区", "盟市", "旗县区", "中央", "其他", "待审核事项", "说明", "数据来源", "校验码",
+];
+/// Columns of 待审核 whose text its check code covers: 申报编号, 统一社会信用代码, 申报条款编号,
+/// 待审核预计, the five shares and 待审核事项.
+pub const PENDING_SIGNED: [usize; 10] = [1, 2, 6, 9, 10, 11, 12, 13, 14, 15];
+/// How 计算过程's 结果 begins for a 待审核 line (the amount follows).
+pub const PENDING_RESULT: &str = "待审核预计 ";
+/// Label of 汇总's pending total (not part of 奖补资金合计).
+pub const LABEL_PENDING_TOTAL: &str = "待审核预计合计（元，不计入奖补资金合计）";
 
 pub const DETAIL_HEADERS: [&str; 21] = [
     "序号", "申报编号", "统一社会信用代码", "企业名称", "所属旗县区", "申报年度", "申报条款编号", "条款", "计算方式", "结果类型",
@@ -128,6 +142,7 @@ fn kind_and_result(l: &LedgerLine) -> (String, String) {
             (label.clone(), words.clone().unwrap_or_else(|| if *value { "符合" } else { "不符合" }.to_string()))
         }
         LineKind::Text { label, value } => (label.clone(), value.clone()),
+        LineKind::Pending { reason } => ("待审核".to_string(), reason.clone()),
         LineKind::Ineligible { .. } | LineKind::Rejected { .. } => (String::new(), String::new()),
     }
 }
@@ -138,6 +153,15 @@ fn detail_code(l: &LedgerLine, kind: &str, result: &str) -> String {
     let mut parts = vec![l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), kind.to_string(), money(l.line.amount)];
     parts.extend(DETAIL_PAYERS.iter().map(|p| money(l.share(*p))));
     parts.push(result.to_string());
+    line_code(&parts)
+}
+
+/// The check code of a 待审核 line, over the text of its signed cells as written
+/// ([`PENDING_SIGNED`]).
+fn pending_code(l: &LedgerLine, reason: &str) -> String {
+    let mut parts = vec![l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), fixed2(l.line.amount)];
+    parts.extend(DETAIL_PAYERS.iter().map(|p| fixed2(l.share(*p))));
+    parts.push(reason.to_string());
     line_code(&parts)
 }
 
@@ -168,7 +192,7 @@ fn prepare(l: LedgerLine) -> Prepared {
         let shown = |(s, cut): &(&str, bool)| *cut || SHOWN.iter().any(|p| s.starts_with(p));
         let explain = l.line.trace.marked_steps().filter(shown).map(|(s, _)| s).collect::<Vec<_>>().join("；");
         let explain = fit(&explain, FullText::Nowhere).into_owned();
-        let code = detail_code(&l, &kind, &result);
+        let code = if l.line.is_pending() { pending_code(&l, &result) } else { detail_code(&l, &kind, &result) };
         (explain, code)
     };
     let mut steps = String::with_capacity(l.line.trace.len() + 64);
@@ -219,6 +243,9 @@ pub fn write(report: &Report<'_>, totals: &Totals, path: &std::path::Path, csv: 
     // so memory stays flat however large the batch.
     let ws = wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[1])?.protect_with_options(&protection);
     detail_sheet(ws, &DETAIL_HEADERS, &f, &DETAIL_WIDTHS)?;
+    let ws = wb.add_worksheet_with_constant_memory()?.set_name(PENDING_SHEET)?.protect_with_options(&protection);
+    ws.set_tab_color(rust_xlsxwriter::Color::RGB(0xF4B183));
+    detail_sheet(ws, &PENDING_HEADERS, &f, &PENDING_WIDTHS)?;
     detail_sheet(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[2])?, &TRACE_HEADERS, &f, &[14.0, 36.0, 16.0, 120.0])?;
     detail_sheet(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[3])?, &REFUSED_HEADERS, &f, &[14.0, 21.0, 28.0, 36.0, 30.0, 60.0, 36.0, 18.0])?;
     errors(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[4])?, report, &f)?;
@@ -238,12 +265,14 @@ pub fn write(report: &Report<'_>, totals: &Totals, path: &std::path::Path, csv: 
     Ok(())
 }
 
+const PENDING_WIDTHS: [f64; 19] = [6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 58.0, 40.0, 36.0, 18.0];
 const DETAIL_WIDTHS: [f64; 21] = [6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 16.0, 40.0, 36.0, 24.0, 18.0];
 
-/// Writes every line to 发放明细 or 不予支持 and to 计算过程, and its `payouts.csv` row. Three
-/// threads share the work: one makes the lines whole and prepares their cells, one writes
-/// 计算过程, this one writes the rest (a worksheet is written by one thread; two worksheets by
-/// two). Returns the line codes in the order 台账校验码 covers them: 发放明细's, then 不予支持's.
+/// Writes every line to 发放明细, 待审核 or 不予支持 and to 计算过程, and its `payouts.csv` row.
+/// Three threads share the work: one makes the lines whole and prepares their cells, one
+/// writes 计算过程, this one writes the rest (a worksheet is written by one thread; two
+/// worksheets by two). Returns the line codes in the order 台账校验码 covers them: 发放明细's,
+/// then 待审核's, then 不予支持's.
 fn stream_lines(
     wb: &mut Workbook,
     report: &Report<'_>,
@@ -268,11 +297,13 @@ fn stream_lines(
     let n = lines.count();
     let sheets = wb.worksheets_mut();
     let (head, rest) = sheets.split_at_mut(2);
+    let (held, rest) = rest.split_at_mut(1);
     let (mid, tail) = rest.split_at_mut(1);
-    let (detail, traces, refused) = (&mut head[1], &mut mid[0], &mut tail[0]);
+    let (detail, pending, traces, refused) = (&mut head[1], &mut held[0], &mut mid[0], &mut tail[0]);
     let mut detail_codes = Vec::new();
+    let mut pending_codes = Vec::new();
     let mut refused_codes = Vec::new();
-    let (mut dr, mut rr) = (1u32, 1u32);
+    let (mut dr, mut pr, mut rr) = (1u32, 1u32, 1u32);
     std::thread::scope(|scope| -> Result<(), LedgerError> {
         let (tx, rx) = sync_channel::<Arc<Chunk>>(2);
         let (trace_tx, trace_rx) = sync_channel::<Arc<Chunk>>(2);
@@ -317,6 +348,10 @@ fn stream_lines(
                     refused_row(refused, f, rr, p)?;
                     refused_codes.push((SHEETS[3], p.code.clone()));
                     rr += 1;
+                } else if p.line.line.is_pending() {
+                    pending_row(pending, f, pr, p)?;
+                    pending_codes.push((PENDING_SHEET, p.code.clone()));
+                    pr += 1;
                 } else {
                     detail_row(detail, f, dr, p)?;
                     detail_codes.push((SHEETS[1], p.code.clone()));
@@ -336,15 +371,19 @@ fn stream_lines(
     if dr > 1 {
         detail.autofilter(0, 0, dr - 1, (DETAIL_HEADERS.len() - 1) as u16)?;
     }
+    if pr > 1 {
+        pending.autofilter(0, 0, pr - 1, (PENDING_HEADERS.len() - 1) as u16)?;
+    }
     if rr > 1 {
         refused.autofilter(0, 0, rr - 1, (REFUSED_HEADERS.len() - 1) as u16)?;
     }
+    detail_codes.extend(pending_codes);
     detail_codes.extend(refused_codes);
     Ok(detail_codes)
 }
 
 fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f: &Formats) -> Result<(), XlsxError> {
-    widths(ws, &[46.0, 44.0, 8.0, 20.0])?;
+    widths(ws, &[46.0, 44.0, 8.0, 20.0, 10.0, 20.0])?;
     ws.set_landscape();
     ws.set_paper_size(9);
     ws.set_print_fit_to_pages(1, 0);
@@ -360,14 +399,15 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f:
         crate::digest::sha256_hex(all.as_bytes())
     };
     let sheet_rows = t.sheet_rows.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("，");
-    let facts: [(&str, String); 13] = [
+    let facts: [(&str, String); 14] = [
         ("软件版本", format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))),
         ("输入文件数", report.inputs.len().to_string()),
         ("读入数据行", t.rows_in.to_string()),
-        ("计算行（发放明细 + 不予支持）", t.rows_computed.to_string()),
+        ("计算行（发放明细 + 待审核 + 不予支持）", t.rows_computed.to_string()),
         ("数据错误行", t.rows_exception.to_string()),
-        ("奖补资金行", t.payout_lines.to_string()),
+        ("奖补资金行（已审核，应付）", t.payout_lines.to_string()),
         ("其中金额大于零", t.paid_lines.to_string()),
+        ("待审核行（审核未完成，暂不发放）", t.pending_lines.to_string()),
         ("不予支持行", t.ineligible_lines.to_string()),
         ("测算行 / 资格认定行", format!("{} / {}", t.measure_lines, t.verdict_lines)),
         ("数据错误单元格", t.exception_cells.to_string()),
@@ -385,52 +425,51 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f:
     let total: Decimal = report.settled().filter(|l| l.is_payout()).map(|l| l.amount).sum();
     money(ws, &f.bold_money, r, 1, total)?;
     r += 1;
+    ws.write_string_with_format(r, 0, LABEL_PENDING_TOTAL, &f.text)?;
+    money(ws, &f.money, r, 1, report.settled().filter(|l| l.is_pending()).map(|l| l.amount).sum())?;
+    r += 1;
     ws.write_string_with_format(r, 0, LABEL_CODE, &f.text)?;
     ws.write_string_with_format(r, 1, code, &f.text)?;
     r += 2;
 
-    let payouts = || report.settled().filter(|l| l.is_payout());
-    let mut by_rule: BTreeMap<&str, (&str, usize, Decimal)> = BTreeMap::new();
-    let mut by_region: BTreeMap<&str, (usize, Decimal)> = BTreeMap::new();
-    for facts in (0..report.lines.count()).map(|i| report.lines.facts(i)).filter(|x| x.line.is_payout()) {
-        let e = by_rule.entry(facts.rule_id).or_insert((facts.clause, 0, Decimal::ZERO));
-        e.1 += 1;
-        e.2 += facts.line.amount;
-        let e = by_region.entry(facts.region).or_insert((0, Decimal::ZERO));
-        e.0 += 1;
-        e.1 += facts.line.amount;
+    // 应付 (reviewed) and 待审核预计 (pending) side by side, never added together.
+    let mut by_rule: BTreeMap<&str, (&str, Both)> = BTreeMap::new();
+    let mut by_region: BTreeMap<&str, Both> = BTreeMap::new();
+    for facts in (0..report.lines.count()).map(|i| report.lines.facts(i)).filter(|x| x.line.is_payout() || x.line.is_pending()) {
+        by_rule.entry(facts.rule_id).or_insert((facts.clause, Both::default())).1.add(facts.line);
+        by_region.entry(facts.region).or_default().add(facts.line);
     }
-    headers(ws, f, r, &["按条款：申报条款编号", "条款", "笔数", "金额（元）"])?;
+    headers(ws, f, r, &["按条款：申报条款编号", "条款", "应付笔数", "应付金额（元）", "待审核笔数", "待审核预计（元）"])?;
     r += 1;
     let rule_rows = (r, r + by_rule.len() as u32);
-    for (rule, (clause, n, amount)) in by_rule {
+    for (rule, (clause, both)) in by_rule {
         text(ws, f, r, 0, rule)?;
         text(ws, f, r, 1, clause)?;
-        ws.write_number_with_format(r, 2, n as f64, &f.text)?;
-        money(ws, &f.money, r, 3, amount)?;
+        both.write(ws, f, r)?;
         r += 1;
     }
     r += 1;
-    headers(ws, f, r, &["按地区：所属旗县区", "", "笔数", "金额（元）"])?;
+    headers(ws, f, r, &["按地区：所属旗县区", "", "应付笔数", "应付金额（元）", "待审核笔数", "待审核预计（元）"])?;
     r += 1;
     let region_rows = (r, r + by_region.len() as u32);
-    for (region, (n, amount)) in by_region {
+    for (region, both) in by_region {
         text(ws, f, r, 0, if region.is_empty() { "（未填）" } else { region })?;
-        ws.write_number_with_format(r, 2, n as f64, &f.text)?;
-        money(ws, &f.money, r, 3, amount)?;
+        both.write(ws, f, r)?;
         r += 1;
     }
     r += 1;
-    headers(ws, f, r, &["按出资方（D14）", "", "", "金额（元）"])?;
+    headers(ws, f, r, &["按出资方（D14）", "", "", "应付金额（元）", "", "待审核预计（元）"])?;
     r += 1;
     let payer_start = r;
     for p in Payer::ALL {
-        let v: Decimal = payouts().map(|l| l.share(p)).sum();
-        if v.is_zero() {
+        let due: Decimal = report.settled().filter(|l| l.is_payout()).map(|l| l.share(p)).sum();
+        let held: Decimal = report.settled().filter(|l| l.is_pending()).map(|l| l.share(p)).sum();
+        if due.is_zero() && held.is_zero() {
             continue;
         }
         text(ws, f, r, 0, payer_label(p))?;
-        money(ws, &f.money, r, 3, v)?;
+        money(ws, &f.money, r, 3, due)?;
+        money(ws, &f.money, r, 5, held)?;
         r += 1;
     }
     charts(ws, rule_rows, region_rows, (payer_start, r))?;
@@ -452,11 +491,34 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f:
     Ok(())
 }
 
-/// Charts beside the summary tables: bars by rule and by region, a pie by payer. Each takes
-/// rows [start, end) of column A (names) and D (amounts).
+/// A row of 汇总's tables: 应付 (reviewed payout lines) and 待审核预计 (pending lines).
+#[derive(Default)]
+struct Both {
+    due: (usize, Decimal),
+    held: (usize, Decimal),
+}
+
+impl Both {
+    fn add(&mut self, line: &crate::engine::batch::Line) {
+        let side = if line.is_pending() { &mut self.held } else { &mut self.due };
+        side.0 += 1;
+        side.1 += line.amount;
+    }
+
+    /// Columns C–F: 应付笔数, 应付金额, 待审核笔数, 待审核预计.
+    fn write(&self, ws: &mut Worksheet, f: &Formats, r: u32) -> Result<(), XlsxError> {
+        ws.write_number_with_format(r, 2, self.due.0 as f64, &f.text)?;
+        money(ws, &f.money, r, 3, self.due.1)?;
+        ws.write_number_with_format(r, 4, self.held.0 as f64, &f.text)?;
+        money(ws, &f.money, r, 5, self.held.1)
+    }
+}
+
+/// Charts beside the summary tables (after column G): bars by rule and by region (应付 and
+/// 待审核预计, columns D and F), a pie by payer of 应付 (column D); rows [start, end), names in A.
 fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u32, u32)) -> Result<(), XlsxError> {
     let sheet = SHEETS[0];
-    let specs = [(ChartType::Bar, "奖补金额：按条款", rules), (ChartType::Column, "奖补金额：按地区", regions), (ChartType::Pie, "奖补金额：按出资方", payers)];
+    let specs = [(ChartType::Bar, "奖补金额：按条款", rules), (ChartType::Column, "奖补金额：按地区", regions), (ChartType::Pie, "应付金额：按出资方", payers)];
     // Stacked one under another beside the tables; a default row is 20 pixels high.
     let mut at = 2u32;
     for (kind, title, (start, end)) in specs {
@@ -465,25 +527,35 @@ fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u
         }
         let mut chart = Chart::new(kind);
         chart.title().set_name(title);
-        chart.add_series().set_categories((sheet, start, 0, end - 1, 0)).set_values((sheet, start, 3, end - 1, 3)).set_name(title);
-        if kind != ChartType::Pie {
-            chart.legend().set_hidden();
+        if kind == ChartType::Pie {
+            chart.add_series().set_categories((sheet, start, 0, end - 1, 0)).set_values((sheet, start, 3, end - 1, 3)).set_name(title);
+        } else {
+            // 应付 and 待审核预计 side by side, as in the table (columns D and F).
+            for (col, name) in [(3, "应付"), (5, "待审核预计")] {
+                chart.add_series().set_categories((sheet, start, 0, end - 1, 0)).set_values((sheet, start, col, end - 1, col)).set_name(name);
+            }
+            chart.legend().set_position(rust_xlsxwriter::ChartLegendPosition::Top);
         }
         let height = if kind == ChartType::Bar { (120 + 18 * (end - start)).clamp(300, 900) } else { 300 };
         chart.set_width(640).set_height(height);
-        ws.insert_chart(at, 5, &chart)?;
+        ws.insert_chart(at, 7, &chart)?;
         at += height.div_ceil(20) + 1;
     }
     Ok(())
 }
 
-fn detail_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
-    let l = &p.line;
+/// Columns A–I of 发放明细 and 待审核: 序号, the line's identity, its clause and 计算方式.
+fn identity_cells(ws: &mut Worksheet, f: &Formats, r: u32, l: &LedgerLine) -> Result<(), XlsxError> {
     ws.write_number(r, 0, r as f64)?;
     for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.region, &l.year, &l.rule_id, &l.clause].into_iter().enumerate() {
         text(ws, f, r, 1 + c as u16, s)?;
     }
-    text(ws, f, r, 8, l.formula_kind)?;
+    text(ws, f, r, 8, l.formula_kind)
+}
+
+fn detail_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
+    let l = &p.line;
+    identity_cells(ws, f, r, l)?;
     text(ws, f, r, 9, &p.kind)?;
     if l.is_payout() {
         money(ws, &f.money, r, 10, l.line.amount)?;
@@ -511,8 +583,23 @@ fn trace_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<()
 pub fn trace_result(l: &LedgerLine) -> String {
     match &l.line.kind {
         LineKind::Payout | LineKind::Measure { .. } => fixed2(l.line.amount),
+        LineKind::Pending { .. } => format!("{PENDING_RESULT}{}", fixed2(l.line.amount)),
         _ => l.line.result_text(),
     }
+}
+
+/// A 待审核 line: what it would get, its shares, and what awaits review.
+fn pending_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
+    let l = &p.line;
+    identity_cells(ws, f, r, l)?;
+    money(ws, &f.money, r, 9, l.line.amount)?;
+    for (i, payer) in DETAIL_PAYERS.iter().enumerate() {
+        money(ws, &f.money, r, 10 + i as u16, l.share(*payer))?;
+    }
+    text(ws, f, r, 15, &p.result)?;
+    text(ws, f, r, 16, &p.note)?;
+    text(ws, f, r, 17, &l.source)?;
+    text(ws, f, r, 18, &p.code)
 }
 
 fn refused_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {

@@ -80,6 +80,9 @@ struct RawPolicy {
     valid_to: Option<Spanned<String>>,
     #[serde(default)]
     flags: Vec<String>,
+    /// `required` (default) or `assumed`: what a flag means when its column is absent.
+    #[serde(default)]
+    review: Review,
 }
 
 #[derive(Deserialize)]
@@ -301,6 +304,7 @@ pub fn load_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<P
         digest: crate::digest::sha256_hex(text.as_bytes()),
         rules,
         budgets,
+        review: raw.policy.review,
     })
 }
 

@@ -36,6 +36,22 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// Programme budgets and pools the rules draw on (D11).
     pub budgets: Vec<Budget>,
+    /// What a yes/no flag the rules honour means when the sheet has no column for it.
+    pub review: Review,
+}
+
+/// What a policy's yes/no flags (`meets_conditions` 是否符合申报条件（审核结论）, `first_time` …)
+/// mean when an application's sheet has **no column** for them (`review = …` in `[policy]`).
+/// A sheet that has the column and leaves the row's cell empty is always 待审核, whatever this
+/// says: an empty conclusion is a review not yet made (see [`crate::engine::review`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Review {
+    /// The flags must be reviewed: without their column every line is 待审核 (the default).
+    #[default]
+    Required,
+    /// The bureau does not review them line by line: without their column they count as 是.
+    Assumed,
 }
 
 /// How a budget is shared out (D11).

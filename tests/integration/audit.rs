@@ -9,7 +9,7 @@ use rust_xlsxwriter::Workbook;
 
 use crate::cli::{stderr, subsidy, tmp};
 
-const HEADER: &str = "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固定资产投资额（元）,项目实际完成投资额（元）\n";
+const HEADER: &str = "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固定资产投资额（元）,项目实际完成投资额（元）,是否符合申报条件（审核结论）,是否首次/新获认定\n";
 const A: &str = "91350100M000100Y43";
 const B: &str = "911501000000000004";
 
@@ -25,7 +25,7 @@ fn batch(dir: &Path) -> (PathBuf, PathBuf) {
     std::fs::write(
         &input,
         format!(
-            "{HEADER}A1,{A},甲公司,新城区,2023,hohhot-2022-13-investment-award,800000000,\nA2,{b},乙公司,回民区,2023,hohhot-2022-13-investment-award,100000000,\nA3,{b},乙公司,回民区,2023,hohhot-2022-16-dairy-zone-referral-award,10000000,\n"
+            "{HEADER}A1,{A},甲公司,新城区,2023,hohhot-2022-13-investment-award,800000000,,是,是\nA2,{b},乙公司,回民区,2023,hohhot-2022-13-investment-award,100000000,,是,是\nA3,{b},乙公司,回民区,2023,hohhot-2022-16-dairy-zone-referral-award,10000000,,是,是\n"
         ),
     )
     .unwrap();
@@ -37,7 +37,7 @@ fn batch(dir: &Path) -> (PathBuf, PathBuf) {
 
 /// Re-saves a workbook through another writer, as Excel/WPS/LibreOffice would: values kept,
 /// formats and codes not recomputed. `edit` may change a cell's value or drop a row.
-fn resave(from: &Path, to: &Path, edit: impl Fn(&str, usize, usize, &Data) -> Option<Option<Data>>) {
+pub fn resave(from: &Path, to: &Path, edit: impl Fn(&str, usize, usize, &Data) -> Option<Option<Data>>) {
     let mut wb: Xlsx<_> = open_workbook(from).unwrap();
     let mut out = Workbook::new();
     for name in wb.sheet_names() {
@@ -128,7 +128,7 @@ fn removed_lines_and_changed_inputs_are_classified() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("申报编号 A1 条款 hohhot-2022-13-investment-award: 行被删除：计算过程中此行结果为 10,000,000.00"), "{}", stdout(&o));
     // An input changed after the run explains the difference on its line.
-    let text = std::fs::read_to_string(&input).unwrap().replace("100000000,\nA3", "150000000,\nA3");
+    let text = std::fs::read_to_string(&input).unwrap().replace("100000000,,是,是\nA3", "150000000,,是,是\nA3");
     std::fs::write(&input, text).unwrap();
     let o = subsidy(&["reconcile", ledger.to_str().unwrap(), "--out", dir.join("rec").to_str().unwrap(), input.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));

@@ -219,6 +219,7 @@ fn encoded_rules_reproduce_every_row_example() {
                     failures.push(format!("{id} #{n}: untraced {:?} ≠ traced {:?}", quick.result, traced.result));
                 }
             }
+            // Examples are reviewed rows: a flag left out is 是 (review = "assumed"), never 待审核.
             let budget = rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b));
             let pending: Vec<Pending<'_>> = rows
                 .iter()

@@ -45,7 +45,7 @@ fn a_clean_batch_exits_0() {
     let input = dir.join("in.csv");
     std::fs::write(
         &input,
-        "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固定资产投资额（万元）\nA1,91350100M000100Y43,某公司,新城区,2023,hohhot-2022-13-investment-award,\"30,000\"\n",
+        "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固定资产投资额（万元）,是否符合申报条件（审核结论）,是否首次/新获认定\nA1,91350100M000100Y43,某公司,新城区,2023,hohhot-2022-13-investment-award,\"30,000\",是,是\n",
     )
     .unwrap();
     let out = dir.join("out");

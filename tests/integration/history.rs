@@ -5,11 +5,13 @@ use std::path::Path;
 
 use crate::cli::{stderr, subsidy, tmp};
 
-const HEADER: &str = "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固废综合利用量（吨）,获得称号/认定名称,项目实际完成投资额（元）\n";
+const HEADER: &str = "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固废综合利用量（吨）,获得称号/认定名称,项目实际完成投资额（元）,是否符合申报条件（审核结论）,是否首次/新获认定\n";
 const A: &str = "91350100M000100Y43";
 
 fn run(dir: &Path, input: &str, history: &[&Path]) -> Vec<csv::StringRecord> {
     let file = dir.join("in.csv");
+    // Every application here has been reviewed (审核结论 是): none is 待审核.
+    let input: String = input.lines().map(|l| format!("{l},是,是\n")).collect();
     std::fs::write(&file, format!("{HEADER}{input}")).unwrap();
     let out = dir.join("out");
     let mut args = vec!["run".to_string(), "--out".into(), out.display().to_string()];
@@ -82,7 +84,7 @@ fn staged_milestones_pay_each_stage_once_within_the_cumulative_cap() {
     let file = dir.join("in.csv");
     std::fs::write(
         &file,
-        format!("申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,是否完成上市辅导备案,是否上市申请获受理,是否首发上市\nS1,{A},某公司,新城区,2023,{rule},是,是,否\n"),
+        format!("申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,是否完成上市辅导备案,是否上市申请获受理,是否首发上市,是否符合申报条件（审核结论）,是否首次/新获认定\nS1,{A},某公司,新城区,2023,{rule},是,是,否,是,是\n"),
     )
     .unwrap();
     let out = dir.join("out");

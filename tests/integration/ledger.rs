@@ -47,13 +47,18 @@ fn catalogue_workbook(path: &Path, history: &Path) -> BTreeMap<String, String> {
         let id = r["id"].as_str().unwrap();
         // Rules that share a budget or an exclusive group across rows are checked example by
         // example in catalogue.rs; in one workbook their examples would share the pool.
-        match set.rule(id) {
-            Some((_, rule)) if rule.budget.is_none() && rule.exclusive.is_none() => {}
+        let rule = match set.rule(id) {
+            Some((_, rule)) if rule.budget.is_none() && rule.exclusive.is_none() => rule,
             _ => continue,
-        }
+        };
         for ex in r["examples"].as_array().into_iter().flatten().filter(|e| workbook_example(e)) {
             let app = format!("EX{:04}", rows.len() + 1);
             let mut input = ex["input"].as_object().unwrap().clone();
+            // The catalogue's examples are reviewed: a yes/no flag they leave out is 是 (its
+            // "absent = yes"), written as a clerk would, so no line here is 待审核.
+            for &f in &rule.flags {
+                input.entry(vocab.get(f).key.clone()).or_insert(Json::Bool(true));
+            }
             for (k, v) in ex.get("given").and_then(Json::as_object).into_iter().flatten() {
                 if HISTORY.contains(&k.as_str()) {
                     input.insert(format!("given:{k}"), v.clone());
@@ -167,11 +172,24 @@ fn a_workbook_of_catalogue_examples_reproduces_the_catalogue() {
     ledger_foots_and_accounts_for_every_row(&out);
 }
 
-/// 汇总's total equals the sum of 发放明细; each line's shares add up to it; every input row is
-/// a detail line, a refusal or an exception.
+/// 汇总's total equals the sum of 发放明细, and its 待审核预计 the sum of 待审核, never mixed;
+/// each line's shares add up to it; every input row is a detail line, a pending line, a
+/// refusal or an exception.
 fn ledger_foots_and_accounts_for_every_row(out: &Path) {
     let mut wb: Xlsx<_> = open_workbook(out.join("ledger.xlsx")).unwrap();
-    assert_eq!(wb.sheet_names(), ["汇总", "发放明细", "计算过程", "不予支持", "数据错误", "政策参数"]);
+    assert_eq!(wb.sheet_names(), ["汇总", "发放明细", "待审核", "计算过程", "不予支持", "数据错误", "政策参数"]);
+    let held = wb.worksheet_range("待审核").unwrap();
+    let header: Vec<String> = held.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let mut pending = Decimal::ZERO;
+    for row in held.rows().skip(1) {
+        let a = cell_money(&row[col("待审核预计（元）")]);
+        let shares: Decimal = ["自治区", "盟市", "旗县区", "中央", "其他"].iter().map(|p| cell_money(&row[col(p)])).sum();
+        assert_eq!(shares, a, "shares of pending row {:?} do not add up", row[1]);
+        assert!(!row[col("待审核事项")].to_string().is_empty(), "a pending line says what awaits review");
+        pending += a;
+    }
+    let pending_rows = held.rows().count() - 1;
     let detail = wb.worksheet_range("发放明细").unwrap();
     let header: Vec<String> = detail.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
@@ -195,18 +213,29 @@ fn ledger_foots_and_accounts_for_every_row(out: &Path) {
     let rows: Vec<&[Data]> = summary.rows().collect();
     for title in ["按条款：申报条款编号", "按地区：所属旗县区", "按出资方（D14）"] {
         let start = rows.iter().position(|r| r[0].to_string() == title).unwrap_or_else(|| panic!("{title} missing"));
-        let sum: Decimal = rows[start + 1..].iter().take_while(|r| !r[0].to_string().is_empty()).map(|r| cell_money(&r[3])).sum();
-        assert_eq!(sum, total, "{title} does not cross-foot");
+        let sum = |c: usize| -> Decimal { rows[start + 1..].iter().take_while(|r| !r[0].to_string().is_empty()).map(|r| cell_money(&r[c])).sum() };
+        assert_eq!(sum(3), total, "{title} does not cross-foot (应付)");
+        assert_eq!(sum(5), pending, "{title} does not cross-foot (待审核预计)");
     }
+    let stated = rows.iter().find(|r| r[0].to_string().starts_with("待审核预计合计")).map(|r| cell_money(&r[1])).unwrap();
+    assert_eq!(stated, pending, "汇总's 待审核预计 does not foot to 待审核");
     let refused = wb.worksheet_range("不予支持").unwrap().rows().count() - 1;
     let manifest: Json = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
     let t = &manifest["totals"];
     let n = |k: &str| t[k].as_u64().unwrap() as usize;
     assert_eq!(n("rows_in"), n("rows_computed") + n("rows_exception"), "rows in ≠ lines + exceptions");
-    assert_eq!(n("rows_computed"), detail_rows + refused);
+    assert_eq!(n("rows_computed"), detail_rows + pending_rows + refused);
+    assert_eq!(n("pending_lines"), pending_rows);
     assert_eq!(dec(t["award_total"].as_str().unwrap()), total);
-    let csv_total: Decimal = read_csv(&out.join("payouts.csv")).iter().map(|l| dec(&l["award"])).sum();
+    assert_eq!(dec(t["pending_total"].as_str().unwrap()), pending);
+    let csv = read_csv(&out.join("payouts.csv"));
+    let csv_total: Decimal = csv.iter().map(|l| dec(&l["award"])).sum();
     assert_eq!(csv_total, total, "payouts.csv does not foot to the ledger");
+    // A pending line's figure is in `result` only: no award or share column takes it in.
+    let held: Vec<_> = csv.iter().filter(|l| l["line_type"] == "pending").collect();
+    assert_eq!(held.len(), pending_rows);
+    assert!(held.iter().all(|l| ["award", "share_region", "share_city", "share_county", "share_central", "share_other"].iter().all(|c| l[*c] == "0.00")));
+    assert_eq!(held.iter().map(|l| dec(&l["result"])).sum::<Decimal>(), pending);
 }
 
 #[test]

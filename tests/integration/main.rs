@@ -17,6 +17,7 @@ mod percent;
 mod policy_errors;
 mod properties;
 mod reasons;
+mod review;
 mod rules_shown;
 mod scale;
 mod template;

@@ -233,10 +233,16 @@ mod order_and_threads {
         let mut lines = text.lines();
         let header = lines.next().unwrap_or_default();
         let award = header.split(',').position(|h| h == "award").unwrap();
+        let (kind, result) = (header.split(',').position(|h| h == "line_type").unwrap(), header.split(',').position(|h| h == "result").unwrap());
         let kept: Vec<String> = lines
             .enumerate()
             .map(|(k, l)| {
                 let mut cells: Vec<String> = l.split(',').map(str::to_string).collect();
+                // The sample's unreviewed lines (待审核) are paid in this made-up history too.
+                if cells.get(kind).is_some_and(|t| t == "pending") {
+                    cells[award] = cells[result].clone();
+                    cells[kind] = "payout".into();
+                }
                 let paid = rust_decimal::Decimal::from_str_exact(&cells[award]).unwrap() * rust_decimal::Decimal::TEN;
                 cells[award] = if k % 7 == 3 { (-paid).to_string() } else { paid.to_string() };
                 cells.join(",")

@@ -29,6 +29,8 @@ fn a_filled_form_runs_unchanged() {
     }
     let notes = wb.worksheet_range("填报说明").unwrap();
     assert!(notes.rows().any(|r| r[2].to_string().contains("按照建成投产后实际完成固定资产投资额的2%")), "the excerpt is quoted");
+    let review = notes.rows().find(|r| r[0].to_string() == "审核结论列").map(|r| r[2].to_string()).unwrap_or_default();
+    assert!(review.contains("留空为待审核") && review.contains("不计入奖补资金合计"), "the notes say how the review column is used: {review}");
     // Fill it as a clerk would: the form's own header row, one row per rule.
     let filled = dir.join("filled.xlsx");
     let mut out = Workbook::new();
@@ -47,6 +49,12 @@ fn a_filled_form_runs_unchanged() {
         for (h, v) in common.iter().chain(row.iter()) {
             let c = headers.iter().position(|x| x == h).unwrap();
             ws.write_string(r, c as u16, *v).unwrap();
+        }
+        // Reviewed, as the form's notes ask: 是 in each review column the form has.
+        for h in ["是否符合申报条件（审核结论）", "是否首次/新获认定"] {
+            if let Some(c) = headers.iter().position(|x| x == h) {
+                ws.write_string(r, c as u16, "是").unwrap();
+            }
         }
     }
     out.save(&filled).unwrap();
