@@ -78,7 +78,12 @@ pub fn parse_text(field: &Field, text: &str, scale: Decimal) -> Result<Value, Un
         FieldType::Money | FieldType::Quantity | FieldType::Percent | FieldType::Integer | FieldType::Year => {
             let cleaned = money::clean_number_text(t);
             let (num, cell_scale) = crate::fields::split_cell_unit(field, &cleaned);
-            let num = num.strip_suffix('%').unwrap_or(num);
+            // A percent is a rate's own form; on an amount or a quantity its meaning is not certain.
+            let num = match (num.strip_suffix('%'), field.ty) {
+                (Some(n), FieldType::Percent) => n,
+                (Some(_), _) => return Err(Unreadable(format!("“{t}”是百分数，本栏不是比率，含义不确定"))),
+                (None, _) => num,
+            };
             let v = money::parse_decimal(num).ok_or_else(|| Unreadable(format!("“{t}”不是数字")))?;
             let v = v.checked_mul(cell_scale.unwrap_or(scale)).ok_or_else(|| Unreadable(format!("“{t}”数值过大")))?;
             if matches!(field.ty, FieldType::Integer | FieldType::Year) && !v.fract().is_zero() {

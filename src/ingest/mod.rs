@@ -64,6 +64,7 @@ pub mod fuzz;
 mod header;
 mod ledger_read;
 pub mod parquet;
+mod percent;
 mod prescan;
 mod sniff;
 mod workbook;

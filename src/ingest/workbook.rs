@@ -12,6 +12,7 @@ use calamine::{Ods, Reader, SheetType, SheetVisible, Sheets, Xls, Xlsb, Xlsx};
 
 use super::cell::{date_system, from_data, from_ref};
 use super::header::{SheetBuilder, SheetOut};
+use super::percent::{as_shown, is_percent_style, PercentCells};
 use super::prescan::{biff, xlsb};
 use super::sniff::{check_zip, ole, sniff, BudgetReader, Content, ZipKind};
 use super::{extension, Batch, NotData, SetAside, Handoff, IngestError, Limits, RawCell, Stop, TextBudget, MAX_COLUMNS, READ_BUDGET_SLACK};
@@ -137,11 +138,13 @@ pub(super) fn visit_sheet(
     };
     match &mut opened.wb {
         Sheets::Xlsx(x) => {
+            let percent = percent_cells(x, name).map_err(|e| sheet_err(e.to_string()))?;
             let mut reader = x.worksheet_cells_reader(name).map_err(|e| sheet_err(e.to_string()))?;
             while let Some(cell) = reader.next_cell_with_formula_metadata().map_err(|e| sheet_err(e.to_string()))? {
                 let (r, c) = cell.pos;
                 let value = match (from_ref(&cell.value), &cell.formula) {
                     (None, Some(_)) => Some(RawCell::Error(NO_CACHED_RESULT.into())),
+                    (Some(v), _) if percent.contains(&(r, c)) => Some(as_shown(v)),
                     (v, _) => v,
                 };
                 if let Some(v) = value {
@@ -180,6 +183,24 @@ pub(super) fn visit_sheet(
         }
     }
     Ok(Ok(()))
+}
+
+/// The cells of an xlsx sheet whose style shows numbers as percents. The formula-aware
+/// reader gives no style ids, so when the workbook has a percent style at all the sheet's
+/// styled cells are listed first, in a pass that parses no values.
+fn percent_cells<RS: Read + Seek>(x: &mut Xlsx<RS>, name: &str) -> Result<PercentCells, calamine::XlsxError> {
+    let mut cells = PercentCells::new();
+    let mut reader = x.worksheet_cells_reader(name)?;
+    let percent: Vec<bool> = reader.styles().iter().map(is_percent_style).collect();
+    if !percent.contains(&true) {
+        return Ok(cells);
+    }
+    while let Some((r, c, id)) = reader.next_style_id()? {
+        if percent.get(id).copied().unwrap_or(false) {
+            cells.insert((r, c));
+        }
+    }
+    Ok(cells)
 }
 
 /// The text of an error cell standing for a formula the file holds no result for.

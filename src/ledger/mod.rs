@@ -5,6 +5,7 @@
 //! owns rust_xlsxwriter.
 
 mod csvout;
+mod fit;
 pub mod sample;
 pub mod template;
 pub mod workbook;

@@ -11,6 +11,7 @@ use crate::audit::{ledger_code, line_code};
 use crate::money::fixed2;
 use crate::rules::{describe, Outcome, Payer};
 
+use super::fit::{fit, FullText};
 use super::{LedgerError, LedgerLine, Report, Totals};
 use crate::normalise::columnar::{Kind, ParquetTable};
 
@@ -80,7 +81,10 @@ impl Formats {
 }
 
 /// Writes text; text that starts like a formula gets Excel's quote prefix, so it is never run.
+/// Text longer than a cell holds is cut with a marker (callers that know where it is whole
+/// cut it first, naming that place), so no text can fail the batch.
 fn text(ws: &mut Worksheet, f: &Formats, row: u32, col: u16, s: &str) -> Result<(), XlsxError> {
+    let s = &*fit(s, FullText::Nowhere);
     if s.is_empty() {
         return Ok(());
     }
@@ -176,8 +180,10 @@ struct Prepared {
 
 fn prepare(l: LedgerLine) -> Prepared {
     let (kind, result) = kind_and_result(&l);
+    // Codes are taken over the texts as the ledger shows them, so `verify` can recompute them.
+    let result = fit(&result, FullText::Payouts).into_owned();
     let (note, code) = if is_refused(&l) {
-        let reason = l.reason();
+        let reason = fit(&l.reason(), FullText::Payouts).into_owned();
         let code = line_code(&[l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), reason.clone()]);
         (reason, code)
     } else {
@@ -185,6 +191,7 @@ fn prepare(l: LedgerLine) -> Prepared {
         const SHOWN: [&str; 6] = ["计算", "分档", "封顶", "定额", "称号", "超额"];
         let shown = |(s, cut): &(&str, bool)| *cut || SHOWN.iter().any(|p| s.starts_with(p));
         let explain = l.line.trace.marked_steps().filter(shown).map(|(s, _)| s).collect::<Vec<_>>().join("；");
+        let explain = fit(&explain, FullText::Nowhere).into_owned();
         let code = if l.line.is_pending() { pending_code(&l, &result) } else { detail_code(&l, &kind, &result) };
         (explain, code)
     };
@@ -196,6 +203,7 @@ fn prepare(l: LedgerLine) -> Prepared {
         }
         let _ = write!(steps, "{}. {step}", n + 1);
     }
+    let steps = fit(&steps, FullText::Nowhere).into_owned();
     Prepared { trace_result: trace_result(&l), kind, result, note, code, steps, line: l }
 }
 
@@ -558,7 +566,7 @@ fn detail_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(
     text(ws, f, r, 16, &p.result)?;
     text(ws, f, r, 17, &p.note)?;
     text(ws, f, r, 18, &l.source)?;
-    text(ws, f, r, 19, &l.extras)?;
+    text(ws, f, r, 19, &fit(&l.extras, FullText::Input))?;
     text(ws, f, r, 20, &p.code)
 }
 
@@ -607,7 +615,7 @@ fn errors(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
     for (i, e) in report.exceptions.iter().enumerate() {
         let r = i as u32 + 1;
         for (c, s) in [&e.file, &e.sheet, &e.cell, &e.application_id, &e.value, &e.reason].into_iter().enumerate() {
-            text(ws, f, r, c as u16, s)?;
+            text(ws, f, r, c as u16, &fit(s, FullText::Exceptions))?;
         }
     }
     Ok(())
@@ -645,7 +653,7 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
             format!("{}:{}", p.path.display(), rule.line),
         ];
         for (c, s) in cells.iter().enumerate() {
-            text(ws, f, r, c as u16, s)?;
+            text(ws, f, r, c as u16, &fit(s, FullText::Policy))?;
         }
         r += 1;
     }
