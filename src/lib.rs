@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod fields;
 pub mod history;
