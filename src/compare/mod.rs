@@ -459,5 +459,3 @@ fn fixed(d: Decimal) -> String {
     crate::money::fixed2(d)
 }
 
-#[cfg(test)]
-mod tests;
