@@ -123,7 +123,9 @@ fn headers(ws: &mut Worksheet, f: &Formats, row: u32, names: &[&str]) -> Result<
 
 /// 总览: the total and the budget, then by payer, region and clause, each with its chart.
 fn overview(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(), XlsxError> {
-    ws.set_column_width(0, 44)?;
+    // A4 landscape, one page wide: the three figures and the charts print beside the names.
+    ws.set_paper_size(9).set_landscape().set_print_fit_to_pages(1, 0);
+    ws.set_column_width(0, 40)?;
     for col in 1..=3 {
         ws.set_column_width(col, 18)?;
     }
@@ -184,13 +186,11 @@ fn overview(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(), XlsxE
         let end = start + totals.len() as u32;
         if chart && !totals.is_empty() {
             let mut ch = Chart::new(ChartType::Column);
-            ch.title().set_name(&format!("{title}：现行与拟议"));
-            for (col, name) in [(1u16, "现行政策"), (2, "拟议政策")] {
-                ch.add_series()
-                    .set_categories(("总览", start, 0, end - 1, 0))
-                    .set_values(("总览", start, col, end - 1, col))
-                    .set_name(name);
-            }
+            // The difference, not the two totals: a few million beside a billion would not show.
+            ch.title().set_name(&format!("{title}：差额（拟议−现行，元）"));
+            ch.add_series().set_categories(("总览", start, 0, end - 1, 0)).set_values(("总览", start, 3, end - 1, 3)).set_name("差额");
+            ch.legend().set_hidden();
+            ch.y_axis().set_num_format("#,##0");
             ch.set_width(480).set_height(240);
             ws.insert_chart(row, 5, &ch)?;
         }
@@ -209,6 +209,7 @@ fn table_row(ws: &mut Worksheet, f: &Formats, row: u32, t: &Total) -> Result<(),
 
 /// 政策变化: rule by rule, parameter by parameter, with the clause.
 fn policy_changes(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(), XlsxError> {
+    ws.set_paper_size(9).set_landscape().set_print_fit_to_pages(1, 0);
     headers(ws, f, 0, &["规则", "条款", "变化", "参数", "现行", "拟议"])?;
     for (col, w) in [34, 40, 10, 12, 50, 50].into_iter().enumerate() {
         ws.set_column_width(col as u16, w)?;
@@ -245,6 +246,7 @@ fn policy_changes(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(),
 
 /// 企业变化: every line whose award changes, largest change first, with the reason.
 fn line_changes(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(), XlsxError> {
+    ws.set_paper_size(9).set_landscape().set_print_fit_to_pages(1, 0);
     headers(
         ws,
         f,
