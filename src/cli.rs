@@ -155,6 +155,28 @@ pub enum Sub {
         #[arg(long)]
         profile: Option<PathBuf>,
     },
+    /// What-if (政策测算): the batch under two policy versions; writes compare.xlsx and compare.csv.
+    Compare {
+        /// Current policy file or folder (repeatable); default: the policies in --config.
+        #[arg(long = "base")]
+        base: Vec<PathBuf>,
+        /// Proposed policy file or folder (repeatable).
+        #[arg(long = "proposed", required = true)]
+        proposed: Vec<PathBuf>,
+        #[arg(long = "history")]
+        history: Vec<PathBuf>,
+        /// Budget (预算) in 元 to hold the proposed total against.
+        #[arg(long)]
+        budget: Option<rust_decimal::Decimal>,
+        /// Output folder.
+        #[arg(long, default_value = "compare")]
+        out: PathBuf,
+        /// Print the totals and differences as JSON on standard output.
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+    },
     /// List the loaded rules with their clauses and formulas.
     Rules {
         #[arg(long = "policy")]
@@ -240,6 +262,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             }
             Ok(s.status)
         }
+        Sub::Compare { base, proposed, history, budget, out, json, inputs } => crate::compare::cli(&config, &base, &proposed, &history, &inputs, budget, &out, json),
         Sub::Explain { policies, history, application, inputs } => {
             let mut o = std::io::stdout().lock();
             let loaded = run::load(&config, &policies)?;

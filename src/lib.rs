@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod digest;
 pub mod engine;

@@ -6,6 +6,7 @@ mod batch;
 mod catalogue;
 mod cli;
 mod common;
+mod compare;
 mod faults;
 mod history;
 mod hostile;
