@@ -10,6 +10,7 @@ use rust_xlsxwriter::{
 };
 
 use super::{Comparison, Total};
+use crate::ledger::workbook::money;
 use crate::ledger::{write_atomic, LedgerError, OutputLock};
 
 /// Writes `compare.xlsx` and `compare.csv` into `out`.
@@ -99,19 +100,6 @@ fn workbook(c: &Comparison) -> Result<Vec<u8>, XlsxError> {
     policy_changes(wb.add_worksheet().set_name("政策变化")?, &f, c)?;
     line_changes(wb.add_worksheet().set_name("企业变化")?, &f, c)?;
     wb.save_to_buffer()
-}
-
-fn money(
-    ws: &mut Worksheet,
-    fmt: &Format,
-    row: u32,
-    col: u16,
-    v: Decimal,
-) -> Result<(), XlsxError> {
-    // Exact 2-decimal text to the nearest double: Excel shows it back to the 分.
-    let n: f64 = v.to_string().parse().unwrap_or(0.0);
-    ws.write_number_with_format(row, col, n, fmt)?;
-    Ok(())
 }
 
 fn headers(ws: &mut Worksheet, f: &Formats, row: u32, names: &[&str]) -> Result<(), XlsxError> {

@@ -98,7 +98,7 @@ fn text(ws: &mut Worksheet, f: &Formats, row: u32, col: u16, s: &str) -> Result<
 
 /// Writes an amount as a number. The value already has 2 decimals; its shortest decimal text
 /// becomes the nearest double, which Excel shows back exactly to the 分 below 10¹³.
-fn money(ws: &mut Worksheet, fmt: &Format, row: u32, col: u16, v: Decimal) -> Result<(), XlsxError> {
+pub(crate) fn money(ws: &mut Worksheet, fmt: &Format, row: u32, col: u16, v: Decimal) -> Result<(), XlsxError> {
     let n: f64 = v.to_string().parse().unwrap_or(0.0);
     ws.write_number_with_format(row, col, n, fmt)?;
     Ok(())
