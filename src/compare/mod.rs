@@ -2,7 +2,7 @@
 //! This module owns the comparison: the lines of both runs joined on (申报编号, rule), the
 //! totals by clause, region (旗县区) and payer (出资方), the rule-by-rule policy changes
 //! (政策变化), the applications whose award changes (企业变化) with the reason, and the
-//! `compare.xlsx` / `compare.csv` it writes.
+//! `compare.xlsx` / `compare.csv` it writes. Awards are payouts and 待审核 lines as if approved.
 //!
 //! Why plain Rust and not polars for the join: the lines arrive sorted by 申报编号 from each
 //! run, so the join is a merge of two sorted lists on (申报编号, rule) and the group-bys are
@@ -18,9 +18,7 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::config::Config;
 use crate::engine::batch::payer_label;
-use crate::exit::ExitStatus;
 use crate::ledger::LedgerLine;
 use crate::rules::{describe, Payer, Policy, PolicySet, Rule};
 use crate::run::{self, Loaded, RunError};
@@ -34,6 +32,8 @@ pub struct Side {
     pub payout: bool,
     pub shares: Vec<(Payer, Decimal)>,
     pub reason: String,
+    /// The last cap or cut that held the amount (封顶 …), if any.
+    pub cut: String,
 }
 
 /// An application line under both versions (企业变化), joined on (申报编号, rule).
@@ -126,7 +126,7 @@ pub struct Comparison {
 /// Loads both policy sets (base: the shipped ones when empty), computes the batch under each
 /// and compares.
 pub fn compare(
-    config: &Config,
+    config: &crate::config::Config,
     base: &[PathBuf],
     proposed: &[PathBuf],
     history: &[PathBuf],
@@ -155,7 +155,9 @@ fn lines_of(
 }
 
 fn side_of(l: &LedgerLine) -> Side {
-    let payout = l.is_payout();
+    // A what-if projects the budget: a 待审核 line counts as approved, as `run`'s "if approved"
+    // figure does.
+    let payout = l.is_payout() || l.line.is_pending();
     let amount = if payout { l.line.amount } else { Decimal::ZERO };
     let shares = Payer::ALL
         .iter()
@@ -167,6 +169,7 @@ fn side_of(l: &LedgerLine) -> Side {
         payout,
         shares,
         reason: l.reason(),
+        cut: l.line.trace.last_cut().map(str::to_string).unwrap_or_default(),
     }
 }
 
@@ -323,8 +326,8 @@ fn reason_of(c: &LineChange, rule_changes: &[RuleChange]) -> String {
     } else if !b.payout && p.payout {
         why.push(format!("条件现已满足（原：{}）", b.reason));
     }
-    if p.reason.starts_with("封顶") && p.reason != b.reason {
-        why.push(format!("封顶生效：{}", p.reason));
+    if p.cut.starts_with("封顶") && !b.cut.starts_with("封顶") {
+        why.push(format!("封顶生效：{}", p.cut));
     }
     if why.is_empty() {
         why.push("批次结算（共享上限或预算）".into());
@@ -395,7 +398,7 @@ fn aspects(loaded: &Loaded, (policy, rule): (&Policy, &Rule)) -> Vec<(&'static s
         ("条款", rule.clause.clone()),
         ("计算公式", describe::formula(v, &rule.formula)),
         ("适用条件", describe::conditions(v, &rule.when)),
-        ("封顶", describe::caps(&loaded.vocab, rule)),
+        ("封顶", describe::caps(v, rule)),
         (
             "起付标准",
             rule.floor.map(crate::money::grouped2).unwrap_or_default(),
@@ -425,7 +428,7 @@ pub fn summary_json(c: &Comparison) -> serde_json::Value {
 
 /// `subsidy compare`: computes, writes, reports (exit 0; 2 on bad input, as `run`).
 #[allow(clippy::too_many_arguments)]
-pub fn cli(config: &Config, base: &[PathBuf], proposed: &[PathBuf], history: &[PathBuf], inputs: &[PathBuf], budget: Option<Decimal>, out: &Path, json: bool) -> Result<ExitStatus, crate::cli::CliError> {
+pub fn cli(config: &crate::config::Config, base: &[PathBuf], proposed: &[PathBuf], history: &[PathBuf], inputs: &[PathBuf], budget: Option<Decimal>, out: &Path, json: bool) -> Result<crate::exit::ExitStatus, crate::cli::CliError> {
     use std::io::Write;
     let result = compare(config, base, proposed, history, inputs, budget).map_err(crate::cli::CliError::from).and_then(|c| {
         write_comparison(&c, out)?;
@@ -434,9 +437,10 @@ pub fn cli(config: &Config, base: &[PathBuf], proposed: &[PathBuf], history: &[P
     let c = match result {
         Ok(c) => c,
         Err(e) if json => {
-            let report = serde_json::json!({ "status": "error", "exit_code": 2, "message": e.to_string() });
+            let status = crate::exit::ExitStatus::Error;
+            let report = serde_json::json!({ "status": status.json_word(), "exit_code": status.code(), "message": e.to_string() });
             writeln!(std::io::stdout().lock(), "{report}")?;
-            return Ok(ExitStatus::Error);
+            return Ok(status);
         }
         Err(e) => return Err(e),
     };
@@ -454,7 +458,7 @@ pub fn cli(config: &Config, base: &[PathBuf], proposed: &[PathBuf], history: &[P
             out.display()
         );
     }
-    Ok(ExitStatus::Success)
+    Ok(crate::exit::ExitStatus::Success)
 }
 
 fn fixed(d: Decimal) -> String {
