@@ -36,7 +36,10 @@ const XLSX_MAX_DATA_ROWS: u64 = 1_048_575;
 type Error = Box<dyn std::error::Error>;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let result = match args.first().map(String::as_str) {
         Some("shape") if args.len() == 2 => shape(Path::new(&args[1])),
         Some("run") => run(&args[1..]),
@@ -93,7 +96,10 @@ fn shape(ledger: &Path) -> Result<(), Error> {
     let mut wb: Xlsx<_> = open_workbook(ledger)?;
     let mut sheets = Vec::new();
     for name in wb.sheet_names() {
-        let mut sampler = Sampler { stride: 1, rows: BTreeMap::new() };
+        let mut sampler = Sampler {
+            stride: 1,
+            rows: BTreeMap::new(),
+        };
         let mut last_row = 0u32;
         let mut any = false;
         let mut reader = wb.worksheet_cells_reader(&name)?;
@@ -110,7 +116,10 @@ fn shape(ledger: &Path) -> Result<(), Error> {
         let rows: Vec<Vec<Value>> = sampler.rows.into_values().collect();
         sheets.push(json!({ "name": name, "data_rows": if any { last_row } else { 0 }, "header": header, "samples": rows }));
     }
-    println!("{}", json!({ "ledger": ledger.display().to_string(), "sheets": sheets }));
+    println!(
+        "{}",
+        json!({ "ledger": ledger.display().to_string(), "sheets": sheets })
+    );
     Ok(())
 }
 
@@ -129,8 +138,12 @@ fn read_xlsx(path: &Path) -> Result<(u64, u64), Error> {
                 DataRef::Float(f) => f.to_bits(),
                 DataRef::Bool(b) => u64::from(*b),
                 DataRef::DateTime(d) => d.as_f64().to_bits(),
-                DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.len() as u64 + u64::from(s.as_bytes().first().copied().unwrap_or(0)),
-                DataRef::SharedString(s) => s.len() as u64 + u64::from(s.as_bytes().first().copied().unwrap_or(0)),
+                DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+                    s.len() as u64 + u64::from(s.as_bytes().first().copied().unwrap_or(0))
+                }
+                DataRef::SharedString(s) => {
+                    s.len() as u64 + u64::from(s.as_bytes().first().copied().unwrap_or(0))
+                }
                 DataRef::Error(_) => 1,
             });
             cells += 1;
@@ -140,7 +153,10 @@ fn read_xlsx(path: &Path) -> Result<(u64, u64), Error> {
 }
 
 fn read_csv(path: &Path) -> Result<(u64, u64), Error> {
-    let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path)?;
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)?;
     let (mut cells, mut h) = (0u64, 0u64);
     let mut rec = csv::ByteRecord::new();
     while r.read_byte_record(&mut rec)? {
@@ -162,7 +178,9 @@ fn run(args: &[String]) -> Result<(), Error> {
             "--shape" => shape_path = it.next().map(PathBuf::from),
             "--out" => out = it.next().map(PathBuf::from),
             "--scale" => scale = it.next().ok_or("--scale needs a number")?.parse()?,
-            "--zip-level" => zip_level = Some(it.next().ok_or("--zip-level needs 1-9")?.parse::<u8>()?),
+            "--zip-level" => {
+                zip_level = Some(it.next().ok_or("--zip-level needs 1-9")?.parse::<u8>()?)
+            }
             "--plain" => plain = true,
             "--mode" => {
                 mode = match it.next().map(String::as_str) {
@@ -175,21 +193,36 @@ fn run(args: &[String]) -> Result<(), Error> {
             _ => inputs.push(PathBuf::from(a)),
         }
     }
-    let shape: Value = serde_json::from_str(&std::fs::read_to_string(shape_path.ok_or("--shape is required")?)?)?;
+    let shape: Value = serde_json::from_str(&std::fs::read_to_string(
+        shape_path.ok_or("--shape is required")?,
+    )?)?;
     let out = out.ok_or("--out is required")?;
 
     // (a) read
     let t0 = Instant::now();
     let mut cells = 0;
     for p in &inputs {
-        let (n, _) = if p.extension().is_some_and(|e| e == "csv") { read_csv(p)? } else { read_xlsx(p)? };
+        let (n, _) = if p.extension().is_some_and(|e| e == "csv") {
+            read_csv(p)?
+        } else {
+            read_xlsx(p)?
+        };
         cells += n;
     }
     let read_s = t0.elapsed().as_secs_f64();
 
     // (b) write
     let t1 = Instant::now();
-    let lines = write_ledger(&shape, scale, WriteOptions { mode, zip_level, plain }, &out)?;
+    let lines = write_ledger(
+        &shape,
+        scale,
+        WriteOptions {
+            mode,
+            zip_level,
+            plain,
+        },
+        &out,
+    )?;
     let write_s = t1.elapsed().as_secs_f64();
     println!(
         "{}",
@@ -213,7 +246,10 @@ struct WriteOptions {
 
 fn write_ledger(shape: &Value, scale: f64, opts: WriteOptions, out: &Path) -> Result<u64, Error> {
     let font = "等线";
-    let header_fmt = Format::new().set_bold().set_font_name(font).set_background_color(0xDDEBF7);
+    let header_fmt = Format::new()
+        .set_bold()
+        .set_font_name(font)
+        .set_background_color(0xDDEBF7);
     let text_fmt = Format::new().set_font_name(font);
     let money_fmt = Format::new().set_num_format("#,##0.00").set_font_name(font);
     let mut wb = Workbook::new();
@@ -238,7 +274,11 @@ fn write_ledger(shape: &Value, scale: f64, opts: WriteOptions, out: &Path) -> Re
                 Mode::Low => wb.add_worksheet_with_low_memory()?,
                 Mode::Standard => wb.add_worksheet(),
             };
-            ws.set_name(if part == 0 { name.to_string() } else { format!("{name} ({})", part + 1) })?;
+            ws.set_name(if part == 0 {
+                name.to_string()
+            } else {
+                format!("{name} ({})", part + 1)
+            })?;
             for (c, h) in header.iter().enumerate() {
                 if let Some(s) = h.as_str() {
                     ws.write_string_with_format(0, c as u16, s, &header_fmt)?;
@@ -246,7 +286,12 @@ fn write_ledger(shape: &Value, scale: f64, opts: WriteOptions, out: &Path) -> Re
             }
             let here = (rows - written).min(XLSX_MAX_DATA_ROWS);
             for r in 0..here {
-                let Some(row) = samples.get(((written + r) % samples.len().max(1) as u64) as usize).and_then(Value::as_array) else { break };
+                let Some(row) = samples
+                    .get(((written + r) % samples.len().max(1) as u64) as usize)
+                    .and_then(Value::as_array)
+                else {
+                    break;
+                };
                 let xr = r as u32 + 1;
                 for (c, v) in row.iter().enumerate() {
                     match v {
@@ -257,7 +302,12 @@ fn write_ledger(shape: &Value, scale: f64, opts: WriteOptions, out: &Path) -> Re
                             ws.write_string_with_format(xr, c as u16, s, &text_fmt)?;
                         }
                         Value::Number(n) => {
-                            ws.write_number_with_format(xr, c as u16, n.as_f64().unwrap_or(0.0), &money_fmt)?;
+                            ws.write_number_with_format(
+                                xr,
+                                c as u16,
+                                n.as_f64().unwrap_or(0.0),
+                                &money_fmt,
+                            )?;
                         }
                         _ => {}
                     }

@@ -11,8 +11,8 @@ use std::io::{IsTerminal, Write};
 
 use crate::config::Config;
 use crate::exit::ExitStatus;
-use crate::run::{self, RunError};
 use crate::ledger::sample::SampleError;
+use crate::run::{self, RunError};
 
 /// Everything that ends a command with exit status 2.
 #[derive(Debug, thiserror::Error)]
@@ -193,7 +193,9 @@ pub fn main_with(args: Args) -> ExitStatus {
     match execute(args) {
         Ok(status) => status,
         // A closed pipe (`subsidy rules | head`) is the reader's choice, not an error.
-        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Success,
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitStatus::Success
+        }
         Err(e) => {
             eprintln!("subsidy: error: {e}");
             ExitStatus::Error
@@ -204,16 +206,35 @@ pub fn main_with(args: Args) -> ExitStatus {
 fn execute(args: Args) -> Result<ExitStatus, CliError> {
     let config = Config::from_arg(args.config);
     match args.command {
-        Sub::Run { policies, history, out, threads, quiet, json, shard, part, parquet, inputs } => {
+        Sub::Run {
+            policies,
+            history,
+            out,
+            threads,
+            quiet,
+            json,
+            shard,
+            part,
+            parquet,
+            inputs,
+        } => {
             if threads == Some(0) {
-                return Err(RunError::Threads { threads: 0, message: "--threads must be at least 1".into() }.into());
+                return Err(RunError::Threads {
+                    threads: 0,
+                    message: "--threads must be at least 1".into(),
+                }
+                .into());
             }
             let show = !quiet && !json && std::io::stderr().is_terminal();
             let progress = |stage: run::Stage| {
                 if show {
                     let text = match stage {
-                        run::Stage::Loaded { rules } => format!("已加载 {rules} 条政策规则，正在读取申报表…"),
-                        run::Stage::Computed { rows, lines } => format!("已读取 {rows} 行，计算 {lines} 行，正在写出台账…"),
+                        run::Stage::Loaded { rules } => {
+                            format!("已加载 {rules} 条政策规则，正在读取申报表…")
+                        }
+                        run::Stage::Computed { rows, lines } => {
+                            format!("已读取 {rows} 行，计算 {lines} 行，正在写出台账…")
+                        }
                         run::Stage::Written => "台账已写出".to_string(),
                     };
                     eprint!("\r\x1b[2K{text}");
@@ -222,8 +243,15 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
                     }
                 }
             };
-            let options = run::Options { threads, shard: shard.or(part), presplit: part.is_some(), parquet };
-            let s = match run::run(&config, &policies, &history, &inputs, &out, &options, &progress) {
+            let options = run::Options {
+                threads,
+                shard: shard.or(part),
+                presplit: part.is_some(),
+                parquet,
+            };
+            let s = match run::run(
+                &config, &policies, &history, &inputs, &out, &options, &progress,
+            ) {
                 Ok(s) => s,
                 Err(e) if json => {
                     let status = ExitStatus::Error;
@@ -258,27 +286,62 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
                 eprintln!("subsidy: {} lines await review (待审核, not in the award total): {} 元 if approved; see sheet 待审核", t.pending_lines, t.pending_total);
             }
             if s.status == ExitStatus::RowsUnreadable {
-                eprintln!("subsidy: {} rows could not be read; see 数据错误 in ledger.xlsx or {}", t.rows_exception, out.join("exceptions.csv").display());
+                eprintln!(
+                    "subsidy: {} rows could not be read; see 数据错误 in ledger.xlsx or {}",
+                    t.rows_exception,
+                    out.join("exceptions.csv").display()
+                );
             }
             Ok(s.status)
         }
-        Sub::Compare { base, proposed, history, budget, out, json, inputs } => crate::compare::cli(&config, &base, &proposed, &history, &inputs, budget, &out, json),
-        Sub::Explain { policies, history, application, inputs } => {
+        Sub::Compare {
+            base,
+            proposed,
+            history,
+            budget,
+            out,
+            json,
+            inputs,
+        } => crate::compare::cli(
+            &config, &base, &proposed, &history, &inputs, budget, &out, json,
+        ),
+        Sub::Explain {
+            policies,
+            history,
+            application,
+            inputs,
+        } => {
             let mut o = std::io::stdout().lock();
             let loaded = run::load(&config, &policies)?;
             let computed = run::compute(&loaded, &inputs, &history, None)?;
             let all = computed.lines();
-            let lines: Vec<_> = all.iter().filter(|l| l.application_id == application).collect();
-            let refused: Vec<_> = computed.applications.exceptions.iter().filter(|e| e.application_id == application).collect();
+            let lines: Vec<_> = all
+                .iter()
+                .filter(|l| l.application_id == application)
+                .collect();
+            let refused: Vec<_> = computed
+                .applications
+                .exceptions
+                .iter()
+                .filter(|e| e.application_id == application)
+                .collect();
             for l in &lines {
-                writeln!(o, "申报编号 {} · {} · {}（{}）", l.application_id, l.enterprise_name, l.rule_id, l.clause)?;
+                writeln!(
+                    o,
+                    "申报编号 {} · {} · {}（{}）",
+                    l.application_id, l.enterprise_name, l.rule_id, l.clause
+                )?;
                 writeln!(o, "政策 {}", l.policy)?;
                 for (i, step) in l.line.trace.steps().enumerate() {
                     writeln!(o, "  {:>2}. {step}", i + 1)?;
                 }
             }
             for e in &refused {
-                writeln!(o, "申报编号 {application}：数据错误 {} {} {}：{}（原值 {}）", e.file, e.sheet, e.cell, e.reason, e.value)?;
+                writeln!(
+                    o,
+                    "申报编号 {application}：数据错误 {} {} {}：{}（原值 {}）",
+                    e.file, e.sheet, e.cell, e.reason, e.value
+                )?;
             }
             if lines.is_empty() && refused.is_empty() {
                 eprintln!("subsidy: 申报编号 {application} is not in the inputs");
@@ -290,16 +353,32 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             let mut o = std::io::stdout().lock();
             let findings = crate::audit::verify::verify(&ledger)?;
             if findings.is_empty() {
-                writeln!(o, "{}: 台账完好 (intact): every line and figure matches its check codes", ledger.display())?;
+                writeln!(
+                    o,
+                    "{}: 台账完好 (intact): every line and figure matches its check codes",
+                    ledger.display()
+                )?;
                 return Ok(ExitStatus::Success);
             }
             for f in &findings {
                 writeln!(o, "{f}")?;
             }
-            writeln!(o, "{}: {} change(s) found", ledger.display(), findings.len())?;
+            writeln!(
+                o,
+                "{}: {} change(s) found",
+                ledger.display(),
+                findings.len()
+            )?;
             Ok(ExitStatus::LedgerEdited)
         }
-        Sub::Reconcile { ledger, policies, history, payments, out, inputs } => {
+        Sub::Reconcile {
+            ledger,
+            policies,
+            history,
+            payments,
+            out,
+            inputs,
+        } => {
             use crate::audit::reconcile;
             let mut o = std::io::stdout().lock();
             if inputs.is_empty() && payments.is_none() {
@@ -320,54 +399,128 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
                 for p in &loaded.policies.policies {
                     now.insert(format!("政策 {}", p.path.display()), p.digest.clone());
                 }
-                diffs.extend(reconcile::against_recomputation(&back, &computed.lines(), &now));
+                diffs.extend(reconcile::against_recomputation(
+                    &back,
+                    &computed.lines(),
+                    &now,
+                ));
             }
             if let Some(p) = &payments {
-                diffs.extend(reconcile::against_payments(&back, &reconcile::read_payments(p)?));
+                diffs.extend(reconcile::against_payments(
+                    &back,
+                    &reconcile::read_payments(p)?,
+                ));
             }
             crate::ledger::write_reconciliation(&out, &diffs)?;
             for d in &diffs {
-                writeln!(o, "{} {} {} {} 台账 {} / {} {}", d.class, d.application_id, d.rule_id, d.credit_code, d.ledger, d.other, d.detail)?;
+                writeln!(
+                    o,
+                    "{} {} {} {} 台账 {} / {} {}",
+                    d.class,
+                    d.application_id,
+                    d.rule_id,
+                    d.credit_code,
+                    d.ledger,
+                    d.other,
+                    d.detail
+                )?;
             }
-            writeln!(o, "{} difference(s); written to {}", diffs.len(), out.join("reconciliation.xlsx").display())?;
-            Ok(if diffs.is_empty() { ExitStatus::Success } else { ExitStatus::DifferencesFound })
+            writeln!(
+                o,
+                "{} difference(s); written to {}",
+                diffs.len(),
+                out.join("reconciliation.xlsx").display()
+            )?;
+            Ok(if diffs.is_empty() {
+                ExitStatus::Success
+            } else {
+                ExitStatus::DifferencesFound
+            })
         }
-        Sub::Template { policies, rules, out } => {
+        Sub::Template {
+            policies,
+            rules,
+            out,
+        } => {
             let loaded = run::load(&config, &policies)?;
             let mut chosen = Vec::new();
             for id in &rules {
-                chosen.push(loaded.policies.rule(id).ok_or_else(|| CliError::UnknownRule(id.clone()))?);
+                chosen.push(
+                    loaded
+                        .policies
+                        .rule(id)
+                        .ok_or_else(|| CliError::UnknownRule(id.clone()))?,
+                );
             }
             crate::ledger::template::write_template(&loaded.vocab, &chosen, &out)?;
-            eprintln!("subsidy: wrote the application form for {} rule(s) to {}", chosen.len(), out.display());
+            eprintln!(
+                "subsidy: wrote the application form for {} rule(s) to {}",
+                chosen.len(),
+                out.display()
+            );
             Ok(ExitStatus::Success)
         }
-        Sub::Sample { rows, out, seed, year, profile } => {
+        Sub::Sample {
+            rows,
+            out,
+            seed,
+            year,
+            profile,
+        } => {
             let vocab = crate::fields::Vocabulary::from_config(&config).map_err(RunError::from)?;
             let n = match profile {
-                Some(path) => crate::ledger::sample::write_sample(&path, &vocab, rows, seed, year, &out)?,
+                Some(path) => {
+                    crate::ledger::sample::write_sample(&path, &vocab, rows, seed, year, &out)?
+                }
                 None => {
                     let shipped = crate::ledger::sample::SHIPPED_PROFILE;
-                    crate::ledger::sample::write_sample_from(shipped, "samples/profile.json (built in)", &vocab, rows, seed, year, &out)?
+                    crate::ledger::sample::write_sample_from(
+                        shipped,
+                        "samples/profile.json (built in)",
+                        &vocab,
+                        rows,
+                        seed,
+                        year,
+                        &out,
+                    )?
                 }
             };
-            eprintln!("subsidy: wrote {n} sample applications to {}", out.display());
+            eprintln!(
+                "subsidy: wrote {n} sample applications to {}",
+                out.display()
+            );
             Ok(ExitStatus::Success)
         }
-        Sub::Check { policies, report, inputs } => {
+        Sub::Check {
+            policies,
+            report,
+            inputs,
+        } => {
             let mut o = std::io::stdout().lock();
             let loaded = run::load(&config, &policies)?;
-            writeln!(o, "policies: {} files, {} rules: OK", loaded.policies.policies.len(), loaded.policies.rule_count())?;
+            writeln!(
+                o,
+                "policies: {} files, {} rules: OK",
+                loaded.policies.policies.len(),
+                loaded.policies.rule_count()
+            )?;
             if inputs.is_empty() {
                 return Ok(ExitStatus::Success);
             }
             let computed = run::compute(&loaded, &inputs, &[], None)?;
             let apps = &computed.applications;
             for e in &apps.exceptions {
-                writeln!(o, "{} [{}] {}: {} (value: {})", e.file, e.sheet, e.cell, e.reason, e.value)?;
+                writeln!(
+                    o,
+                    "{} [{}] {}: {} (value: {})",
+                    e.file, e.sheet, e.cell, e.reason, e.value
+                )?;
             }
             for s in &computed.skipped_sheets {
-                writeln!(o, "note: sheet {s} has no header row naming two known fields; not read")?;
+                writeln!(
+                    o,
+                    "note: sheet {s} has no header row naming two known fields; not read"
+                )?;
             }
             for s in &computed.set_aside {
                 writeln!(o, "note: {s}: not data, not read")?;
@@ -375,42 +528,108 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             // 待审核 is information, not a problem: it changes no exit code.
             let held = computed.pending_lines();
             for l in &held {
-                writeln!(o, "info: {} 待审核 {} {}: {}（审核通过前不予发放）", l.source, l.application_id, l.rule_id, l.reason())?;
+                writeln!(
+                    o,
+                    "info: {} 待审核 {} {}: {}（审核通过前不予发放）",
+                    l.source,
+                    l.application_id,
+                    l.rule_id,
+                    l.reason()
+                )?;
             }
             let mut unmatched = Vec::new();
             for s in &computed.sheets {
                 for c in s.columns.iter().filter(|c| c.refused.is_some()) {
                     let at = crate::ingest::cell_ref(s.header_row, c.col);
                     let reason = c.refused.clone().unwrap_or_default();
-                    writeln!(o, "note: {} [{}] {at}: 列“{}”未读入：{reason}", s.file, s.name, c.header)?;
-                    unmatched.push([s.file.clone(), s.name.clone(), at, String::new(), c.header.clone(), format!("列未读入：{reason}")]);
+                    writeln!(
+                        o,
+                        "note: {} [{}] {at}: 列“{}”未读入：{reason}",
+                        s.file, s.name, c.header
+                    )?;
+                    unmatched.push([
+                        s.file.clone(),
+                        s.name.clone(),
+                        at,
+                        String::new(),
+                        c.header.clone(),
+                        format!("列未读入：{reason}"),
+                    ]);
                 }
                 for c in s.columns.iter().filter(|c| c.field.is_none()) {
-                    let hint = loaded.vocab.suggest_header(&c.header).map(|f| format!("，是否应为“{}”？", f.header_zh)).unwrap_or_default();
+                    let hint = loaded
+                        .vocab
+                        .suggest_header(&c.header)
+                        .map(|f| format!("，是否应为“{}”？", f.header_zh))
+                        .unwrap_or_default();
                     let at = crate::ingest::cell_ref(s.header_row, c.col);
-                    writeln!(o, "note: {} [{}] {at}: 列“{}”未匹配任何字段，作为其他列保留{hint}", s.file, s.name, c.header)?;
-                    unmatched.push([s.file.clone(), s.name.clone(), at, String::new(), c.header.clone(), format!("列未匹配任何字段，作为其他列保留{hint}")]);
+                    writeln!(
+                        o,
+                        "note: {} [{}] {at}: 列“{}”未匹配任何字段，作为其他列保留{hint}",
+                        s.file, s.name, c.header
+                    )?;
+                    unmatched.push([
+                        s.file.clone(),
+                        s.name.clone(),
+                        at,
+                        String::new(),
+                        c.header.clone(),
+                        format!("列未匹配任何字段，作为其他列保留{hint}"),
+                    ]);
                 }
             }
             if let Some(path) = &report {
                 let mut rows: Vec<[String; 6]> = apps
                     .exceptions
                     .iter()
-                    .map(|e| [e.file.clone(), e.sheet.clone(), e.cell.clone(), e.application_id.clone(), e.value.clone(), e.reason.clone()])
+                    .map(|e| {
+                        [
+                            e.file.clone(),
+                            e.sheet.clone(),
+                            e.cell.clone(),
+                            e.application_id.clone(),
+                            e.value.clone(),
+                            e.reason.clone(),
+                        ]
+                    })
                     .collect();
                 rows.extend(unmatched);
                 rows.extend(held.iter().map(|l| {
-                    [l.source.clone(), String::new(), String::new(), l.application_id.clone(), l.rule_id.clone(), format!("提示（非错误）：待审核，{}", l.reason())]
+                    [
+                        l.source.clone(),
+                        String::new(),
+                        String::new(),
+                        l.application_id.clone(),
+                        l.rule_id.clone(),
+                        format!("提示（非错误）：待审核，{}", l.reason()),
+                    ]
                 }));
-                let bytes = crate::ledger::workbook::table("问题清单", &["文件", "工作表", "单元格", "申报编号", "原值", "问题"], &rows)
-                    .map_err(crate::ledger::LedgerError::from)?;
+                let bytes = crate::ledger::workbook::table(
+                    "问题清单",
+                    &["文件", "工作表", "单元格", "申报编号", "原值", "问题"],
+                    &rows,
+                )
+                .map_err(crate::ledger::LedgerError::from)?;
                 crate::ledger::write_atomic(path, &bytes)?;
                 writeln!(o, "report: {}", path.display())?;
             }
-            writeln!(o, "inputs: {} rows read, {} rows with problems, {} lines awaiting review (待审核)", apps.rows_in, apps.rows_excepted, held.len())?;
-            Ok(if apps.rows_excepted > 0 { ExitStatus::ProblemsFound } else { ExitStatus::Success })
+            writeln!(
+                o,
+                "inputs: {} rows read, {} rows with problems, {} lines awaiting review (待审核)",
+                apps.rows_in,
+                apps.rows_excepted,
+                held.len()
+            )?;
+            Ok(if apps.rows_excepted > 0 {
+                ExitStatus::ProblemsFound
+            } else {
+                ExitStatus::Success
+            })
         }
-        Sub::Rules { policies, coverage: true } => {
+        Sub::Rules {
+            policies,
+            coverage: true,
+        } => {
             let mut o = std::io::stdout().lock();
             let loaded = run::load(&config, &policies)?;
             let cov = crate::rules::coverage::Coverage::from_config(&config)?;
@@ -425,11 +644,30 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
                 *counts.entry((e.computable.as_str(), status)).or_default() += 1;
                 match encoded {
                     Some((p, r)) => {
-                        let via = if r.id == e.id { String::new() } else { format!(" (same as {})", r.id) };
-                        let not_run = if e.examples_not_run > 0 { format!(", {} not run", e.examples_not_run) } else { String::new() };
-                        writeln!(o, "{:<62} {:<8} {status}: {} examples tested{not_run}; {}{via}", e.id, e.computable, e.examples_tested, p.path.display())?
+                        let via = if r.id == e.id {
+                            String::new()
+                        } else {
+                            format!(" (same as {})", r.id)
+                        };
+                        let not_run = if e.examples_not_run > 0 {
+                            format!(", {} not run", e.examples_not_run)
+                        } else {
+                            String::new()
+                        };
+                        writeln!(
+                            o,
+                            "{:<62} {:<8} {status}: {} examples tested{not_run}; {}{via}",
+                            e.id,
+                            e.computable,
+                            e.examples_tested,
+                            p.path.display()
+                        )?
                     }
-                    None => writeln!(o, "{:<62} {:<8} not encoded: {}", e.id, e.computable, e.reason)?,
+                    None => writeln!(
+                        o,
+                        "{:<62} {:<8} not encoded: {}",
+                        e.id, e.computable, e.reason
+                    )?,
                 }
             }
             writeln!(o)?;
@@ -438,20 +676,43 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             }
             Ok(ExitStatus::Success)
         }
-        Sub::Rules { policies, coverage: false } => {
+        Sub::Rules {
+            policies,
+            coverage: false,
+        } => {
             let mut o = std::io::stdout().lock();
             let loaded = run::load(&config, &policies)?;
-            let source = if policies.is_empty() { config.describe() } else { "--policy".to_string() };
+            let source = if policies.is_empty() {
+                config.describe()
+            } else {
+                "--policy".to_string()
+            };
             writeln!(o, "policies from {source}")?;
             for p in &loaded.policies.policies {
-                writeln!(o, "{} {} ({}, {} rules, payer {})", p.id, p.title, p.path.display(), p.rules.len(), payer_label(p.payer))?;
+                writeln!(
+                    o,
+                    "{} {} ({}, {} rules, payer {})",
+                    p.id,
+                    p.title,
+                    p.path.display(),
+                    p.rules.len(),
+                    payer_label(p.payer)
+                )?;
                 for r in &p.rules {
                     let outcome = match &r.outcome {
                         Outcome::Payout => String::new(),
                         Outcome::Measure { label, .. } => format!(" [{label}]"),
-                        Outcome::Verdict { label, .. } | Outcome::Text { label } => format!(" [认定：{label}]"),
+                        Outcome::Verdict { label, .. } | Outcome::Text { label } => {
+                            format!(" [认定：{label}]")
+                        }
                     };
-                    writeln!(o, "  {}  {}  {}{outcome}", r.id, r.clause, r.formula.kind_label())?;
+                    writeln!(
+                        o,
+                        "  {}  {}  {}{outcome}",
+                        r.id,
+                        r.clause,
+                        r.formula.kind_label()
+                    )?;
                     for part in describe::terms(&loaded.vocab, p, r) {
                         writeln!(o, "      {part}")?;
                     }

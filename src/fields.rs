@@ -50,7 +50,10 @@ impl FieldType {
 
     /// Whether values are decimals (and so can carry a unit).
     pub fn is_numeric(self) -> bool {
-        matches!(self, Self::Money | Self::Quantity | Self::Percent | Self::Integer | Self::Year)
+        matches!(
+            self,
+            Self::Money | Self::Quantity | Self::Percent | Self::Integer | Self::Year
+        )
     }
 }
 
@@ -76,19 +79,42 @@ pub struct Field {
 #[derive(Debug, thiserror::Error)]
 pub enum FieldsError {
     #[error("cannot read field vocabulary {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("field vocabulary {path} is not valid JSON: {source}")]
-    Json { path: PathBuf, source: serde_json::Error },
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
     #[error("field vocabulary {path}: field `{key}` has unknown type `{ty}`")]
-    UnknownType { path: PathBuf, key: String, ty: String },
+    UnknownType {
+        path: PathBuf,
+        key: String,
+        ty: String,
+    },
     #[error("field vocabulary {path}: key `{key}` appears twice")]
     DuplicateKey { path: PathBuf, key: String },
     #[error("aliases {path} line {line}: {message}")]
-    Aliases { path: PathBuf, line: usize, message: String },
+    Aliases {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("aliases {path}: alias `{alias}` names unknown field `{key}`")]
-    AliasUnknownField { path: PathBuf, alias: String, key: String },
+    AliasUnknownField {
+        path: PathBuf,
+        alias: String,
+        key: String,
+    },
     #[error("aliases {path}: header `{alias}` would match both `{first}` and `{second}`")]
-    AmbiguousAlias { path: PathBuf, alias: String, first: String, second: String },
+    AmbiguousAlias {
+        path: PathBuf,
+        alias: String,
+        first: String,
+        second: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -135,7 +161,16 @@ impl Vocabulary {
     /// Whether a field's values are whole numbers: an integer or a year, or a quantity counted
     /// in whole units (persons, head of livestock, vehicles, beds, households, items …).
     pub fn is_whole(&self, f: FieldId) -> bool {
-        const COUNTED: [&str; 8] = ["person", "head", "vehicle", "bed", "household", "parcel", "item", "place"];
+        const COUNTED: [&str; 8] = [
+            "person",
+            "head",
+            "vehicle",
+            "bed",
+            "household",
+            "parcel",
+            "item",
+            "place",
+        ];
         let field = self.get(f);
         match field.ty {
             FieldType::Integer | FieldType::Year => true,
@@ -151,8 +186,15 @@ impl Vocabulary {
 
     /// Loads `fields.json` and, when present, `aliases.toml` from a configuration.
     pub fn from_config(config: &Config) -> Result<Self, FieldsError> {
-        let read = |name: &'static str| move |source| FieldsError::Read { path: config.path_of(name), source };
-        let fields = config.read_required("fields.json").map_err(read("fields.json"))?;
+        let read = |name: &'static str| {
+            move |source| FieldsError::Read {
+                path: config.path_of(name),
+                source,
+            }
+        };
+        let fields = config
+            .read_required("fields.json")
+            .map_err(read("fields.json"))?;
         let mut vocab = Self::from_json(fields.text().map_err(read("fields.json"))?, &fields.path)?;
         if let Some(aliases) = config.read("aliases.toml").map_err(read("aliases.toml"))? {
             vocab.add_aliases(aliases.text().map_err(read("aliases.toml"))?, &aliases.path)?;
@@ -162,9 +204,16 @@ impl Vocabulary {
 
     /// Builds the vocabulary from the catalogue's JSON text.
     pub fn from_json(text: &str, path: &Path) -> Result<Self, FieldsError> {
-        let raw: Vec<RawField> = serde_json::from_str(text)
-            .map_err(|source| FieldsError::Json { path: path.to_path_buf(), source })?;
-        let mut vocab = Vocabulary { fields: Vec::new(), by_key: HashMap::new(), by_header: HashMap::new() };
+        let raw: Vec<RawField> =
+            serde_json::from_str(text).map_err(|source| FieldsError::Json {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        let mut vocab = Vocabulary {
+            fields: Vec::new(),
+            by_key: HashMap::new(),
+            by_header: HashMap::new(),
+        };
         for f in raw {
             let ty = FieldType::parse(&f.ty).ok_or_else(|| FieldsError::UnknownType {
                 path: path.to_path_buf(),
@@ -172,7 +221,10 @@ impl Vocabulary {
                 ty: f.ty.clone(),
             })?;
             if vocab.by_key.contains_key(&f.key) {
-                return Err(FieldsError::DuplicateKey { path: path.to_path_buf(), key: f.key });
+                return Err(FieldsError::DuplicateKey {
+                    path: path.to_path_buf(),
+                    key: f.key,
+                });
             }
             let id = vocab.fields.len() as FieldId;
             vocab.by_key.insert(f.key.clone(), id);
@@ -198,11 +250,14 @@ impl Vocabulary {
             message: e.message().to_string(),
         })?;
         for (key, aliases) in raw.aliases {
-            let id = *self.by_key.get(&key).ok_or_else(|| FieldsError::AliasUnknownField {
-                path: path.to_path_buf(),
-                alias: aliases.first().cloned().unwrap_or_default(),
-                key: key.clone(),
-            })?;
+            let id = *self
+                .by_key
+                .get(&key)
+                .ok_or_else(|| FieldsError::AliasUnknownField {
+                    path: path.to_path_buf(),
+                    alias: aliases.first().cloned().unwrap_or_default(),
+                    key: key.clone(),
+                })?;
             for alias in aliases {
                 let (name, _) = split_header_unit(&alias);
                 if let Some(&other) = self.by_header.get(&name) {
@@ -238,7 +293,10 @@ impl Vocabulary {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FieldId, &Field)> {
-        self.fields.iter().enumerate().map(|(i, f)| (i as FieldId, f))
+        self.fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (i as FieldId, f))
     }
 
     /// The field whose Chinese header is nearest to an unmatched header, for suggestions
@@ -247,7 +305,12 @@ impl Vocabulary {
         let (name, _) = split_header_unit(header);
         self.fields
             .iter()
-            .map(|f| (strsim::levenshtein(&name, &split_header_unit(&f.header_zh).0), f))
+            .map(|f| {
+                (
+                    strsim::levenshtein(&name, &split_header_unit(&f.header_zh).0),
+                    f,
+                )
+            })
             .filter(|(d, _)| *d > 0 && *d <= 3.min(name.chars().count() / 2))
             .min_by_key(|(d, f)| (*d, f.key.clone()))
             .map(|(_, f)| f)
@@ -268,14 +331,22 @@ impl Vocabulary {
     /// The field a header names, whatever its unit, and the unit it states.
     pub fn find_header(&self, header: &str) -> Option<(FieldId, Option<String>)> {
         let (name, unit) = split_header_unit(header);
-        let id = self.by_header.get(&name).or_else(|| self.by_key.get(name.as_str())).copied()?;
+        let id = self
+            .by_header
+            .get(&name)
+            .or_else(|| self.by_key.get(name.as_str()))
+            .copied()?;
         Some((id, unit))
     }
 }
 
 /// 1-based line of a byte offset in a text.
 pub fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Normalises a header and splits off a trailing unit in brackets or after a slash:
@@ -320,7 +391,10 @@ impl Figure {
     /// The figure a header or group header text names, if any (核定 before 申报: `申报核定数` is
     /// the approved one).
     pub fn of_text(text: &str) -> Figure {
-        if ["核定", "审定", "核准", "审核", "认定"].iter().any(|w| text.contains(w)) {
+        if ["核定", "审定", "核准", "审核", "认定"]
+            .iter()
+            .any(|w| text.contains(w))
+        {
             Figure::Approved
         } else if ["申报", "申请"].iter().any(|w| text.contains(w)) {
             Figure::Claimed
@@ -334,10 +408,43 @@ impl Figure {
 /// filling it (`必填`, `选填`, `18位`, `如：2024-01-01` …) or which figure the column is
 /// (`申报数`, `核定数`). Returns the figure the note names.
 pub fn split_annotation(inner: &str) -> Option<Figure> {
-    const NOTES: &[&str] = &["必填", "选填", "非必填", "必填项", "选填项", "可选", "必选", "可不填", "如有", "若有", "单选", "多选", "下拉选择", "是/否", "是或否"];
-    const FIGURES: &[&str] = &["申报数", "申报", "申请数", "申报值", "核定数", "核定", "核定值", "审定数", "审定", "核准数", "核准", "审核数"];
-    let digits = inner.strip_suffix('位').is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
-    let prefixed = ["如", "例", "格式", "注", "填写", "请填", "请选择"].iter().any(|p| inner.starts_with(p));
+    const NOTES: &[&str] = &[
+        "必填",
+        "选填",
+        "非必填",
+        "必填项",
+        "选填项",
+        "可选",
+        "必选",
+        "可不填",
+        "如有",
+        "若有",
+        "单选",
+        "多选",
+        "下拉选择",
+        "是/否",
+        "是或否",
+    ];
+    const FIGURES: &[&str] = &[
+        "申报数",
+        "申报",
+        "申请数",
+        "申报值",
+        "核定数",
+        "核定",
+        "核定值",
+        "审定数",
+        "审定",
+        "核准数",
+        "核准",
+        "审核数",
+    ];
+    let digits = inner
+        .strip_suffix('位')
+        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()));
+    let prefixed = ["如", "例", "格式", "注", "填写", "请填", "请选择"]
+        .iter()
+        .any(|p| inner.starts_with(p));
     if NOTES.contains(&inner) || digits || prefixed {
         Some(Figure::Unmarked)
     } else if FIGURES.contains(&inner) {

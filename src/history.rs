@@ -24,7 +24,13 @@ pub enum HistoryError {
     #[error("{path}: not a payout history: no column {wanted} (expected a payouts.csv or a ledger.xlsx 发放明细 sheet)")]
     MissingColumn { path: PathBuf, wanted: &'static str },
     #[error("{path} row {row}: {column} “{value}” is not {what}")]
-    BadValue { path: PathBuf, row: usize, column: &'static str, value: String, what: &'static str },
+    BadValue {
+        path: PathBuf,
+        row: usize,
+        column: &'static str,
+        value: String,
+        what: &'static str,
+    },
 }
 
 /// One paid line of an earlier run.
@@ -67,7 +73,10 @@ fn cap_groups(policies: &PolicySet) -> HashMap<&str, Vec<(&str, bool)>> {
     for (_, r) in policies.rules() {
         for c in &r.caps {
             if let Some(group) = c.scope.group() {
-                groups.entry(r.id.as_str()).or_default().push((group, matches!(c.scope, CapScope::Enterprise { .. })));
+                groups
+                    .entry(r.id.as_str())
+                    .or_default()
+                    .push((group, matches!(c.scope, CapScope::Enterprise { .. })));
             }
         }
     }
@@ -95,21 +104,36 @@ impl History {
         let mut h = History::default();
         for path in expand_history(paths)? {
             h.read(&path, policies)?;
-            let bytes = std::fs::read(&path).map_err(|source| IngestError::Io { path: path.clone(), source })?;
-            h.files.push(crate::ingest::InputFile { sha256: crate::digest::sha256_hex(&bytes), bytes: bytes.len() as u64, path, date_system: Default::default() });
+            let bytes = std::fs::read(&path).map_err(|source| IngestError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            h.files.push(crate::ingest::InputFile {
+                sha256: crate::digest::sha256_hex(&bytes),
+                bytes: bytes.len() as u64,
+                path,
+                date_system: Default::default(),
+            });
         }
         Ok(h)
     }
 
     fn read(&mut self, path: &Path, policies: &PolicySet) -> Result<(), HistoryError> {
         let table = read_table(path, "发放明细")?;
-        let Some(header) = table.first() else { return Ok(()) };
+        let Some(header) = table.first() else {
+            return Ok(());
+        };
         let mut cols = [0usize; 5];
         for (i, (wanted, names)) in COLUMNS.iter().enumerate() {
             match header.iter().position(|h| names.contains(&h.trim())) {
                 Some(c) => cols[i] = c,
                 None if *wanted == "line_type" => cols[i] = usize::MAX,
-                None => return Err(HistoryError::MissingColumn { path: path.to_path_buf(), wanted }),
+                None => {
+                    return Err(HistoryError::MissingColumn {
+                        path: path.to_path_buf(),
+                        wanted,
+                    })
+                }
             }
         }
         for (n, row) in table.iter().enumerate().skip(1) {
@@ -118,15 +142,33 @@ impl History {
             if !(kind.is_empty() || kind == "payout" || kind == "奖补资金") {
                 continue;
             }
-            let bad = |column, value: &str, what| HistoryError::BadValue { path: path.to_path_buf(), row: n + 1, column, value: value.into(), what };
+            let bad = |column, value: &str, what| HistoryError::BadValue {
+                path: path.to_path_buf(),
+                row: n + 1,
+                column,
+                value: value.into(),
+                what,
+            };
             let award_text = cell(cols[3]).replace(',', "");
-            let award = parse_decimal(&award_text).ok_or_else(|| bad("award", cell(cols[3]), "an amount"))?;
-            let year: i64 = cell(cols[2]).trim_end_matches(".0").parse().map_err(|_| bad("application_year", cell(cols[2]), "a year"))?;
+            let award = parse_decimal(&award_text)
+                .ok_or_else(|| bad("award", cell(cols[3]), "an amount"))?;
+            let year: i64 = cell(cols[2])
+                .trim_end_matches(".0")
+                .parse()
+                .map_err(|_| bad("application_year", cell(cols[2]), "a year"))?;
             let id = cell(cols[1]);
             // A line of a rule no policy loads still counts under its own id.
-            let rule = policies.rule(id).map(|(_, r)| r.id.clone()).unwrap_or_else(|| id.to_string());
+            let rule = policies
+                .rule(id)
+                .map(|(_, r)| r.id.clone())
+                .unwrap_or_else(|| id.to_string());
             if !award.is_zero() {
-                self.lines.push(Paid { credit_code: cell(cols[0]).to_string(), rule, year, award });
+                self.lines.push(Paid {
+                    credit_code: cell(cols[0]).to_string(),
+                    rule,
+                    year,
+                    award,
+                });
             }
         }
         Ok(())
@@ -139,7 +181,12 @@ impl History {
         let mut out = SharedHistory::default();
         for p in &self.lines {
             for (g, lifetime) in groups.get(p.rule.as_str()).into_iter().flatten() {
-                out.0.entry(p.credit_code.clone()).or_default().push((p.year, g.to_string(), *lifetime, p.award));
+                out.0.entry(p.credit_code.clone()).or_default().push((
+                    p.year,
+                    g.to_string(),
+                    *lifetime,
+                    p.award,
+                ));
             }
         }
         out
@@ -152,27 +199,52 @@ impl History {
             return;
         }
         let id = |k: &str| vocab.id(k);
-        let (Some(code_f), Some(rule_f), Some(year_f)) = (id("credit_code"), id("rule_id"), id("application_year")) else { return };
+        let (Some(code_f), Some(rule_f), Some(year_f)) =
+            (id("credit_code"), id("rule_id"), id("application_year"))
+        else {
+            return;
+        };
         let mut by_enterprise: HashMap<&str, Vec<&Paid>> = HashMap::new();
         for p in &self.lines {
-            by_enterprise.entry(p.credit_code.as_str()).or_default().push(p);
+            by_enterprise
+                .entry(p.credit_code.as_str())
+                .or_default()
+                .push(p);
         }
         // Rules sharing an enterprise-year cap group, by group.
         let mut group_rules: HashMap<&str, BTreeSet<&str>> = HashMap::new();
         for (_, r) in policies.rules() {
             for c in &r.caps {
                 if let CapScope::EnterpriseYear { group } = &c.scope {
-                    group_rules.entry(group.as_str()).or_default().insert(r.id.as_str());
+                    group_rules
+                        .entry(group.as_str())
+                        .or_default()
+                        .insert(r.id.as_str());
                 }
             }
         }
-        let targets = ["prior_payout_years", "prior_payout_count", "prior_paid_same_achievement", "prior_paid_shared_cap"].map(id);
+        let targets = [
+            "prior_payout_years",
+            "prior_payout_count",
+            "prior_paid_same_achievement",
+            "prior_paid_shared_cap",
+        ]
+        .map(id);
         for i in 0..rows.len() {
             let code = rows.text(i, code_f);
-            let Some(paid) = by_enterprise.get(code.as_str()) else { continue };
-            let Some((_, rule)) = policies.rule(&rows.text(i, rule_f)) else { continue };
-            let Ok(year) = rows.text(i, year_f).parse::<i64>() else { continue };
-            let earlier: Vec<&&Paid> = paid.iter().filter(|p| p.rule == rule.id && p.year < year).collect();
+            let Some(paid) = by_enterprise.get(code.as_str()) else {
+                continue;
+            };
+            let Some((_, rule)) = policies.rule(&rows.text(i, rule_f)) else {
+                continue;
+            };
+            let Ok(year) = rows.text(i, year_f).parse::<i64>() else {
+                continue;
+            };
+            let earlier: Vec<&&Paid> = paid
+                .iter()
+                .filter(|p| p.rule == rule.id && p.year < year)
+                .collect();
             let years: BTreeSet<i64> = earlier.iter().map(|p| p.year).collect();
             let same: Decimal = earlier.iter().map(|p| p.award).sum();
             let groups: Vec<&str> = rule
@@ -187,10 +259,22 @@ impl History {
                 .collect();
             let shared: Decimal = paid
                 .iter()
-                .filter(|p| p.year == year && groups.iter().any(|g| group_rules.get(g).is_some_and(|rs| rs.contains(p.rule.as_str()))))
+                .filter(|p| {
+                    p.year == year
+                        && groups.iter().any(|g| {
+                            group_rules
+                                .get(g)
+                                .is_some_and(|rs| rs.contains(p.rule.as_str()))
+                        })
+                })
                 .map(|p| p.award)
                 .sum();
-            let values = [Decimal::from(years.len()), Decimal::from(earlier.len()), same, shared];
+            let values = [
+                Decimal::from(years.len()),
+                Decimal::from(earlier.len()),
+                same,
+                shared,
+            ];
             for (f, v) in targets.iter().zip(values) {
                 if let Some(f) = f {
                     rows.set(i, *f, Value::Num(v));

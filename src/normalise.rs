@@ -17,7 +17,14 @@ use crate::ingest::{cell_ref, serial_date, Batch, DateSystem, RawCell, RawRow, S
 use crate::value::{parse_bool, parse_text, Row, Unreadable, Value};
 
 /// The identity fields every application row has.
-pub const IDENTITY: [&str; 6] = ["application_id", "credit_code", "enterprise_name", "region", "application_year", "rule_id"];
+pub const IDENTITY: [&str; 6] = [
+    "application_id",
+    "credit_code",
+    "enterprise_name",
+    "region",
+    "application_year",
+    "rule_id",
+];
 
 /// Where a kept row came from, compactly: its sheet (an index into [`Applications::sheets`])
 /// and its 1-based row number.
@@ -87,7 +94,11 @@ impl Applications {
     pub fn cell(&self, i: usize, field: FieldId) -> Option<String> {
         self.rows.row(i).get(field)?;
         let o = self.origins[i];
-        let (_, col) = self.sheets[o.sheet as usize].columns.iter().rev().find(|(f, _)| *f == field)?;
+        let (_, col) = self.sheets[o.sheet as usize]
+            .columns
+            .iter()
+            .rev()
+            .find(|(f, _)| *f == field)?;
         Some(cell_ref(o.row - 1, *col))
     }
 
@@ -104,7 +115,9 @@ pub fn credit_code_valid(code: &str) -> bool {
     let mut chars = code.chars();
     let first17: String = chars.by_ref().take(17).collect();
     match (chars.next(), chars.next()) {
-        (Some(last), None) if first17.chars().count() == 17 => credit_code_check_char(&first17) == Some(last),
+        (Some(last), None) if first17.chars().count() == 17 => {
+            credit_code_check_char(&first17) == Some(last)
+        }
         _ => false,
     }
 }
@@ -118,7 +131,11 @@ pub fn resident_id_valid(id: &str) -> bool {
     if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let sum: u32 = b[..17].iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     CHECK[(sum % 11) as usize] == b[17].to_ascii_uppercase()
 }
 
@@ -132,7 +149,9 @@ pub fn payee_id_valid(code: &str) -> bool {
 /// when one of them is outside the code's alphabet (no I, O, S, V, Z).
 pub fn credit_code_check_char(first17: &str) -> Option<char> {
     const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const WEIGHTS: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     let mut sum = 0;
     for (i, c) in first17.chars().enumerate().take(17) {
         sum += CHARS.find(c)? as u32 * WEIGHTS[i];
@@ -156,19 +175,33 @@ pub struct TypedRow {
 /// Reads a raw row's cells as their fields' types.
 pub fn type_row(batch: &Batch, vocab: &Vocabulary, raw: &RawRow) -> TypedRow {
     let sheet = &batch.sheets[raw.sheet];
-    let dates = batch.files.get(sheet.file).map(|f| f.date_system).unwrap_or_default();
-    let mut t = TypedRow { sheet: raw.sheet, row: raw.row, values: Vec::with_capacity(raw.cells.len()), extras: String::new(), bad: Vec::new() };
+    let dates = batch
+        .files
+        .get(sheet.file)
+        .map(|f| f.date_system)
+        .unwrap_or_default();
+    let mut t = TypedRow {
+        sheet: raw.sheet,
+        row: raw.row,
+        values: Vec::with_capacity(raw.cells.len()),
+        extras: String::new(),
+        bad: Vec::new(),
+    };
     for (col, cell) in &raw.cells {
-        let Some(column) = sheet.columns.iter().find(|c| c.col == *col) else { continue };
+        let Some(column) = sheet.columns.iter().find(|c| c.col == *col) else {
+            continue;
+        };
         let Some(m) = column.field else {
             if !t.extras.is_empty() {
                 t.extras.push('；');
             }
-            t.extras.push_str(&format!("{}={}", column.header, cell.show()));
+            t.extras
+                .push_str(&format!("{}={}", column.header, cell.show()));
             continue;
         };
         if let Some(reason) = &column.refused {
-            t.bad.push((cell_ref(raw.row, *col), cell.show(), reason.clone()));
+            t.bad
+                .push((cell_ref(raw.row, *col), cell.show(), reason.clone()));
             continue;
         }
         match typed(vocab, m.field, cell, m.scale, dates) {
@@ -183,8 +216,21 @@ pub fn type_row(batch: &Batch, vocab: &Vocabulary, raw: &RawRow) -> TypedRow {
 /// columns naming one field (申报数 and 核定数 both headed 固定资产投资额) are never chosen between
 /// silently: the column marked approved (核定 / 审定 / 核准 in its header path) wins; otherwise
 /// differing values make the row an exception naming both columns.
-fn keep_value(t: &mut TypedRow, sheet: &Sheet, row: u32, value: (FieldId, Value, u32), vocab: &Vocabulary) {
-    let figure = |col: u32| sheet.columns.iter().find(|c| c.col == col).map(|c| c.figure).unwrap_or_default();
+fn keep_value(
+    t: &mut TypedRow,
+    sheet: &Sheet,
+    row: u32,
+    value: (FieldId, Value, u32),
+    vocab: &Vocabulary,
+) {
+    let figure = |col: u32| {
+        sheet
+            .columns
+            .iter()
+            .find(|c| c.col == col)
+            .map(|c| c.figure)
+            .unwrap_or_default()
+    };
     let Some(k) = t.values.iter().position(|(f, _, _)| *f == value.0) else {
         t.values.push(value);
         return;
@@ -195,7 +241,14 @@ fn keep_value(t: &mut TypedRow, sheet: &Sheet, row: u32, value: (FieldId, Value,
         (false, true) => t.values[k] = value,
         _ if t.values[k].1 == value.1 => {}
         _ => {
-            let header = |col: u32| sheet.columns.iter().find(|c| c.col == col).map(|c| c.header.clone()).unwrap_or_default();
+            let header = |col: u32| {
+                sheet
+                    .columns
+                    .iter()
+                    .find(|c| c.col == col)
+                    .map(|c| c.header.clone())
+                    .unwrap_or_default()
+            };
             let first = t.values[k].2;
             let name = crate::fields::split_header_unit(&vocab.get(value.0).header_zh).0;
             let reason = format!(
@@ -205,7 +258,8 @@ fn keep_value(t: &mut TypedRow, sheet: &Sheet, row: u32, value: (FieldId, Value,
                 crate::ingest::column_letters(value.2),
                 header(value.2)
             );
-            t.bad.push((cell_ref(row, value.2), value.1.as_text(), reason));
+            t.bad
+                .push((cell_ref(row, value.2), value.1.as_text(), reason));
         }
     }
 }
@@ -254,7 +308,11 @@ impl Shard {
 
     /// Whether the row with this 统一社会信用代码 (trimmed; empty for none) is of this part.
     pub fn keeps(&self, code: &str) -> bool {
-        let part = if code.is_empty() { 0 } else { Shard::of(code, self.count) };
+        let part = if code.is_empty() {
+            0
+        } else {
+            Shard::of(code, self.count)
+        };
         part == self.index
     }
 }
@@ -266,7 +324,10 @@ impl std::str::FromStr for Shard {
     fn from_str(s: &str) -> Result<Shard, String> {
         let bad = || format!("“{s}” is not a part K/N with 0 ≤ K < N (e.g. 3/16)");
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
-        let (index, count): (u32, u32) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        let (index, count): (u32, u32) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
         if count == 0 || index >= count {
             return Err(bad());
         }
@@ -315,7 +376,11 @@ impl<'a> Normaliser<'a> {
                 Some(_) => {}
             }
         }
-        self.sheets.push(SourceSheet { file: batch.files[sheet.file].path.display().to_string(), name: sheet.name.clone(), columns });
+        self.sheets.push(SourceSheet {
+            file: batch.files[sheet.file].path.display().to_string(),
+            name: sheet.name.clone(),
+            columns,
+        });
         let s = (self.sheets.len() - 1) as u32;
         self.sheet_index.insert(index, s);
         s
@@ -336,16 +401,30 @@ impl<'a> Normaliser<'a> {
         }
         self.rows_in += 1;
         let sheet = self.sheet_of(batch, t.sheet);
-        let origin = Origin { sheet, row: t.row + 1 };
+        let origin = Origin {
+            sheet,
+            row: t.row + 1,
+        };
         let row_ref = format!("第{}行", t.row + 1);
-        let at = |f: FieldId| value(f).map(|(_, _, col)| cell_ref(t.row, *col)).unwrap_or_else(|| row_ref.clone());
+        let at = |f: FieldId| {
+            value(f)
+                .map(|(_, _, col)| cell_ref(t.row, *col))
+                .unwrap_or_else(|| row_ref.clone())
+        };
         let mut bad: Vec<(String, String, String)> = t.bad.clone();
         let id = text(app_id);
         if id.is_empty() {
             bad.push((row_ref.clone(), String::new(), "缺少申报编号".into()));
         } else if let Some(first) = self.seen.get(id.as_str()) {
             let s = &self.sheets[first.sheet as usize];
-            bad.push((at(app_id), id.clone(), format!("申报编号重复（首次出现于 {} {} 第{}行），本行未计算", s.file, s.name, first.row)));
+            bad.push((
+                at(app_id),
+                id.clone(),
+                format!(
+                    "申报编号重复（首次出现于 {} {} 第{}行），本行未计算",
+                    s.file, s.name, first.row
+                ),
+            ));
         } else {
             self.seen.insert(id.as_str().into(), origin);
         }
@@ -353,13 +432,28 @@ impl<'a> Normaliser<'a> {
         if rule_id.is_empty() {
             bad.push((row_ref.clone(), String::new(), "缺少申报条款编号".into()));
         } else if !(self.known_rule)(&rule_id) {
-            bad.push((at(rule), rule_id.clone(), "申报条款编号不在已加载的政策文件中".into()));
+            bad.push((
+                at(rule),
+                rule_id.clone(),
+                "申报条款编号不在已加载的政策文件中".into(),
+            ));
         }
-        let code_as_number = t.bad.iter().any(|(_, _, reason)| reason == CREDIT_CODE_AS_NUMBER);
+        let code_as_number = t
+            .bad
+            .iter()
+            .any(|(_, _, reason)| reason == CREDIT_CODE_AS_NUMBER);
         if code.is_empty() && !code_as_number {
-            bad.push((row_ref.clone(), String::new(), "缺少统一社会信用代码".into()));
+            bad.push((
+                row_ref.clone(),
+                String::new(),
+                "缺少统一社会信用代码".into(),
+            ));
         } else if !code.is_empty() && !payee_id_valid(&code) {
-            bad.push((at(credit), code.clone(), "统一社会信用代码校验位不符（GB 32100-2015；个人为身份证号，GB 11643）".into()));
+            bad.push((
+                at(credit),
+                code.clone(),
+                "统一社会信用代码校验位不符（GB 32100-2015；个人为身份证号，GB 11643）".into(),
+            ));
         }
         if value(year).is_none() {
             bad.push((row_ref, String::new(), "缺少申报年度".into()));
@@ -368,7 +462,14 @@ impl<'a> Normaliser<'a> {
             self.rows_excepted += 1;
             let s = &self.sheets[sheet as usize];
             for (cell, value, reason) in bad {
-                self.exceptions.push(Exception { file: s.file.clone(), sheet: s.name.clone(), cell, application_id: id.clone(), value, reason });
+                self.exceptions.push(Exception {
+                    file: s.file.clone(),
+                    sheet: s.name.clone(),
+                    cell,
+                    application_id: id.clone(),
+                    value,
+                    reason,
+                });
             }
             return;
         }
@@ -426,7 +527,11 @@ impl<'a> Normaliser<'a> {
 }
 
 /// Normalises a batch read whole (its `rows`). `known_rule` tells whether a rule id is loaded.
-pub fn normalise(batch: &Batch, vocab: &Vocabulary, known_rule: &dyn Fn(&str) -> bool) -> Applications {
+pub fn normalise(
+    batch: &Batch,
+    vocab: &Vocabulary,
+    known_rule: &dyn Fn(&str) -> bool,
+) -> Applications {
     let mut n = Normaliser::new(vocab, known_rule);
     for raw in &batch.rows {
         n.accept(batch, type_row(batch, vocab, raw));
@@ -437,24 +542,45 @@ pub fn normalise(batch: &Batch, vocab: &Vocabulary, known_rule: &dyn Fn(&str) ->
 /// Reads a raw cell as the field's type, in the field's unit: the header's conversion applies
 /// unless the cell states its own unit (`2年`), and a conversion that divides (月 → 年) must
 /// leave the value exact.
-fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Scale, dates: DateSystem) -> Result<Value, Unreadable> {
+fn typed(
+    vocab: &Vocabulary,
+    field: FieldId,
+    cell: &RawCell,
+    scale: Scale,
+    dates: DateSystem,
+) -> Result<Value, Unreadable> {
     let f = vocab.get(field);
     let own_unit = matches!(cell, RawCell::Text(t) if split_cell_unit(f, &crate::money::clean_number_text(t.trim())).1.is_some());
     let value = typed_by(vocab, field, cell, Decimal::from(scale.mul), dates)?;
     if let Value::Num(v) = &value {
         if v.is_sign_negative() && !v.is_zero() && !f.signed {
             let name = crate::fields::split_header_unit(&f.header_zh).0;
-            return Err(Unreadable(format!("“{}”为负数，“{name}”不能为负；如为冲减或退回，请另行申报", cell.show())));
+            return Err(Unreadable(format!(
+                "“{}”为负数，“{name}”不能为负；如为冲减或退回，请另行申报",
+                cell.show()
+            )));
         }
     }
     match value {
         Value::Num(n) if scale.div != 1 && !own_unit => {
             let unit = crate::fields::units::field_unit_name(f).unwrap_or_default();
-            let v = Scale { mul: 1, div: scale.div }
-                .apply(n)
-                .ok_or_else(|| Unreadable(format!("“{}”按表头单位换算为{unit}（÷{}）不是精确值，请按{unit}填写", cell.show(), scale.div)))?;
+            let v = Scale {
+                mul: 1,
+                div: scale.div,
+            }
+            .apply(n)
+            .ok_or_else(|| {
+                Unreadable(format!(
+                    "“{}”按表头单位换算为{unit}（÷{}）不是精确值，请按{unit}填写",
+                    cell.show(),
+                    scale.div
+                ))
+            })?;
             if matches!(f.ty, FieldType::Integer | FieldType::Year) && !v.fract().is_zero() {
-                return Err(Unreadable(format!("“{}”换算为{unit}后为 {v}，应为整数", cell.show())));
+                return Err(Unreadable(format!(
+                    "“{}”换算为{unit}后为 {v}，应为整数",
+                    cell.show()
+                )));
             }
             Ok(Value::Num(v))
         }
@@ -463,29 +589,54 @@ fn typed(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Scale, dates
 }
 
 /// Reads a raw cell as the field's type, multiplying numbers by `scale`.
-fn typed_by(vocab: &Vocabulary, field: FieldId, cell: &RawCell, scale: Decimal, dates: DateSystem) -> Result<Value, Unreadable> {
+fn typed_by(
+    vocab: &Vocabulary,
+    field: FieldId,
+    cell: &RawCell,
+    scale: Decimal,
+    dates: DateSystem,
+) -> Result<Value, Unreadable> {
     let f = vocab.get(field);
     match (cell, f.ty) {
-        (RawCell::Error(e), _) if e.starts_with('#') => Err(Unreadable(format!("单元格为错误值 {e}"))),
+        (RawCell::Error(e), _) if e.starts_with('#') => {
+            Err(Unreadable(format!("单元格为错误值 {e}")))
+        }
         (RawCell::Error(e), _) => Err(Unreadable(e.clone())),
         (RawCell::Num(n), FieldType::Text) if f.key == CREDIT_CODE => credit_code_from_number(*n),
-        (RawCell::Text(t), FieldType::Text) if f.key == CREDIT_CODE && is_scientific(t) => Err(Unreadable(CREDIT_CODE_AS_NUMBER.into())),
+        (RawCell::Text(t), FieldType::Text) if f.key == CREDIT_CODE && is_scientific(t) => {
+            Err(Unreadable(CREDIT_CODE_AS_NUMBER.into()))
+        }
         (RawCell::Text(t), _) => parse_text(f, t, scale),
         (RawCell::Num(n), ty) if ty.is_numeric() => {
-            let v = n.checked_mul(scale).ok_or_else(|| Unreadable(format!("“{n}”数值过大")))?;
+            let v = n
+                .checked_mul(scale)
+                .ok_or_else(|| Unreadable(format!("“{n}”数值过大")))?;
             if matches!(ty, FieldType::Integer | FieldType::Year) && !v.fract().is_zero() {
                 return Err(Unreadable(format!("“{n}”应为整数")));
             }
             Ok(Value::Num(v))
         }
-        (RawCell::Num(n), FieldType::Bool) => parse_bool(&n.to_string()).map(Value::Bool).ok_or_else(|| Unreadable(format!("“{n}”应填 是 或 否"))),
-        (RawCell::Num(n), FieldType::Date) => serial_date(*n, dates).map(Value::Date).ok_or_else(|| Unreadable(format!("“{n}”不是日期"))),
+        (RawCell::Num(n), FieldType::Bool) => parse_bool(&n.to_string())
+            .map(Value::Bool)
+            .ok_or_else(|| Unreadable(format!("“{n}”应填 是 或 否"))),
+        (RawCell::Num(n), FieldType::Date) => serial_date(*n, dates)
+            .map(Value::Date)
+            .ok_or_else(|| Unreadable(format!("“{n}”不是日期"))),
         (RawCell::Num(n), _) => parse_text(f, &n.normalize().to_string(), Decimal::ONE),
         (RawCell::Bool(b), FieldType::Bool) => Ok(Value::Bool(*b)),
-        (RawCell::Bool(b), _) => Err(Unreadable(format!("“{}”不是{}", if *b { "TRUE" } else { "FALSE" }, type_name(f.ty)))),
+        (RawCell::Bool(b), _) => Err(Unreadable(format!(
+            "“{}”不是{}",
+            if *b { "TRUE" } else { "FALSE" },
+            type_name(f.ty)
+        ))),
         (RawCell::Date(d), FieldType::Date) => Ok(Value::Date(*d)),
-        (RawCell::Date(d), FieldType::Text) => Ok(Value::Text(d.format("%Y-%m-%d").to_string().into())),
-        (RawCell::Date(d), _) => Err(Unreadable(format!("“{d}”是日期，此列应为{}", type_name(f.ty)))),
+        (RawCell::Date(d), FieldType::Text) => {
+            Ok(Value::Text(d.format("%Y-%m-%d").to_string().into()))
+        }
+        (RawCell::Date(d), _) => Err(Unreadable(format!(
+            "“{d}”是日期，此列应为{}",
+            type_name(f.ty)
+        ))),
     }
 }
 
@@ -512,7 +663,9 @@ fn credit_code_from_number(n: Decimal) -> Result<Value, Unreadable> {
 /// Text a spreadsheet wrote for a number in scientific notation (`9.11501E+17`).
 fn is_scientific(t: &str) -> bool {
     let t = t.trim();
-    let Some((mantissa, exponent)) = t.split_once(['E', 'e']) else { return false };
+    let Some((mantissa, exponent)) = t.split_once(['E', 'e']) else {
+        return false;
+    };
     let exponent = exponent.strip_prefix('+').unwrap_or(exponent);
     !mantissa.is_empty()
         && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
@@ -566,7 +719,9 @@ impl FieldValues {
     fn get(&self, i: usize) -> Option<&Value> {
         match self {
             FieldValues::Dense(v) => v.get(i).and_then(Option::as_ref),
-            FieldValues::Sparse(rows, values) => rows.binary_search(&(i as u32)).ok().map(|k| &values[k]),
+            FieldValues::Sparse(rows, values) => {
+                rows.binary_search(&(i as u32)).ok().map(|k| &values[k])
+            }
         }
     }
 
@@ -627,7 +782,12 @@ impl Rows {
 
     /// A text field's value ("" when absent or not text), borrowed, for identity columns.
     pub fn str(&self, i: usize, field: FieldId) -> &str {
-        let value = self.index.get(field as usize).copied().flatten().and_then(|c| self.values[c as usize].get(i));
+        let value = self
+            .index
+            .get(field as usize)
+            .copied()
+            .flatten()
+            .and_then(|c| self.values[c as usize].get(i));
         match value {
             Some(Value::Text(s)) => s,
             _ => "",
@@ -636,7 +796,10 @@ impl Rows {
 
     /// A field's value as text ("" when absent), for identity columns.
     pub fn text(&self, i: usize, field: FieldId) -> String {
-        self.row(i).get(field).map(Value::as_text).unwrap_or_default()
+        self.row(i)
+            .get(field)
+            .map(Value::as_text)
+            .unwrap_or_default()
     }
 }
 

@@ -13,8 +13,8 @@ use crate::fields::{FieldId, FieldsError, Vocabulary};
 use crate::ingest::IngestError;
 use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
 use crate::normalise::{type_row, Applications, Normaliser, Rows, Shard, TypedRow};
-use crate::rules::lpr::{LprError, LprTable};
 use crate::rules::load::load_config_policies;
+use crate::rules::lpr::{LprError, LprTable};
 use crate::rules::{load_policies, Policy, PolicyError, PolicySet, Rule};
 use crate::value::Row;
 
@@ -38,7 +38,11 @@ pub enum RunError {
     #[error("internal error: rule `{rule}` of a normalised row is not loaded; please report this")]
     RuleVanished { rule: String },
     #[error("rule `{rule}` draws on the programme budget `{budget}`, which every enterprise of the batch shares; part {shard} alone cannot settle it: run the batch whole (without --shard)")]
-    ShardedBudget { rule: String, budget: String, shard: String },
+    ShardedBudget {
+        rule: String,
+        budget: String,
+        shard: String,
+    },
     #[error("cannot start {threads} worker threads: {message}")]
     Threads { threads: usize, message: String },
 }
@@ -57,8 +61,17 @@ pub fn load(config: &Config, policies: &[PathBuf]) -> Result<Loaded, RunError> {
     let vocab = Vocabulary::from_config(config)?;
     let lpr = LprTable::from_config(config)?;
     let params = crate::rules::params::Params::from_config(config)?;
-    let policies = if policies.is_empty() { load_config_policies(config, &vocab)? } else { load_policies(policies, &vocab)? };
-    Ok(Loaded { vocab, lpr, params, policies })
+    let policies = if policies.is_empty() {
+        load_config_policies(config, &vocab)?
+    } else {
+        load_policies(policies, &vocab)?
+    };
+    Ok(Loaded {
+        vocab,
+        lpr,
+        params,
+        policies,
+    })
 }
 
 /// What a run computed, before writing: the applications and one settled line per
@@ -129,31 +142,63 @@ pub struct Options {
 }
 
 /// Reads, normalises and computes. `threads` bounds rayon's pool (None: one per core).
-pub fn compute<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], threads: Option<usize>) -> Result<Computed<'l>, RunError> {
-    compute_with(loaded, inputs, history, &Options { threads, ..Options::default() })
+pub fn compute<'l>(
+    loaded: &'l Loaded,
+    inputs: &[PathBuf],
+    history: &[PathBuf],
+    threads: Option<usize>,
+) -> Result<Computed<'l>, RunError> {
+    compute_with(
+        loaded,
+        inputs,
+        history,
+        &Options {
+            threads,
+            ..Options::default()
+        },
+    )
 }
 
 /// [`compute`] with every option.
-pub fn compute_with<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], options: &Options) -> Result<Computed<'l>, RunError> {
-    in_pool(options.threads, || compute_in_pool(loaded, inputs, history, options))
+pub fn compute_with<'l>(
+    loaded: &'l Loaded,
+    inputs: &[PathBuf],
+    history: &[PathBuf],
+    options: &Options,
+) -> Result<Computed<'l>, RunError> {
+    in_pool(options.threads, || {
+        compute_in_pool(loaded, inputs, history, options)
+    })
 }
 
 /// Runs `work` on a rayon pool of `threads` (None: the global pool, one thread per core).
-fn in_pool<T: Send>(threads: Option<usize>, work: impl FnOnce() -> Result<T, RunError> + Send) -> Result<T, RunError> {
+fn in_pool<T: Send>(
+    threads: Option<usize>,
+    work: impl FnOnce() -> Result<T, RunError> + Send,
+) -> Result<T, RunError> {
     match threads {
         None => work(),
         Some(n) => rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build()
-            .map_err(|e| RunError::Threads { threads: n, message: e.to_string() })?
+            .map_err(|e| RunError::Threads {
+                threads: n,
+                message: e.to_string(),
+            })?
             .install(work),
     }
 }
 
-fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBuf], options: &Options) -> Result<Computed<'l>, RunError> {
+fn compute_in_pool<'l>(
+    loaded: &'l Loaded,
+    inputs: &[PathBuf],
+    history: &[PathBuf],
+    options: &Options,
+) -> Result<Computed<'l>, RunError> {
     let shard = options.shard;
     let t = Timer::start();
-    let (batch, mut applications) = read_and_normalise(loaded, inputs, shard.filter(|_| !options.presplit))?;
+    let (batch, mut applications) =
+        read_and_normalise(loaded, inputs, shard.filter(|_| !options.presplit))?;
     let read = t.mark("read");
     let history = crate::history::History::load(history, &loaded.policies)?;
     history.join(&mut applications.rows, &loaded.vocab, &loaded.policies);
@@ -161,10 +206,21 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
     let rows = &applications.rows;
     let (of_row, rules) = resolve(loaded, rows)?;
     // A programme budget is shared by every enterprise of the batch: one part cannot settle it.
-    if let (Some(shard), Some(v)) = (shard.filter(|s| s.count > 1), rules.iter().find(|v| v.rule.budget.is_some())) {
-        return Err(RunError::ShardedBudget { rule: v.rule.id.clone(), budget: v.rule.budget.clone().unwrap_or_default(), shard: format!("{}/{}", shard.index, shard.count) });
+    if let (Some(shard), Some(v)) = (
+        shard.filter(|s| s.count > 1),
+        rules.iter().find(|v| v.rule.budget.is_some()),
+    ) {
+        return Err(RunError::ShardedBudget {
+            rule: v.rule.id.clone(),
+            budget: v.rule.budget.clone().unwrap_or_default(),
+            shard: format!("{}/{}", shard.index, shard.count),
+        });
     }
-    let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr, params: &loaded.params };
+    let cx = Context {
+        vocab: &loaded.vocab,
+        lpr: &loaded.lpr,
+        params: &loaded.params,
+    };
     // The trace is made when a line is written; holding a million of them is not worth it.
     let evaluations: Vec<Evaluation> = (0..rows.len())
         .into_par_iter()
@@ -176,7 +232,9 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
             let (sheet, _) = applications.origin(i);
             let open = review::awaiting(r.policy, r.rule, &row, |f| sheet.has(f));
             if !open.is_empty() {
-                review::hold(&mut evaluation, r.rule, || review::reason(&loaded.vocab, &open));
+                review::hold(&mut evaluation, r.rule, || {
+                    review::reason(&loaded.vocab, &open)
+                });
             }
             evaluation
         })
@@ -188,19 +246,45 @@ fn compute_in_pool<'l>(loaded: &'l Loaded, inputs: &[PathBuf], history: &[PathBu
     t.engine(settled.len(), settle.saturating_sub(read));
     let order = ledger_order(&applications.rows, ident);
     t.mark("order");
-    let skipped_sheets = batch.skipped.iter().map(|(f, s)| format!("{} {s}", batch.files[*f].path.display())).collect();
+    let skipped_sheets = batch
+        .skipped
+        .iter()
+        .map(|(f, s)| format!("{} {s}", batch.files[*f].path.display()))
+        .collect();
     let set_aside = batch.set_aside.iter().map(|s| s.describe(&batch)).collect();
     let sheets = batch
         .sheets
         .iter()
-        .map(|s| SheetColumns { file: batch.files[s.file].path.display().to_string(), name: s.name.clone(), header_row: s.header_row, columns: s.columns.clone() })
+        .map(|s| SheetColumns {
+            file: batch.files[s.file].path.display().to_string(),
+            name: s.name.clone(),
+            header_row: s.header_row,
+            columns: s.columns.clone(),
+        })
         .collect();
-    Ok(Computed { loaded, applications, rules, of_row, settled, order, ident, inputs: batch.files, history: history.files, skipped_sheets, set_aside, sheets })
+    Ok(Computed {
+        loaded,
+        applications,
+        rules,
+        of_row,
+        settled,
+        order,
+        ident,
+        inputs: batch.files,
+        history: history.files,
+        skipped_sheets,
+        set_aside,
+        sheets,
+    })
 }
 
 /// Reads the inputs on one thread while this one types and checks the rows it hands over, a
 /// chunk at a time (typing in parallel), so raw cells never pile up.
-fn read_and_normalise(loaded: &Loaded, inputs: &[PathBuf], shard: Option<Shard>) -> Result<(crate::ingest::Batch, Applications), RunError> {
+fn read_and_normalise(
+    loaded: &Loaded,
+    inputs: &[PathBuf],
+    shard: Option<Shard>,
+) -> Result<(crate::ingest::Batch, Applications), RunError> {
     let vocab = &loaded.vocab;
     let known = |id: &str| loaded.policies.rule(id).is_some();
     let mut normaliser = Normaliser::new(vocab, &known).with_shard(shard);
@@ -211,20 +295,35 @@ fn read_and_normalise(loaded: &Loaded, inputs: &[PathBuf], shard: Option<Shard>)
             let (mut files, mut sheets) = (0, 0);
             let mut rows = Vec::with_capacity(READ_CHUNK);
             let mut send = |batch: &crate::ingest::Batch, rows: Vec<crate::ingest::RawRow>| {
-                let chunk = ReadChunk { files: batch.files[files..].to_vec(), sheets: batch.sheets[sheets..].to_vec(), rows };
+                let chunk = ReadChunk {
+                    files: batch.files[files..].to_vec(),
+                    sheets: batch.sheets[sheets..].to_vec(),
+                    rows,
+                };
                 (files, sheets) = (batch.files.len(), batch.sheets.len());
                 // The receiver only goes away on a panic; the reader then just finishes.
                 let _ = tx.send(chunk);
             };
             // Rows of other parts are dropped as they are read (Parquet: before they are decoded).
             let keep = |code: &str| shard.is_none_or(|s| s.keeps(code));
-            let filter = shard.and(vocab.id("credit_code")).map(|field| crate::ingest::RowFilter { field, keep: &keep });
-            let mut batch = crate::ingest::stream_inputs(inputs, vocab, &crate::ingest::Limits::default(), filter.as_ref(), &mut |batch, row| {
-                rows.push(row);
-                if rows.len() == READ_CHUNK {
-                    send(batch, std::mem::replace(&mut rows, Vec::with_capacity(READ_CHUNK)));
-                }
-            })?;
+            let filter = shard
+                .and(vocab.id("credit_code"))
+                .map(|field| crate::ingest::RowFilter { field, keep: &keep });
+            let mut batch = crate::ingest::stream_inputs(
+                inputs,
+                vocab,
+                &crate::ingest::Limits::default(),
+                filter.as_ref(),
+                &mut |batch, row| {
+                    rows.push(row);
+                    if rows.len() == READ_CHUNK {
+                        send(
+                            batch,
+                            std::mem::replace(&mut rows, Vec::with_capacity(READ_CHUNK)),
+                        );
+                    }
+                },
+            )?;
             send(&batch, rows);
             batch.rows = Vec::new();
             Ok::<_, crate::ingest::IngestError>(batch)
@@ -232,13 +331,19 @@ fn read_and_normalise(loaded: &Loaded, inputs: &[PathBuf], shard: Option<Shard>)
         for chunk in rx {
             seen.files.extend(chunk.files);
             seen.sheets.extend(chunk.sheets);
-            let typed: Vec<TypedRow> = chunk.rows.par_iter().map(|r| type_row(&seen, vocab, r)).collect();
+            let typed: Vec<TypedRow> = chunk
+                .rows
+                .par_iter()
+                .map(|r| type_row(&seen, vocab, r))
+                .collect();
             drop(chunk.rows);
             for t in typed {
                 normaliser.accept(&seen, t);
             }
         }
-        reader.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+        reader
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
     })?;
     let applications = normaliser.finish(&batch);
     Ok((batch, applications))
@@ -261,10 +366,25 @@ fn resolve<'a>(loaded: &'a Loaded, rows: &Rows) -> Result<(Vec<u32>, Vec<RuleVie
         let k = match index.get(id) {
             Some(k) => *k,
             None => {
-                let (policy, rule) = loaded.policies.rule(id).ok_or(RunError::RuleVanished { rule: id.to_string() })?;
+                let (policy, rule) = loaded.policies.rule(id).ok_or(RunError::RuleVanished {
+                    rule: id.to_string(),
+                })?;
                 // A rule answering several ids is still one view per id; that is a handful.
-                let inputs = rule.inputs().into_iter().map(|f| (f, crate::fields::split_header_unit(&loaded.vocab.get(f).header_zh).0)).collect();
-                views.push(RuleView { policy, rule, inputs });
+                let inputs = rule
+                    .inputs()
+                    .into_iter()
+                    .map(|f| {
+                        (
+                            f,
+                            crate::fields::split_header_unit(&loaded.vocab.get(f).header_zh).0,
+                        )
+                    })
+                    .collect();
+                views.push(RuleView {
+                    policy,
+                    rule,
+                    inputs,
+                });
                 let k = (views.len() - 1) as u32;
                 index.insert(id, k);
                 k
@@ -291,19 +411,28 @@ fn settle_lines(
     let year_of: Vec<u32> = (0..rows.len())
         .map(|i| {
             let v = rows.row(i).get(year_f).cloned();
-            let k = year_text.iter().position(|(y, _)| *y == v).unwrap_or_else(|| {
-                year_text.push((v, rows.text(i, year_f)));
-                year_text.len() - 1
-            });
+            let k = year_text
+                .iter()
+                .position(|(y, _)| *y == v)
+                .unwrap_or_else(|| {
+                    year_text.push((v, rows.text(i, year_f)));
+                    year_text.len() - 1
+                });
             k as u32
         })
         .collect();
     // What the history paid inside shared caps, once per enterprise-year that has any.
-    let mut prior: std::collections::HashMap<(&str, i64), crate::engine::batch::SharedPaid> = std::collections::HashMap::new();
+    let mut prior: std::collections::HashMap<(&str, i64), crate::engine::batch::SharedPaid> =
+        std::collections::HashMap::new();
     for i in 0..rows.len() {
         let code = rows.str(i, code_f);
-        if let (true, Ok(year)) = (shared.has(code), year_text[year_of[i] as usize].1.parse::<i64>()) {
-            prior.entry((code, year)).or_insert_with(|| shared.paid(code, year));
+        if let (true, Ok(year)) = (
+            shared.has(code),
+            year_text[year_of[i] as usize].1.parse::<i64>(),
+        ) {
+            prior
+                .entry((code, year))
+                .or_insert_with(|| shared.paid(code, year));
         }
     }
     let pending: Vec<Pending<'_>> = evaluations
@@ -319,8 +448,15 @@ fn settle_lines(
                 credit_code,
                 year,
                 order: (rows.str(i, app_f), rows.str(i, rule_f)),
-                prior_shared: year.parse().ok().and_then(|y: i64| prior.get(&(credit_code, y))).unwrap_or(&NOTHING_SHARED),
-                budget: rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b)),
+                prior_shared: year
+                    .parse()
+                    .ok()
+                    .and_then(|y: i64| prior.get(&(credit_code, y)))
+                    .unwrap_or(&NOTHING_SHARED),
+                budget: rule
+                    .budget
+                    .as_ref()
+                    .and_then(|b| policy.budgets.iter().find(|x| &x.id == b)),
             }
         })
         .collect();
@@ -331,7 +467,11 @@ fn settle_lines(
 fn ledger_order(rows: &Rows, ident: [FieldId; 6]) -> Vec<u32> {
     let app_f = ident[0];
     let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-    order.par_sort_unstable_by(|a, b| rows.str(*a as usize, app_f).cmp(rows.str(*b as usize, app_f)).then(a.cmp(b)));
+    order.par_sort_unstable_by(|a, b| {
+        rows.str(*a as usize, app_f)
+            .cmp(rows.str(*b as usize, app_f))
+            .then(a.cmp(b))
+    });
     order
 }
 
@@ -349,15 +489,29 @@ impl Computed<'_> {
     pub fn line(&self, k: usize) -> LedgerLine {
         let i = self.order[k] as usize;
         let settled = &self.settled[i];
-        let (loaded, apps, view) = (self.loaded, &self.applications, &self.rules[self.of_row[i] as usize]);
+        let (loaded, apps, view) = (
+            self.loaded,
+            &self.applications,
+            &self.rules[self.of_row[i] as usize],
+        );
         let rows = &apps.rows;
-        let [application_id, credit_code, enterprise_name, region, year, rule_id] = self.ident.map(|f| rows.text(i, f));
-        let cx = Context { vocab: &loaded.vocab, lpr: &loaded.lpr, params: &loaded.params };
+        let [application_id, credit_code, enterprise_name, region, year, rule_id] =
+            self.ident.map(|f| rows.text(i, f));
+        let cx = Context {
+            vocab: &loaded.vocab,
+            lpr: &loaded.lpr,
+            params: &loaded.params,
+        };
         let mut trace = read_steps(loaded, apps, view, i);
         trace.append(&evaluate(view.policy, view.rule, &rows.row(i), cx).trace);
         trace.append(&settled.trace);
         // Not `..settled.clone()`: that would copy the batch steps just appended.
-        let mut line = Line { kind: settled.kind.clone(), amount: settled.amount, shares: settled.shares.clone(), trace };
+        let mut line = Line {
+            kind: settled.kind.clone(),
+            amount: settled.amount,
+            shares: settled.shares.clone(),
+            trace,
+        };
         line.close();
         LedgerLine {
             application_id,
@@ -377,7 +531,10 @@ impl Computed<'_> {
 
     /// The 待审核 lines, whole, in ledger order (for `check`).
     pub fn pending_lines(&self) -> Vec<LedgerLine> {
-        (0..self.len()).filter(|&k| self.settled[self.order[k] as usize].is_pending()).map(|k| self.line(k)).collect()
+        (0..self.len())
+            .filter(|&k| self.settled[self.order[k] as usize].is_pending())
+            .map(|k| self.line(k))
+            .collect()
     }
 
     /// Every line, whole (for `explain` and `reconcile`; a run writes them a chunk at a time).
@@ -393,8 +550,17 @@ impl Lines for Computed<'_> {
 
     fn facts(&self, k: usize) -> Facts<'_> {
         let i = self.order[k] as usize;
-        let (rows, rule) = (&self.applications.rows, self.rules[self.of_row[i] as usize].rule);
-        Facts { line: &self.settled[i], rule_id: &rule.id, clause: &rule.clause, region: rows.str(i, self.ident[3]), credit_code: rows.str(i, self.ident[1]) }
+        let (rows, rule) = (
+            &self.applications.rows,
+            self.rules[self.of_row[i] as usize].rule,
+        );
+        Facts {
+            line: &self.settled[i],
+            rule_id: &rule.id,
+            clause: &rule.clause,
+            region: rows.str(i, self.ident[3]),
+            credit_code: rows.str(i, self.ident[1]),
+        }
     }
 
     fn whole(&self, range: std::ops::Range<usize>) -> Vec<LedgerLine> {
@@ -407,20 +573,35 @@ impl Lines for Computed<'_> {
 fn read_steps(loaded: &Loaded, apps: &Applications, view: &RuleView<'_>, i: usize) -> Trace {
     let (sheet, row) = apps.origin(i);
     let mut trace = Trace::default();
-    trace.push(&format!("申报 {} {} 第{}行，适用 {}（{}）", sheet.file, sheet.name, row, view.rule.id, view.rule.clause));
+    trace.push(&format!(
+        "申报 {} {} 第{}行，适用 {}（{}）",
+        sheet.file, sheet.name, row, view.rule.id, view.rule.clause
+    ));
     for (f, label) in &view.inputs {
         let field = loaded.vocab.get(*f);
         match (apps.rows.row(i).get(*f), apps.cell(i, *f)) {
-            (Some(v), Some(at)) => trace.push(&format!("读入 {label} = {}（{}!{at}）", v.display(field), sheet.name)),
+            (Some(v), Some(at)) => trace.push(&format!(
+                "读入 {label} = {}（{}!{at}）",
+                v.display(field),
+                sheet.name
+            )),
             (Some(v), None) => trace.push(&format!("读入 {label} = {}", v.display(field))),
             (None, _) => trace.push(&format!("读入 {label}：未填")),
         }
     }
     // A flag with neither value nor column that the policy does not require reviewed is 是.
     let row = apps.rows.row(i);
-    for f in view.rule.flags.iter().filter(|f| row.get(**f).is_none() && !sheet.has(**f)) {
+    for f in view
+        .rule
+        .flags
+        .iter()
+        .filter(|f| row.get(**f).is_none() && !sheet.has(**f))
+    {
         if view.policy.review == crate::rules::Review::Assumed {
-            trace.push(&format!("审核 申报表无“{}”列，本政策按“是”计（review = \"assumed\"）", loaded.vocab.get(*f).header_zh));
+            trace.push(&format!(
+                "审核 申报表无“{}”列，本政策按“是”计（review = \"assumed\"）",
+                loaded.vocab.get(*f).header_zh
+            ));
         }
     }
     trace
@@ -454,10 +635,19 @@ pub fn run(
     progress: &dyn Fn(Stage),
 ) -> Result<Summary, RunError> {
     let loaded = load(config, policies)?;
-    progress(Stage::Loaded { rules: loaded.policies.rule_count() });
+    progress(Stage::Loaded {
+        rules: loaded.policies.rule_count(),
+    });
     let mut computed = compute_with(&loaded, inputs, history, options)?;
-    progress(Stage::Computed { rows: computed.applications.rows_in, lines: computed.len() });
-    let status = if computed.applications.rows_excepted > 0 { ExitStatus::RowsUnreadable } else { ExitStatus::Success };
+    progress(Stage::Computed {
+        rows: computed.applications.rows_in,
+        lines: computed.len(),
+    });
+    let status = if computed.applications.rows_excepted > 0 {
+        ExitStatus::RowsUnreadable
+    } else {
+        ExitStatus::Success
+    };
     let exceptions = std::mem::take(&mut computed.applications.exceptions);
     let inputs = std::mem::take(&mut computed.inputs);
     let history = std::mem::take(&mut computed.history);
@@ -480,7 +670,11 @@ pub fn run(
     let (totals, outputs) = in_pool(options.threads, || Ok(write_outputs(&report, out, status)?))?;
     t.mark("write");
     progress(Stage::Written);
-    Ok(Summary { totals, outputs, status })
+    Ok(Summary {
+        totals,
+        outputs,
+        status,
+    })
 }
 
 /// Stage timings and peak memory on stderr when `SUBSIDY_TIMINGS` is set (for `make bench`'s
@@ -492,7 +686,10 @@ struct Timer {
 
 impl Timer {
     fn start() -> Timer {
-        Timer { start: std::time::Instant::now(), on: std::env::var_os("SUBSIDY_TIMINGS").is_some() }
+        Timer {
+            start: std::time::Instant::now(),
+            on: std::env::var_os("SUBSIDY_TIMINGS").is_some(),
+        }
     }
 
     /// Prints the time since the start and the peak memory so far; returns the time.
@@ -501,7 +698,11 @@ impl Timer {
         if self.on {
             let peak = std::fs::read_to_string("/proc/self/status")
                 .ok()
-                .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l[6..].trim().to_string()))
+                .and_then(|s| {
+                    s.lines()
+                        .find(|l| l.starts_with("VmHWM:"))
+                        .map(|l| l[6..].trim().to_string())
+                })
                 .unwrap_or_default();
             eprintln!("timing {stage:<10} {at:>10.3?}  peak {peak}");
         }

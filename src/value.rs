@@ -75,29 +75,45 @@ pub struct Unreadable(pub String);
 pub fn parse_text(field: &Field, text: &str, scale: Decimal) -> Result<Value, Unreadable> {
     let t = text.trim();
     match field.ty {
-        FieldType::Money | FieldType::Quantity | FieldType::Percent | FieldType::Integer | FieldType::Year => {
+        FieldType::Money
+        | FieldType::Quantity
+        | FieldType::Percent
+        | FieldType::Integer
+        | FieldType::Year => {
             let cleaned = money::clean_number_text(t);
             let (num, cell_scale) = crate::fields::split_cell_unit(field, &cleaned);
             // A percent is a rate's own form; on an amount or a quantity its meaning is not certain.
             let num = match (num.strip_suffix('%'), field.ty) {
                 (Some(n), FieldType::Percent) => n,
-                (Some(_), _) => return Err(Unreadable(format!("“{t}”是百分数，本栏不是比率，含义不确定"))),
+                (Some(_), _) => {
+                    return Err(Unreadable(format!(
+                        "“{t}”是百分数，本栏不是比率，含义不确定"
+                    )))
+                }
                 (None, _) => num,
             };
-            let v = money::parse_decimal(num).ok_or_else(|| Unreadable(format!("“{t}”不是数字")))?;
-            let v = v.checked_mul(cell_scale.unwrap_or(scale)).ok_or_else(|| Unreadable(format!("“{t}”数值过大")))?;
+            let v =
+                money::parse_decimal(num).ok_or_else(|| Unreadable(format!("“{t}”不是数字")))?;
+            let v = v
+                .checked_mul(cell_scale.unwrap_or(scale))
+                .ok_or_else(|| Unreadable(format!("“{t}”数值过大")))?;
             if matches!(field.ty, FieldType::Integer | FieldType::Year) && !v.fract().is_zero() {
                 return Err(Unreadable(format!("“{t}”应为整数")));
             }
             Ok(Value::Num(v))
         }
-        FieldType::Bool => parse_bool(t).map(Value::Bool).ok_or_else(|| Unreadable(format!("“{t}”应填 是 或 否"))),
+        FieldType::Bool => parse_bool(t)
+            .map(Value::Bool)
+            .ok_or_else(|| Unreadable(format!("“{t}”应填 是 或 否"))),
         FieldType::Date => parse_date(t).map(Value::Date),
         FieldType::Enum => {
             if field.values.is_empty() || field.values.iter().any(|v| v == t) {
                 Ok(Value::Text(t.into()))
             } else {
-                Err(Unreadable(format!("“{t}”不在可选值（{}）内", field.values.join("、"))))
+                Err(Unreadable(format!(
+                    "“{t}”不在可选值（{}）内",
+                    field.values.join("、")
+                )))
             }
         }
         FieldType::Text => Ok(Value::Text(t.into())),
@@ -131,8 +147,12 @@ pub fn parse_date(t: &str) -> Result<NaiveDate, Unreadable> {
     }
     let t = t.strip_suffix('日').unwrap_or(&t);
     let parts: Vec<&str> = t.split(['-', '/', '／', '.', '年', '月']).collect();
-    let [y, m, d] = parts[..] else { return Err(not_a_date()) };
-    let digits = |s: &str, n: std::ops::RangeInclusive<usize>| n.contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit());
+    let [y, m, d] = parts[..] else {
+        return Err(not_a_date());
+    };
+    let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&s.len()) && s.chars().all(|c| c.is_ascii_digit())
+    };
     if !digits(m, 1..=2) || !digits(d, 1..=2) {
         return Err(not_a_date());
     }
@@ -143,12 +163,16 @@ pub fn parse_date(t: &str) -> Result<NaiveDate, Unreadable> {
         return Err(not_a_date());
     }
     let num = |s: &str| s.parse::<u32>().ok();
-    let (Some(y), Some(m), Some(d)) = (num(y), num(m), num(d)) else { return Err(not_a_date()) };
+    let (Some(y), Some(m), Some(d)) = (num(y), num(m), num(d)) else {
+        return Err(not_a_date());
+    };
     NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(not_a_date)
 }
 
 fn two_digit_year(shown: &str) -> Unreadable {
-    Unreadable(format!("“{shown}”的年份只有两位，无法确定是哪一年；请写四位年份（如 2023-05-01）"))
+    Unreadable(format!(
+        "“{shown}”的年份只有两位，无法确定是哪一年；请写四位年份（如 2023-05-01）"
+    ))
 }
 
 #[cfg(test)]

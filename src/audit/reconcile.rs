@@ -23,7 +23,11 @@ pub enum ReconcileError {
     #[error("{path}: payment list needs columns 统一社会信用代码 and 金额 (户名 optional); found: {found}")]
     PaymentColumns { path: PathBuf, found: String },
     #[error("{path} row {row}: 金额 “{value}” is not an amount")]
-    PaymentAmount { path: PathBuf, row: usize, value: String },
+    PaymentAmount {
+        path: PathBuf,
+        row: usize,
+        value: String,
+    },
 }
 
 /// A classified difference.
@@ -55,14 +59,36 @@ pub mod class {
     pub const UNKNOWN: &str = "未知收款人";
 }
 
-fn diff(class: &'static str, key: &(String, String), code: &str, ledger: String, other: String, detail: String) -> Difference {
-    Difference { class, application_id: key.0.clone(), rule_id: key.1.clone(), credit_code: code.to_string(), ledger, other, detail }
+fn diff(
+    class: &'static str,
+    key: &(String, String),
+    code: &str,
+    ledger: String,
+    other: String,
+    detail: String,
+) -> Difference {
+    Difference {
+        class,
+        application_id: key.0.clone(),
+        rule_id: key.1.clone(),
+        credit_code: code.to_string(),
+        ledger,
+        other,
+        detail,
+    }
 }
 
 /// Files recorded in the ledger whose digest differs now (or that are gone, or new), by kind.
-fn changed_files(recorded: &BTreeMap<String, String>, now: &BTreeMap<String, String>) -> Vec<Difference> {
+fn changed_files(
+    recorded: &BTreeMap<String, String>,
+    now: &BTreeMap<String, String>,
+) -> Vec<Difference> {
     let file_diff = |name: &str, ledger: &str, other: &str, detail: String| Difference {
-        class: if name.starts_with("政策") { class::POLICY_CHANGED } else { class::INPUT_CHANGED },
+        class: if name.starts_with("政策") {
+            class::POLICY_CHANGED
+        } else {
+            class::INPUT_CHANGED
+        },
         application_id: String::new(),
         rule_id: String::new(),
         credit_code: String::new(),
@@ -74,7 +100,12 @@ fn changed_files(recorded: &BTreeMap<String, String>, now: &BTreeMap<String, Str
     for (name, sha) in recorded {
         match now.get(name) {
             Some(s) if s == sha => {}
-            Some(s) => out.push(file_diff(name, sha, s, format!("{name} 自生成台账后已变更"))),
+            Some(s) => out.push(file_diff(
+                name,
+                sha,
+                s,
+                format!("{name} 自生成台账后已变更"),
+            )),
             None => out.push(file_diff(name, sha, "", format!("{name} 本次未提供"))),
         }
     }
@@ -86,7 +117,11 @@ fn changed_files(recorded: &BTreeMap<String, String>, now: &BTreeMap<String, Str
 
 /// Compares a ledger with a recomputation. `files_now` are the digests of the files the
 /// recomputation read, named as the ledger names them (输入 / 历史 / 政策 + path).
-pub fn against_recomputation(ledger: &ReadBack, lines: &[LedgerLine], files_now: &BTreeMap<String, String>) -> Vec<Difference> {
+pub fn against_recomputation(
+    ledger: &ReadBack,
+    lines: &[LedgerLine],
+    files_now: &BTreeMap<String, String>,
+) -> Vec<Difference> {
     let file_diffs = changed_files(&ledger.files, files_now);
     let inputs_changed = file_diffs.iter().any(|d| d.class == class::INPUT_CHANGED);
     let policy_changed = file_diffs.iter().any(|d| d.class == class::POLICY_CHANGED);
@@ -99,21 +134,45 @@ pub fn against_recomputation(ledger: &ReadBack, lines: &[LedgerLine], files_now:
     let mut out = file_diffs;
     let mut recomputed = BTreeMap::new();
     for l in lines {
-        let amount = if l.is_payout() { fixed2(l.line.amount) } else { String::new() };
-        recomputed.insert((l.application_id.clone(), l.rule_id.clone()), (l.credit_code.clone(), amount));
+        let amount = if l.is_payout() {
+            fixed2(l.line.amount)
+        } else {
+            String::new()
+        };
+        recomputed.insert(
+            (l.application_id.clone(), l.rule_id.clone()),
+            (l.credit_code.clone(), amount),
+        );
     }
     for (key, (_, code, amount)) in &ledger.lines {
         let Some((_, now)) = recomputed.get(key) else {
-            out.push(diff(class::ADDED, key, code, amount.clone(), String::new(), "台账中有此行，按输入重算没有".into()));
+            out.push(diff(
+                class::ADDED,
+                key,
+                code,
+                amount.clone(),
+                String::new(),
+                "台账中有此行，按输入重算没有".into(),
+            ));
             continue;
         };
         if amount == now {
             if let Some(change) = edited.get(key) {
-                out.push(diff(class::EDITED, key, code, amount.clone(), now.clone(), format!("校验码不符：{change:?}")));
+                out.push(diff(
+                    class::EDITED,
+                    key,
+                    code,
+                    amount.clone(),
+                    now.clone(),
+                    format!("校验码不符：{change:?}"),
+                ));
             }
             continue;
         }
-        let (a, b) = (parse_decimal(amount).unwrap_or_default(), parse_decimal(now).unwrap_or_default());
+        let (a, b) = (
+            parse_decimal(amount).unwrap_or_default(),
+            parse_decimal(now).unwrap_or_default(),
+        );
         let class = if edited.contains_key(key) {
             class::EDITED
         } else if inputs_changed {
@@ -125,12 +184,30 @@ pub fn against_recomputation(ledger: &ReadBack, lines: &[LedgerLine], files_now:
         } else {
             class::UNEXPLAINED
         };
-        out.push(diff(class, key, code, amount.clone(), now.clone(), format!("台账 {} ，重算 {}", grouped2(a), grouped2(b))));
+        out.push(diff(
+            class,
+            key,
+            code,
+            amount.clone(),
+            now.clone(),
+            format!("台账 {} ，重算 {}", grouped2(a), grouped2(b)),
+        ));
     }
     for (key, (code, now)) in &recomputed {
         if !ledger.lines.contains_key(key) {
-            let class = if inputs_changed { class::INPUT_CHANGED } else { class::REMOVED };
-            out.push(diff(class, key, code, String::new(), now.clone(), "按输入重算有此行，台账中没有".into()));
+            let class = if inputs_changed {
+                class::INPUT_CHANGED
+            } else {
+                class::REMOVED
+            };
+            out.push(diff(
+                class,
+                key,
+                code,
+                String::new(),
+                now.clone(),
+                "按输入重算有此行，台账中没有".into(),
+            ));
         }
     }
     out.sort();
@@ -140,10 +217,18 @@ pub fn against_recomputation(ledger: &ReadBack, lines: &[LedgerLine], files_now:
 /// A payment list read from CSV or a workbook: (row, credit code, payee name, amount).
 pub fn read_payments(path: &Path) -> Result<Vec<(usize, String, String, Decimal)>, ReconcileError> {
     let table = read_table(path, "")?;
-    let Some(header) = table.first() else { return Ok(Vec::new()) };
+    let Some(header) = table.first() else {
+        return Ok(Vec::new());
+    };
     let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim()));
-    let (Some(code), Some(amount)) = (find(&["统一社会信用代码", "信用代码", "credit_code"]), find(&["金额", "金额（元）", "支付金额", "amount", "award"])) else {
-        return Err(ReconcileError::PaymentColumns { path: path.to_path_buf(), found: header.join("、") });
+    let (Some(code), Some(amount)) = (
+        find(&["统一社会信用代码", "信用代码", "credit_code"]),
+        find(&["金额", "金额（元）", "支付金额", "amount", "award"]),
+    ) else {
+        return Err(ReconcileError::PaymentColumns {
+            path: path.to_path_buf(),
+            found: header.join("、"),
+        });
     };
     let name = find(&["户名", "收款人", "企业名称", "enterprise_name"]);
     let mut out = Vec::new();
@@ -153,14 +238,21 @@ pub fn read_payments(path: &Path) -> Result<Vec<(usize, String, String, Decimal)
             continue;
         }
         let text = crate::money::clean_number_text(&cell(amount));
-        let value = parse_decimal(&text).ok_or_else(|| ReconcileError::PaymentAmount { path: path.to_path_buf(), row: i + 1, value: cell(amount) })?;
+        let value = parse_decimal(&text).ok_or_else(|| ReconcileError::PaymentAmount {
+            path: path.to_path_buf(),
+            row: i + 1,
+            value: cell(amount),
+        })?;
         out.push((i + 1, cell(code), name.map(cell).unwrap_or_default(), value));
     }
     Ok(out)
 }
 
 /// Compares what the ledger says each payee is due with what a payment list paid.
-pub fn against_payments(ledger: &ReadBack, payments: &[(usize, String, String, Decimal)]) -> Vec<Difference> {
+pub fn against_payments(
+    ledger: &ReadBack,
+    payments: &[(usize, String, String, Decimal)],
+) -> Vec<Difference> {
     let mut due: BTreeMap<&str, Decimal> = BTreeMap::new();
     for (sheet, code, amount) in ledger.lines.values() {
         if *sheet == crate::ledger::workbook::SHEETS[1] && !amount.is_empty() {
@@ -168,11 +260,17 @@ pub fn against_payments(ledger: &ReadBack, payments: &[(usize, String, String, D
         }
     }
     // Payees whose lines all await review: nothing is due to them yet.
-    let held: std::collections::BTreeSet<&str> =
-        ledger.lines.values().filter(|(sheet, _, _)| *sheet == crate::ledger::workbook::PENDING_SHEET).map(|(_, code, _)| code.as_str()).collect();
+    let held: std::collections::BTreeSet<&str> = ledger
+        .lines
+        .values()
+        .filter(|(sheet, _, _)| *sheet == crate::ledger::workbook::PENDING_SHEET)
+        .map(|(_, code, _)| code.as_str())
+        .collect();
     let mut paid: BTreeMap<&str, (Decimal, Vec<usize>, &str)> = BTreeMap::new();
     for (row, code, name, amount) in payments {
-        let e = paid.entry(code.as_str()).or_insert((Decimal::ZERO, Vec::new(), name.as_str()));
+        let e = paid
+            .entry(code.as_str())
+            .or_insert((Decimal::ZERO, Vec::new(), name.as_str()));
         e.0 += *amount;
         e.1.push(*row);
     }
@@ -190,21 +288,59 @@ pub fn against_payments(ledger: &ReadBack, payments: &[(usize, String, String, D
     for (code, (amount, rows, name)) in &paid {
         let owed = due.get(code).copied();
         if rows.len() > 1 {
-            out.push(mk(class::DUPLICATE, code, owed.unwrap_or_default(), *amount, format!("{name} 在支付清单中出现 {} 次（第 {} 行）", rows.len(), join(rows))));
+            out.push(mk(
+                class::DUPLICATE,
+                code,
+                owed.unwrap_or_default(),
+                *amount,
+                format!(
+                    "{name} 在支付清单中出现 {} 次（第 {} 行）",
+                    rows.len(),
+                    join(rows)
+                ),
+            ));
         }
         match owed {
-            None if held.contains(code) => {
-                out.push(mk(class::UNKNOWN, code, Decimal::ZERO, *amount, format!("{name} 的申报待审核（审核结论未填），台账中尚无应付")))
-            }
-            None => out.push(mk(class::UNKNOWN, code, Decimal::ZERO, *amount, format!("{name} 不在台账的发放明细中"))),
-            Some(o) if *amount > o => out.push(mk(class::OVERPAID, code, o, *amount, format!("多付 {}", grouped2(*amount - o)))),
-            Some(o) if *amount < o => out.push(mk(class::UNDERPAID, code, o, *amount, format!("少付 {}", grouped2(o - *amount)))),
+            None if held.contains(code) => out.push(mk(
+                class::UNKNOWN,
+                code,
+                Decimal::ZERO,
+                *amount,
+                format!("{name} 的申报待审核（审核结论未填），台账中尚无应付"),
+            )),
+            None => out.push(mk(
+                class::UNKNOWN,
+                code,
+                Decimal::ZERO,
+                *amount,
+                format!("{name} 不在台账的发放明细中"),
+            )),
+            Some(o) if *amount > o => out.push(mk(
+                class::OVERPAID,
+                code,
+                o,
+                *amount,
+                format!("多付 {}", grouped2(*amount - o)),
+            )),
+            Some(o) if *amount < o => out.push(mk(
+                class::UNDERPAID,
+                code,
+                o,
+                *amount,
+                format!("少付 {}", grouped2(o - *amount)),
+            )),
             Some(_) => {}
         }
     }
     for (code, owed) in &due {
         if !paid.contains_key(code) && !owed.is_zero() {
-            out.push(mk(class::UNPAID, code, *owed, Decimal::ZERO, "台账应付，支付清单中没有".into()));
+            out.push(mk(
+                class::UNPAID,
+                code,
+                *owed,
+                Decimal::ZERO,
+                "台账应付，支付清单中没有".into(),
+            ));
         }
     }
     out.sort();
@@ -212,5 +348,8 @@ pub fn against_payments(ledger: &ReadBack, payments: &[(usize, String, String, D
 }
 
 fn join(rows: &[usize]) -> String {
-    rows.iter().map(usize::to_string).collect::<Vec<_>>().join("、")
+    rows.iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join("、")
 }

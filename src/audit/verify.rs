@@ -9,7 +9,9 @@ use rust_decimal::Decimal;
 
 use super::{ledger_code, line_code, DETAIL_SIGNED, REFUSED_SIGNED};
 use crate::ingest::{cell_ref, read_grid, IngestError, RawCell};
-use crate::ledger::workbook::{LABEL_CODE, LABEL_TOTAL, PENDING_RESULT, PENDING_SHEET, PENDING_SIGNED, SHEETS};
+use crate::ledger::workbook::{
+    LABEL_CODE, LABEL_TOTAL, PENDING_RESULT, PENDING_SHEET, PENDING_SIGNED, SHEETS,
+};
 use crate::money::{fixed2, grouped2};
 
 /// Why a ledger cannot be verified at all.
@@ -51,13 +53,19 @@ pub enum Change {
 
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let who = if self.application_id.is_empty() { String::new() } else { format!(" 申报编号 {} 条款 {}", self.application_id, self.rule_id) };
+        let who = if self.application_id.is_empty() {
+            String::new()
+        } else {
+            format!(" 申报编号 {} 条款 {}", self.application_id, self.rule_id)
+        };
         let what = match &self.what {
             Change::Amount { was, now } => format!("金额被改动：原为 {was}，现为 {now}"),
             Change::Figures => "数据与校验码不符（该行被改动）".to_string(),
             Change::Added => "新增行：计算过程中没有此行".to_string(),
             Change::Removed { amount } => format!("行被删除：计算过程中此行结果为 {amount}"),
-            Change::Total { stated, lines } => format!("汇总合计被改动：汇总为 {stated}，发放明细合计 {lines}"),
+            Change::Total { stated, lines } => {
+                format!("汇总合计被改动：汇总为 {stated}，发放明细合计 {lines}")
+            }
             Change::LedgerCode => "台账校验码与各行校验码不符".to_string(),
         };
         write!(f, "{}!{}{who}: {what}", self.sheet, self.cell)
@@ -76,7 +84,9 @@ fn cell_text(c: Option<&Option<RawCell>>) -> String {
 fn amount_of(c: Option<&Option<RawCell>>) -> Decimal {
     match c.and_then(Option::as_ref) {
         Some(RawCell::Num(d)) => crate::money::round_yuan(*d),
-        Some(RawCell::Text(t)) => crate::money::parse_decimal(&t.replace(',', "")).unwrap_or_default(),
+        Some(RawCell::Text(t)) => {
+            crate::money::parse_decimal(&t.replace(',', "")).unwrap_or_default()
+        }
         _ => Decimal::ZERO,
     }
 }
@@ -92,7 +102,12 @@ struct ReadLine {
     computed: String,
 }
 
-fn read_lines(grid: &Grid, signed: &[usize], code_col: usize, amount_col: Option<usize>) -> Vec<ReadLine> {
+fn read_lines(
+    grid: &Grid,
+    signed: &[usize],
+    code_col: usize,
+    amount_col: Option<usize>,
+) -> Vec<ReadLine> {
     grid.iter()
         .enumerate()
         .skip(1)
@@ -102,7 +117,9 @@ fn read_lines(grid: &Grid, signed: &[usize], code_col: usize, amount_col: Option
             ReadLine {
                 row: r as u32,
                 key: (parts[0].clone(), parts[2].clone()),
-                amount: amount_col.map(|c| cell_text(row.get(c))).unwrap_or_default(),
+                amount: amount_col
+                    .map(|c| cell_text(row.get(c)))
+                    .unwrap_or_default(),
                 stored: cell_text(row.get(code_col)),
                 computed: line_code(&parts),
             }
@@ -115,7 +132,12 @@ fn results_of(grid: &Grid) -> BTreeMap<(String, String), String> {
     grid.iter()
         .skip(1)
         .filter(|row| row.iter().any(Option::is_some))
-        .map(|row| ((cell_text(row.first()), cell_text(row.get(1))), cell_text(row.get(2))))
+        .map(|row| {
+            (
+                (cell_text(row.first()), cell_text(row.get(1))),
+                cell_text(row.get(2)),
+            )
+        })
         .collect()
 }
 
@@ -138,22 +160,47 @@ pub fn verify(path: &Path) -> Result<Vec<Finding>, VerifyError> {
 pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
     let sheets = read_grid(path)?;
     let get = |name: &'static str| -> Result<&Grid, VerifyError> {
-        sheets.iter().find(|(n, _)| n == name).map(|(_, g)| g).ok_or(VerifyError::MissingSheet { path: path.to_path_buf(), sheet: name })
+        sheets
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, g)| g)
+            .ok_or(VerifyError::MissingSheet {
+                path: path.to_path_buf(),
+                sheet: name,
+            })
     };
-    let (summary, details, traces, refused) = (get(SHEETS[0])?, get(SHEETS[1])?, get(SHEETS[2])?, get(SHEETS[3])?);
+    let (summary, details, traces, refused) = (
+        get(SHEETS[0])?,
+        get(SHEETS[1])?,
+        get(SHEETS[2])?,
+        get(SHEETS[3])?,
+    );
     // 待审核 is checked like the others but counts in no total; a ledger older than it has none.
     let no_sheet = Grid::new();
-    let held = sheets.iter().find(|(n, _)| n == PENDING_SHEET).map_or(&no_sheet, |(_, g)| g);
+    let held = sheets
+        .iter()
+        .find(|(n, _)| n == PENDING_SHEET)
+        .map_or(&no_sheet, |(_, g)| g);
     let detail = read_lines(details, &DETAIL_SIGNED, 20, Some(10));
     let pending = read_lines(held, &PENDING_SIGNED, 18, Some(9));
     let refusal = read_lines(refused, &REFUSED_SIGNED, 7, None);
     let results = results_of(traces);
     let mut findings = Vec::new();
     let mut seen = BTreeSet::new();
-    for (sheet, lines) in [(SHEETS[1], &detail), (PENDING_SHEET, &pending), (SHEETS[3], &refusal)] {
+    for (sheet, lines) in [
+        (SHEETS[1], &detail),
+        (PENDING_SHEET, &pending),
+        (SHEETS[3], &refusal),
+    ] {
         for l in lines {
             seen.insert(l.key.clone());
-            let finding = |cell: String, what| Finding { sheet: sheet.into(), cell, application_id: l.key.0.clone(), rule_id: l.key.1.clone(), what };
+            let finding = |cell: String, what| Finding {
+                sheet: sheet.into(),
+                cell,
+                application_id: l.key.0.clone(),
+                rule_id: l.key.1.clone(),
+                what,
+            };
             let Some(result) = results.get(&l.key) else {
                 findings.push(finding(format!("A{}", l.row + 1), Change::Added));
                 continue;
@@ -162,10 +209,18 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
                 continue;
             }
             let result = result.strip_prefix(PENDING_RESULT).unwrap_or(result);
-            let was = crate::money::parse_decimal(&result.replace(',', "")).map(fixed2).unwrap_or_default();
+            let was = crate::money::parse_decimal(&result.replace(',', ""))
+                .map(fixed2)
+                .unwrap_or_default();
             let amount_col = if sheet == PENDING_SHEET { 9 } else { 10 };
             if sheet != SHEETS[3] && !l.amount.is_empty() && l.amount != was {
-                findings.push(finding(cell_ref(l.row, amount_col), Change::Amount { was: grouped2_text(&was), now: grouped2_text(&l.amount) }));
+                findings.push(finding(
+                    cell_ref(l.row, amount_col),
+                    Change::Amount {
+                        was: grouped2_text(&was),
+                        now: grouped2_text(&l.amount),
+                    },
+                ));
             } else {
                 findings.push(finding(format!("A{}", l.row + 1), Change::Figures));
             }
@@ -178,7 +233,9 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
                 cell: String::new(),
                 application_id: key.0.clone(),
                 rule_id: key.1.clone(),
-                what: Change::Removed { amount: grouped2_text(amount) },
+                what: Change::Removed {
+                    amount: grouped2_text(amount),
+                },
             });
         }
     }
@@ -188,7 +245,11 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
         .filter(|row| cell_text(row.get(9)) == "奖补资金")
         .map(|row| amount_of(row.get(10)))
         .sum();
-    let label_row = |label: &str| summary.iter().position(|row| cell_text(row.first()) == label);
+    let label_row = |label: &str| {
+        summary
+            .iter()
+            .position(|row| cell_text(row.first()) == label)
+    };
     if let Some(r) = label_row(LABEL_TOTAL) {
         let stated = amount_of(summary[r].get(1));
         if stated != lines_total {
@@ -197,7 +258,10 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
                 cell: cell_ref(r as u32, 1),
                 application_id: String::new(),
                 rule_id: String::new(),
-                what: Change::Total { stated: grouped2(stated), lines: grouped2(lines_total) },
+                what: Change::Total {
+                    stated: grouped2(stated),
+                    lines: grouped2(lines_total),
+                },
             });
         }
     }
@@ -208,8 +272,11 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
             .chain(pending.iter().map(|l| (PENDING_SHEET, l.stored.as_str())))
             .chain(refusal.iter().map(|l| (SHEETS[3], l.stored.as_str())))
             .collect();
-        let stated_total = label_row(LABEL_TOTAL).map(|t| fixed2(amount_of(summary[t].get(1)))).unwrap_or_default();
-        if ledger_code(&codes, &stated_total) != cell_text(summary[r].get(1)) && findings.is_empty() {
+        let stated_total = label_row(LABEL_TOTAL)
+            .map(|t| fixed2(amount_of(summary[t].get(1))))
+            .unwrap_or_default();
+        if ledger_code(&codes, &stated_total) != cell_text(summary[r].get(1)) && findings.is_empty()
+        {
             findings.push(Finding {
                 sheet: SHEETS[0].into(),
                 cell: cell_ref(r as u32, 1),
@@ -222,12 +289,22 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
     findings.sort();
     let mut lines = BTreeMap::new();
     for l in &detail {
-        let code = details.get(l.row as usize).map(|row| cell_text(row.get(2))).unwrap_or_default();
+        let code = details
+            .get(l.row as usize)
+            .map(|row| cell_text(row.get(2)))
+            .unwrap_or_default();
         lines.insert(l.key.clone(), (SHEETS[1], code, l.amount.clone()));
     }
     // A pending line is in no payment: no amount is due on it.
-    for (grid, sheet, l) in pending.iter().map(|l| (held, PENDING_SHEET, l)).chain(refusal.iter().map(|l| (refused, SHEETS[3], l))) {
-        let code = grid.get(l.row as usize).map(|row| cell_text(row.get(if sheet == PENDING_SHEET { 2 } else { 1 }))).unwrap_or_default();
+    for (grid, sheet, l) in pending
+        .iter()
+        .map(|l| (held, PENDING_SHEET, l))
+        .chain(refusal.iter().map(|l| (refused, SHEETS[3], l)))
+    {
+        let code = grid
+            .get(l.row as usize)
+            .map(|row| cell_text(row.get(if sheet == PENDING_SHEET { 2 } else { 1 })))
+            .unwrap_or_default();
         lines.insert(l.key.clone(), (sheet, code, String::new()));
     }
     let mut files = BTreeMap::new();
@@ -240,9 +317,15 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
             files.insert(name, sha);
         }
     }
-    Ok(ReadBack { lines, files, findings })
+    Ok(ReadBack {
+        lines,
+        files,
+        findings,
+    })
 }
 
 fn grouped2_text(s: &str) -> String {
-    crate::money::parse_decimal(s).map(grouped2).unwrap_or_else(|| s.to_string())
+    crate::money::parse_decimal(s)
+        .map(grouped2)
+        .unwrap_or_else(|| s.to_string())
 }

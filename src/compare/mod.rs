@@ -169,7 +169,12 @@ fn side_of(l: &LedgerLine) -> Side {
         payout,
         shares,
         reason: l.reason(),
-        cut: l.line.trace.last_cut().map(str::to_string).unwrap_or_default(),
+        cut: l
+            .line
+            .trace
+            .last_cut()
+            .map(str::to_string)
+            .unwrap_or_default(),
     }
 }
 
@@ -428,12 +433,23 @@ pub fn summary_json(c: &Comparison) -> serde_json::Value {
 
 /// `subsidy compare`: computes, writes, reports (exit 0; 2 on bad input, as `run`).
 #[allow(clippy::too_many_arguments)]
-pub fn cli(config: &crate::config::Config, base: &[PathBuf], proposed: &[PathBuf], history: &[PathBuf], inputs: &[PathBuf], budget: Option<Decimal>, out: &Path, json: bool) -> Result<crate::exit::ExitStatus, crate::cli::CliError> {
+pub fn cli(
+    config: &crate::config::Config,
+    base: &[PathBuf],
+    proposed: &[PathBuf],
+    history: &[PathBuf],
+    inputs: &[PathBuf],
+    budget: Option<Decimal>,
+    out: &Path,
+    json: bool,
+) -> Result<crate::exit::ExitStatus, crate::cli::CliError> {
     use std::io::Write;
-    let result = compare(config, base, proposed, history, inputs, budget).map_err(crate::cli::CliError::from).and_then(|c| {
-        write_comparison(&c, out)?;
-        Ok(c)
-    });
+    let result = compare(config, base, proposed, history, inputs, budget)
+        .map_err(crate::cli::CliError::from)
+        .and_then(|c| {
+            write_comparison(&c, out)?;
+            Ok(c)
+        });
     let c = match result {
         Ok(c) => c,
         Err(e) if json => {
@@ -464,4 +480,3 @@ pub fn cli(config: &crate::config::Config, base: &[PathBuf], proposed: &[PathBuf
 fn fixed(d: Decimal) -> String {
     crate::money::fixed2(d)
 }
-

@@ -112,7 +112,9 @@ fn headers(ws: &mut Worksheet, f: &Formats, row: u32, names: &[&str]) -> Result<
 /// 总览: the total and the budget, then by payer, region and clause, each with its chart.
 fn overview(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(), XlsxError> {
     // A4 landscape, one page wide: the three figures and the charts print beside the names.
-    ws.set_paper_size(9).set_landscape().set_print_fit_to_pages(1, 0);
+    ws.set_paper_size(9)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0);
     ws.set_column_width(0, 40)?;
     for col in 1..=3 {
         ws.set_column_width(col, 18)?;
@@ -175,8 +177,12 @@ fn overview(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(), XlsxE
         if chart && !totals.is_empty() {
             let mut ch = Chart::new(ChartType::Column);
             // The difference, not the two totals: a few million beside a billion would not show.
-            ch.title().set_name(&format!("{title}：差额（拟议−现行，元）"));
-            ch.add_series().set_categories(("总览", start, 0, end - 1, 0)).set_values(("总览", start, 3, end - 1, 3)).set_name("差额");
+            ch.title()
+                .set_name(&format!("{title}：差额（拟议−现行，元）"));
+            ch.add_series()
+                .set_categories(("总览", start, 0, end - 1, 0))
+                .set_values(("总览", start, 3, end - 1, 3))
+                .set_name("差额");
             ch.legend().set_hidden();
             ch.y_axis().set_num_format("#,##0");
             ch.set_width(480).set_height(240);
@@ -197,7 +203,9 @@ fn table_row(ws: &mut Worksheet, f: &Formats, row: u32, t: &Total) -> Result<(),
 
 /// 政策变化: rule by rule, parameter by parameter, with the clause.
 fn policy_changes(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(), XlsxError> {
-    ws.set_paper_size(9).set_landscape().set_print_fit_to_pages(1, 0);
+    ws.set_paper_size(9)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0);
     headers(ws, f, 0, &["规则", "条款", "变化", "参数", "现行", "拟议"])?;
     for (col, w) in [34, 40, 10, 12, 50, 50].into_iter().enumerate() {
         ws.set_column_width(col as u16, w)?;
@@ -234,7 +242,9 @@ fn policy_changes(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(),
 
 /// 企业变化: every line whose award changes, largest change first, with the reason.
 fn line_changes(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(), XlsxError> {
-    ws.set_paper_size(9).set_landscape().set_print_fit_to_pages(1, 0);
+    ws.set_paper_size(9)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0);
     headers(
         ws,
         f,

@@ -23,11 +23,18 @@ pub enum LineKind {
     /// A figure that is not paid (减免税额测算 …), with its unit.
     Measure { label: String, unit: String },
     /// 资格认定, with the clause's words for yes and no when it has them.
-    Verdict { label: String, value: bool, words: Option<String> },
+    Verdict {
+        label: String,
+        value: bool,
+        words: Option<String>,
+    },
     /// A category or a date.
     Text { label: String, value: String },
     /// 不予支持.
-    Ineligible { reason: String, shown: Option<String> },
+    Ineligible {
+        reason: String,
+        shown: Option<String>,
+    },
     /// 不予受理: a row value outside the clause's range (D5).
     Rejected { reason: String },
     /// 待审核: a payout line whose review is open. Its amount and shares are what it would
@@ -59,13 +66,19 @@ impl Line {
 
     /// 不予支持 / 不予受理.
     pub fn is_refused(&self) -> bool {
-        matches!(self.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })
+        matches!(
+            self.kind,
+            LineKind::Ineligible { .. } | LineKind::Rejected { .. }
+        )
     }
 
     /// Ends the trace: why a pending line is held back, the split between payers (when there
     /// are several) and the result of an amount line.
     pub fn close(&mut self) {
-        if !matches!(self.kind, LineKind::Payout | LineKind::Measure { .. } | LineKind::Pending { .. }) {
+        if !matches!(
+            self.kind,
+            LineKind::Payout | LineKind::Measure { .. } | LineKind::Pending { .. }
+        ) {
             return;
         }
         // Said when shown, not held per line: the reason is in the kind.
@@ -73,18 +86,30 @@ impl Line {
             self.trace.push(&format!("待审核 {reason}：按审核通过测算（与本批其他待审核申报一并视为通过），审核通过前不予发放"));
         }
         if self.shares.len() > 1 {
-            let text = self.shares.iter().map(|(p, v)| format!("{} {}", payer_label(*p), grouped2(*v))).collect::<Vec<_>>().join("，");
+            let text = self
+                .shares
+                .iter()
+                .map(|(p, v)| format!("{} {}", payer_label(*p), grouped2(*v)))
+                .collect::<Vec<_>>()
+                .join("，");
             self.trace.push(&format!("分担 {text}（D14，最大余额法）"));
         }
         match self.kind {
-            LineKind::Pending { .. } => self.trace.push(&format!("结果 待审核预计 {}（审核通过前不予发放，不计入奖补资金合计）", grouped2(self.amount))),
+            LineKind::Pending { .. } => self.trace.push(&format!(
+                "结果 待审核预计 {}（审核通过前不予发放，不计入奖补资金合计）",
+                grouped2(self.amount)
+            )),
             _ => self.trace.push(&format!("结果 {}", grouped2(self.amount))),
         }
     }
 
     /// What one payer funds of the line.
     pub fn share(&self, payer: Payer) -> Decimal {
-        self.shares.iter().filter(|(p, _)| *p == payer).map(|(_, v)| *v).sum()
+        self.shares
+            .iter()
+            .filter(|(p, _)| *p == payer)
+            .map(|(_, v)| *v)
+            .sum()
     }
 
     /// The line's result as the catalogue writes it: an amount with 2 decimals, `true` /
@@ -139,7 +164,10 @@ impl SharedPaid {
 
     /// Already paid inside `group` (0 when the history has nothing there).
     pub fn in_group(&self, group: &str) -> Decimal {
-        self.0.iter().find(|(g, _)| g == group).map_or(Decimal::ZERO, |(_, v)| *v)
+        self.0
+            .iter()
+            .find(|(g, _)| g == group)
+            .map_or(Decimal::ZERO, |(_, v)| *v)
     }
 }
 
@@ -163,7 +191,10 @@ pub fn settle_open(pending: Vec<Pending<'_>>) -> Vec<Line> {
         _ => None,
     });
     let (mut amounts, mut extra) = settle_amounts(&pending, reviewed.collect());
-    if pending.iter().any(|p| matches!(p.evaluation.result, Result::AwaitingReview { .. })) {
+    if pending
+        .iter()
+        .any(|p| matches!(p.evaluation.result, Result::AwaitingReview { .. }))
+    {
         settle_awaiting(&pending, &mut amounts, &mut extra);
     }
     pending
@@ -175,7 +206,10 @@ pub fn settle_open(pending: Vec<Pending<'_>>) -> Vec<Line> {
 }
 
 /// Shared caps, exclusive groups, rounding, floors and budgets over the lines with an amount.
-fn settle_amounts(pending: &[Pending<'_>], mut amounts: Vec<Option<Decimal>>) -> (Vec<Option<Decimal>>, Vec<Trace>) {
+fn settle_amounts(
+    pending: &[Pending<'_>],
+    mut amounts: Vec<Option<Decimal>>,
+) -> (Vec<Option<Decimal>>, Vec<Trace>) {
     let mut extra: Vec<Trace> = vec![Trace::default(); pending.len()];
     apply_shared_caps(pending, &mut amounts, &mut extra);
     apply_exclusive(pending, &mut amounts, &mut extra);
@@ -189,10 +223,21 @@ fn settle_amounts(pending: &[Pending<'_>], mut amounts: Vec<Option<Decimal>>) ->
 /// Only lines a pending line can touch are settled again: those of its enterprise and year
 /// (shared caps, 就高) and of its budget and year; any other line settles the same either way.
 fn settle_awaiting(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
-    let held = || pending.iter().filter(|p| matches!(p.evaluation.result, Result::AwaitingReview { .. }));
-    let enterprises: std::collections::HashSet<(&str, &str)> = held().map(|p| (p.credit_code, p.year)).collect();
-    let pools: std::collections::HashSet<(&str, &str)> = held().filter_map(|p| p.budget.map(|b| (b.id.as_str(), p.year))).collect();
-    let touched = |p: &Pending<'_>| enterprises.contains(&(p.credit_code, p.year)) || p.budget.is_some_and(|b| pools.contains(&(b.id.as_str(), p.year)));
+    let held = || {
+        pending
+            .iter()
+            .filter(|p| matches!(p.evaluation.result, Result::AwaitingReview { .. }))
+    };
+    let enterprises: std::collections::HashSet<(&str, &str)> =
+        held().map(|p| (p.credit_code, p.year)).collect();
+    let pools: std::collections::HashSet<(&str, &str)> = held()
+        .filter_map(|p| p.budget.map(|b| (b.id.as_str(), p.year)))
+        .collect();
+    let touched = |p: &Pending<'_>| {
+        enterprises.contains(&(p.credit_code, p.year))
+            || p.budget
+                .is_some_and(|b| pools.contains(&(b.id.as_str(), p.year)))
+    };
     let approved = pending.iter().map(|p| match p.evaluation.result {
         Result::AwaitingReview { amount, .. } => Some(amount),
         Result::Amount(a) if touched(p) => Some(a),
@@ -239,13 +284,22 @@ fn groups_of<'p, K: Ord + Copy>(
 /// D9 就高: of the rules rewarding the same achievement (an exclusive group), an enterprise is
 /// paid only the highest line of the year; the others become 0 with the reason.
 fn apply_exclusive(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
-    let groups = groups_of(pending, amounts, |p| p.rule.exclusive.as_deref().map(|g| (p.credit_code, p.year, g)));
+    let groups = groups_of(pending, amounts, |p| {
+        p.rule
+            .exclusive
+            .as_deref()
+            .map(|g| (p.credit_code, p.year, g))
+    });
     for ((_, year, group), members) in groups {
         if members.len() < 2 {
             continue;
         }
         // The first of the highest (in application order) is kept.
-        let best = members.iter().copied().fold(members[0], |b, i| if amounts[i] > amounts[b] { i } else { b });
+        let best =
+            members.iter().copied().fold(
+                members[0],
+                |b, i| if amounts[i] > amounts[b] { i } else { b },
+            );
         for i in members {
             if i != best {
                 let kept = &pending[best];
@@ -267,12 +321,19 @@ fn round_and_floor(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
         let Some(raw) = amounts[i] else { continue };
         let mut rounded = round_yuan(raw);
         if rounded != raw {
-            extra[i].push(&format!("取整 四舍五入到分（D7）：{raw} → {}", grouped2(rounded)));
+            extra[i].push(&format!(
+                "取整 四舍五入到分（D7）：{raw} → {}",
+                grouped2(rounded)
+            ));
         }
         if let Some(floor) = p.rule.floor {
             // A refund (a negative line) is money owed back, not an award held to a minimum.
             if rounded > Decimal::ZERO && rounded < floor {
-                extra[i].push_cut(&format!("起付 {} 少于 {}，不予补助（D12）", grouped2(rounded), grouped2(floor)));
+                extra[i].push_cut(&format!(
+                    "起付 {} 少于 {}，不予补助（D12）",
+                    grouped2(rounded),
+                    grouped2(floor)
+                ));
                 rounded = Decimal::ZERO;
             }
         }
@@ -284,10 +345,17 @@ fn round_and_floor(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
 /// gives every eligible line the same share. Either way cents are placed by the largest
 /// remainder (ties to the lowest application id) so the lines sum to the budget exactly.
 fn apply_budgets(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
-    let groups = groups_of(pending, amounts, |p| p.budget.map(|b| (b.id.as_str(), p.year)));
+    let groups = groups_of(pending, amounts, |p| {
+        p.budget.map(|b| (b.id.as_str(), p.year))
+    });
     for ((_, year), members) in groups {
-        let Some(budget) = pending[members[0]].budget else { continue };
-        let claims: Vec<Decimal> = members.iter().map(|&i| amounts[i].unwrap_or_default()).collect();
+        let Some(budget) = pending[members[0]].budget else {
+            continue;
+        };
+        let claims: Vec<Decimal> = members
+            .iter()
+            .map(|&i| amounts[i].unwrap_or_default())
+            .collect();
         let total: Decimal = claims.iter().sum();
         let weights: Vec<Decimal> = match budget.method {
             Allocation::ProRata if total <= budget.amount => continue,
@@ -348,14 +416,21 @@ pub fn largest_remainder(total: Decimal, weights: &[Decimal]) -> Vec<Decimal> {
         parts[i].0 += Decimal::ONE;
         left -= Decimal::ONE;
     }
-    parts.into_iter().map(|(c, _)| c / Decimal::ONE_HUNDRED).collect()
+    parts
+        .into_iter()
+        .map(|(c, _)| c / Decimal::ONE_HUNDRED)
+        .collect()
 }
 
 /// D4: a cap per enterprise per year (or over the enterprise's life) shared by every rule
 /// naming the same group. Each line brings its own ceiling (a cap may be an expression of the
 /// row); the group holds the lowest. Lines are served in (year, application id, rule id) order
 /// so the cut falls the same way on every run.
-fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
+fn apply_shared_caps(
+    pending: &[Pending<'_>],
+    amounts: &mut [Option<Decimal>],
+    extra: &mut [Trace],
+) {
     type Group<'g> = (Decimal, Option<&'g str>, Vec<usize>, Decimal);
     // Keyed by enterprise, year ("" for a lifetime cap) and group.
     let mut groups: HashMap<(&str, &str, &str), Group<'_>> = HashMap::new();
@@ -363,20 +438,34 @@ fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], e
         if amounts[i].is_none() || !matches!(p.rule.outcome, Outcome::Payout) {
             continue;
         }
-        let shared = p.rule.caps.iter().filter(|c| c.scope != CapScope::Application);
+        let shared = p
+            .rule
+            .caps
+            .iter()
+            .filter(|c| c.scope != CapScope::Application);
         for (k, cap) in shared.enumerate() {
             // The row's ceiling as the engine made it; a fixed one is known without it, and an
             // expression never evaluated pays nothing rather than too much.
-            let ceiling = p.evaluation.shared_caps.get(k).copied().unwrap_or(match cap.amount {
-                crate::rules::Expr::Const(c) => c,
-                _ => Decimal::ZERO,
-            });
+            let ceiling = p
+                .evaluation
+                .shared_caps
+                .get(k)
+                .copied()
+                .unwrap_or(match cap.amount {
+                    crate::rules::Expr::Const(c) => c,
+                    _ => Decimal::ZERO,
+                });
             let (year, group) = match &cap.scope {
                 CapScope::Application => continue,
                 CapScope::EnterpriseYear { group } => (p.year, group.as_str()),
                 CapScope::Enterprise { group } => ("", group.as_str()),
             };
-            let entry = groups.entry((p.credit_code, year, group)).or_insert((ceiling, cap.words.as_deref(), Vec::new(), Decimal::ZERO));
+            let entry = groups.entry((p.credit_code, year, group)).or_insert((
+                ceiling,
+                cap.words.as_deref(),
+                Vec::new(),
+                Decimal::ZERO,
+            ));
             entry.0 = entry.0.min(ceiling);
             entry.2.push(i);
             entry.3 = entry.3.max(p.prior_shared.in_group(group));
@@ -395,11 +484,17 @@ fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], e
         for i in members {
             // Shared caps work on rounded amounts so that rounding afterwards cannot push an
             // enterprise a cent past its cap (D4, D7).
-            let Some(a) = amounts[i].map(round_yuan) else { continue };
+            let Some(a) = amounts[i].map(round_yuan) else {
+                continue;
+            };
             if a < Decimal::ZERO {
                 // A refund is money coming back for its own project: it neither uses the room
                 // nor gives any back, so the other lines' cut cannot depend on where it sorts.
-                extra[i].push(&format!("封顶 {words}：退回 {} 不占用也不增加共享上限的额度（同企业 {span}已计 {}）", grouped2(a), grouped2(used)));
+                extra[i].push(&format!(
+                    "封顶 {words}：退回 {} 不占用也不增加共享上限的额度（同企业 {span}已计 {}）",
+                    grouped2(a),
+                    grouped2(used)
+                ));
                 continue;
             }
             let left = (cap - used).max(Decimal::ZERO);
@@ -415,7 +510,11 @@ fn apply_shared_caps(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], e
                 amounts[i] = Some(left);
                 used += left;
             } else {
-                extra[i].push(&format!("封顶 {words}：同企业 {span}累计 {} ≤ {}，不调整", grouped2(used + a), grouped2(cap)));
+                extra[i].push(&format!(
+                    "封顶 {words}：同企业 {span}累计 {} ≤ {}，不调整",
+                    grouped2(used + a),
+                    grouped2(cap)
+                ));
                 used += a;
             }
         }
@@ -426,27 +525,62 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Trace) -> Line {
     let mut trace = p.evaluation.trace;
     trace.append(&extra);
     let kind = match (&p.evaluation.result, &p.rule.outcome) {
-        (Result::Verdict(v), Outcome::Verdict { label, yes, no }) => {
-            LineKind::Verdict { label: label.clone(), value: *v, words: if *v { yes.clone() } else { no.clone() } }
-        }
-        (Result::Verdict(v), _) => LineKind::Verdict { label: "资格认定".into(), value: *v, words: None },
-        (Result::Text(t), Outcome::Text { label }) => LineKind::Text { label: label.clone(), value: t.clone() },
-        (Result::Text(t), _) => LineKind::Text { label: "认定".into(), value: t.clone() },
-        (Result::Ineligible(r), Outcome::Measure { refused, .. }) => LineKind::Ineligible { reason: r.clone(), shown: refused.clone() },
-        (Result::Ineligible(r), _) => LineKind::Ineligible { reason: r.clone(), shown: None },
+        (Result::Verdict(v), Outcome::Verdict { label, yes, no }) => LineKind::Verdict {
+            label: label.clone(),
+            value: *v,
+            words: if *v { yes.clone() } else { no.clone() },
+        },
+        (Result::Verdict(v), _) => LineKind::Verdict {
+            label: "资格认定".into(),
+            value: *v,
+            words: None,
+        },
+        (Result::Text(t), Outcome::Text { label }) => LineKind::Text {
+            label: label.clone(),
+            value: t.clone(),
+        },
+        (Result::Text(t), _) => LineKind::Text {
+            label: "认定".into(),
+            value: t.clone(),
+        },
+        (Result::Ineligible(r), Outcome::Measure { refused, .. }) => LineKind::Ineligible {
+            reason: r.clone(),
+            shown: refused.clone(),
+        },
+        (Result::Ineligible(r), _) => LineKind::Ineligible {
+            reason: r.clone(),
+            shown: None,
+        },
         (Result::Rejected(r), _) => LineKind::Rejected { reason: r.clone() },
-        (Result::AwaitingReview { reason, .. }, _) => LineKind::Pending { reason: reason.clone() },
-        (Result::Amount(_), Outcome::Measure { label, unit, .. }) => LineKind::Measure { label: label.clone(), unit: unit.clone() },
+        (Result::AwaitingReview { reason, .. }, _) => LineKind::Pending {
+            reason: reason.clone(),
+        },
+        (Result::Amount(_), Outcome::Measure { label, unit, .. }) => LineKind::Measure {
+            label: label.clone(),
+            unit: unit.clone(),
+        },
         (Result::Amount(_), _) => LineKind::Payout,
     };
     let Some(rounded) = amount else {
-        return Line { kind, amount: Decimal::ZERO, shares: Vec::new(), trace };
+        return Line {
+            kind,
+            amount: Decimal::ZERO,
+            shares: Vec::new(),
+            trace,
+        };
     };
     let shares = match kind {
-        LineKind::Payout | LineKind::Pending { .. } => split(rounded, p.evaluation.split.as_deref(), p.payer),
+        LineKind::Payout | LineKind::Pending { .. } => {
+            split(rounded, p.evaluation.split.as_deref(), p.payer)
+        }
         _ => Vec::new(),
     };
-    Line { kind, amount: rounded, shares, trace }
+    Line {
+        kind,
+        amount: rounded,
+        shares,
+        trace,
+    }
 }
 
 /// Chinese name of a payer, as shown in the ledger.
@@ -456,7 +590,11 @@ pub fn payer_label(p: Payer) -> &'static str {
 
 /// Splits a rounded amount by weights into 分 with the largest-remainder method (D7, D14);
 /// ties go to the payer listed first. Without weights the policy's payer takes it all.
-pub fn split(amount: Decimal, weights: Option<&[(Payer, Decimal)]>, payer: Payer) -> Vec<(Payer, Decimal)> {
+pub fn split(
+    amount: Decimal,
+    weights: Option<&[(Payer, Decimal)]>,
+    payer: Payer,
+) -> Vec<(Payer, Decimal)> {
     let weights = match weights {
         Some(w) if !w.is_empty() => w,
         _ => return vec![(payer, amount)],
@@ -466,7 +604,11 @@ pub fn split(amount: Decimal, weights: Option<&[(Payer, Decimal)]>, payer: Payer
         return vec![(payer, amount)];
     }
     let w: Vec<Decimal> = weights.iter().map(|(_, w)| *w).collect();
-    weights.iter().map(|(p, _)| *p).zip(largest_remainder(amount, &w)).collect()
+    weights
+        .iter()
+        .map(|(p, _)| *p)
+        .zip(largest_remainder(amount, &w))
+        .collect()
 }
 
 #[cfg(test)]

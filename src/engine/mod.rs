@@ -17,7 +17,8 @@ use crate::rules::load::{normalise_title, same_title};
 use crate::rules::lpr::LprTable;
 use crate::rules::params::Params;
 use crate::rules::{
-    Bracket, CapScope, Combine, Condition, DateRef, Expr, Formula, Interest, Outcome, Param, Payer, Policy, Rule, TitleEntry,
+    Bracket, CapScope, Combine, Condition, DateRef, Expr, Formula, Interest, Outcome, Param, Payer,
+    Policy, Rule, TitleEntry,
 };
 use crate::value::{Row, Value};
 
@@ -64,7 +65,8 @@ impl Trace {
             self.0.push(STEP_END);
         }
         if step.contains([STEP_END, CUT]) {
-            self.0.extend(step.chars().filter(|c| *c != STEP_END && *c != CUT));
+            self.0
+                .extend(step.chars().filter(|c| *c != STEP_END && *c != CUT));
         } else {
             self.0.push_str(step);
         }
@@ -77,20 +79,26 @@ impl Trace {
             self.0.push(STEP_END);
         }
         self.0.push(CUT);
-        self.0.extend(step.chars().filter(|c| *c != STEP_END && *c != CUT));
+        self.0
+            .extend(step.chars().filter(|c| *c != STEP_END && *c != CUT));
     }
 
     /// The steps in order, each with whether it changed the amount.
     pub fn marked_steps(&self) -> impl DoubleEndedIterator<Item = (&str, bool)> {
-        self.0.split(STEP_END).filter(|s| !s.is_empty()).map(|s| match s.strip_prefix(CUT) {
-            Some(step) => (step, true),
-            None => (s, false),
-        })
+        self.0
+            .split(STEP_END)
+            .filter(|s| !s.is_empty())
+            .map(|s| match s.strip_prefix(CUT) {
+                Some(step) => (step, true),
+                None => (s, false),
+            })
     }
 
     /// The last step that changed the amount: the reason a line was capped, cut or zeroed.
     pub fn last_cut(&self) -> Option<&str> {
-        self.marked_steps().rev().find_map(|(s, cut)| cut.then_some(s))
+        self.marked_steps()
+            .rev()
+            .find_map(|(s, cut)| cut.then_some(s))
     }
 
     /// Length of the text, in bytes.
@@ -195,21 +203,47 @@ pub fn evaluate(policy: &Policy, rule: &Rule, row: &dyn Row, cx: Context<'_>) ->
 /// An amount is a number whatever the descriptions say, so it is taken as it comes; any other
 /// result (a reason, a verdict, a category) may quote descriptions an untraced pass leaves
 /// empty, so that line is evaluated again with them, and its result is the traced one.
-pub fn evaluate_untraced(policy: &Policy, rule: &Rule, row: &dyn Row, cx: Context<'_>) -> Evaluation {
+pub fn evaluate_untraced(
+    policy: &Policy,
+    rule: &Rule,
+    row: &dyn Row,
+    cx: Context<'_>,
+) -> Evaluation {
     let quick = evaluate_with(policy, rule, row, cx, false);
     if matches!(quick.result, Result::Amount(_)) {
         return quick;
     }
-    Evaluation { trace: Trace::default(), ..evaluate_with(policy, rule, row, cx, true) }
+    Evaluation {
+        trace: Trace::default(),
+        ..evaluate_with(policy, rule, row, cx, true)
+    }
 }
 
-fn evaluate_with(policy: &Policy, rule: &Rule, row: &dyn Row, cx: Context<'_>, tracing: bool) -> Evaluation {
-    let mut ev = Evaluator { row, cx, trace: Trace::default(), split: rule.split.clone(), tracing, shared_caps: Vec::new() };
+fn evaluate_with(
+    policy: &Policy,
+    rule: &Rule,
+    row: &dyn Row,
+    cx: Context<'_>,
+    tracing: bool,
+) -> Evaluation {
+    let mut ev = Evaluator {
+        row,
+        cx,
+        trace: Trace::default(),
+        split: rule.split.clone(),
+        tracing,
+        shared_caps: Vec::new(),
+    };
     let result = match ev.in_force(policy) {
         Ok(()) => ev.run(rule),
         Err(stop) => ev.finish(stop, matches!(rule.outcome, Outcome::Verdict { .. })),
     };
-    Evaluation { result, trace: ev.trace, split: ev.split, shared_caps: ev.shared_caps }
+    Evaluation {
+        result,
+        trace: ev.trace,
+        split: ev.split,
+        shared_caps: ev.shared_caps,
+    }
 }
 
 struct Evaluator<'a> {
@@ -245,7 +279,9 @@ impl Evaluator<'_> {
         }
         match &rule.formula {
             Formula::Classify(cases) => return self.classify(cases),
-            Formula::DateAdd { from, months, days } => return self.date_add(*from, months.as_ref(), days.as_ref()),
+            Formula::DateAdd { from, months, days } => {
+                return self.date_add(*from, months.as_ref(), days.as_ref())
+            }
             _ => {}
         }
         let gross = match self.formula(&rule.formula) {
@@ -258,7 +294,12 @@ impl Evaluator<'_> {
                 Ok(paid) => {
                     let left = (amount - paid).max(Decimal::ZERO);
                     if self.tracing {
-                        let step = format!("补差 max(0, {} − 同一事项已获 {}) = {}（D9）", grouped2(amount), grouped2(paid), grouped2(left));
+                        let step = format!(
+                            "补差 max(0, {} − 同一事项已获 {}) = {}（D9）",
+                            grouped2(amount),
+                            grouped2(paid),
+                            grouped2(left)
+                        );
                         match left < amount {
                             true => self.trace.push_cut(&step),
                             false => self.trace.push(&step),
@@ -292,10 +333,21 @@ impl Evaluator<'_> {
                 _ => desc!(self, "（上限 {desc}）"),
             };
             if amount > ceiling {
-                cut!(self, "封顶 {words}{made}：{} > {} → {}", grouped2(amount), grouped2(ceiling), grouped2(ceiling));
+                cut!(
+                    self,
+                    "封顶 {words}{made}：{} > {} → {}",
+                    grouped2(amount),
+                    grouped2(ceiling),
+                    grouped2(ceiling)
+                );
                 amount = ceiling;
             } else {
-                step!(self, "封顶 {words}{made}：{} ≤ {}，不调整", grouped2(amount), grouped2(ceiling));
+                step!(
+                    self,
+                    "封顶 {words}{made}：{} ≤ {}，不调整",
+                    grouped2(amount),
+                    grouped2(ceiling)
+                );
             }
         }
         Ok(amount)
@@ -313,15 +365,22 @@ impl Evaluator<'_> {
                 Truth::Unknown(f) => return self.finish(Stop::Missing(f), false),
             }
         }
-        self.finish(Stop::Ineligible(format!("不属于任何类别（{}）", reasons.join("；"))), false)
+        self.finish(
+            Stop::Ineligible(format!("不属于任何类别（{}）", reasons.join("；"))),
+            false,
+        )
     }
 
     fn date_add(&mut self, from: FieldId, months: Option<&Expr>, days: Option<&Expr>) -> Result {
-        let Some(Value::Date(start)) = self.row.get(from) else { return self.finish(Stop::Missing(from), false) };
+        let Some(Value::Date(start)) = self.row.get(from) else {
+            return self.finish(Stop::Missing(from), false);
+        };
         let whole = |e: Option<&Expr>, me: &Self| -> Eval<i64> {
             match e {
                 None => Ok(0),
-                Some(e) => me.expr(e).and_then(|(v, _)| v.trunc().try_into().map_err(|_| Stop::Overflow)),
+                Some(e) => me
+                    .expr(e)
+                    .and_then(|(v, _)| v.trunc().try_into().map_err(|_| Stop::Overflow)),
             }
         };
         let (m, d) = match (whole(months, self), whole(days, self)) {
@@ -330,11 +389,21 @@ impl Evaluator<'_> {
         };
         let shifted = u32::try_from(m.unsigned_abs())
             .ok()
-            .and_then(|mm| if m >= 0 { start.checked_add_months(chrono::Months::new(mm)) } else { start.checked_sub_months(chrono::Months::new(mm)) })
+            .and_then(|mm| {
+                if m >= 0 {
+                    start.checked_add_months(chrono::Months::new(mm))
+                } else {
+                    start.checked_sub_months(chrono::Months::new(mm))
+                }
+            })
             .and_then(|x| x.checked_add_signed(chrono::Duration::days(d)));
         match shifted {
             Some(date) => {
-                step!(self, "期限 {} {start} + {m} 个月 + {d} 天 = {date}", self.label(from));
+                step!(
+                    self,
+                    "期限 {} {start} + {m} 个月 + {d} 天 = {date}",
+                    self.label(from)
+                );
                 Result::Text(date.format("%Y-%m-%d").to_string())
             }
             None => self.finish(Stop::Overflow, false),
@@ -349,8 +418,14 @@ impl Evaluator<'_> {
             }
             Stop::Ineligible(why) => (Result::Ineligible(why), "不予支持"),
             Stop::Rejected(why) => (Result::Rejected(why), "不予受理"),
-            Stop::Missing(f) => (Result::Ineligible(format!("缺少数据：{}", self.label(f))), "不予支持"),
-            Stop::Overflow => (Result::Ineligible("数值超出可计算范围，请核对申报数据".to_string()), "不予支持"),
+            Stop::Missing(f) => (
+                Result::Ineligible(format!("缺少数据：{}", self.label(f))),
+                "不予支持",
+            ),
+            Stop::Overflow => (
+                Result::Ineligible("数值超出可计算范围，请核对申报数据".to_string()),
+                "不予支持",
+            ),
         };
         if let Result::Ineligible(why) | Result::Rejected(why) = &result {
             step!(self, "{refusal}：{why}");
@@ -374,8 +449,12 @@ impl Evaluator<'_> {
     /// The policy's validity (有效期) against the row's 申报年度: a year the policy does not
     /// reach at all is ineligible. Clause-specific windows are conditions of the rule.
     fn in_force(&mut self, policy: &Policy) -> Eval<()> {
-        let Some(year_field) = self.cx.vocab.id("application_year") else { return Ok(()) };
-        let Some(Value::Num(year)) = self.row.get(year_field) else { return Ok(()) };
+        let Some(year_field) = self.cx.vocab.id("application_year") else {
+            return Ok(());
+        };
+        let Some(Value::Num(year)) = self.row.get(year_field) else {
+            return Ok(());
+        };
         let year: i64 = year.trunc().try_into().unwrap_or(0);
         let from = policy.valid_from.map(|d| i64::from(d.year()));
         let to = policy.valid_to.map(|d| i64::from(d.year()));
@@ -385,7 +464,9 @@ impl Evaluator<'_> {
                 policy.valid_from.map_or("—".into(), |d| d.to_string()),
                 policy.valid_to.map_or("—".into(), |d| d.to_string())
             );
-            return Err(Stop::Ineligible(format!("申报年度 {year} 不在政策有效期（{span}）内")));
+            return Err(Stop::Ineligible(format!(
+                "申报年度 {year} 不在政策有效期（{span}）内"
+            )));
         }
         Ok(())
     }
@@ -402,9 +483,16 @@ impl Evaluator<'_> {
         if let Some(max) = rule.max_years {
             let years = self.history("prior_payout_years")?;
             if years >= Decimal::from(max) {
-                return Err(Stop::Ineligible(format!("已享受 {} 年，达到最多 {max} 年的限制（D10）", plain(years))));
+                return Err(Stop::Ineligible(format!(
+                    "已享受 {} 年，达到最多 {max} 年的限制（D10）",
+                    plain(years)
+                )));
             }
-            step!(self, "年限 已享受 {} 年 < 最多 {max} 年（D10）", plain(years));
+            step!(
+                self,
+                "年限 已享受 {} 年 < 最多 {max} 年（D10）",
+                plain(years)
+            );
         }
         for &flag in &rule.flags {
             match self.row.get(flag) {
@@ -452,7 +540,12 @@ impl Evaluator<'_> {
                     None => Truth::No(reasons.join("；且")),
                 }
             }
-            Condition::Compare { left, op, right, word } => {
+            Condition::Compare {
+                left,
+                op,
+                right,
+                word,
+            } => {
                 let (l, ld) = match self.expr(left) {
                     Ok(v) => v,
                     Err(Stop::Missing(f)) => return Truth::Unknown(f),
@@ -463,7 +556,11 @@ impl Evaluator<'_> {
                     Err(Stop::Missing(f)) => return Truth::Unknown(f),
                     Err(_) => return Truth::No("数值超出可计算范围".into()),
                 };
-                let words = || word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
+                let words = || {
+                    word.as_deref()
+                        .map(|w| format!("（{w}）"))
+                        .unwrap_or_default()
+                };
                 if op.holds(l, r) {
                     step!(self, "条件 {ld} {} {rd}{}：满足", op.symbol(), words());
                     Truth::Yes
@@ -474,12 +571,23 @@ impl Evaluator<'_> {
                 }
             }
             Condition::In { field, values } | Condition::NotIn { field, values } => {
-                let Some(v) = self.row.get(*field) else { return Truth::Unknown(*field) };
+                let Some(v) = self.row.get(*field) else {
+                    return Truth::Unknown(*field);
+                };
                 let text = v.as_text();
                 let found = values.iter().any(|x| same_title(x, &text));
                 let want = matches!(c, Condition::In { .. });
                 if found == want {
-                    step!(self, "条件 {}“{text}”{}：满足", self.label(*field), if want { "在适用范围内" } else { "不在排除范围内" });
+                    step!(
+                        self,
+                        "条件 {}“{text}”{}：满足",
+                        self.label(*field),
+                        if want {
+                            "在适用范围内"
+                        } else {
+                            "不在排除范围内"
+                        }
+                    );
                     Truth::Yes
                 } else {
                     let label = self.label(*field);
@@ -492,42 +600,85 @@ impl Evaluator<'_> {
                     Truth::No(why)
                 }
             }
-            Condition::InParam { field, param, negate } => {
-                let Some(v) = self.row.get(*field) else { return Truth::Unknown(*field) };
+            Condition::InParam {
+                field,
+                param,
+                negate,
+            } => {
+                let Some(v) = self.row.get(*field) else {
+                    return Truth::Unknown(*field);
+                };
                 let text = v.as_text();
                 let Some(list) = self.cx.params.list(param) else {
                     return Truth::No(format!("缺少外部参数 {param}（config/params.toml）"));
                 };
                 let found = list.iter().any(|x| same_title(x, &text));
                 if found != *negate {
-                    step!(self, "条件 {}“{text}”{}参数[{param}]：满足", self.label(*field), if *negate { "不在" } else { "在" });
+                    step!(
+                        self,
+                        "条件 {}“{text}”{}参数[{param}]：满足",
+                        self.label(*field),
+                        if *negate { "不在" } else { "在" }
+                    );
                     Truth::Yes
                 } else {
                     let label = self.label(*field);
-                    let why = format!("{label}“{text}”{}参数[{param}]", if *negate { "在" } else { "不在" });
+                    let why = format!(
+                        "{label}“{text}”{}参数[{param}]",
+                        if *negate { "在" } else { "不在" }
+                    );
                     step!(self, "条件 {why}：不满足");
                     Truth::No(why)
                 }
             }
-            Condition::Date { field, op, date, word } => {
+            Condition::Date {
+                field,
+                op,
+                date,
+                word,
+            } => {
                 let label = self.label(*field);
-                let Some(Value::Date(d)) = self.row.get(*field) else { return Truth::Unknown(*field) };
+                let Some(Value::Date(d)) = self.row.get(*field) else {
+                    return Truth::Unknown(*field);
+                };
                 let (date, what) = match date {
                     DateRef::Fixed(x) => (*x, x.to_string()),
-                    DateRef::Field { field: other, months } => {
-                        let Some(Value::Date(base)) = self.row.get(*other) else { return Truth::Unknown(*other) };
+                    DateRef::Field {
+                        field: other,
+                        months,
+                    } => {
+                        let Some(Value::Date(base)) = self.row.get(*other) else {
+                            return Truth::Unknown(*other);
+                        };
                         let shifted = if *months >= 0 {
                             base.checked_add_months(chrono::Months::new(months.unsigned_abs()))
                         } else {
                             base.checked_sub_months(chrono::Months::new(months.unsigned_abs()))
                         };
-                        let Some(x) = shifted else { return Truth::No(format!("{} {base} 加 {months} 个月超出日期范围", self.label(*other))) };
-                        (x, format!("{} {base} + {months} 个月 = {x}", self.label(*other)))
+                        let Some(x) = shifted else {
+                            return Truth::No(format!(
+                                "{} {base} 加 {months} 个月超出日期范围",
+                                self.label(*other)
+                            ));
+                        };
+                        (
+                            x,
+                            format!("{} {base} + {months} 个月 = {x}", self.label(*other)),
+                        )
                     }
                 };
-                let words = || word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
+                let words = || {
+                    word.as_deref()
+                        .map(|w| format!("（{w}）"))
+                        .unwrap_or_default()
+                };
                 if op.holds_ord(d, &date) {
-                    step!(self, "条件 {label} {d} {} {what}{}：满足", op.symbol(), words());
+                    step!(
+                        self,
+                        "条件 {label} {d} {} {what}{}：满足",
+                        op.symbol(),
+                        words()
+                    );
                     Truth::Yes
                 } else {
                     let text = format!("{label} {d} {} {what}{}", op.symbol(), words());
@@ -535,7 +686,11 @@ impl Evaluator<'_> {
                     Truth::No(format!("不满足 {text}"))
                 }
             }
-            Condition::Is { field, value, absent } => {
+            Condition::Is {
+                field,
+                value,
+                absent,
+            } => {
                 let label = self.label(*field);
                 // An empty cell reads as `absent` when the policy says how (未填视为是).
                 let read = match self.row.get(*field) {
@@ -571,8 +726,15 @@ impl Evaluator<'_> {
                 Ok((v, desc!(self, "{} {}", self.label(*f), self.show(*f, v))))
             }
             Expr::Const(c) => Ok((*c, desc!(self, "{}", plain(*c)))),
-            Expr::Sum(items) | Expr::Minus(items) | Expr::Product(items) | Expr::Min(items) | Expr::Max(items) => {
-                let parts = items.iter().map(|x| self.expr(x)).collect::<Eval<Vec<_>>>()?;
+            Expr::Sum(items)
+            | Expr::Minus(items)
+            | Expr::Product(items)
+            | Expr::Min(items)
+            | Expr::Max(items) => {
+                let parts = items
+                    .iter()
+                    .map(|x| self.expr(x))
+                    .collect::<Eval<Vec<_>>>()?;
                 let (name, sep) = match e {
                     Expr::Sum(_) => ("", " + "),
                     Expr::Minus(_) => ("", " − "),
@@ -591,31 +753,66 @@ impl Evaluator<'_> {
                     }
                     .ok_or(Stop::Overflow)?;
                 }
-                Ok((acc, desc!(self, "{name}({}) = {}", parts.iter().map(|(_, d)| d.as_str()).collect::<Vec<_>>().join(sep), plain(acc))))
+                Ok((
+                    acc,
+                    desc!(
+                        self,
+                        "{name}({}) = {}",
+                        parts
+                            .iter()
+                            .map(|(_, d)| d.as_str())
+                            .collect::<Vec<_>>()
+                            .join(sep),
+                        plain(acc)
+                    ),
+                ))
             }
             Expr::Increase { of, over } => {
                 let (a, ad) = self.expr(of)?;
                 let (b, bd) = self.expr(over)?;
                 let inc = a.checked_sub(b).ok_or(Stop::Overflow)?.max(Decimal::ZERO);
-                Ok((inc, desc!(self, "增量 max(0, {ad} − {bd}) = {}", plain(inc))))
+                Ok((
+                    inc,
+                    desc!(self, "增量 max(0, {ad} − {bd}) = {}", plain(inc)),
+                ))
             }
             Expr::Scale { of, by } => {
                 let (a, ad) = self.expr(of)?;
                 let v = a.checked_mul(*by).ok_or(Stop::Overflow)?;
-                Ok((v, desc!(self, "{}% × {ad} = {}", plain(*by * Decimal::ONE_HUNDRED), plain(v))))
+                Ok((
+                    v,
+                    desc!(
+                        self,
+                        "{}% × {ad} = {}",
+                        plain(*by * Decimal::ONE_HUNDRED),
+                        plain(v)
+                    ),
+                ))
             }
             Expr::Param(name) => match self.cx.params.num(name) {
                 Some(v) => Ok((v, desc!(self, "参数[{name}] {}", plain(v)))),
-                None => Err(Stop::Ineligible(format!("缺少外部参数 {name}（config/params.toml）"))),
+                None => Err(Stop::Ineligible(format!(
+                    "缺少外部参数 {name}（config/params.toml）"
+                ))),
             },
             Expr::Ceil(inner) | Expr::Floor(inner) => {
                 let (a, ad) = self.expr(inner)?;
-                let (v, name) = if matches!(e, Expr::Ceil(_)) { (a.ceil(), "向上取整") } else { (a.floor(), "向下取整") };
+                let (v, name) = if matches!(e, Expr::Ceil(_)) {
+                    (a.ceil(), "向上取整")
+                } else {
+                    (a.floor(), "向下取整")
+                };
                 Ok((v, desc!(self, "{name}({ad}) = {}", plain(v))))
             }
             Expr::Default { field, value } => match self.row.get(*field) {
-                Some(Value::Num(d)) => Ok((*d, desc!(self, "{} {}", self.label(*field), self.show(*field, *d)))),
-                _ => Ok((*value, desc!(self, "{} 未填，按 {}", self.label(*field), plain(*value)))),
+                Some(Value::Num(d)) => Ok((
+                    *d,
+                    desc!(self, "{} {}", self.label(*field), self.show(*field, *d)),
+                )),
+                _ => Ok((
+                    *value,
+                    desc!(self, "{} 未填，按 {}", self.label(*field), plain(*value)),
+                )),
             },
             Expr::YearOf(f) => match self.row.get(*f) {
                 Some(Value::Date(d)) => {
@@ -631,7 +828,16 @@ impl Evaluator<'_> {
                 };
                 let (x, y) = (date(*a)?, date(*b)?);
                 let n = Decimal::from((y - x).num_days());
-                Ok((n, desc!(self, "{} {x} 至 {} {y} 共 {} 天", self.label(*a), self.label(*b), plain(n))))
+                Ok((
+                    n,
+                    desc!(
+                        self,
+                        "{} {x} 至 {} {y} 共 {} 天",
+                        self.label(*a),
+                        self.label(*b),
+                        plain(n)
+                    ),
+                ))
             }
             Expr::Quotient(a, b) => {
                 let (x, xd) = self.expr(a)?;
@@ -647,14 +853,29 @@ impl Evaluator<'_> {
 
     /// A parameter's value for this row, with its description (D5 for ranged values).
     fn param(&mut self, p: &Param, is_rate: bool) -> Eval<Decimal> {
-        let show = |v: Decimal| if is_rate { format!("{}%", plain(v * Decimal::ONE_HUNDRED)) } else { plain(v) };
+        let show = |v: Decimal| {
+            if is_rate {
+                format!("{}%", plain(v * Decimal::ONE_HUNDRED))
+            } else {
+                plain(v)
+            }
+        };
         match p {
             Param::Fixed(v) => Ok(*v),
-            Param::Chosen { value, min, max, approved } => {
+            Param::Chosen {
+                value,
+                min,
+                max,
+                approved,
+            } => {
                 if let Some(f) = approved {
                     if let Some(Value::Num(raw)) = self.row.get(*f) {
                         // An approved rate is written in percent points (D5: 核定比例).
-                        let v = if is_rate { *raw / Decimal::ONE_HUNDRED } else { *raw };
+                        let v = if is_rate {
+                            *raw / Decimal::ONE_HUNDRED
+                        } else {
+                            *raw
+                        };
                         if v < *min || v > *max {
                             return Err(Stop::Rejected(format!(
                                 "{} {} 超出政策区间 [{}, {}]（D5）",
@@ -664,18 +885,35 @@ impl Evaluator<'_> {
                                 show(*max)
                             )));
                         }
-                        step!(self, "标准 采用核定值 {}（政策区间 [{}, {}]）", show(v), show(*min), show(*max));
+                        step!(
+                            self,
+                            "标准 采用核定值 {}（政策区间 [{}, {}]）",
+                            show(v),
+                            show(*min),
+                            show(*max)
+                        );
                         return Ok(v);
                     }
                 }
-                step!(self, "标准 采用政策文件选定值 {}（政策区间 [{}, {}]，D5）", show(*value), show(*min), show(*max));
+                step!(
+                    self,
+                    "标准 采用政策文件选定值 {}（政策区间 [{}, {}]，D5）",
+                    show(*value),
+                    show(*min),
+                    show(*max)
+                );
                 Ok(*value)
             }
             Param::Lookup { field, entries } => {
-                let Some(v) = self.row.get(*field) else { return Err(Stop::Missing(*field)) };
+                let Some(v) = self.row.get(*field) else {
+                    return Err(Stop::Missing(*field));
+                };
                 let text = v.as_text();
                 let label = self.label(*field);
-                match entries.iter().find(|(values, _)| values.iter().any(|x| same_title(x, &text))) {
+                match entries
+                    .iter()
+                    .find(|(values, _)| values.iter().any(|x| same_title(x, &text)))
+                {
                     Some((_, inner)) => {
                         let value = self.param(inner, is_rate)?;
                         step!(self, "标准 {label}“{text}” → {}", show(value));
@@ -690,10 +928,17 @@ impl Evaluator<'_> {
     /// The bracket holding `v`; `what` is the selector's description, which already ends with
     /// its value (`设备投资额 4,999,999.99`).
     fn pick<'b>(&self, brackets: &'b [Bracket], v: Decimal, what: &str) -> Eval<&'b Bracket> {
-        brackets.iter().find(|b| b.range.contains(v)).ok_or_else(|| {
-            let ranges = brackets.iter().map(|b| b.range.text.as_str()).collect::<Vec<_>>().join("、");
-            Stop::Ineligible(format!("{what} 不在任何档次（{ranges}）内"))
-        })
+        brackets
+            .iter()
+            .find(|b| b.range.contains(v))
+            .ok_or_else(|| {
+                let ranges = brackets
+                    .iter()
+                    .map(|b| b.range.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、");
+                Stop::Ineligible(format!("{what} 不在任何档次（{ranges}）内"))
+            })
     }
 
     fn formula(&mut self, f: &Formula) -> Eval<Decimal> {
@@ -702,25 +947,57 @@ impl Evaluator<'_> {
                 let (b, bd) = self.expr(base)?;
                 let r = self.param(rate, true)?;
                 let v = b.checked_mul(r).ok_or(Stop::Overflow)?;
-                step!(self, "计算 {}% × {bd} = {}", plain(r * Decimal::ONE_HUNDRED), grouped2(v));
+                step!(
+                    self,
+                    "计算 {}% × {bd} = {}",
+                    plain(r * Decimal::ONE_HUNDRED),
+                    grouped2(v)
+                );
                 Ok(v)
             }
-            Formula::Tiers { selector, base, tiers } => {
+            Formula::Tiers {
+                selector,
+                base,
+                tiers,
+            } => {
                 let (s, sd) = self.expr(selector)?;
                 let tier = self.pick(tiers, s, &sd)?;
-                let words = tier.words.as_deref().map(|w| format!("，{w}")).unwrap_or_default();
-                step!(self, "分档 {sd} 落在 {}{words} → 全额适用 {}%（D2）", tier.range.text, plain(tier.value * Decimal::ONE_HUNDRED));
+                let words = tier
+                    .words
+                    .as_deref()
+                    .map(|w| format!("，{w}"))
+                    .unwrap_or_default();
+                step!(
+                    self,
+                    "分档 {sd} 落在 {}{words} → 全额适用 {}%（D2）",
+                    tier.range.text,
+                    plain(tier.value * Decimal::ONE_HUNDRED)
+                );
                 let (b, bd) = self.expr(base)?;
                 let v = b.checked_mul(tier.value).ok_or(Stop::Overflow)?;
-                step!(self, "计算 {}% × {bd} = {}", plain(tier.value * Decimal::ONE_HUNDRED), grouped2(v));
+                step!(
+                    self,
+                    "计算 {}% × {bd} = {}",
+                    plain(tier.value * Decimal::ONE_HUNDRED),
+                    grouped2(v)
+                );
                 Ok(v)
             }
             Formula::Slices { base, slices, step } => self.slices(base, slices, *step),
             Formula::Bracket { selector, brackets } => {
                 let (s, sd) = self.expr(selector)?;
                 let b = self.pick(brackets, s, &sd)?;
-                let words = b.words.as_deref().map(|w| format!("，{w}")).unwrap_or_default();
-                step!(self, "分档 {sd} 落在 {}{words} → {}", b.range.text, grouped2(b.value));
+                let words = b
+                    .words
+                    .as_deref()
+                    .map(|w| format!("，{w}"))
+                    .unwrap_or_default();
+                step!(
+                    self,
+                    "分档 {sd} 落在 {}{words} → {}",
+                    b.range.text,
+                    grouped2(b.value)
+                );
                 Ok(b.value)
             }
             Formula::PerUnit { terms } => {
@@ -756,7 +1033,11 @@ impl Evaluator<'_> {
                 step!(self, "定额 {}", grouped2(*amount));
                 Ok(*amount)
             }
-            Formula::ByTitle { field, entries, combine } => self.by_title(*field, entries, *combine),
+            Formula::ByTitle {
+                field,
+                entries,
+                combine,
+            } => self.by_title(*field, entries, *combine),
             Formula::Matching { base, ratio } => {
                 let (b, bd) = self.expr(base)?;
                 let v = b.checked_mul(*ratio).ok_or(Stop::Overflow)?;
@@ -767,7 +1048,12 @@ impl Evaluator<'_> {
                 let s = self.formula(standard)?;
                 let (o, od) = self.expr(other)?;
                 let v = s.checked_sub(o).ok_or(Stop::Overflow)?.max(Decimal::ZERO);
-                step!(self, "补足 max(0, 标准 {} − {od}) = {}", grouped2(s), grouped2(v));
+                step!(
+                    self,
+                    "补足 max(0, 标准 {} − {od}) = {}",
+                    grouped2(s),
+                    grouped2(v)
+                );
                 Ok(v)
             }
             Formula::Least(parts) | Formula::Greatest(parts) => {
@@ -776,8 +1062,23 @@ impl Evaluator<'_> {
                     vals.push(self.formula(p)?);
                 }
                 let least = matches!(f, Formula::Least(_));
-                let v = if least { vals.iter().min() } else { vals.iter().max() }.copied().unwrap_or_default();
-                step!(self, "{}({}) = {}", if least { "取低 min" } else { "取高 max" }, vals.iter().map(|v| grouped2(*v)).collect::<Vec<_>>().join(", "), grouped2(v));
+                let v = if least {
+                    vals.iter().min()
+                } else {
+                    vals.iter().max()
+                }
+                .copied()
+                .unwrap_or_default();
+                step!(
+                    self,
+                    "{}({}) = {}",
+                    if least { "取低 min" } else { "取高 max" },
+                    vals.iter()
+                        .map(|v| grouped2(*v))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    grouped2(v)
+                );
                 Ok(v)
             }
             Formula::Amount { base } => {
@@ -800,7 +1101,9 @@ impl Evaluator<'_> {
                 Ok(total)
             }
             Formula::Verdict { .. } => Err(Stop::Ineligible("资格认定规则没有金额".into())),
-            Formula::Classify(_) | Formula::DateAdd { .. } => Err(Stop::Ineligible("分类或期限规则没有金额".into())),
+            Formula::Classify(_) | Formula::DateAdd { .. } => {
+                Err(Stop::Ineligible("分类或期限规则没有金额".into()))
+            }
             Formula::PoolShare => {
                 step!(self, "均分 本条按资金池平均分配，份额见批量处理（D11）");
                 Ok(Decimal::ZERO)
@@ -817,7 +1120,10 @@ impl Evaluator<'_> {
                         Truth::Unknown(field) => return Err(Stop::Missing(field)),
                     }
                 }
-                Err(Stop::Ineligible(format!("不符合任何情形（{}）", reasons.join("；"))))
+                Err(Stop::Ineligible(format!(
+                    "不符合任何情形（{}）",
+                    reasons.join("；")
+                )))
             }
             Formula::Sum(parts) => {
                 let mut total = Decimal::ZERO;
@@ -846,7 +1152,12 @@ impl Evaluator<'_> {
         }
     }
 
-    fn slices(&mut self, base: &Expr, slices: &[Bracket], step: Option<(Decimal, Decimal)>) -> Eval<Decimal> {
+    fn slices(
+        &mut self,
+        base: &Expr,
+        slices: &[Bracket],
+        step: Option<(Decimal, Decimal)>,
+    ) -> Eval<Decimal> {
         let (v, vd) = self.expr(base)?;
         let mut total = Decimal::ZERO;
         let mut parts = Vec::new();
@@ -856,7 +1167,12 @@ impl Evaluator<'_> {
             if hi > lo {
                 let amt = (hi - lo).checked_mul(s.value).ok_or(Stop::Overflow)?;
                 if self.tracing {
-                    parts.push(format!("{} × {} = {}", plain(hi - lo), plain(s.value), grouped2(amt)));
+                    parts.push(format!(
+                        "{} × {} = {}",
+                        plain(hi - lo),
+                        plain(s.value),
+                        grouped2(amt)
+                    ));
                 }
                 total = total.checked_add(amt).ok_or(Stop::Overflow)?;
             }
@@ -870,29 +1186,65 @@ impl Evaluator<'_> {
                 let part = rest - n * width;
                 let r = last.value;
                 let full = width
-                    .checked_mul(n.checked_mul(r).ok_or(Stop::Overflow)?.checked_add(inc * n * (n + Decimal::ONE) / Decimal::TWO).ok_or(Stop::Overflow)?)
+                    .checked_mul(
+                        n.checked_mul(r)
+                            .ok_or(Stop::Overflow)?
+                            .checked_add(inc * n * (n + Decimal::ONE) / Decimal::TWO)
+                            .ok_or(Stop::Overflow)?,
+                    )
                     .ok_or(Stop::Overflow)?;
                 let part_rate = r + (n + Decimal::ONE) * inc;
                 let part_amt = part.checked_mul(part_rate).ok_or(Stop::Overflow)?;
                 if self.tracing && !n.is_zero() {
-                    parts.push(format!("超出部分 {} 段 × {}（每段 {}，标准逐段提高 {}）= {}", plain(n), plain(width), plain(width), plain(inc), grouped2(full)));
+                    parts.push(format!(
+                        "超出部分 {} 段 × {}（每段 {}，标准逐段提高 {}）= {}",
+                        plain(n),
+                        plain(width),
+                        plain(width),
+                        plain(inc),
+                        grouped2(full)
+                    ));
                 }
                 if self.tracing && !part.is_zero() {
-                    parts.push(format!("{} × {} = {}", plain(part), plain(part_rate), grouped2(part_amt)));
+                    parts.push(format!(
+                        "{} × {} = {}",
+                        plain(part),
+                        plain(part_rate),
+                        grouped2(part_amt)
+                    ));
                 }
-                total = total.checked_add(full).and_then(|t| t.checked_add(part_amt)).ok_or(Stop::Overflow)?;
+                total = total
+                    .checked_add(full)
+                    .and_then(|t| t.checked_add(part_amt))
+                    .ok_or(Stop::Overflow)?;
             }
         }
-        step!(self, "超额累进 {vd}：{} 合计 {}", parts.join("；"), grouped2(total));
+        step!(
+            self,
+            "超额累进 {vd}：{} 合计 {}",
+            parts.join("；"),
+            grouped2(total)
+        );
         Ok(total)
     }
 
-    fn by_title(&mut self, field: FieldId, entries: &[TitleEntry], combine: Combine) -> Eval<Decimal> {
-        let Some(v) = self.row.get(field) else { return Err(Stop::Missing(field)) };
+    fn by_title(
+        &mut self,
+        field: FieldId,
+        entries: &[TitleEntry],
+        combine: Combine,
+    ) -> Eval<Decimal> {
+        let Some(v) = self.row.get(field) else {
+            return Err(Stop::Missing(field));
+        };
         let text = v.as_text();
         let mut hits: Vec<(&TitleEntry, String)> = Vec::new();
         let mut refused = Vec::new();
-        for title in text.split(['；', ';', '、', '\n']).map(normalise_title).filter(|t| !t.is_empty()) {
+        for title in text
+            .split(['；', ';', '、', '\n'])
+            .map(normalise_title)
+            .filter(|t| !t.is_empty())
+        {
             let Some(entry) = entries.iter().find(|e| e.titles.contains(&title)) else {
                 refused.push(format!("“{title}”不在本条奖励名单内"));
                 continue;
@@ -907,7 +1259,11 @@ impl Evaluator<'_> {
             step!(self, "称号 {r}");
         }
         if hits.is_empty() {
-            let why = if refused.is_empty() { "未填写称号".to_string() } else { refused.join("；") };
+            let why = if refused.is_empty() {
+                "未填写称号".to_string()
+            } else {
+                refused.join("；")
+            };
             return Err(Stop::Ineligible(why));
         }
         for (e, t) in &hits {
@@ -915,7 +1271,11 @@ impl Evaluator<'_> {
         }
         let chosen: Vec<&(&TitleEntry, String)> = match combine {
             Combine::Highest => {
-                let best = hits.iter().max_by_key(|(e, _)| e.amount).into_iter().collect::<Vec<_>>();
+                let best = hits
+                    .iter()
+                    .max_by_key(|(e, _)| e.amount)
+                    .into_iter()
+                    .collect::<Vec<_>>();
                 if hits.len() > 1 {
                     step!(self, "就高 取 {}", grouped2(best[0].0.amount));
                 }
@@ -925,7 +1285,10 @@ impl Evaluator<'_> {
         };
         let total: Decimal = chosen.iter().map(|(e, _)| e.amount).sum();
         if chosen.iter().any(|(e, _)| e.split.is_some()) {
-            self.split = Some(combine_splits(&chosen.iter().map(|(e, _)| *e).collect::<Vec<_>>(), self.split.as_deref()));
+            self.split = Some(combine_splits(
+                &chosen.iter().map(|(e, _)| *e).collect::<Vec<_>>(),
+                self.split.as_deref(),
+            ));
         }
         Ok(total)
     }
@@ -933,16 +1296,25 @@ impl Evaluator<'_> {
     fn interest(&mut self, i: &Interest) -> Eval<Decimal> {
         let principal = self.num(i.principal)?;
         let days = self.num(i.days)?;
-        let Some(Value::Date(date)) = self.row.get(i.disbursed) else { return Err(Stop::Missing(i.disbursed)) };
+        let Some(Value::Date(date)) = self.row.get(i.disbursed) else {
+            return Err(Stop::Missing(i.disbursed));
+        };
         let long = match i.term_months {
             Some(t) => self.num(t).map(|m| m > Decimal::from(60)).unwrap_or(false),
             None => false,
         };
         let Some(fixing) = self.cx.lpr.on(*date) else {
-            return Err(Stop::Ineligible(format!("放款日 {date} 早于 LPR 表的第一条记录")));
+            return Err(Stop::Ineligible(format!(
+                "放款日 {date} 早于 LPR 表的第一条记录"
+            )));
         };
-        let lpr = if long { fixing.five_year } else { fixing.one_year };
-        step!(self, 
+        let lpr = if long {
+            fixing.five_year
+        } else {
+            fixing.one_year
+        };
+        step!(
+            self,
             "利率 放款日 {date} 适用{} LPR {}%（{} 起执行，D6）",
             if long { "5年期以上" } else { "1年期" },
             plain(lpr),
@@ -952,7 +1324,11 @@ impl Evaluator<'_> {
         if let Some(f) = i.loan_rate {
             if let Some(Value::Num(actual)) = self.row.get(f) {
                 if *actual < lpr {
-                    step!(self, "利率 实际贷款利率 {}% 低于 LPR，按实际利率", plain(*actual));
+                    step!(
+                        self,
+                        "利率 实际贷款利率 {}% 低于 LPR，按实际利率",
+                        plain(*actual)
+                    );
                     rate = *actual;
                 }
             }
@@ -960,7 +1336,14 @@ impl Evaluator<'_> {
         let mut subsidised = rate * i.share;
         if let Some(max) = i.max_rate {
             if subsidised > max {
-                step!(self, "利率 {}% × {}% = {}% 高于上限 {}%，按上限", plain(rate), plain(i.share * Decimal::ONE_HUNDRED), plain(subsidised), plain(max));
+                step!(
+                    self,
+                    "利率 {}% × {}% = {}% 高于上限 {}%，按上限",
+                    plain(rate),
+                    plain(i.share * Decimal::ONE_HUNDRED),
+                    plain(subsidised),
+                    plain(max)
+                );
                 subsidised = max;
             }
         }
@@ -970,13 +1353,15 @@ impl Evaluator<'_> {
             .ok_or(Stop::Overflow)?
             / Decimal::ONE_HUNDRED
             / i.day_basis;
-        step!(self, 
+        step!(
+            self,
             "计算 本金 {} × 贴息利率 {}%（{}% × {}%，上限 {}）× {} 天 ÷ {} = {}",
             grouped2(principal),
             plain(subsidised),
             plain(rate),
             plain(i.share * Decimal::ONE_HUNDRED),
-            i.max_rate.map_or("无".to_string(), |m| format!("{}%", plain(m))),
+            i.max_rate
+                .map_or("无".to_string(), |m| format!("{}%", plain(m))),
             plain(days),
             plain(i.day_basis),
             grouped2(v)
@@ -1003,7 +1388,10 @@ fn yes_no(b: bool) -> &'static str {
 
 /// Weights for several title entries summed together: each entry's amount split by its own
 /// weights (or the rule's), added per payer.
-fn combine_splits(entries: &[&TitleEntry], rule: Option<&[(Payer, Decimal)]>) -> Vec<(Payer, Decimal)> {
+fn combine_splits(
+    entries: &[&TitleEntry],
+    rule: Option<&[(Payer, Decimal)]>,
+) -> Vec<(Payer, Decimal)> {
     let mut acc: Vec<(Payer, Decimal)> = Vec::new();
     for e in entries {
         let weights: &[(Payer, Decimal)] = match (&e.split, rule) {

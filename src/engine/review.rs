@@ -45,11 +45,19 @@ pub struct Awaiting {
 
 /// The flags of `rule` that hold `row` back: those the row has no value for, where the sheet
 /// has the column (`has_column`) or the policy requires review without it.
-pub fn awaiting(policy: &Policy, rule: &Rule, row: &dyn Row, has_column: impl Fn(FieldId) -> bool) -> Vec<Awaiting> {
+pub fn awaiting(
+    policy: &Policy,
+    rule: &Rule,
+    row: &dyn Row,
+    has_column: impl Fn(FieldId) -> bool,
+) -> Vec<Awaiting> {
     rule.flags
         .iter()
         .filter(|f| row.get(**f).is_none())
-        .map(|&flag| Awaiting { flag, column: has_column(flag) })
+        .map(|&flag| Awaiting {
+            flag,
+            column: has_column(flag),
+        })
         .filter(|a| a.column || policy.review == Review::Required)
         .collect()
 }
@@ -78,6 +86,9 @@ pub fn hold(evaluation: &mut Evaluation, rule: &Rule, reason: impl FnOnce() -> S
         return;
     }
     if let Result::Amount(amount) = evaluation.result {
-        evaluation.result = Result::AwaitingReview { amount, reason: reason() };
+        evaluation.result = Result::AwaitingReview {
+            amount,
+            reason: reason(),
+        };
     }
 }

@@ -23,13 +23,29 @@ struct Dimension {
 const DIMENSIONS: &[Dimension] = &[
     Dimension {
         codes: &["元"],
-        units: &[(&["元"], 1, 1), (&["千元"], 1_000, 1), (&["万元"], 10_000, 1), (&["百万元"], 1_000_000, 1), (&["亿元"], 100_000_000, 1)],
+        units: &[
+            (&["元"], 1, 1),
+            (&["千元"], 1_000, 1),
+            (&["万元"], 10_000, 1),
+            (&["百万元"], 1_000_000, 1),
+            (&["亿元"], 100_000_000, 1),
+        ],
     },
     Dimension {
         codes: &["t"],
-        units: &[(&["吨", "t"], 1, 1), (&["万吨", "万t"], 10_000, 1), (&["千克", "公斤", "kg"], 1, 1_000)],
+        units: &[
+            (&["吨", "t"], 1, 1),
+            (&["万吨", "万t"], 10_000, 1),
+            (&["千克", "公斤", "kg"], 1, 1_000),
+        ],
     },
-    Dimension { codes: &["tce"], units: &[(&["吨标准煤", "吨标煤", "tce"], 1, 1), (&["万吨标准煤", "万吨标煤", "万tce"], 10_000, 1)] },
+    Dimension {
+        codes: &["tce"],
+        units: &[
+            (&["吨标准煤", "吨标煤", "tce"], 1, 1),
+            (&["万吨标准煤", "万吨标煤", "万tce"], 10_000, 1),
+        ],
+    },
     Dimension {
         codes: &["kWh"],
         units: &[
@@ -39,37 +55,110 @@ const DIMENSIONS: &[Dimension] = &[
             (&["亿千瓦时"], 100_000_000, 1),
         ],
     },
-    Dimension { codes: &["kW"], units: &[(&["千瓦", "kW"], 1, 1), (&["兆瓦", "MW"], 1_000, 1), (&["万千瓦", "万kW"], 10_000, 1)] },
-    Dimension { codes: &["kVA"], units: &[(&["千伏安", "kVA"], 1, 1), (&["兆伏安", "MVA"], 1_000, 1)] },
+    Dimension {
+        codes: &["kW"],
+        units: &[
+            (&["千瓦", "kW"], 1, 1),
+            (&["兆瓦", "MW"], 1_000, 1),
+            (&["万千瓦", "万kW"], 10_000, 1),
+        ],
+    },
+    Dimension {
+        codes: &["kVA"],
+        units: &[(&["千伏安", "kVA"], 1, 1), (&["兆伏安", "MVA"], 1_000, 1)],
+    },
     Dimension {
         codes: &["m2"],
-        units: &[(&["平方米", "m2", "㎡", "m²"], 1, 1), (&["万平方米"], 10_000, 1), (&["公顷"], 10_000, 1), (&["平方公里", "km2", "k㎡"], 1_000_000, 1)],
+        units: &[
+            (&["平方米", "m2", "㎡", "m²"], 1, 1),
+            (&["万平方米"], 10_000, 1),
+            (&["公顷"], 10_000, 1),
+            (&["平方公里", "km2", "k㎡"], 1_000_000, 1),
+        ],
     },
-    Dimension { codes: &["亩"], units: &[(&["亩"], 1, 1), (&["万亩"], 10_000, 1), (&["公顷"], 15, 1)] },
-    Dimension { codes: &["year"], units: &[(&["年"], 1, 1), (&["季度", "季"], 1, 4), (&["月", "个月"], 1, 12)] },
-    Dimension { codes: &["month"], units: &[(&["月", "个月"], 1, 1), (&["季度", "季"], 3, 1), (&["年"], 12, 1)] },
-    Dimension { codes: &["day"], units: &[(&["天", "日"], 1, 1), (&["周"], 7, 1)] },
-    Dimension { codes: &["hour"], units: &[(&["小时", "h"], 1, 1), (&["分钟"], 1, 60), (&["天"], 24, 1)] },
-    Dimension { codes: &["person"], units: &[(&["人", "名"], 1, 1), (&["万人"], 10_000, 1)] },
-    Dimension { codes: &["head"], units: &[(&["头", "只", "头只", "头、只", "头/只"], 1, 1), (&["万头", "万只"], 10_000, 1)] },
-    Dimension { codes: &["vehicle"], units: &[(&["辆"], 1, 1)] },
-    Dimension { codes: &["bed"], units: &[(&["张", "床"], 1, 1)] },
-    Dimension { codes: &["place"], units: &[(&["个", "托位"], 1, 1)] },
-    Dimension { codes: &["item"], units: &[(&["个", "项", "家", "个/项/家"], 1, 1)] },
-    Dimension { codes: &["household"], units: &[(&["户"], 1, 1)] },
-    Dimension { codes: &["parcel"], units: &[(&["单", "件"], 1, 1)] },
-    Dimension { codes: &["%"], units: &[(&["%", "％"], 1, 1), (&["‰"], 1, 10)] },
+    Dimension {
+        codes: &["亩"],
+        units: &[(&["亩"], 1, 1), (&["万亩"], 10_000, 1), (&["公顷"], 15, 1)],
+    },
+    Dimension {
+        codes: &["year"],
+        units: &[
+            (&["年"], 1, 1),
+            (&["季度", "季"], 1, 4),
+            (&["月", "个月"], 1, 12),
+        ],
+    },
+    Dimension {
+        codes: &["month"],
+        units: &[
+            (&["月", "个月"], 1, 1),
+            (&["季度", "季"], 3, 1),
+            (&["年"], 12, 1),
+        ],
+    },
+    Dimension {
+        codes: &["day"],
+        units: &[(&["天", "日"], 1, 1), (&["周"], 7, 1)],
+    },
+    Dimension {
+        codes: &["hour"],
+        units: &[(&["小时", "h"], 1, 1), (&["分钟"], 1, 60), (&["天"], 24, 1)],
+    },
+    Dimension {
+        codes: &["person"],
+        units: &[(&["人", "名"], 1, 1), (&["万人"], 10_000, 1)],
+    },
+    Dimension {
+        codes: &["head"],
+        units: &[
+            (&["头", "只", "头只", "头、只", "头/只"], 1, 1),
+            (&["万头", "万只"], 10_000, 1),
+        ],
+    },
+    Dimension {
+        codes: &["vehicle"],
+        units: &[(&["辆"], 1, 1)],
+    },
+    Dimension {
+        codes: &["bed"],
+        units: &[(&["张", "床"], 1, 1)],
+    },
+    Dimension {
+        codes: &["place"],
+        units: &[(&["个", "托位"], 1, 1)],
+    },
+    Dimension {
+        codes: &["item"],
+        units: &[(&["个", "项", "家", "个/项/家"], 1, 1)],
+    },
+    Dimension {
+        codes: &["household"],
+        units: &[(&["户"], 1, 1)],
+    },
+    Dimension {
+        codes: &["parcel"],
+        units: &[(&["单", "件"], 1, 1)],
+    },
+    Dimension {
+        codes: &["%"],
+        units: &[(&["%", "％"], 1, 1), (&["‰"], 1, 10)],
+    },
 ];
 
 /// Whether a text is a unit this module knows (so a header's bracket holding it is a unit,
 /// not part of the name).
 pub fn is_unit_text(text: &str) -> bool {
-    COUNT_WORDS.contains(&text) || DIMENSIONS.iter().any(|d| d.units.iter().any(|(names, ..)| names.contains(&text)))
+    COUNT_WORDS.contains(&text)
+        || DIMENSIONS
+            .iter()
+            .any(|d| d.units.iter().any(|(names, ..)| names.contains(&text)))
 }
 
 /// Words that count things one by one: on a whole-number field with no unit of its own
 /// (`本条已享受次数`), a header stating one (`（次）`) labels the count and scales nothing.
-const COUNT_WORDS: &[&str] = &["次", "个", "项", "家", "名", "户", "件", "张", "台", "辆", "人", "只", "头", "单"];
+const COUNT_WORDS: &[&str] = &[
+    "次", "个", "项", "家", "名", "户", "件", "张", "台", "辆", "人", "只", "头", "单",
+];
 
 /// An exact conversion to a field's unit: multiply by `mul`, then divide by `div` (a value the
 /// division leaves inexact is refused, not rounded).
@@ -84,7 +173,10 @@ impl Scale {
 
     fn reduced(mul: u64, div: u64) -> Scale {
         let g = gcd(mul, div).max(1);
-        Scale { mul: mul / g, div: div / g }
+        Scale {
+            mul: mul / g,
+            div: div / g,
+        }
     }
 
     /// The value in the field's unit, when the conversion is exact.
@@ -105,7 +197,8 @@ impl Scale {
         if rest != 1 {
             return None;
         }
-        m.checked_div(Decimal::from(self.div)).map(|q| q.normalize())
+        m.checked_div(Decimal::from(self.div))
+            .map(|q| q.normalize())
     }
 }
 
@@ -147,7 +240,11 @@ impl std::fmt::Display for UnitMismatch {
 pub fn field_unit_name(field: &Field) -> Option<String> {
     match field.unit.as_deref() {
         Some(code) => match DIMENSIONS.iter().find(|d| d.codes.contains(&code)) {
-            Some(d) => d.units.iter().find(|u| u.1 == 1 && u.2 == 1).map(|u| u.0[0].to_string()),
+            Some(d) => d
+                .units
+                .iter()
+                .find(|u| u.1 == 1 && u.2 == 1)
+                .map(|u| u.0[0].to_string()),
             None => Some(code.to_string()),
         },
         None if field.ty == FieldType::Money => Some("元".into()),
@@ -159,7 +256,10 @@ pub fn field_unit_name(field: &Field) -> Option<String> {
 /// without a unit of its own takes the unit its vocabulary header states (`获得称号数量（项）`);
 /// a year field (申报年度) takes `年` as a label.
 pub fn convert(field: &Field, stated: &str) -> Result<Scale, UnitMismatch> {
-    let mismatch = || UnitMismatch { stated: stated.to_string(), field_unit: field_unit_name(field) };
+    let mismatch = || UnitMismatch {
+        stated: stated.to_string(),
+        field_unit: field_unit_name(field),
+    };
     if field.ty == FieldType::Year && stated == "年" {
         return Ok(Scale::ONE);
     }
@@ -167,15 +267,32 @@ pub fn convert(field: &Field, stated: &str) -> Result<Scale, UnitMismatch> {
     if field.unit.is_none() && own_header_unit.as_deref() == Some(stated) {
         return Ok(Scale::ONE);
     }
-    if field.unit.is_none() && own_header_unit.is_none() && field.ty == FieldType::Integer && COUNT_WORDS.contains(&stated) {
+    if field.unit.is_none()
+        && own_header_unit.is_none()
+        && field.ty == FieldType::Integer
+        && COUNT_WORDS.contains(&stated)
+    {
         return Ok(Scale::ONE);
     }
     let dims: Vec<&Dimension> = match (field.unit.as_deref(), field.ty) {
-        (Some(code), _) => DIMENSIONS.iter().filter(|d| d.codes.contains(&code)).collect(),
-        (None, FieldType::Money) => DIMENSIONS.iter().filter(|d| d.codes.contains(&"元")).collect(),
+        (Some(code), _) => DIMENSIONS
+            .iter()
+            .filter(|d| d.codes.contains(&code))
+            .collect(),
+        (None, FieldType::Money) => DIMENSIONS
+            .iter()
+            .filter(|d| d.codes.contains(&"元"))
+            .collect(),
         (None, _) => match own_header_unit.as_deref() {
             // The vocabulary header's unit is the field's base.
-            Some(own) => DIMENSIONS.iter().filter(|d| d.units.iter().any(|u| u.0.contains(&own) && u.1 == 1 && u.2 == 1)).collect(),
+            Some(own) => DIMENSIONS
+                .iter()
+                .filter(|d| {
+                    d.units
+                        .iter()
+                        .any(|u| u.0.contains(&own) && u.1 == 1 && u.2 == 1)
+                })
+                .collect(),
             None => Vec::new(),
         },
     };
@@ -193,10 +310,18 @@ pub fn convert(field: &Field, stated: &str) -> Result<Scale, UnitMismatch> {
 /// whole and is reported as unreadable rather than guessed.
 pub fn split_cell_unit<'a>(field: &Field, text: &'a str) -> (&'a str, Option<Decimal>) {
     let t = text.trim_end();
-    let names = DIMENSIONS.iter().flat_map(|d| d.units.iter().flat_map(|u| u.0.iter())).chain(COUNT_WORDS);
-    let longest = names.filter(|n| t.len() > n.len() && t.ends_with(**n)).max_by_key(|n| n.len());
+    let names = DIMENSIONS
+        .iter()
+        .flat_map(|d| d.units.iter().flat_map(|u| u.0.iter()))
+        .chain(COUNT_WORDS);
+    let longest = names
+        .filter(|n| t.len() > n.len() && t.ends_with(**n))
+        .max_by_key(|n| n.len());
     match longest.map(|n| (n, convert(field, n))) {
-        Some((name, Ok(scale))) if scale.div == 1 => (t[..t.len() - name.len()].trim_end(), Some(Decimal::from(scale.mul))),
+        Some((name, Ok(scale))) if scale.div == 1 => (
+            t[..t.len() - name.len()].trim_end(),
+            Some(Decimal::from(scale.mul)),
+        ),
         _ => (text, None),
     }
 }

@@ -14,7 +14,9 @@ use crate::money::from_cell_f64;
 pub fn from_float(f: f64) -> RawCell {
     match from_cell_f64(f) {
         Some(d) => RawCell::Num(d),
-        None if !f.is_finite() => RawCell::Error(format!("{f}：不是有效数字（无穷大或 NaN），请改为实际数值")),
+        None if !f.is_finite() => {
+            RawCell::Error(format!("{f}：不是有效数字（无穷大或 NaN），请改为实际数值"))
+        }
         None => RawCell::Error(format!("{f}")),
     }
 }
@@ -66,7 +68,10 @@ pub fn serial_date(n: Decimal, system: DateSystem) -> Option<NaiveDate> {
 /// 4.900000095367432 it would be once widened to f64.
 pub(super) fn from_float32(f: f32) -> RawCell {
     let text = format!("{f}");
-    match Decimal::from_str_exact(&text).ok().or_else(|| Decimal::from_scientific(&text).ok()) {
+    match Decimal::from_str_exact(&text)
+        .ok()
+        .or_else(|| Decimal::from_scientific(&text).ok())
+    {
         Some(d) if f.is_finite() => RawCell::Num(d),
         _ => from_float(f64::from(f)),
     }

@@ -78,14 +78,22 @@ pub fn decode_csv(bytes: &[u8]) -> Result<DecodedCsv, CsvError> {
     ] {
         if let Some(rest) = bytes.strip_prefix(&bom) {
             let (text, damaged) = coder.decode_without_bom_handling(rest);
-            return Ok(DecodedCsv { text: text.into_owned(), encoding, damaged });
+            return Ok(DecodedCsv {
+                text: text.into_owned(),
+                encoding,
+                damaged,
+            });
         }
     }
     if bytes.contains(&0) {
         return Err(CsvError::NulBytes);
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
-        return Ok(DecodedCsv { text: s.to_string(), encoding: CsvEncoding::Utf8, damaged: false });
+        return Ok(DecodedCsv {
+            text: s.to_string(),
+            encoding: CsvEncoding::Utf8,
+            damaged: false,
+        });
     }
     let (mut utf8, mut not_utf8, mut lines) = (0usize, 0usize, 0usize);
     for line in bytes.split(|b| *b == b'\n') {
@@ -103,20 +111,31 @@ pub fn decode_csv(bytes: &[u8]) -> Result<DecodedCsv, CsvError> {
     }
     let (text, damaged) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     if damaged {
-        let bad = bytes.split(|b| *b == b'\n').filter(|l| encoding_rs::GB18030.decode_without_bom_handling(l).1).count();
+        let bad = bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| encoding_rs::GB18030.decode_without_bom_handling(l).1)
+            .count();
         // GBK with a few damaged lines is read (those records are exceptions); mostly damaged
         // text is neither encoding.
         if bad * 2 > lines {
             return Err(CsvError::Undecodable { bad, lines });
         }
     }
-    Ok(DecodedCsv { text: text.into_owned(), encoding: CsvEncoding::Gbk, damaged })
+    Ok(DecodedCsv {
+        text: text.into_owned(),
+        encoding: CsvEncoding::Gbk,
+        damaged,
+    })
 }
 
 fn utf8_lossy(bytes: &[u8]) -> DecodedCsv {
     let text = String::from_utf8_lossy(bytes);
     let damaged = matches!(text, std::borrow::Cow::Owned(_));
-    DecodedCsv { text: text.into_owned(), encoding: CsvEncoding::Utf8, damaged }
+    DecodedCsv {
+        text: text.into_owned(),
+        encoding: CsvEncoding::Utf8,
+        damaged,
+    }
 }
 
 /// Separators tried, in the order a tie is broken.
@@ -149,31 +168,68 @@ pub fn detect_separator(text: &str) -> Option<u8> {
 fn modal_count(counts: &[usize]) -> usize {
     let mut sorted: Vec<usize> = counts.iter().copied().filter(|c| *c > 1).collect();
     sorted.sort_unstable();
-    sorted.chunk_by(|a, b| a == b).map(<[usize]>::len).max().unwrap_or(0)
+    sorted
+        .chunk_by(|a, b| a == b)
+        .map(<[usize]>::len)
+        .max()
+        .unwrap_or(0)
 }
 
 fn reader(bytes: &[u8], sep: u8) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new().has_headers(false).flexible(true).delimiter(sep).from_reader(bytes)
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(sep)
+        .from_reader(bytes)
 }
 
-pub(super) fn read_csv(bytes: &[u8], path: &Path, file: usize, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, to: &mut Handoff<'_, '_>) -> Result<(), IngestError> {
-    let refused = |reason: CsvError| IngestError::Csv { path: path.to_path_buf(), reason };
+pub(super) fn read_csv(
+    bytes: &[u8],
+    path: &Path,
+    file: usize,
+    vocab: &Vocabulary,
+    batch: &mut Batch,
+    limits: &Limits,
+    to: &mut Handoff<'_, '_>,
+) -> Result<(), IngestError> {
+    let refused = |reason: CsvError| IngestError::Csv {
+        path: path.to_path_buf(),
+        reason,
+    };
     let decoded = decode_csv(bytes).map_err(refused)?;
-    let sep = detect_separator(&decoded.text).ok_or(CsvError::NoSeparator { encoding: decoded.encoding.name() }).map_err(refused)?;
+    let sep = detect_separator(&decoded.text)
+        .ok_or(CsvError::NoSeparator {
+            encoding: decoded.encoding.name(),
+        })
+        .map_err(refused)?;
     let mut reader = reader(decoded.text.as_bytes(), sep);
     let name = "CSV".to_string();
     let mut sb = SheetBuilder::new(vocab, limits);
     let mut out = SheetOut::new(file, &name, batch, to);
     let mut text = TextBudget::new(limits);
     for (r, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| IngestError::Sheet { path: path.to_path_buf(), sheet: name.clone(), message: e.to_string() })?;
-        let row = u32::try_from(r).map_err(|_| IngestError::TooManyCells { path: path.to_path_buf(), sheet: name.clone(), limit: limits.cells_per_sheet })?;
+        let record = record.map_err(|e| IngestError::Sheet {
+            path: path.to_path_buf(),
+            sheet: name.clone(),
+            message: e.to_string(),
+        })?;
+        let row = u32::try_from(r).map_err(|_| IngestError::TooManyCells {
+            path: path.to_path_buf(),
+            sheet: name.clone(),
+            limit: limits.cells_per_sheet,
+        })?;
         for (c, field) in record.iter().enumerate().take(MAX_COLUMNS as usize) {
             if field.trim().is_empty() {
                 continue;
             }
-            let cell = if decoded.damaged && field.contains(char::REPLACEMENT_CHARACTER) { damaged_cell(field, decoded.encoding) } else { RawCell::Text(field.to_string()) };
-            let outcome = text.admit(cell).and_then(|v| sb.push(row, c as u32, v, &mut out));
+            let cell = if decoded.damaged && field.contains(char::REPLACEMENT_CHARACTER) {
+                damaged_cell(field, decoded.encoding)
+            } else {
+                RawCell::Text(field.to_string())
+            };
+            let outcome = text
+                .admit(cell)
+                .and_then(|v| sb.push(row, c as u32, v, &mut out));
             stopped(path, &name, outcome, limits)?;
         }
     }

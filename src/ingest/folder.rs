@@ -99,11 +99,23 @@ pub fn expand_folders(paths: &[PathBuf]) -> Result<Inputs, IngestError> {
 }
 
 /// Reads one folder; `open` holds the canonical paths of the folders being read above it.
-fn walk(dir: &Path, depth: usize, open: &mut HashSet<PathBuf>, inputs: &mut Inputs) -> Result<(), IngestError> {
-    let io = |source| IngestError::Io { path: dir.to_path_buf(), source };
+fn walk(
+    dir: &Path,
+    depth: usize,
+    open: &mut HashSet<PathBuf>,
+    inputs: &mut Inputs,
+) -> Result<(), IngestError> {
+    let io = |source| IngestError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     let canonical = dir.canonicalize().map_err(io)?;
     open.insert(canonical.clone());
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).map_err(io)?.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>().map_err(io)?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
     entries.sort();
     for path in entries {
         match classify(&path, depth, open) {
@@ -124,12 +136,19 @@ enum Found {
 }
 
 fn classify(path: &Path, depth: usize, open: &HashSet<PathBuf>) -> Found {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     // `metadata` follows links: a dangling link fails here, a link's target is what counts.
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) if e.raw_os_error() == Some(ELOOP) => return Found::NotRead(NotReadReason::LinkLoop),
-        Err(_) if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => return Found::NotRead(NotReadReason::DanglingLink),
+        Err(e) if e.raw_os_error() == Some(ELOOP) => {
+            return Found::NotRead(NotReadReason::LinkLoop)
+        }
+        Err(_) if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            return Found::NotRead(NotReadReason::DanglingLink)
+        }
         Err(e) => return Found::NotRead(NotReadReason::Unreadable(e.to_string())),
     };
     if meta.is_dir() {

@@ -5,7 +5,7 @@
 mod not_data;
 mod path;
 
-use super::{Batch, Handoff, NotData, SetAside, Limits, RawCell, RawRow, Sheet, Stop, MAX_COLUMNS};
+use super::{Batch, Handoff, Limits, NotData, RawCell, RawRow, SetAside, Sheet, Stop, MAX_COLUMNS};
 use crate::fields::Vocabulary;
 
 /// Rows scanned for a header before a sheet is taken to have none.
@@ -32,9 +32,15 @@ pub(super) enum State {
     Scanning,
     /// The header is bound: the sheet's index in the batch, the row being collected, and rows
     /// that arrived after a later one (sorted and handed on at the end).
-    Streaming { sheet: usize, current: Option<(u32, Vec<(u32, RawCell)>)>, late: Buffered },
+    Streaming {
+        sheet: usize,
+        current: Option<(u32, Vec<(u32, RawCell)>)>,
+        late: Buffered,
+    },
     /// No header in the scan window: the rows with content, to be reported unread.
-    Unread { rows: Vec<u32> },
+    Unread {
+        rows: Vec<u32>,
+    },
 }
 
 /// A sheet being read and where its rows go.
@@ -48,8 +54,19 @@ pub(super) struct SheetOut<'a, 'h, 's> {
 }
 
 impl SheetOut<'_, '_, '_> {
-    pub(super) fn new<'a, 'h, 's>(file: usize, name: &'a str, batch: &'a mut Batch, to: &'a mut Handoff<'h, 's>) -> SheetOut<'a, 'h, 's> {
-        SheetOut { file, name, batch, to, key: None }
+    pub(super) fn new<'a, 'h, 's>(
+        file: usize,
+        name: &'a str,
+        batch: &'a mut Batch,
+        to: &'a mut Handoff<'h, 's>,
+    ) -> SheetOut<'a, 'h, 's> {
+        SheetOut {
+            file,
+            name,
+            batch,
+            to,
+            key: None,
+        }
     }
 
     /// Whether a row's key text passes the filter (every row does without one).
@@ -65,10 +82,23 @@ impl SheetOut<'_, '_, '_> {
 
 impl<'v> SheetBuilder<'v> {
     pub(super) fn new(vocab: &'v Vocabulary, limits: &Limits) -> Self {
-        SheetBuilder { vocab, rows: Vec::new(), ordered: true, cells: 0, limit: limits.cells_per_sheet, state: State::Scanning }
+        SheetBuilder {
+            vocab,
+            rows: Vec::new(),
+            ordered: true,
+            cells: 0,
+            limit: limits.cells_per_sheet,
+            state: State::Scanning,
+        }
     }
 
-    pub(super) fn push(&mut self, row: u32, col: u32, cell: RawCell, out: &mut SheetOut<'_, '_, '_>) -> Result<(), Stop> {
+    pub(super) fn push(
+        &mut self,
+        row: u32,
+        col: u32,
+        cell: RawCell,
+        out: &mut SheetOut<'_, '_, '_>,
+    ) -> Result<(), Stop> {
         if col >= MAX_COLUMNS {
             return Ok(());
         }
@@ -93,7 +123,11 @@ impl<'v> SheetBuilder<'v> {
                     }
                 }
             }
-            State::Streaming { sheet, current, late } => match current {
+            State::Streaming {
+                sheet,
+                current,
+                late,
+            } => match current {
                 Some((r, cells)) if *r == row => cells.push((col, cell)),
                 Some((r, _)) if *r > row => match late.last_mut() {
                     Some((lr, cells)) if *lr == row => cells.push((col, cell)),
@@ -126,7 +160,11 @@ impl<'v> SheetBuilder<'v> {
         }
         match std::mem::replace(&mut self.state, State::Scanning) {
             State::Scanning => {}
-            State::Streaming { sheet, current, late } => {
+            State::Streaming {
+                sheet,
+                current,
+                late,
+            } => {
                 if let Some((r, cells)) = current {
                     emit(sheet, r, cells, out);
                 }
@@ -138,7 +176,9 @@ impl<'v> SheetBuilder<'v> {
                 rows.sort_unstable();
                 rows.dedup();
                 if !rows.is_empty() {
-                    out.batch.unread.push((out.file, out.name.to_string(), rows));
+                    out.batch
+                        .unread
+                        .push((out.file, out.name.to_string(), rows));
                 }
             }
         }
@@ -156,21 +196,34 @@ impl<'v> SheetBuilder<'v> {
     /// (a data row always has).
     fn bind(&mut self, open: bool, out: &mut SheetOut<'_, '_, '_>) {
         let mut rows = sort_rows(std::mem::take(&mut self.rows));
-        let header = rows.iter().take(HEADER_SCAN_ROWS as usize).position(|(_, cells)| {
-            cells.iter().filter(|(_, c)| self.matches(c)).count() >= 2
-        });
+        let header = rows
+            .iter()
+            .take(HEADER_SCAN_ROWS as usize)
+            .position(|(_, cells)| cells.iter().filter(|(_, c)| self.matches(c)).count() >= 2);
         let Some(h) = header else {
             out.batch.skipped.push((out.file, out.name.to_string()));
-            let rows = rows.iter().filter(|(_, cells)| cells.iter().any(|(_, c)| !is_blank(c))).map(|(r, _)| *r).collect();
+            let rows = rows
+                .iter()
+                .filter(|(_, cells)| cells.iter().any(|(_, c)| !is_blank(c)))
+                .map(|(r, _)| *r)
+                .collect();
             self.state = State::Unread { rows };
             return;
         };
         let header_row = rows[h].0;
         let text = |c: &RawCell| c.show().trim().to_string();
         // Column → header text, from the header row.
-        let mut heads: Vec<(u32, String)> =
-            rows[h].1.iter().map(|(col, c)| (*col, text(c))).filter(|(_, t)| !t.is_empty()).collect();
-        let named = |heads: &[(u32, String)], col: u32| heads.iter().any(|(c, t)| *c == col && self.vocab.find_header(t).is_some());
+        let mut heads: Vec<(u32, String)> = rows[h]
+            .1
+            .iter()
+            .map(|(col, c)| (*col, text(c)))
+            .filter(|(_, t)| !t.is_empty())
+            .collect();
+        let named = |heads: &[(u32, String)], col: u32| {
+            heads
+                .iter()
+                .any(|(c, t)| *c == col && self.vocab.find_header(t).is_some())
+        };
         let has = |heads: &[(u32, String)], col: u32| heads.iter().any(|(c, _)| *c == col);
         // The row above: fields in columns the header row leaves empty.
         if h > 0 && rows[h - 1].0 + 1 == header_row {
@@ -185,8 +238,12 @@ impl<'v> SheetBuilder<'v> {
         // The row below: a second header row?
         let mut skip = h + 1;
         if let Some((r, below)) = rows.get(h + 1) {
-            let under_named = below.iter().any(|(col, c)| !is_blank(c) && named(&heads, *col));
-            let names_new = below.iter().any(|(col, c)| self.matches(c) && !named(&heads, *col));
+            let under_named = below
+                .iter()
+                .any(|(col, c)| !is_blank(c) && named(&heads, *col));
+            let names_new = below
+                .iter()
+                .any(|(col, c)| self.matches(c) && !named(&heads, *col));
             if *r == header_row + 1 && names_new && !under_named {
                 for (col, c) in below {
                     let t = text(c);
@@ -200,16 +257,35 @@ impl<'v> SheetBuilder<'v> {
             }
         }
         let complete = rows.len() - usize::from(open);
-        let path::Bound { columns, skip } = path::bind_columns(self.vocab, &rows, h, skip, complete, heads);
+        let path::Bound { columns, skip } =
+            path::bind_columns(self.vocab, &rows, h, skip, complete, heads);
         // Two columns naming the key field: the later one holds, as when the row is typed.
-        out.key = out.to.filter.and_then(|f| columns.iter().rev().find(|c| c.field.is_some_and(|m| m.field == f.field))).map(|c| c.col);
+        out.key = out
+            .to
+            .filter
+            .and_then(|f| {
+                columns
+                    .iter()
+                    .rev()
+                    .find(|c| c.field.is_some_and(|m| m.field == f.field))
+            })
+            .map(|c| c.col);
         let sheet = out.batch.sheets.len();
-        out.batch.sheets.push(Sheet { file: out.file, name: out.name.to_string(), header_row, columns });
+        out.batch.sheets.push(Sheet {
+            file: out.file,
+            name: out.name.to_string(),
+            header_row,
+            columns,
+        });
         let current = if open { rows.pop() } else { None };
         for (row, cells) in rows.into_iter().skip(skip) {
             emit(sheet, row, cells, out);
         }
-        self.state = State::Streaming { sheet, current, late: Vec::new() };
+        self.state = State::Streaming {
+            sheet,
+            current,
+            late: Vec::new(),
+        };
     }
 }
 
@@ -231,13 +307,22 @@ pub(super) fn sort_rows(mut rows: Buffered) -> Buffered {
 
 /// Hands a data row on, without its blank cells, if the filter keeps it; a row of blanks is
 /// no row.
-pub(super) fn emit(sheet: usize, row: u32, mut cells: Vec<(u32, RawCell)>, out: &mut SheetOut<'_, '_, '_>) {
+pub(super) fn emit(
+    sheet: usize,
+    row: u32,
+    mut cells: Vec<(u32, RawCell)>,
+    out: &mut SheetOut<'_, '_, '_>,
+) {
     cells.retain(|(_, c)| !is_blank(c));
     if cells.is_empty() {
         return;
     }
     if out.to.filter.is_some() {
-        let key = out.key.and_then(|k| cells.iter().find(|(c, _)| *c == k)).map(|(_, cell)| cell.show()).unwrap_or_default();
+        let key = out
+            .key
+            .and_then(|k| cells.iter().find(|(c, _)| *c == k))
+            .map(|(_, cell)| cell.show())
+            .unwrap_or_default();
         if !out.keeps(&key) {
             return;
         }
@@ -253,8 +338,17 @@ pub(super) fn emit(sheet: usize, row: u32, mut cells: Vec<(u32, RawCell)>, out: 
 fn set_aside(out: &mut SheetOut<'_, '_, '_>, row: u32, reason: NotData) {
     let (file, name) = (out.file, out.name);
     match out.batch.set_aside.last_mut() {
-        Some(s) if s.file == file && s.sheet == name && s.reason == reason && !s.rows.is_empty() => s.rows.push(row),
-        _ => out.batch.set_aside.push(SetAside { file, sheet: name.to_string(), rows: vec![row], reason }),
+        Some(s)
+            if s.file == file && s.sheet == name && s.reason == reason && !s.rows.is_empty() =>
+        {
+            s.rows.push(row)
+        }
+        _ => out.batch.set_aside.push(SetAside {
+            file,
+            sheet: name.to_string(),
+            rows: vec![row],
+            reason,
+        }),
     }
 }
 

@@ -76,12 +76,12 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::fields::{Figure, HeaderMatch, Vocabulary};
 use crate::digest::sha256_hex;
+use crate::fields::{Figure, HeaderMatch, Vocabulary};
 
 pub use cell::{from_float, serial_date, DateSystem};
-pub use folder::{expand_folders, Inputs, NotRead, NotReadReason, MAX_FOLDER_DEPTH};
 pub use csv::{decode_csv, decode_text, detect_separator, CsvEncoding, CsvError, DecodedCsv};
+pub use folder::{expand_folders, Inputs, NotRead, NotReadReason, MAX_FOLDER_DEPTH};
 pub use ledger_read::{expand_history, read_grid, read_table};
 pub use workbook::NO_CACHED_RESULT;
 
@@ -300,7 +300,12 @@ impl SetAside {
             return format!("{file} {}（{}）", self.sheet, self.reason.label());
         }
         let rows: Vec<String> = self.rows.iter().map(|r| (r + 1).to_string()).collect();
-        format!("{file} {} 第{}行（{}）", self.sheet, rows.join("、"), self.reason.label())
+        format!(
+            "{file} {} 第{}行（{}）",
+            self.sheet,
+            rows.join("、"),
+            self.reason.label()
+        )
     }
 }
 
@@ -312,7 +317,10 @@ const RESAVE: &str = "open it in Excel or WPS and save it again as .xlsx (文件
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}: not a workbook this tool reads ({reason}); save it as .xlsx, .xls, .ods, .csv or .parquet")]
     Unsupported { path: PathBuf, reason: String },
     #[error("{path}: the workbook is password-protected; remove the password in Excel/WPS (文件 → 信息 → 保护工作簿) and save again")]
@@ -320,35 +328,78 @@ pub enum IngestError {
     #[error("{path}: cannot open workbook: {message}")]
     Open { path: PathBuf, message: String },
     #[error("{path}, sheet {sheet}: cannot read: {message}")]
-    Sheet { path: PathBuf, sheet: String, message: String },
+    Sheet {
+        path: PathBuf,
+        sheet: String,
+        message: String,
+    },
     #[error("{path}, sheet {sheet}: more than {limit} cells; split the sheet or check it is not damaged")]
-    TooManyCells { path: PathBuf, sheet: String, limit: u64 },
+    TooManyCells {
+        path: PathBuf,
+        sheet: String,
+        limit: u64,
+    },
     #[error("no input files found in {path}")]
     NoInputs { path: PathBuf },
     #[error("{path}: the file is {size} bytes, more than the limit of {limit} bytes; split the batch into smaller files")]
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("{path}: the file is damaged or is not a workbook ({reason}); {RESAVE}")]
     Damaged { path: PathBuf, reason: String },
     #[error("{path}: the package holds {count} parts, more than the limit of {limit}; this is not an ordinary workbook")]
-    TooManyParts { path: PathBuf, count: usize, limit: usize },
+    TooManyParts {
+        path: PathBuf,
+        count: usize,
+        limit: usize,
+    },
     #[error("{path}: the package would unpack to {size} bytes, more than the limit of {limit} bytes (a zip bomb?); this is not an ordinary workbook")]
-    Unpacked { path: PathBuf, size: u64, limit: u64 },
+    Unpacked {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("{path}: part `{part}` is compressed {ratio}:1, more than the limit of {limit}:1 (a zip bomb?); this is not an ordinary workbook")]
-    Ratio { path: PathBuf, part: String, ratio: u64, limit: u64 },
+    Ratio {
+        path: PathBuf,
+        part: String,
+        ratio: u64,
+        limit: u64,
+    },
     #[error("{path}: reading it would unpack more than {limit} bytes (its parts are read over and over); this is not an ordinary workbook")]
     ReadBudget { path: PathBuf, limit: u64 },
     #[error("{path}: the shared-string table declares {count} strings, more than the limit of {limit}; this is not an ordinary workbook")]
-    SharedStrings { path: PathBuf, count: u64, limit: u64 },
+    SharedStrings {
+        path: PathBuf,
+        count: u64,
+        limit: u64,
+    },
     #[error("{path}: part `{part}` unpacks to {size} bytes, more than the limit of {limit} bytes for it; split the workbook or save it as .csv")]
-    PartTooLarge { path: PathBuf, part: String, size: u64, limit: u64 },
+    PartTooLarge {
+        path: PathBuf,
+        part: String,
+        size: u64,
+        limit: u64,
+    },
     #[error("{path}, sheet {sheet}: the used range {range} spans {cells} cells, more than the limit of {limit} for .xls/.ods sheets; delete stray cells far from the data, or save the file as .xlsx or .csv")]
-    DenseRange { path: PathBuf, sheet: String, range: String, cells: u64, limit: u64 },
+    DenseRange {
+        path: PathBuf,
+        sheet: String,
+        range: String,
+        cells: u64,
+        limit: u64,
+    },
     #[error("{path}: the file holds more than {limit} bytes of text; split it or check it is not damaged")]
     TooMuchText { path: PathBuf, limit: u64 },
     #[error("{path}: the package holds two parts named `{part}` (a reader could take either); this is not an ordinary workbook: {RESAVE}")]
     DuplicatePart { path: PathBuf, part: String },
     #[error("{path}: cannot read the CSV file: {reason}")]
-    Csv { path: PathBuf, reason: csv::CsvError },
+    Csv {
+        path: PathBuf,
+        reason: csv::CsvError,
+    },
     #[error("{path}: the reader failed on this file ({message}); {RESAVE}. This is a bug in subsidy: please report it with the file")]
     Panicked { path: PathBuf, message: String },
 }
@@ -379,7 +430,10 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
 }
 
 fn extension(p: &Path) -> String {
-    p.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+    p.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 /// Reads every input file into one batch, within the default [`Limits`]. Files are read in
@@ -389,7 +443,11 @@ pub fn read_inputs(paths: &[PathBuf], vocab: &Vocabulary) -> Result<Batch, Inges
 }
 
 /// [`read_inputs`] within the given limits.
-pub fn read_inputs_with(paths: &[PathBuf], vocab: &Vocabulary, limits: &Limits) -> Result<Batch, IngestError> {
+pub fn read_inputs_with(
+    paths: &[PathBuf],
+    vocab: &Vocabulary,
+    limits: &Limits,
+) -> Result<Batch, IngestError> {
     let mut rows = Vec::new();
     let mut batch = stream_inputs(paths, vocab, limits, None, &mut |_, row| rows.push(row))?;
     batch.rows = rows;
@@ -433,23 +491,37 @@ struct Handoff<'h, 's> {
 
 /// Reads a file's bytes, refusing it before reading when it is larger than the limit.
 fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, IngestError> {
-    let io = |source| IngestError::Io { path: path.to_path_buf(), source };
+    let io = |source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let file = std::fs::File::open(path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
     if size > limit {
-        return Err(IngestError::TooLarge { path: path.to_path_buf(), size, limit });
+        return Err(IngestError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit,
+        });
     }
     let mut bytes = Vec::with_capacity(size as usize);
     // The file may grow while it is read; the limit holds all the same.
     file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > limit {
-        return Err(IngestError::TooLarge { path: path.to_path_buf(), size: bytes.len() as u64, limit });
+        return Err(IngestError::TooLarge {
+            path: path.to_path_buf(),
+            size: bytes.len() as u64,
+            limit,
+        });
     }
     Ok(bytes)
 }
 
 /// Runs one file's reading, turning a panic in a reader into an error naming the file.
-fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, IngestError>) -> Result<T, IngestError> {
+fn guarded<T>(
+    path: &Path,
+    read: impl FnOnce() -> Result<T, IngestError>,
+) -> Result<T, IngestError> {
     match catch_unwind(AssertUnwindSafe(read)) {
         Ok(result) => result,
         Err(payload) => {
@@ -458,14 +530,28 @@ fn guarded<T>(path: &Path, read: impl FnOnce() -> Result<T, IngestError>) -> Res
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "panic".into());
-            Err(IngestError::Panicked { path: path.to_path_buf(), message })
+            Err(IngestError::Panicked {
+                path: path.to_path_buf(),
+                message,
+            })
         }
     }
 }
 
-fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, to: &mut Handoff<'_, '_>) -> Result<(), IngestError> {
+fn read_file(
+    path: &Path,
+    vocab: &Vocabulary,
+    batch: &mut Batch,
+    limits: &Limits,
+    to: &mut Handoff<'_, '_>,
+) -> Result<(), IngestError> {
     let ext = extension(path);
-    let unsupported = |reason: String| Err(IngestError::Unsupported { path: path.to_path_buf(), reason });
+    let unsupported = |reason: String| {
+        Err(IngestError::Unsupported {
+            path: path.to_path_buf(),
+            reason,
+        })
+    };
     match ext.as_str() {
         "parquet" => return read_parquet(path, vocab, batch, limits, to),
         "csv" | "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => {}
@@ -474,11 +560,20 @@ fn read_file(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits
     }
     let bytes = read_bounded(path, limits.file_bytes)?;
     let file = batch.files.len();
-    batch.files.push(InputFile { path: path.to_path_buf(), sha256: sha256_hex(&bytes), bytes: bytes.len() as u64, date_system: DateSystem::default() });
+    batch.files.push(InputFile {
+        path: path.to_path_buf(),
+        sha256: sha256_hex(&bytes),
+        bytes: bytes.len() as u64,
+        date_system: DateSystem::default(),
+    });
     if ext == "csv" {
-        guarded(path, || read_csv(&bytes, path, file, vocab, batch, limits, to))
+        guarded(path, || {
+            read_csv(&bytes, path, file, vocab, batch, limits, to)
+        })
     } else {
-        guarded(path, || read_workbook(&bytes, path, file, vocab, batch, limits, to))
+        guarded(path, || {
+            read_workbook(&bytes, path, file, vocab, batch, limits, to)
+        })
     }
 }
 
@@ -502,16 +597,23 @@ struct TextBudget {
 
 impl TextBudget {
     fn new(limits: &Limits) -> Self {
-        TextBudget { left: limits.text_bytes, cell_chars: limits.cell_chars }
+        TextBudget {
+            left: limits.text_bytes,
+            cell_chars: limits.cell_chars,
+        }
     }
 
     fn admit(&mut self, cell: RawCell) -> Result<RawCell, Stop> {
         let cell = match cell {
-            RawCell::Text(s) if s.len() > self.cell_chars && s.chars().count() > self.cell_chars => RawCell::Error(format!(
-                "文字过长（{} 字符，超过单元格上限 {} 字符），未读入",
-                s.chars().count(),
-                self.cell_chars
-            )),
+            RawCell::Text(s)
+                if s.len() > self.cell_chars && s.chars().count() > self.cell_chars =>
+            {
+                RawCell::Error(format!(
+                    "文字过长（{} 字符，超过单元格上限 {} 字符），未读入",
+                    s.chars().count(),
+                    self.cell_chars
+                ))
+            }
             other => other,
         };
         let len = match &cell {

@@ -30,7 +30,12 @@ pub enum ColumnarError {
     #[error("{path}: cannot read as Parquet: {message}")]
     Read { path: PathBuf, message: String },
     #[error("{path}: row group {group} unpacks to {bytes} bytes, more than the limit of {limit}; write the file with smaller row groups")]
-    RowGroup { path: PathBuf, group: usize, bytes: u64, limit: u64 },
+    RowGroup {
+        path: PathBuf,
+        group: usize,
+        bytes: u64,
+        limit: u64,
+    },
     #[error("{path}: cannot write Parquet: {message}")]
     Write { path: PathBuf, message: String },
 }
@@ -51,12 +56,25 @@ pub trait CellVisitor {
 /// rows follow; null and blank text cells are not visited. A row group larger than
 /// `max_group_bytes` unpacked is refused before it is read. The visitor may stop the reading
 /// with its own error, returned as the inner result.
-pub fn visit_parquet<V: CellVisitor>(path: &Path, max_group_bytes: u64, visitor: &mut V) -> Result<Result<(), V::Stop>, ColumnarError> {
-    let read = |e: &dyn std::fmt::Display| ColumnarError::Read { path: path.to_path_buf(), message: e.to_string() };
+pub fn visit_parquet<V: CellVisitor>(
+    path: &Path,
+    max_group_bytes: u64,
+    visitor: &mut V,
+) -> Result<Result<(), V::Stop>, ColumnarError> {
+    let read = |e: &dyn std::fmt::Display| ColumnarError::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
     let open = || File::open(path).map_err(|e| read(&e));
     let mut reader = ParquetReader::new(open()?);
     let schema = reader.schema().map_err(|e| read(&e))?;
-    let groups: Vec<(usize, usize)> = reader.get_metadata().map_err(|e| read(&e))?.row_groups.iter().map(|g| (g.num_rows(), g.total_byte_size())).collect();
+    let groups: Vec<(usize, usize)> = reader
+        .get_metadata()
+        .map_err(|e| read(&e))?
+        .row_groups
+        .iter()
+        .map(|g| (g.num_rows(), g.total_byte_size()))
+        .collect();
     for (c, name) in schema.iter_names().enumerate() {
         if let Err(stop) = visitor.cell(0, c as u32, RawCell::Text(name.to_string())) {
             return Ok(Err(stop));
@@ -65,14 +83,32 @@ pub fn visit_parquet<V: CellVisitor>(path: &Path, max_group_bytes: u64, visitor:
     let mut offset = 0usize;
     for (g, (rows, bytes)) in groups.into_iter().enumerate() {
         if bytes as u64 > max_group_bytes {
-            return Err(ColumnarError::RowGroup { path: path.to_path_buf(), group: g, bytes: bytes as u64, limit: max_group_bytes });
+            return Err(ColumnarError::RowGroup {
+                path: path.to_path_buf(),
+                group: g,
+                bytes: bytes as u64,
+                limit: max_group_bytes,
+            });
         }
         let end = offset + rows;
         while offset < end {
-            let len = if offset == 0 { FIRST_SLICE_ROWS } else { SLICE_ROWS }.min(end - offset);
-            let frame = ParquetReader::new(open()?).with_slice(Some((offset, len))).finish().map_err(|e| read(&e))?;
+            let len = if offset == 0 {
+                FIRST_SLICE_ROWS
+            } else {
+                SLICE_ROWS
+            }
+            .min(end - offset);
+            let frame = ParquetReader::new(open()?)
+                .with_slice(Some((offset, len)))
+                .finish()
+                .map_err(|e| read(&e))?;
             let (frame, numbers) = kept_rows(frame, visitor).map_err(|e| read(&e))?;
-            let mut columns: Vec<Vec<Option<RawCell>>> = frame.columns().iter().map(|c| cells(c.as_materialized_series())).collect::<Result<_, _>>().map_err(|e| read(&e))?;
+            let mut columns: Vec<Vec<Option<RawCell>>> = frame
+                .columns()
+                .iter()
+                .map(|c| cells(c.as_materialized_series()))
+                .collect::<Result<_, _>>()
+                .map_err(|e| read(&e))?;
             for r in 0..frame.height() {
                 let n = numbers.as_ref().map_or(r, |n| n[r] as usize);
                 let row = u32::try_from(offset + n + 1).map_err(|e| read(&e))?;
@@ -92,10 +128,25 @@ pub fn visit_parquet<V: CellVisitor>(path: &Path, max_group_bytes: u64, visitor:
 
 /// The rows of a slice the visitor keeps, with their positions in the slice when some were
 /// skipped. Only the skip column is looked at to decide.
-fn kept_rows<V: CellVisitor>(frame: DataFrame, visitor: &V) -> PolarsResult<(DataFrame, Option<Vec<IdxSize>>)> {
-    let Some(key) = visitor.skip_column().and_then(|c| frame.columns().get(c as usize)) else { return Ok((frame, None)) };
-    let Ok(texts) = key.str() else { return Ok((frame, None)) };
-    let keep: Vec<IdxSize> = texts.iter().enumerate().filter(|(_, t)| visitor.keeps(*t)).map(|(i, _)| i as IdxSize).collect();
+fn kept_rows<V: CellVisitor>(
+    frame: DataFrame,
+    visitor: &V,
+) -> PolarsResult<(DataFrame, Option<Vec<IdxSize>>)> {
+    let Some(key) = visitor
+        .skip_column()
+        .and_then(|c| frame.columns().get(c as usize))
+    else {
+        return Ok((frame, None));
+    };
+    let Ok(texts) = key.str() else {
+        return Ok((frame, None));
+    };
+    let keep: Vec<IdxSize> = texts
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| visitor.keeps(*t))
+        .map(|(i, _)| i as IdxSize)
+        .collect();
     if keep.len() == frame.height() {
         return Ok((frame, None));
     }
@@ -107,30 +158,79 @@ fn kept_rows<V: CellVisitor>(frame: DataFrame, visitor: &V) -> PolarsResult<(Dat
 fn cells(s: &Series) -> PolarsResult<Vec<Option<RawCell>>> {
     Ok(match s.dtype() {
         // Blank text is no cell, as in every other reader.
-        DataType::String => s.str()?.iter().map(|v| v.filter(|t| !t.trim().is_empty()).map(|t| RawCell::Text(t.to_string()))).collect(),
+        DataType::String => s
+            .str()?
+            .iter()
+            .map(|v| {
+                v.filter(|t| !t.trim().is_empty())
+                    .map(|t| RawCell::Text(t.to_string()))
+            })
+            .collect(),
         DataType::Boolean => s.bool()?.iter().map(|v| v.map(RawCell::Bool)).collect(),
         // Floats become decimals where every reader's floats do: at ingest, as shortest text —
         // a float32's own shortest text (4.9f32 is 4.9, not the 4.900000095367432 of its f64).
-        DataType::Float32 => s.f32()?.iter().map(|v| v.map(super::cell::from_float32)).collect(),
-        DataType::Float64 => s.f64()?.iter().map(|v| v.map(crate::ingest::from_float)).collect(),
+        DataType::Float32 => s
+            .f32()?
+            .iter()
+            .map(|v| v.map(super::cell::from_float32))
+            .collect(),
+        DataType::Float64 => s
+            .f64()?
+            .iter()
+            .map(|v| v.map(crate::ingest::from_float))
+            .collect(),
         DataType::Decimal(_, _) => {
             let d = s.decimal()?;
             let scale = d.scale() as u32;
-            d.physical().iter().map(|v| v.map(|m| from_decimal_parts(m, scale))).collect()
+            d.physical()
+                .iter()
+                .map(|v| v.map(|m| from_decimal_parts(m, scale)))
+                .collect()
         }
         // u64 past i64::MAX would not cast to Int64 (it would become null: a cell lost).
-        DataType::UInt64 => s.u64()?.iter().map(|v| v.map(|i| RawCell::Num(Decimal::from(i)))).collect(),
+        DataType::UInt64 => s
+            .u64()?
+            .iter()
+            .map(|v| v.map(|i| RawCell::Num(Decimal::from(i))))
+            .collect(),
         DataType::Datetime(unit, zone) => {
             let unit = *unit;
-            let offset = zone.as_ref().map(|z| zone_offset(z.as_str()).ok_or_else(|| z.to_string()));
-            s.to_physical_repr().cast(&DataType::Int64)?.i64()?.iter().map(|v| v.map(|t| from_timestamp(t, unit, offset.as_ref()))).collect()
+            let offset = zone
+                .as_ref()
+                .map(|z| zone_offset(z.as_str()).ok_or_else(|| z.to_string()));
+            s.to_physical_repr()
+                .cast(&DataType::Int64)?
+                .i64()?
+                .iter()
+                .map(|v| v.map(|t| from_timestamp(t, unit, offset.as_ref())))
+                .collect()
         }
         DataType::Date => {
             let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-            s.date()?.physical().iter().map(|v| v.map(|d| epoch.checked_add_signed(chrono::Duration::days(i64::from(d))).map_or_else(|| RawCell::Error(d.to_string()), RawCell::Date))).collect()
+            s.date()?
+                .physical()
+                .iter()
+                .map(|v| {
+                    v.map(|d| {
+                        epoch
+                            .checked_add_signed(chrono::Duration::days(i64::from(d)))
+                            .map_or_else(|| RawCell::Error(d.to_string()), RawCell::Date)
+                    })
+                })
+                .collect()
         }
-        dt if dt.is_integer() => s.cast(&DataType::Int64)?.i64()?.iter().map(|v| v.map(|i| RawCell::Num(Decimal::from(i)))).collect(),
-        _ => s.cast(&DataType::String)?.str()?.iter().map(|v| v.map(|t| RawCell::Text(t.to_string()))).collect(),
+        dt if dt.is_integer() => s
+            .cast(&DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| v.map(|i| RawCell::Num(Decimal::from(i))))
+            .collect(),
+        _ => s
+            .cast(&DataType::String)?
+            .str()?
+            .iter()
+            .map(|v| v.map(|t| RawCell::Text(t.to_string())))
+            .collect(),
     })
 }
 
@@ -149,7 +249,11 @@ fn from_decimal_parts(mut m: i128, mut scale: u32) -> RawCell {
             let padded = format!("{digits:0>width$}", width = scale + 1);
             let (int, frac) = padded.split_at(padded.len() - scale);
             let sign = if m < 0 { "-" } else { "" };
-            let text = if frac.is_empty() { format!("{sign}{int}") } else { format!("{sign}{int}.{frac}") };
+            let text = if frac.is_empty() {
+                format!("{sign}{int}")
+            } else {
+                format!("{sign}{int}.{frac}")
+            };
             RawCell::Error(format!("{text}：有效数字超过 28 位，无法精确计算"))
         },
         RawCell::Num,
@@ -161,15 +265,21 @@ fn from_decimal_parts(mut m: i128, mut scale: u32) -> RawCell {
 fn zone_offset(zone: &str) -> Option<i32> {
     match zone {
         "UTC" | "Etc/UTC" | "Z" | "GMT" | "Etc/GMT" => Some(0),
-        "Asia/Shanghai" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Harbin" | "PRC" | "Asia/Hong_Kong" | "Asia/Macau" | "Asia/Taipei" | "Etc/GMT-8" => Some(8 * 3600),
+        "Asia/Shanghai" | "Asia/Chongqing" | "Asia/Chungking" | "Asia/Harbin" | "PRC"
+        | "Asia/Hong_Kong" | "Asia/Macau" | "Asia/Taipei" | "Etc/GMT-8" => Some(8 * 3600),
         _ => {
             let (sign, rest) = match zone.as_bytes().first()? {
                 b'+' => (1, &zone[1..]),
                 b'-' => (-1, &zone[1..]),
                 _ => return None,
             };
-            let (h, m) = rest.split_once(':').unwrap_or((rest.get(..2)?, rest.get(2..)?));
-            let (h, m): (i32, i32) = (h.parse().ok()?, if m.is_empty() { 0 } else { m.parse().ok()? });
+            let (h, m) = rest
+                .split_once(':')
+                .unwrap_or((rest.get(..2)?, rest.get(2..)?));
+            let (h, m): (i32, i32) = (
+                h.parse().ok()?,
+                if m.is_empty() { 0 } else { m.parse().ok()? },
+            );
             (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
         }
     }
@@ -182,7 +292,11 @@ fn from_timestamp(t: i64, unit: TimeUnit, zone: Option<&Result<i32, String>>) ->
     let offset = match zone {
         None => 0,
         Some(Ok(seconds)) => i64::from(*seconds),
-        Some(Err(name)) => return RawCell::Error(format!("时间戳的时区 {name} 无法确定对应的日期；请写为日期或 UTC+8 时间")),
+        Some(Err(name)) => {
+            return RawCell::Error(format!(
+                "时间戳的时区 {name} 无法确定对应的日期；请写为日期或 UTC+8 时间"
+            ))
+        }
     };
     let per_second: i64 = match unit {
         TimeUnit::Nanoseconds => 1_000_000_000,
@@ -191,7 +305,9 @@ fn from_timestamp(t: i64, unit: TimeUnit, zone: Option<&Result<i32, String>>) ->
     };
     let days = (t.div_euclid(per_second) + offset).div_euclid(86_400);
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    epoch.checked_add_signed(chrono::Duration::days(days)).map_or_else(|| RawCell::Error(t.to_string()), RawCell::Date)
+    epoch
+        .checked_add_signed(chrono::Duration::days(days))
+        .map_or_else(|| RawCell::Error(t.to_string()), RawCell::Date)
 }
 
 /// A column of a table written to Parquet.
@@ -211,8 +327,14 @@ pub struct ParquetTable {
 
 impl ParquetTable {
     pub fn create(path: &Path, columns: &[(&str, Kind)]) -> Result<ParquetTable, ColumnarError> {
-        let err = |e: &dyn std::fmt::Display| ColumnarError::Write { path: path.to_path_buf(), message: e.to_string() };
-        let columns: Vec<(PlSmallStr, Kind)> = columns.iter().map(|(n, k)| (PlSmallStr::from(*n), *k)).collect();
+        let err = |e: &dyn std::fmt::Display| ColumnarError::Write {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        let columns: Vec<(PlSmallStr, Kind)> = columns
+            .iter()
+            .map(|(n, k)| (PlSmallStr::from(*n), *k))
+            .collect();
         let schema: Schema = columns
             .iter()
             .map(|(n, k)| {
@@ -224,19 +346,35 @@ impl ParquetTable {
             })
             .collect();
         let file = File::create(path).map_err(|e| err(&e))?;
-        let writer = ParquetWriter::new(file).batched(&schema).map_err(|e| err(&e))?;
-        Ok(ParquetTable { path: path.to_path_buf(), columns, writer })
+        let writer = ParquetWriter::new(file)
+            .batched(&schema)
+            .map_err(|e| err(&e))?;
+        Ok(ParquetTable {
+            path: path.to_path_buf(),
+            columns,
+            writer,
+        })
     }
 
     /// Appends rows; each row has one text per column (money as decimal text, "" for none).
     pub fn write(&mut self, rows: &[Vec<String>]) -> Result<(), ColumnarError> {
-        let err = |e: &dyn std::fmt::Display| ColumnarError::Write { path: self.path.clone(), message: e.to_string() };
+        let err = |e: &dyn std::fmt::Display| ColumnarError::Write {
+            path: self.path.clone(),
+            message: e.to_string(),
+        };
         let mut columns = Vec::with_capacity(self.columns.len());
         for (c, (name, kind)) in self.columns.iter().enumerate() {
-            let texts = rows.iter().map(|r| r.get(c).map(String::as_str).unwrap_or(""));
+            let texts = rows
+                .iter()
+                .map(|r| r.get(c).map(String::as_str).unwrap_or(""));
             let column = match kind {
                 // No text is null, not an empty string: a reader sees no cell.
-                Kind::Text => Column::new(name.clone(), texts.map(|t| (!t.is_empty()).then_some(t)).collect::<Vec<Option<&str>>>()),
+                Kind::Text => Column::new(
+                    name.clone(),
+                    texts
+                        .map(|t| (!t.is_empty()).then_some(t))
+                        .collect::<Vec<Option<&str>>>(),
+                ),
                 Kind::Money => {
                     let mut cents: Vec<Option<i128>> = Vec::with_capacity(rows.len());
                     for t in texts {
@@ -244,14 +382,19 @@ impl ParquetTable {
                             None => None,
                             // Amounts are already in 分; one with more decimals is a bug upstream,
                             // never silently rounded here.
-                            Some(d) if d.scale() > 2 => return Err(err(&format!("{name}: “{t}” has more than 2 decimals"))),
+                            Some(d) if d.scale() > 2 => {
+                                return Err(err(&format!("{name}: “{t}” has more than 2 decimals")))
+                            }
                             Some(mut d) => {
                                 d.rescale(2);
                                 Some(d.mantissa())
                             }
                         });
                     }
-                    Int128Chunked::from_iter_options(name.clone(), cents.into_iter()).into_decimal(38, 2).map_err(|e| err(&e))?.into_column()
+                    Int128Chunked::from_iter_options(name.clone(), cents.into_iter())
+                        .into_decimal(38, 2)
+                        .map_err(|e| err(&e))?
+                        .into_column()
                 }
             };
             columns.push(column);
@@ -261,7 +404,13 @@ impl ParquetTable {
     }
 
     pub fn finish(self) -> Result<(), ColumnarError> {
-        self.writer.finish().map(|_| ()).map_err(|e| ColumnarError::Write { path: self.path.clone(), message: e.to_string() })
+        self.writer
+            .finish()
+            .map(|_| ())
+            .map_err(|e| ColumnarError::Write {
+                path: self.path.clone(),
+                message: e.to_string(),
+            })
     }
 }
 
@@ -294,18 +443,33 @@ mod tests {
     fn a_table_written_reads_back_cell_for_cell() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
-        let mut t = ParquetTable::create(&path, &[("申报编号", Kind::Text), ("金额", Kind::Money)]).unwrap();
-        t.write(&[vec!["A1".into(), "10000000.00".into()], vec!["A2".into(), "0.1".into()]]).unwrap();
+        let mut t = ParquetTable::create(&path, &[("申报编号", Kind::Text), ("金额", Kind::Money)])
+            .unwrap();
+        t.write(&[
+            vec!["A1".into(), "10000000.00".into()],
+            vec!["A2".into(), "0.1".into()],
+        ])
+        .unwrap();
         t.write(&[vec!["A3".into(), String::new()]]).unwrap();
         t.finish().unwrap();
         let mut collect = Collect::default();
-        visit_parquet(&path, u64::MAX, &mut collect).unwrap().unwrap();
+        visit_parquet(&path, u64::MAX, &mut collect)
+            .unwrap()
+            .unwrap();
         let seen = collect.seen;
         let text = |s: &str| RawCell::Text(s.into());
         let num = |s: &str| RawCell::Num(Decimal::from_str_exact(s).unwrap());
         assert_eq!(
             seen,
-            [(0, 0, text("申报编号")), (0, 1, text("金额")), (1, 0, text("A1")), (1, 1, num("10000000.00")), (2, 0, text("A2")), (2, 1, num("0.10")), (3, 0, text("A3"))]
+            [
+                (0, 0, text("申报编号")),
+                (0, 1, text("金额")),
+                (1, 0, text("A1")),
+                (1, 1, num("10000000.00")),
+                (2, 0, text("A2")),
+                (2, 1, num("0.10")),
+                (3, 0, text("A3"))
+            ]
         );
     }
 
@@ -314,10 +478,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
         let mut t = ParquetTable::create(&path, &[("申报编号", Kind::Text)]).unwrap();
-        t.write(&(0..1000).map(|i| vec![format!("A{i}")]).collect::<Vec<_>>()).unwrap();
+        t.write(&(0..1000).map(|i| vec![format!("A{i}")]).collect::<Vec<_>>())
+            .unwrap();
         t.finish().unwrap();
         let e = visit_parquet(&path, 10, &mut Collect::default()).unwrap_err();
-        assert!(matches!(e, ColumnarError::RowGroup { group: 0, limit: 10, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                ColumnarError::RowGroup {
+                    group: 0,
+                    limit: 10,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         assert!(e.to_string().contains("smaller row groups"));
     }
 
@@ -325,12 +500,32 @@ mod tests {
     fn rows_skipped_by_their_key_keep_the_numbers_of_the_rows_read() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.parquet");
-        let mut t = ParquetTable::create(&path, &[("申报编号", Kind::Text), ("统一社会信用代码", Kind::Text)]).unwrap();
-        t.write(&[vec!["A1".into(), "X".into()], vec!["A2".into(), "Y".into()], vec!["A3".into(), String::new()], vec!["A4".into(), "X".into()]]).unwrap();
+        let mut t = ParquetTable::create(
+            &path,
+            &[("申报编号", Kind::Text), ("统一社会信用代码", Kind::Text)],
+        )
+        .unwrap();
+        t.write(&[
+            vec!["A1".into(), "X".into()],
+            vec!["A2".into(), "Y".into()],
+            vec!["A3".into(), String::new()],
+            vec!["A4".into(), "X".into()],
+        ])
+        .unwrap();
         t.finish().unwrap();
-        let mut collect = Collect { skip: Some((1, |t| t.is_none_or(|t| t == "X"))), ..Collect::default() };
-        visit_parquet(&path, u64::MAX, &mut collect).unwrap().unwrap();
-        let rows: Vec<(u32, RawCell)> = collect.seen.into_iter().filter(|(r, c, _)| *r > 0 && *c == 0).map(|(r, _, v)| (r, v)).collect();
+        let mut collect = Collect {
+            skip: Some((1, |t| t.is_none_or(|t| t == "X"))),
+            ..Collect::default()
+        };
+        visit_parquet(&path, u64::MAX, &mut collect)
+            .unwrap()
+            .unwrap();
+        let rows: Vec<(u32, RawCell)> = collect
+            .seen
+            .into_iter()
+            .filter(|(r, c, _)| *r > 0 && *c == 0)
+            .map(|(r, _, v)| (r, v))
+            .collect();
         let text = |s: &str| RawCell::Text(s.into());
         assert_eq!(rows, [(1, text("A1")), (3, text("A3")), (4, text("A4"))]);
     }
@@ -344,21 +539,45 @@ mod tests {
 /// file is never held whole: it is hashed as a stream and decoded a slice of rows at a time,
 /// each row group within [`Limits::parquet_group_bytes`]; its cells within
 /// [`Limits::columnar_cells`].
-pub(super) fn read_parquet(path: &Path, vocab: &Vocabulary, batch: &mut Batch, limits: &Limits, to: &mut Handoff<'_, '_>) -> Result<(), IngestError> {
-    let io = |source| IngestError::Io { path: path.to_path_buf(), source };
-    let (sha256, bytes) = crate::digest::sha256_hex_of(&mut std::fs::File::open(path).map_err(io)?).map_err(io)?;
+pub(super) fn read_parquet(
+    path: &Path,
+    vocab: &Vocabulary,
+    batch: &mut Batch,
+    limits: &Limits,
+    to: &mut Handoff<'_, '_>,
+) -> Result<(), IngestError> {
+    let io = |source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let (sha256, bytes) =
+        crate::digest::sha256_hex_of(&mut std::fs::File::open(path).map_err(io)?).map_err(io)?;
     let file = batch.files.len();
-    batch.files.push(InputFile { path: path.to_path_buf(), sha256, bytes, date_system: Default::default() });
+    batch.files.push(InputFile {
+        path: path.to_path_buf(),
+        sha256,
+        bytes,
+        date_system: Default::default(),
+    });
     let name = "Parquet".to_string();
     guarded(path, || {
-        let columnar = Limits { cells_per_sheet: limits.columnar_cells, text_bytes: u64::MAX, ..*limits };
+        let columnar = Limits {
+            cells_per_sheet: limits.columnar_cells,
+            text_bytes: u64::MAX,
+            ..*limits
+        };
         let mut sheet = ParquetSheet {
             sb: SheetBuilder::new(vocab, &columnar),
             text: TextBudget::new(&columnar),
             out: SheetOut::new(file, &name, batch, to),
         };
-        let outcome = visit_parquet(path, limits.parquet_group_bytes, &mut sheet)
-            .map_err(|e| IngestError::Sheet { path: path.to_path_buf(), sheet: name.clone(), message: e.to_string() })?;
+        let outcome = visit_parquet(path, limits.parquet_group_bytes, &mut sheet).map_err(|e| {
+            IngestError::Sheet {
+                path: path.to_path_buf(),
+                sheet: name.clone(),
+                message: e.to_string(),
+            }
+        })?;
         stopped(path, &name, outcome, &columnar)?;
         let ParquetSheet { sb, mut out, .. } = sheet;
         sb.finish(&mut out);

@@ -3,5 +3,5 @@
 
 pub(super) mod biff;
 pub(super) mod ods;
-pub(super) mod xml;
 pub(super) mod xlsb;
+pub(super) mod xml;

@@ -15,7 +15,10 @@ use super::header::{SheetBuilder, SheetOut};
 use super::percent::{as_shown, is_percent_style, PercentCells};
 use super::prescan::{biff, xlsb};
 use super::sniff::{check_zip, ole, sniff, BudgetReader, Content, ZipKind};
-use super::{extension, Batch, NotData, SetAside, Handoff, IngestError, Limits, RawCell, Stop, TextBudget, MAX_COLUMNS, READ_BUDGET_SLACK};
+use super::{
+    extension, Batch, Handoff, IngestError, Limits, NotData, RawCell, SetAside, Stop, TextBudget,
+    MAX_COLUMNS, READ_BUDGET_SLACK,
+};
 use crate::fields::Vocabulary;
 
 /// An opened workbook and the flag its reader raises when the read budget is spent.
@@ -28,18 +31,28 @@ pub(super) struct Opened<'a> {
 }
 
 /// Sniffs, pre-checks and opens a workbook held in memory.
-pub(super) fn open_checked<'a>(path: &Path, bytes: &'a [u8], limits: &Limits) -> Result<Opened<'a>, IngestError> {
+pub(super) fn open_checked<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<Opened<'a>, IngestError> {
     let ext = extension(path);
     let open = |e: calamine::Error| open_error(path, e);
     match sniff(bytes) {
         Content::Zip => {
             let plan = check_zip(path, bytes, &ext, limits)?;
-            let budget = plan.unpacked.saturating_mul(2).saturating_add(READ_BUDGET_SLACK);
+            let budget = plan
+                .unpacked
+                .saturating_mul(2)
+                .saturating_add(READ_BUDGET_SLACK);
             let reader = BudgetReader::new(bytes, plan.spans, budget);
             let exceeded = reader.exceeded.clone();
             let flagged = |e: calamine::Error| {
                 if exceeded.get() {
-                    IngestError::ReadBudget { path: path.to_path_buf(), limit: budget }
+                    IngestError::ReadBudget {
+                        path: path.to_path_buf(),
+                        limit: budget,
+                    }
                 } else {
                     open(e)
                 }
@@ -49,13 +62,27 @@ pub(super) fn open_checked<'a>(path: &Path, bytes: &'a [u8], limits: &Limits) ->
                 ZipKind::Xlsb => Sheets::Xlsb(Xlsb::new(reader).map_err(|e| flagged(e.into()))?),
                 ZipKind::Ods => Sheets::Ods(Ods::new(reader).map_err(|e| flagged(e.into()))?),
             };
-            let truncated = if matches!(plan.kind, ZipKind::Xlsb) { xlsb_truncated(bytes) } else { HashMap::new() };
-            Ok(Opened { wb, exceeded, budget, truncated })
+            let truncated = if matches!(plan.kind, ZipKind::Xlsb) {
+                xlsb_truncated(bytes)
+            } else {
+                HashMap::new()
+            };
+            Ok(Opened {
+                wb,
+                exceeded,
+                budget,
+                truncated,
+            })
         }
         Content::Ole => {
-            let ole = ole::Ole::parse(bytes).map_err(|reason| IngestError::Damaged { path: path.to_path_buf(), reason })?;
+            let ole = ole::Ole::parse(bytes).map_err(|reason| IngestError::Damaged {
+                path: path.to_path_buf(),
+                reason,
+            })?;
             if ole.has("EncryptedPackage") || ole.has("EncryptionInfo") {
-                return Err(IngestError::Encrypted { path: path.to_path_buf() });
+                return Err(IngestError::Encrypted {
+                    path: path.to_path_buf(),
+                });
             }
             let stream = ole
                 .stream("Workbook")
@@ -70,10 +97,21 @@ pub(super) fn open_checked<'a>(path: &Path, bytes: &'a [u8], limits: &Limits) ->
             let reader = BudgetReader::new(bytes, Vec::new(), u64::MAX);
             let exceeded = reader.exceeded.clone();
             let wb = Sheets::Xls(Xls::new(reader).map_err(|e| open(e.into()))?);
-            Ok(Opened { wb, exceeded, budget: u64::MAX, truncated: HashMap::new() })
+            Ok(Opened {
+                wb,
+                exceeded,
+                budget: u64::MAX,
+                truncated: HashMap::new(),
+            })
         }
-        Content::Empty => Err(IngestError::Damaged { path: path.to_path_buf(), reason: "the file is empty".into() }),
-        Content::Text(what) => Err(IngestError::Unsupported { path: path.to_path_buf(), reason: what.into() }),
+        Content::Empty => Err(IngestError::Damaged {
+            path: path.to_path_buf(),
+            reason: "the file is empty".into(),
+        }),
+        Content::Text(what) => Err(IngestError::Unsupported {
+            path: path.to_path_buf(),
+            reason: what.into(),
+        }),
         Content::Unknown => Err(IngestError::Damaged {
             path: path.to_path_buf(),
             reason: "neither a zip package (.xlsx, .ods) nor an Excel 97-2003 file".into(),
@@ -84,16 +122,26 @@ pub(super) fn open_checked<'a>(path: &Path, bytes: &'a [u8], limits: &Limits) ->
 /// The cells of an `.xlsb` package's sheets whose records are cut short, by sheet name (see
 /// [`xlsb`]). The parts were checked against the limits before (declared sizes bind).
 fn xlsb_truncated(bytes: &[u8]) -> HashMap<String, Vec<bool>> {
-    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else { return HashMap::new() };
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return HashMap::new();
+    };
     let mut read = |name: &str| -> Option<Vec<u8>> {
         let mut out = Vec::new();
         zip.by_name(name).ok()?.read_to_end(&mut out).ok()?;
         Some(out)
     };
-    let (Some(workbook), Some(rels)) = (read("xl/workbook.bin"), read("xl/_rels/workbook.bin.rels")) else { return HashMap::new() };
+    let (Some(workbook), Some(rels)) =
+        (read("xl/workbook.bin"), read("xl/_rels/workbook.bin.rels"))
+    else {
+        return HashMap::new();
+    };
     let parts = xlsb::sheet_parts(&workbook, &String::from_utf8_lossy(&rels));
-    let truncated = xlsb::truncated_cells(parts.values().filter_map(|p| Some((p.clone(), read(p)?))));
-    parts.into_iter().filter_map(|(name, part)| Some((name, truncated.get(&part)?.clone()))).collect()
+    let truncated =
+        xlsb::truncated_cells(parts.values().filter_map(|p| Some((p.clone(), read(p)?))));
+    parts
+        .into_iter()
+        .filter_map(|(name, part)| Some((name, truncated.get(&part)?.clone())))
+        .collect()
 }
 
 pub(super) fn open_error(path: &Path, e: calamine::Error) -> IngestError {
@@ -103,19 +151,31 @@ pub(super) fn open_error(path: &Path, e: calamine::Error) -> IngestError {
         || message.to_ascii_lowercase().contains("password")
         || message.to_ascii_lowercase().contains("encrypt")
     {
-        return IngestError::Encrypted { path: path.to_path_buf() };
+        return IngestError::Encrypted {
+            path: path.to_path_buf(),
+        };
     }
-    IngestError::Open { path: path.to_path_buf(), message }
+    IngestError::Open {
+        path: path.to_path_buf(),
+        message,
+    }
 }
 
 /// Sheets of a workbook that hold cells (chart and macro sheets do not), in workbook order.
 pub(super) fn cell_sheets<R: Read + Seek>(wb: &Sheets<R>) -> Vec<(String, bool)> {
-    wb.sheets_metadata().iter().map(|s| (s.name.clone(), matches!(s.typ, SheetType::WorkSheet))).collect()
+    wb.sheets_metadata()
+        .iter()
+        .map(|s| (s.name.clone(), matches!(s.typ, SheetType::WorkSheet)))
+        .collect()
 }
 
 /// The hidden and very hidden sheets of a workbook: dropdown lists and lookups, not data.
 fn hidden_sheets<R: Read + Seek>(wb: &Sheets<R>) -> Vec<String> {
-    wb.sheets_metadata().iter().filter(|s| !matches!(s.visible, SheetVisible::Visible)).map(|s| s.name.clone()).collect()
+    wb.sheets_metadata()
+        .iter()
+        .filter(|s| !matches!(s.visible, SheetVisible::Visible))
+        .map(|s| s.name.clone())
+        .collect()
 }
 
 /// Visits every cell of one sheet in reading order: xlsx and xlsb through their streaming
@@ -131,16 +191,28 @@ pub(super) fn visit_sheet(
     let budget = opened.budget;
     let sheet_err = |message: String| {
         if exceeded.get() {
-            IngestError::ReadBudget { path: path.to_path_buf(), limit: budget }
+            IngestError::ReadBudget {
+                path: path.to_path_buf(),
+                limit: budget,
+            }
         } else {
-            IngestError::Sheet { path: path.to_path_buf(), sheet: name.to_string(), message }
+            IngestError::Sheet {
+                path: path.to_path_buf(),
+                sheet: name.to_string(),
+                message,
+            }
         }
     };
     match &mut opened.wb {
         Sheets::Xlsx(x) => {
             let percent = percent_cells(x, name).map_err(|e| sheet_err(e.to_string()))?;
-            let mut reader = x.worksheet_cells_reader(name).map_err(|e| sheet_err(e.to_string()))?;
-            while let Some(cell) = reader.next_cell_with_formula_metadata().map_err(|e| sheet_err(e.to_string()))? {
+            let mut reader = x
+                .worksheet_cells_reader(name)
+                .map_err(|e| sheet_err(e.to_string()))?;
+            while let Some(cell) = reader
+                .next_cell_with_formula_metadata()
+                .map_err(|e| sheet_err(e.to_string()))?
+            {
                 let (r, c) = cell.pos;
                 let value = match (from_ref(&cell.value), &cell.formula) {
                     (None, Some(_)) => Some(RawCell::Error(NO_CACHED_RESULT.into())),
@@ -156,13 +228,19 @@ pub(super) fn visit_sheet(
         }
         Sheets::Xlsb(x) => {
             let truncated = opened.truncated.get(name);
-            let mut reader = x.worksheet_cells_reader(name).map_err(|e| sheet_err(e.to_string()))?;
+            let mut reader = x
+                .worksheet_cells_reader(name)
+                .map_err(|e| sheet_err(e.to_string()))?;
             let mut k = 0usize;
             while let Some(cell) = reader.next_cell().map_err(|e| sheet_err(e.to_string()))? {
                 let (r, c) = cell.get_position();
                 let cut = truncated.and_then(|t| t.get(k)).copied().unwrap_or(false);
                 k += 1;
-                let value = if cut { Some(RawCell::Error(xlsb::TRUNCATED_CELL.into())) } else { from_ref(cell.get_value()) };
+                let value = if cut {
+                    Some(RawCell::Error(xlsb::TRUNCATED_CELL.into()))
+                } else {
+                    from_ref(cell.get_value())
+                };
                 if let Some(v) = value {
                     if let Err(stop) = visit(r, c, v) {
                         return Ok(Err(stop));
@@ -171,7 +249,9 @@ pub(super) fn visit_sheet(
             }
         }
         other => {
-            let range = other.worksheet_range(name).map_err(|e| sheet_err(e.to_string()))?;
+            let range = other
+                .worksheet_range(name)
+                .map_err(|e| sheet_err(e.to_string()))?;
             let (r0, c0) = range.start().unwrap_or((0, 0));
             for (r, c, v) in range.used_cells() {
                 if let Some(v) = from_data(v) {
@@ -188,7 +268,10 @@ pub(super) fn visit_sheet(
 /// The cells of an xlsx sheet whose style shows numbers as percents. The formula-aware
 /// reader gives no style ids, so when the workbook has a percent style at all the sheet's
 /// styled cells are listed first, in a pass that parses no values.
-fn percent_cells<RS: Read + Seek>(x: &mut Xlsx<RS>, name: &str) -> Result<PercentCells, calamine::XlsxError> {
+fn percent_cells<RS: Read + Seek>(
+    x: &mut Xlsx<RS>,
+    name: &str,
+) -> Result<PercentCells, calamine::XlsxError> {
     let mut cells = PercentCells::new();
     let mut reader = x.worksheet_cells_reader(name)?;
     let percent: Vec<bool> = reader.styles().iter().map(is_percent_style).collect();
@@ -227,7 +310,12 @@ pub(super) fn read_workbook(
             continue;
         }
         if hidden.contains(&name) {
-            batch.set_aside.push(SetAside { file, sheet: name, rows: Vec::new(), reason: NotData::HiddenSheet });
+            batch.set_aside.push(SetAside {
+                file,
+                sheet: name,
+                rows: Vec::new(),
+                reason: NotData::HiddenSheet,
+            });
             continue;
         }
         let mut sb = SheetBuilder::new(vocab, limits);
@@ -245,10 +333,22 @@ pub(super) fn read_workbook(
     Ok(())
 }
 
-pub(super) fn stopped(path: &Path, sheet: &str, outcome: Result<(), Stop>, limits: &Limits) -> Result<(), IngestError> {
+pub(super) fn stopped(
+    path: &Path,
+    sheet: &str,
+    outcome: Result<(), Stop>,
+    limits: &Limits,
+) -> Result<(), IngestError> {
     match outcome {
         Ok(()) => Ok(()),
-        Err(Stop::Cells) => Err(IngestError::TooManyCells { path: path.to_path_buf(), sheet: sheet.to_string(), limit: limits.cells_per_sheet }),
-        Err(Stop::Text) => Err(IngestError::TooMuchText { path: path.to_path_buf(), limit: limits.text_bytes }),
+        Err(Stop::Cells) => Err(IngestError::TooManyCells {
+            path: path.to_path_buf(),
+            sheet: sheet.to_string(),
+            limit: limits.cells_per_sheet,
+        }),
+        Err(Stop::Text) => Err(IngestError::TooMuchText {
+            path: path.to_path_buf(),
+            limit: limits.text_bytes,
+        }),
     }
 }

@@ -12,7 +12,10 @@ use super::{LedgerError, LedgerLine, Report};
 /// method types these, and WPS and Excel with East Asian input turn them into the ASCII ones
 /// when the cell is edited).
 pub fn starts_like_formula(text: &str) -> bool {
-    matches!(text.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠'))
+    matches!(
+        text.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '＝' | '＋' | '－' | '＠')
+    )
 }
 
 /// Prefixes text that starts like a formula ([`starts_like_formula`]) with `'`.
@@ -46,14 +49,30 @@ fn line_type(kind: &LineKind) -> String {
 }
 
 fn csv_err(file: &'static str) -> impl Fn(csv::Error) -> LedgerError {
-    move |e| LedgerError::Csv { file, message: e.to_string() }
+    move |e| LedgerError::Csv {
+        file,
+        message: e.to_string(),
+    }
 }
 
 /// The header of `payouts.csv`.
 pub fn payouts_header() -> Vec<&'static str> {
-    let mut header = vec!["application_id", "credit_code", "enterprise_name", "rule_id", "award"];
+    let mut header = vec![
+        "application_id",
+        "credit_code",
+        "enterprise_name",
+        "rule_id",
+        "award",
+    ];
     header.extend(SHARE_COLUMNS.iter().map(|(_, n)| *n));
-    header.extend(["line_type", "result", "unit", "region", "application_year", "reason"]);
+    header.extend([
+        "line_type",
+        "result",
+        "unit",
+        "region",
+        "application_year",
+        "reason",
+    ]);
     header
 }
 
@@ -65,7 +84,11 @@ pub fn payout_records(lines: &[LedgerLine]) -> Vec<Vec<String>> {
     lines
         .iter()
         .map(|l| {
-            let award = if l.is_payout() { fixed2(l.line.amount) } else { "0.00".into() };
+            let award = if l.is_payout() {
+                fixed2(l.line.amount)
+            } else {
+                "0.00".into()
+            };
             let unit = match &l.line.kind {
                 LineKind::Measure { unit, label } => format!("{unit}（{label}）"),
                 _ => String::new(),
@@ -77,8 +100,21 @@ pub fn payout_records(lines: &[LedgerLine]) -> Vec<Vec<String>> {
                 l.rule_id.clone(),
                 award,
             ];
-            rec.extend(SHARE_COLUMNS.iter().map(|(p, _)| if l.is_payout() { fixed2(l.share(*p)) } else { "0.00".into() }));
-            rec.extend([line_type(&l.line.kind), l.line.result_text(), unit, neutralise(&l.region).into(), l.year.clone(), neutralise(&l.reason()).into()]);
+            rec.extend(SHARE_COLUMNS.iter().map(|(p, _)| {
+                if l.is_payout() {
+                    fixed2(l.share(*p))
+                } else {
+                    "0.00".into()
+                }
+            }));
+            rec.extend([
+                line_type(&l.line.kind),
+                l.line.result_text(),
+                unit,
+                neutralise(&l.region).into(),
+                l.year.clone(),
+                neutralise(&l.reason()).into(),
+            ]);
             rec
         })
         .collect()
@@ -99,14 +135,18 @@ pub fn payouts_csv(records: &[Vec<String>], header: bool) -> Result<Vec<u8>, Led
     for rec in records {
         w.write_record(rec).map_err(&err)?;
     }
-    w.into_inner().map_err(|e| LedgerError::Csv { file: "payouts.csv", message: e.to_string() })
+    w.into_inner().map_err(|e| LedgerError::Csv {
+        file: "payouts.csv",
+        message: e.to_string(),
+    })
 }
 
 /// One row per unreadable cell or refused row, as in 数据错误.
 pub fn exceptions(report: &Report<'_>) -> Result<Vec<u8>, LedgerError> {
     let err = csv_err("exceptions.csv");
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["file", "sheet", "cell", "application_id", "value", "reason"]).map_err(&err)?;
+    w.write_record(["file", "sheet", "cell", "application_id", "value", "reason"])
+        .map_err(&err)?;
     for e in &report.exceptions {
         w.write_record([
             neutralise(&e.file).as_ref(),
@@ -118,7 +158,10 @@ pub fn exceptions(report: &Report<'_>) -> Result<Vec<u8>, LedgerError> {
         ])
         .map_err(&err)?;
     }
-    w.into_inner().map_err(|e| LedgerError::Csv { file: "exceptions.csv", message: e.to_string() })
+    w.into_inner().map_err(|e| LedgerError::Csv {
+        file: "exceptions.csv",
+        message: e.to_string(),
+    })
 }
 
 #[cfg(test)]

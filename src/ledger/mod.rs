@@ -16,10 +16,10 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::digest::sha256_hex;
 use crate::engine::batch::{Line, LineKind};
 use crate::ingest::InputFile;
 use crate::normalise::Exception;
-use crate::digest::sha256_hex;
 use crate::rules::{Payer, PolicySet};
 
 pub use csvout::neutralise;
@@ -56,8 +56,15 @@ impl LedgerLine {
     /// amount (a cap, 补差, 就高, 起付, a budget), as `explain` shows it.
     pub fn reason(&self) -> String {
         match &self.line.kind {
-            LineKind::Ineligible { reason, .. } | LineKind::Rejected { reason } | LineKind::Pending { reason } => reason.clone(),
-            _ => self.line.trace.last_cut().map(str::to_string).unwrap_or_default(),
+            LineKind::Ineligible { reason, .. }
+            | LineKind::Rejected { reason }
+            | LineKind::Pending { reason } => reason.clone(),
+            _ => self
+                .line
+                .trace
+                .last_cut()
+                .map(str::to_string)
+                .unwrap_or_default(),
         }
     }
 }
@@ -137,7 +144,8 @@ impl Report<'_> {
         let total: Decimal = payouts().map(|l| l.amount).sum();
         let (by_payer, pending_by_payer) = (shares_by_payer(payouts()), shares_by_payer(pending()));
         let count = |f: fn(&LineKind) -> bool| self.settled().filter(|l| f(&l.kind)).count();
-        let refused = count(|k| matches!(k, LineKind::Ineligible { .. } | LineKind::Rejected { .. }));
+        let refused =
+            count(|k| matches!(k, LineKind::Ineligible { .. } | LineKind::Rejected { .. }));
         let pending_lines = pending().count();
         let n = self.lines.count();
         let mut sheet_rows = BTreeMap::new();
@@ -146,16 +154,22 @@ impl Report<'_> {
         sheet_rows.insert(workbook::SHEETS[2].to_string(), n);
         sheet_rows.insert(workbook::SHEETS[3].to_string(), refused);
         sheet_rows.insert(workbook::SHEETS[4].to_string(), self.exceptions.len());
-        let codes: std::collections::BTreeSet<&str> =
-            (0..n).map(|i| self.lines.facts(i)).filter(|f| !f.line.is_refused() && !f.line.is_pending()).map(|f| f.credit_code).collect();
-        let credit_code_hash = sha256_hex(codes.into_iter().collect::<Vec<_>>().join("\n").as_bytes());
+        let codes: std::collections::BTreeSet<&str> = (0..n)
+            .map(|i| self.lines.facts(i))
+            .filter(|f| !f.line.is_refused() && !f.line.is_pending())
+            .map(|f| f.credit_code)
+            .collect();
+        let credit_code_hash =
+            sha256_hex(codes.into_iter().collect::<Vec<_>>().join("\n").as_bytes());
         Totals {
             rows_in: self.rows_in,
             rows_computed: n,
             rows_exception: self.rows_excepted,
             payout_lines: count(|k| matches!(k, LineKind::Payout)),
             paid_lines: payouts().filter(|l| !l.amount.is_zero()).count(),
-            ineligible_lines: count(|k| matches!(k, LineKind::Ineligible { .. } | LineKind::Rejected { .. })),
+            ineligible_lines: count(|k| {
+                matches!(k, LineKind::Ineligible { .. } | LineKind::Rejected { .. })
+            }),
             measure_lines: count(|k| matches!(k, LineKind::Measure { .. })),
             verdict_lines: count(|k| matches!(k, LineKind::Verdict { .. } | LineKind::Text { .. })),
             exception_cells: self.exceptions.len(),
@@ -180,7 +194,12 @@ fn shares_by_payer<'l>(lines: impl Iterator<Item = &'l Line>) -> BTreeMap<String
     }
     sums.into_iter()
         .filter(|(_, v)| !v.is_zero())
-        .map(|(p, v)| (crate::engine::batch::payer_label(p).to_string(), crate::money::fixed2(v)))
+        .map(|(p, v)| {
+            (
+                crate::engine::batch::payer_label(p).to_string(),
+                crate::money::fixed2(v),
+            )
+        })
         .collect()
 }
 
@@ -188,9 +207,15 @@ fn shares_by_payer<'l>(lines: impl Iterator<Item = &'l Line>) -> BTreeMap<String
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     #[error("cannot create output folder {path}: {source}")]
-    CreateDir { path: PathBuf, source: std::io::Error },
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot build ledger.xlsx: {0}")]
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("cannot build {file}: {message}")]
@@ -202,7 +227,13 @@ pub enum LedgerError {
 }
 
 /// The outputs of a run, by name: what `publish` may replace wholesale.
-pub const OUTPUT_FILES: [&str; 5] = ["ledger.xlsx", "payouts.csv", "exceptions.csv", "manifest.json", "payouts.parquet"];
+pub const OUTPUT_FILES: [&str; 5] = [
+    "ledger.xlsx",
+    "payouts.csv",
+    "exceptions.csv",
+    "manifest.json",
+    "payouts.parquet",
+];
 
 /// An exclusive lock on an output folder, so two runs on the same `--out` cannot interleave.
 /// It is an OS file lock beside the folder (`.out.lock`), released when the run ends or dies.
@@ -213,18 +244,29 @@ pub struct OutputLock {
 impl OutputLock {
     pub fn take(out: &Path) -> Result<OutputLock, LedgerError> {
         let (parent, name) = split_out(out);
-        std::fs::create_dir_all(&parent).map_err(|source| LedgerError::CreateDir { path: parent.clone(), source })?;
+        std::fs::create_dir_all(&parent).map_err(|source| LedgerError::CreateDir {
+            path: parent.clone(),
+            source,
+        })?;
         let lock = parent.join(format!(".{name}.lock"));
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&lock)
-            .map_err(|source| LedgerError::Write { path: lock.clone(), source })?;
+            .map_err(|source| LedgerError::Write {
+                path: lock.clone(),
+                source,
+            })?;
         match file.try_lock() {
             Ok(()) => Ok(OutputLock { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(LedgerError::Locked { path: out.to_path_buf(), lock }),
-            Err(std::fs::TryLockError::Error(source)) => Err(LedgerError::Write { path: lock, source }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(LedgerError::Locked {
+                path: out.to_path_buf(),
+                lock,
+            }),
+            Err(std::fs::TryLockError::Error(source)) => {
+                Err(LedgerError::Write { path: lock, source })
+            }
         }
     }
 }
@@ -234,7 +276,10 @@ fn split_out(out: &Path) -> (PathBuf, String) {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = out.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     (parent, name)
 }
 
@@ -257,7 +302,10 @@ impl Staging {
             std::fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
         }
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-        Ok(Staging { out: out.to_path_buf(), dir })
+        Ok(Staging {
+            out: out.to_path_buf(),
+            dir,
+        })
     }
 
     fn path(&self, file: &str) -> PathBuf {
@@ -267,12 +315,15 @@ impl Staging {
     fn commit(self) -> Result<(), LedgerError> {
         let (out, staged) = (&self.out, &self.dir);
         let only_outputs = match std::fs::read_dir(out) {
-            Ok(entries) => entries.filter_map(Result::ok).all(|e| OUTPUT_FILES.contains(&e.file_name().to_string_lossy().as_ref())),
+            Ok(entries) => entries
+                .filter_map(Result::ok)
+                .all(|e| OUTPUT_FILES.contains(&e.file_name().to_string_lossy().as_ref())),
             Err(_) => true,
         };
         if !only_outputs {
             for file in OUTPUT_FILES.iter().filter(|f| staged.join(f).exists()) {
-                std::fs::rename(staged.join(file), out.join(file)).map_err(io_err(&out.join(file)))?;
+                std::fs::rename(staged.join(file), out.join(file))
+                    .map_err(io_err(&out.join(file)))?;
             }
             std::fs::remove_dir_all(staged).map_err(io_err(staged))?;
             return Ok(());
@@ -289,7 +340,10 @@ impl Staging {
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> LedgerError {
     let path = path.to_path_buf();
-    move |source| LedgerError::Write { path: path.clone(), source }
+    move |source| LedgerError::Write {
+        path: path.clone(),
+        source,
+    }
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
@@ -351,7 +405,11 @@ struct FileDigest {
 
 impl FileDigest {
     fn of(f: &InputFile) -> Self {
-        FileDigest { path: f.path.display().to_string(), sha256: f.sha256.clone(), bytes: f.bytes }
+        FileDigest {
+            path: f.path.display().to_string(),
+            sha256: f.sha256.clone(),
+            bytes: f.bytes,
+        }
     }
 }
 
@@ -365,7 +423,11 @@ struct PolicyDigest {
 
 /// Writes the four outputs into `out`, atomically as a set. Returns the manifest's totals and
 /// the SHA-256 of each output file.
-pub fn write_outputs(report: &Report<'_>, out: &Path, status: crate::exit::ExitStatus) -> Result<(Totals, BTreeMap<String, String>), LedgerError> {
+pub fn write_outputs(
+    report: &Report<'_>,
+    out: &Path,
+    status: crate::exit::ExitStatus,
+) -> Result<(Totals, BTreeMap<String, String>), LedgerError> {
     let _lock = OutputLock::take(out)?;
     let totals = report.totals();
     let staging = Staging::begin(out)?;
@@ -375,36 +437,66 @@ pub fn write_outputs(report: &Report<'_>, out: &Path, status: crate::exit::ExitS
         let file = std::fs::File::create(&payouts).map_err(io_err(&payouts))?;
         let mut csv = std::io::BufWriter::with_capacity(1 << 20, file);
         workbook::write(report, &totals, &ledger, &mut csv)?;
-        let file = csv.into_inner().map_err(|e| LedgerError::Write { path: payouts.clone(), source: e.into_error() })?;
+        let file = csv.into_inner().map_err(|e| LedgerError::Write {
+            path: payouts.clone(),
+            source: e.into_error(),
+        })?;
         file.sync_all().map_err(io_err(&payouts))?;
-        std::fs::File::open(&ledger).and_then(|f| f.sync_all()).map_err(io_err(&ledger))?;
+        std::fs::File::open(&ledger)
+            .and_then(|f| f.sync_all())
+            .map_err(io_err(&ledger))?;
     }
-    write_synced(&staging.path("exceptions.csv"), &csvout::exceptions(report)?)?;
+    write_synced(
+        &staging.path("exceptions.csv"),
+        &csvout::exceptions(report)?,
+    )?;
     let mut outputs = Vec::new();
-    let written = OUTPUT_FILES.iter().filter(|n| **n != "manifest.json" && staging.path(n).exists());
+    let written = OUTPUT_FILES
+        .iter()
+        .filter(|n| **n != "manifest.json" && staging.path(n).exists());
     for name in written {
         let (sha256, bytes) = digest_file(&staging.path(name))?;
-        outputs.push(FileDigest { path: (*name).to_string(), sha256, bytes });
+        outputs.push(FileDigest {
+            path: (*name).to_string(),
+            sha256,
+            bytes,
+        });
     }
     let manifest = Manifest {
-        software: Software { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
+        software: Software {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+        },
         inputs: report.inputs.iter().map(FileDigest::of).collect(),
         history: report.history.iter().map(FileDigest::of).collect(),
         policies: report
             .policies
             .policies
             .iter()
-            .map(|p| PolicyDigest { id: p.id.clone(), path: p.path.display().to_string(), sha256: p.digest.clone(), rules: p.rules.len() })
+            .map(|p| PolicyDigest {
+                id: p.id.clone(),
+                path: p.path.display().to_string(),
+                sha256: p.digest.clone(),
+                rules: p.rules.len(),
+            })
             .collect(),
         outputs,
         totals: &totals,
         skipped_sheets: &report.skipped_sheets,
         exit_code: status.code(),
     };
-    let mut manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| LedgerError::Csv { file: "manifest.json", message: e.to_string() })?;
+    let mut manifest_bytes =
+        serde_json::to_vec_pretty(&manifest).map_err(|e| LedgerError::Csv {
+            file: "manifest.json",
+            message: e.to_string(),
+        })?;
     manifest_bytes.push(b'\n');
     write_synced(&staging.path("manifest.json"), &manifest_bytes)?;
-    let mut digests: BTreeMap<String, String> = manifest.outputs.iter().map(|d| (d.path.clone(), d.sha256.clone())).collect();
+    let mut digests: BTreeMap<String, String> = manifest
+        .outputs
+        .iter()
+        .map(|d| (d.path.clone(), d.sha256.clone()))
+        .collect();
     digests.insert("manifest.json".into(), sha256_hex(&manifest_bytes));
     staging.commit()?;
     Ok((totals, digests))
@@ -415,7 +507,10 @@ pub fn write_outputs(report: &Report<'_>, out: &Path, status: crate::exit::ExitS
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let err = |source| LedgerError::Write { path: path.to_path_buf(), source };
+    let err = |source| LedgerError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
     tmp.write_all(bytes).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
@@ -423,27 +518,69 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(err)?;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(err)?;
     }
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
 }
 
 /// Writes a reconciliation (对账结果) as `reconciliation.xlsx` and `reconciliation.csv` in `out`.
-pub fn write_reconciliation(out: &Path, diffs: &[crate::audit::reconcile::Difference]) -> Result<(), LedgerError> {
-    std::fs::create_dir_all(out).map_err(|source| LedgerError::CreateDir { path: out.to_path_buf(), source })?;
-    const HEADERS: [&str; 7] = ["类别", "申报编号", "申报条款编号", "统一社会信用代码", "台账", "对方/重算", "说明"];
+pub fn write_reconciliation(
+    out: &Path,
+    diffs: &[crate::audit::reconcile::Difference],
+) -> Result<(), LedgerError> {
+    std::fs::create_dir_all(out).map_err(|source| LedgerError::CreateDir {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    const HEADERS: [&str; 7] = [
+        "类别",
+        "申报编号",
+        "申报条款编号",
+        "统一社会信用代码",
+        "台账",
+        "对方/重算",
+        "说明",
+    ];
     let rows: Vec<[String; 7]> = diffs
         .iter()
-        .map(|d| [d.class.to_string(), d.application_id.clone(), d.rule_id.clone(), d.credit_code.clone(), d.ledger.clone(), d.other.clone(), d.detail.clone()])
+        .map(|d| {
+            [
+                d.class.to_string(),
+                d.application_id.clone(),
+                d.rule_id.clone(),
+                d.credit_code.clone(),
+                d.ledger.clone(),
+                d.other.clone(),
+                d.detail.clone(),
+            ]
+        })
         .collect();
     let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| LedgerError::Csv { file: "reconciliation.csv", message: e.to_string() };
-    w.write_record(["class", "application_id", "rule_id", "credit_code", "ledger", "other", "detail"]).map_err(err)?;
+    let err = |e: csv::Error| LedgerError::Csv {
+        file: "reconciliation.csv",
+        message: e.to_string(),
+    };
+    w.write_record([
+        "class",
+        "application_id",
+        "rule_id",
+        "credit_code",
+        "ledger",
+        "other",
+        "detail",
+    ])
+    .map_err(err)?;
     for r in &rows {
-        w.write_record(r.iter().map(|s| csvout::neutralise(s).into_owned())).map_err(err)?;
+        w.write_record(r.iter().map(|s| csvout::neutralise(s).into_owned()))
+            .map_err(err)?;
     }
-    let csv_bytes = w.into_inner().map_err(|e| LedgerError::Csv { file: "reconciliation.csv", message: e.to_string() })?;
+    let csv_bytes = w.into_inner().map_err(|e| LedgerError::Csv {
+        file: "reconciliation.csv",
+        message: e.to_string(),
+    })?;
     let xlsx = workbook::table("对账结果", &HEADERS, &rows)?;
     write_atomic(&out.join("reconciliation.xlsx"), &xlsx)?;
     write_atomic(&out.join("reconciliation.csv"), &csv_bytes)

@@ -73,11 +73,48 @@ impl Rng {
     }
 }
 
-const REGIONS: [&str; 9] = ["新城区", "回民区", "玉泉区", "赛罕区", "土默特左旗", "托克托县", "和林格尔县", "清水河县", "武川县"];
-const NAMES: [&str; 12] = ["青城", "敕勒川", "大青山", "金川", "盛乐", "昭君", "塞北", "草原", "乳都", "云中", "北方", "长城"];
-const TRADES: [&str; 8] = ["乳业", "新材料", "光伏科技", "生物医药", "智能装备", "云计算", "环保科技", "食品"];
+const REGIONS: [&str; 9] = [
+    "新城区",
+    "回民区",
+    "玉泉区",
+    "赛罕区",
+    "土默特左旗",
+    "托克托县",
+    "和林格尔县",
+    "清水河县",
+    "武川县",
+];
+const NAMES: [&str; 12] = [
+    "青城",
+    "敕勒川",
+    "大青山",
+    "金川",
+    "盛乐",
+    "昭君",
+    "塞北",
+    "草原",
+    "乳都",
+    "云中",
+    "北方",
+    "长城",
+];
+const TRADES: [&str; 8] = [
+    "乳业",
+    "新材料",
+    "光伏科技",
+    "生物医药",
+    "智能装备",
+    "云计算",
+    "环保科技",
+    "食品",
+];
 /// Money columns the sample writes in 万元, as many bureau forms do.
-const WAN_FIELDS: [&str; 4] = ["fixed_asset_investment", "completed_investment", "total_investment", "productive_investment"];
+const WAN_FIELDS: [&str; 4] = [
+    "fixed_asset_investment",
+    "completed_investment",
+    "total_investment",
+    "productive_investment",
+];
 /// Draws one enterprise takes from the stream: name (2), credit code (12), region (1).
 const DRAWS_PER_ENTERPRISE: u64 = 15;
 
@@ -100,7 +137,11 @@ fn credit_code(rng: &mut Rng) -> String {
 fn enterprise(seed: u64, k: usize) -> (String, String, &'static str) {
     let mut rng = Rng(seed);
     rng.skip(DRAWS_PER_ENTERPRISE * k as u64);
-    let name = format!("呼和浩特市{}{}有限公司", NAMES[rng.below(NAMES.len())], TRADES[rng.below(TRADES.len())]);
+    let name = format!(
+        "呼和浩特市{}{}有限公司",
+        NAMES[rng.below(NAMES.len())],
+        TRADES[rng.below(TRADES.len())]
+    );
     let code = credit_code(&mut rng);
     (code, name, REGIONS[rng.below(REGIONS.len())])
 }
@@ -119,7 +160,9 @@ fn vary(rng: &mut Rng, v: Decimal) -> String {
 
 /// An amount in 元 as 万元 text.
 fn to_wan(v: String) -> String {
-    Decimal::from_str_exact(&v).map(|d| (d / Decimal::from(10_000)).normalize().to_string()).unwrap_or(v)
+    Decimal::from_str_exact(&v)
+        .map(|d| (d / Decimal::from(10_000)).normalize().to_string())
+        .unwrap_or(v)
 }
 
 /// One data cell of a row shape.
@@ -127,7 +170,10 @@ enum Cell {
     Empty,
     Fixed(String),
     /// An amount varied per row, then written in 万元 when `wan`.
-    Vary { base: Decimal, wan: bool },
+    Vary {
+        base: Decimal,
+        wan: bool,
+    },
 }
 
 /// A row shape of the profile, prepared for generation.
@@ -185,7 +231,11 @@ impl<'p> Batch<'p> {
                 let k = taken.entry(r).or_insert(0);
                 if let Some(&c) = shapes[kinds[r] as usize].numeric.get(*k) {
                     *k += 1;
-                    let v = if rng.below(2) == 0 { "待核定" } else { "#N/A" };
+                    let v = if rng.below(2) == 0 {
+                        "待核定"
+                    } else {
+                        "#N/A"
+                    };
                     faults.entry(r).or_default().cells.push((c, v));
                 }
             }
@@ -196,7 +246,15 @@ impl<'p> Batch<'p> {
                 faults.entry(b).or_default().id_of = Some(a);
             }
         }
-        Batch { seed, year, rows, shapes, enterprises, rows_start, faults }
+        Batch {
+            seed,
+            year,
+            rows,
+            shapes,
+            enterprises,
+            rows_start,
+            faults,
+        }
     }
 
     fn id(&self, i: usize) -> String {
@@ -204,7 +262,10 @@ impl<'p> Batch<'p> {
     }
 
     /// Generates every row in order into `row` and hands it to `emit`.
-    fn generate<E>(&self, mut emit: impl FnMut(usize, &[String]) -> Result<(), E>) -> Result<(), E> {
+    fn generate<E>(
+        &self,
+        mut emit: impl FnMut(usize, &[String]) -> Result<(), E>,
+    ) -> Result<(), E> {
         let mut rng = Rng(self.rows_start);
         let width = 6 + self.shapes.first().map(|s| s.cells.len()).unwrap_or(0);
         let mut row: Vec<String> = vec![String::new(); width];
@@ -253,26 +314,61 @@ impl<'p> Batch<'p> {
 pub const SHIPPED_PROFILE: &str = include_str!("../../samples/profile.json");
 
 /// Writes a batch of `rows` applications for `year` to an .xlsx, .csv or .parquet file.
-pub fn write_sample(profile_path: &Path, vocab: &Vocabulary, rows: usize, seed: u64, year: u32, out: &Path) -> Result<usize, SampleError> {
-    let text = std::fs::read_to_string(profile_path)
-        .map_err(|e| SampleError::Profile { path: profile_path.display().to_string(), message: e.to_string() })?;
-    write_sample_from(&text, &profile_path.display().to_string(), vocab, rows, seed, year, out)
+pub fn write_sample(
+    profile_path: &Path,
+    vocab: &Vocabulary,
+    rows: usize,
+    seed: u64,
+    year: u32,
+    out: &Path,
+) -> Result<usize, SampleError> {
+    let text = std::fs::read_to_string(profile_path).map_err(|e| SampleError::Profile {
+        path: profile_path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    write_sample_from(
+        &text,
+        &profile_path.display().to_string(),
+        vocab,
+        rows,
+        seed,
+        year,
+        out,
+    )
 }
 
 /// [`write_sample`] from the profile's text; `name` says which profile in messages.
-pub fn write_sample_from(text: &str, name: &str, vocab: &Vocabulary, rows: usize, seed: u64, year: u32, out: &Path) -> Result<usize, SampleError> {
+pub fn write_sample_from(
+    text: &str,
+    name: &str,
+    vocab: &Vocabulary,
+    rows: usize,
+    seed: u64,
+    year: u32,
+    out: &Path,
+) -> Result<usize, SampleError> {
     let profile_path = Path::new(name);
-    let profile: Profile =
-        serde_json::from_str(text).map_err(|e| SampleError::Profile { path: profile_path.display().to_string(), message: e.to_string() })?;
-    let listed: Vec<(&String, &BTreeMap<String, serde_json::Value>)> =
-        profile.rules.iter().flat_map(|(id, list)| list.iter().map(move |s| (id, s))).collect();
+    let profile: Profile = serde_json::from_str(text).map_err(|e| SampleError::Profile {
+        path: profile_path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let listed: Vec<(&String, &BTreeMap<String, serde_json::Value>)> = profile
+        .rules
+        .iter()
+        .flat_map(|(id, list)| list.iter().map(move |s| (id, s)))
+        .collect();
     if listed.is_empty() || listed.len() > u16::MAX as usize {
-        return Err(SampleError::Profile { path: profile_path.display().to_string(), message: format!("{} row shapes (need 1 to {})", listed.len(), u16::MAX) });
+        return Err(SampleError::Profile {
+            path: profile_path.display().to_string(),
+            message: format!("{} row shapes (need 1 to {})", listed.len(), u16::MAX),
+        });
     }
     let mut fields: BTreeSet<&str> = BTreeSet::new();
     for (_, s) in &listed {
         for k in s.keys() {
-            vocab.id(k).ok_or_else(|| SampleError::UnknownField(k.clone()))?;
+            vocab
+                .id(k)
+                .ok_or_else(|| SampleError::UnknownField(k.clone()))?;
             fields.insert(k);
         }
     }
@@ -284,16 +380,36 @@ pub fn write_sample_from(text: &str, name: &str, vocab: &Vocabulary, rows: usize
         .map(|k| {
             let f = vocab.get(vocab.id(k).unwrap_or(0));
             if WAN_FIELDS.contains(k) {
-                format!("{}（万元）", crate::fields::split_header_unit(&f.header_zh).0)
+                format!(
+                    "{}（万元）",
+                    crate::fields::split_header_unit(&f.header_zh).0
+                )
             } else {
                 f.header_zh.clone()
             }
         })
         .collect();
-    let shapes: Vec<Shape<'_>> = listed.iter().map(|(rule, shape)| prepare(rule, shape, &columns[identity.len()..], identity.len(), vocab)).collect();
+    let shapes: Vec<Shape<'_>> = listed
+        .iter()
+        .map(|(rule, shape)| {
+            prepare(
+                rule,
+                shape,
+                &columns[identity.len()..],
+                identity.len(),
+                vocab,
+            )
+        })
+        .collect();
     let path = out.display().to_string();
-    let werr = |e: String| SampleError::Write { path: path.clone(), message: e };
-    let ext = out.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let werr = |e: String| SampleError::Write {
+        path: path.clone(),
+        message: e,
+    };
+    let ext = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     let is_csv = ext == "csv";
     if !is_csv && ext != "parquet" && rows > XLSX_MAX_ROWS {
         return Err(werr(format!("an .xlsx sheet holds at most {XLSX_MAX_ROWS} rows below its header; write .csv or .parquet for {rows} rows")));
@@ -319,7 +435,9 @@ pub fn write_sample_from(text: &str, name: &str, vocab: &Vocabulary, rows: usize
     } else if is_csv {
         let mut w = csv::Writer::from_path(out).map_err(|e| werr(e.to_string()))?;
         w.write_record(&headers).map_err(|e| werr(e.to_string()))?;
-        batch.generate(|_, r| w.write_record(r)).map_err(|e| werr(e.to_string()))?;
+        batch
+            .generate(|_, r| w.write_record(r))
+            .map_err(|e| werr(e.to_string()))?;
         w.flush().map_err(|e| werr(e.to_string()))?;
     } else {
         xlsx(&headers, &columns, &batch, vocab, out).map_err(|e| werr(e.to_string()))?;
@@ -328,7 +446,13 @@ pub fn write_sample_from(text: &str, name: &str, vocab: &Vocabulary, rows: usize
 }
 
 /// The data cells of one row shape, in column order, with what a row of it draws.
-fn prepare<'p>(rule: &'p str, shape: &BTreeMap<String, serde_json::Value>, data: &[&str], first_data: usize, vocab: &Vocabulary) -> Shape<'p> {
+fn prepare<'p>(
+    rule: &'p str,
+    shape: &BTreeMap<String, serde_json::Value>,
+    data: &[&str],
+    first_data: usize,
+    vocab: &Vocabulary,
+) -> Shape<'p> {
     let mut cells = Vec::with_capacity(data.len());
     let mut draws = 0;
     let mut numeric = Vec::new();
@@ -336,11 +460,15 @@ fn prepare<'p>(rule: &'p str, shape: &BTreeMap<String, serde_json::Value>, data:
         let wan = WAN_FIELDS.contains(k);
         let cell = match shape.get(*k) {
             None => Cell::Empty,
-            Some(serde_json::Value::Bool(b)) => Cell::Fixed(if *b { "是" } else { "否" }.to_string()),
+            Some(serde_json::Value::Bool(b)) => {
+                Cell::Fixed(if *b { "是" } else { "否" }.to_string())
+            }
             Some(serde_json::Value::String(s)) => {
                 let ty = vocab.get(vocab.id(k).unwrap_or(0)).ty;
                 match varies(s) {
-                    Some(base) if matches!(ty, FieldType::Money | FieldType::Quantity) => Cell::Vary { base, wan },
+                    Some(base) if matches!(ty, FieldType::Money | FieldType::Quantity) => {
+                        Cell::Vary { base, wan }
+                    }
                     _ if wan => Cell::Fixed(to_wan(s.clone())),
                     _ => Cell::Fixed(s.clone()),
                 }
@@ -360,18 +488,43 @@ fn prepare<'p>(rule: &'p str, shape: &BTreeMap<String, serde_json::Value>, data:
         }
         cells.push(cell);
     }
-    Shape { rule, cells, draws, numeric }
+    Shape {
+        rule,
+        cells,
+        draws,
+        numeric,
+    }
 }
 
-fn xlsx(headers: &[String], keys: &[&str], batch: &Batch<'_>, vocab: &Vocabulary, out: &Path) -> Result<(), XlsxError> {
+fn xlsx(
+    headers: &[String],
+    keys: &[&str],
+    batch: &Batch<'_>,
+    vocab: &Vocabulary,
+    out: &Path,
+) -> Result<(), XlsxError> {
     let mut wb = Workbook::new();
     let fixed = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1)?;
     wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&fixed));
     let large = batch.rows > CONSTANT_MEMORY_ABOVE;
     let bold = Format::new().set_bold();
-    let numeric: Vec<bool> = keys.iter().enumerate().map(|(c, k)| vocab.id(k).map(|f| vocab.get(f).ty.is_numeric()).unwrap_or(false) && c >= 5).collect();
+    let numeric: Vec<bool> = keys
+        .iter()
+        .enumerate()
+        .map(|(c, k)| {
+            vocab
+                .id(k)
+                .map(|f| vocab.get(f).ty.is_numeric())
+                .unwrap_or(false)
+                && c >= 5
+        })
+        .collect();
     {
-        let ws: &mut Worksheet = if large { wb.add_worksheet_with_constant_memory()? } else { wb.add_worksheet() };
+        let ws: &mut Worksheet = if large {
+            wb.add_worksheet_with_constant_memory()?
+        } else {
+            wb.add_worksheet()
+        };
         ws.set_name("申报汇总表")?;
         for (c, h) in headers.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, h, &bold)?;
@@ -392,7 +545,11 @@ fn xlsx(headers: &[String], keys: &[&str], batch: &Batch<'_>, vocab: &Vocabulary
         })?;
     }
     let notes = wb.add_worksheet().set_name("填报说明")?;
-    notes.write_string(0, 0, "本表为模拟数据，由 subsidy sample 生成；金额单位见表头，未注明者为元。")?;
+    notes.write_string(
+        0,
+        0,
+        "本表为模拟数据，由 subsidy sample 生成；金额单位见表头，未注明者为元。",
+    )?;
     if large {
         // Streams the worksheet's temporary file into the zip; the workbook is never in memory.
         wb.save(out)

@@ -6,7 +6,8 @@
 use std::path::Path;
 
 use rust_xlsxwriter::{
-    DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, Workbook, XlsxError,
+    DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign,
+    FormatBorder, Formula, Workbook, XlsxError,
 };
 
 use crate::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
@@ -25,9 +26,13 @@ pub const NOTES_SHEET: &str = "填报说明";
 /// Titles a rule pays for, from its by-title tables (nested formulas included).
 fn titles(f: &RuleFormula, out: &mut Vec<String>) {
     match f {
-        RuleFormula::ByTitle { entries, .. } => out.extend(entries.iter().flat_map(|e| e.titles.iter().cloned())),
+        RuleFormula::ByTitle { entries, .. } => {
+            out.extend(entries.iter().flat_map(|e| e.titles.iter().cloned()))
+        }
         RuleFormula::TopUp { standard, .. } => titles(standard, out),
-        RuleFormula::Least(v) | RuleFormula::Greatest(v) | RuleFormula::Sum(v) => v.iter().for_each(|x| titles(x, out)),
+        RuleFormula::Least(v) | RuleFormula::Greatest(v) | RuleFormula::Sum(v) => {
+            v.iter().for_each(|x| titles(x, out))
+        }
         RuleFormula::Cases(c) => c.iter().for_each(|(_, x)| titles(x, out)),
         _ => {}
     }
@@ -57,7 +62,11 @@ fn hint(vocab: &Vocabulary, f: FieldId) -> String {
 }
 
 /// Writes the form for the given rules.
-pub fn write_template(vocab: &Vocabulary, rules: &[(&Policy, &Rule)], out: &Path) -> Result<(), LedgerError> {
+pub fn write_template(
+    vocab: &Vocabulary,
+    rules: &[(&Policy, &Rule)],
+    out: &Path,
+) -> Result<(), LedgerError> {
     let bytes = build(vocab, rules)?;
     super::write_atomic(out, &bytes)
 }
@@ -76,7 +85,11 @@ fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, Xls
     let lists = dropdowns(vocab, rules, &columns);
     let mut wb = Workbook::new();
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
-    wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed).set_title("奖补资金申报表"));
+    wb.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&fixed)
+            .set_title("奖补资金申报表"),
+    );
     let header = Format::new()
         .set_bold()
         .set_font_name("等线")
@@ -92,19 +105,41 @@ fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, Xls
         let field = vocab.get(f);
         let col = c as u16;
         ws.write_string_with_format(0, col, &field.header_zh, &header)?;
-        ws.set_column_width(col, (field.header_zh.chars().count() as f64 * 2.2).clamp(12.0, 40.0))?;
-        let title: String = split_header_unit(&field.header_zh).0.chars().take(30).collect();
-        let message = if flags.contains(&f) { REVIEW_HINT.to_string() } else { hint(vocab, f) };
-        let dv = DataValidation::new().set_input_title(title)?.set_input_message(message)?;
+        ws.set_column_width(
+            col,
+            (field.header_zh.chars().count() as f64 * 2.2).clamp(12.0, 40.0),
+        )?;
+        let title: String = split_header_unit(&field.header_zh)
+            .0
+            .chars()
+            .take(30)
+            .collect();
+        let message = if flags.contains(&f) {
+            REVIEW_HINT.to_string()
+        } else {
+            hint(vocab, f)
+        };
+        let dv = DataValidation::new()
+            .set_input_title(title)?
+            .set_input_message(message)?;
         let dv = match (field.ty, lists.iter().position(|(g, _)| *g == f)) {
             (_, Some(i)) => {
                 // Lists live on the instructions sheet: no 255-character limit, and visible.
                 let letter = crate::ingest::column_letters(LIST_COLUMN + i as u32);
-                dv.allow_list_formula(Formula::new(format!("={NOTES_SHEET}!${letter}$2:${letter}${}", lists[i].1.len() + 1)))
+                dv.allow_list_formula(Formula::new(format!(
+                    "={NOTES_SHEET}!${letter}$2:${letter}${}",
+                    lists[i].1.len() + 1
+                )))
             }
-            (FieldType::Money | FieldType::Quantity | FieldType::Percent, None) => dv.allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0)),
-            (FieldType::Integer | FieldType::Year, None) => dv.allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(0)),
-            (FieldType::Date, None) => dv.allow_date(DataValidationRule::GreaterThanOrEqualTo(ExcelDateTime::from_ymd(1990, 1, 1)?)),
+            (FieldType::Money | FieldType::Quantity | FieldType::Percent, None) => {
+                dv.allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(0.0))
+            }
+            (FieldType::Integer | FieldType::Year, None) => {
+                dv.allow_whole_number(DataValidationRule::GreaterThanOrEqualTo(0))
+            }
+            (FieldType::Date, None) => dv.allow_date(DataValidationRule::GreaterThanOrEqualTo(
+                ExcelDateTime::from_ymd(1990, 1, 1)?,
+            )),
             _ => dv.allow_any_value(),
         };
         ws.add_data_validation(1, col, FORM_ROWS, col, &dv)?;
@@ -117,7 +152,10 @@ fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, Xls
     ws.set_repeat_rows(0, 0)?;
 
     let notes = wb.add_worksheet().set_name(NOTES_SHEET)?;
-    for (c, h) in ["申报条款编号", "条款", "原文摘录", "计算方式", "需填写的列"].iter().enumerate() {
+    for (c, h) in ["申报条款编号", "条款", "原文摘录", "计算方式", "需填写的列"]
+        .iter()
+        .enumerate()
+    {
         notes.write_string_with_format(0, c as u16, *h, &header)?;
     }
     for (c, w) in [40.0, 30.0, 70.0, 50.0, 40.0].iter().enumerate() {
@@ -131,7 +169,13 @@ fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, Xls
             .map(|f| split_header_unit(&vocab.get(*f).header_zh).0)
             .collect::<Vec<_>>()
             .join("、");
-        let cells = [r.id.clone(), r.clause.clone(), r.excerpt.clone(), describe::terms(vocab, p, r).join("\n"), needed];
+        let cells = [
+            r.id.clone(),
+            r.clause.clone(),
+            r.excerpt.clone(),
+            describe::terms(vocab, p, r).join("\n"),
+            needed,
+        ];
         for (c, s) in cells.iter().enumerate() {
             notes.write_string_with_format(i as u32 + 1, c as u16, s, &wrap)?;
         }
@@ -143,7 +187,12 @@ fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, Xls
     }
     for (i, (f, values)) in lists.iter().enumerate() {
         let col = (LIST_COLUMN + i as u32) as u16;
-        notes.write_string_with_format(0, col, format!("可选值：{}", split_header_unit(&vocab.get(*f).header_zh).0), &header)?;
+        notes.write_string_with_format(
+            0,
+            col,
+            format!("可选值：{}", split_header_unit(&vocab.get(*f).header_zh).0),
+            &header,
+        )?;
         notes.set_column_width(col, 24.0)?;
         for (r, v) in values.iter().enumerate() {
             notes.write_string(r as u32 + 1, col, v)?;
@@ -165,7 +214,11 @@ const LIST_COLUMN: u32 = 7;
 
 /// The dropdown values of the form's columns: 是/否, enumerations, the chosen rule ids and
 /// the titles the rules pay for.
-fn dropdowns(vocab: &Vocabulary, rules: &[&Rule], columns: &[FieldId]) -> Vec<(FieldId, Vec<String>)> {
+fn dropdowns(
+    vocab: &Vocabulary,
+    rules: &[&Rule],
+    columns: &[FieldId],
+) -> Vec<(FieldId, Vec<String>)> {
     let mut lists = Vec::new();
     for &f in columns {
         let field = vocab.get(f);

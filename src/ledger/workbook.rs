@@ -2,12 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use rust_decimal::Decimal;
 use rayon::prelude::*;
-use rust_xlsxwriter::{Chart, ChartType, DocProperties, ProtectionOptions, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{
+    Chart, ChartType, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder,
+    ProtectionOptions, Workbook, Worksheet, XlsxError,
+};
 
-use crate::engine::batch::{payer_label, LineKind};
 use crate::audit::{ledger_code, line_code};
+use crate::engine::batch::{payer_label, LineKind};
 use crate::money::fixed2;
 use crate::rules::{describe, Outcome, Payer};
 
@@ -16,13 +19,37 @@ use super::{LedgerError, LedgerLine, Report, Totals};
 use crate::normalise::columnar::{Kind, ParquetTable};
 
 /// Sheet names (工作表), as DESIGN.md fixes them.
-pub const SHEETS: [&str; 6] = ["汇总", "发放明细", "计算过程", "不予支持", "数据错误", "政策参数"];
+pub const SHEETS: [&str; 6] = [
+    "汇总",
+    "发放明细",
+    "计算过程",
+    "不予支持",
+    "数据错误",
+    "政策参数",
+];
 /// 待审核: lines whose review is open, computed in full and not paid; in the workbook it
 /// follows 发放明细.
 pub const PENDING_SHEET: &str = "待审核";
 pub const PENDING_HEADERS: [&str; 19] = [
-    "序号", "申报编号", "统一社会信用代码", "企业名称", "所属旗县区", "申报年度", "申报条款编号", "条款", "计算方式", "待审核预计（元）",
-    "自治区", "盟市", "旗县区", "中央", "其他", "待审核事项", "说明", "数据来源", "校验码",
+    "序号",
+    "申报编号",
+    "统一社会信用代码",
+    "企业名称",
+    "所属旗县区",
+    "申报年度",
+    "申报条款编号",
+    "条款",
+    "计算方式",
+    "待审核预计（元）",
+    "自治区",
+    "盟市",
+    "旗县区",
+    "中央",
+    "其他",
+    "待审核事项",
+    "说明",
+    "数据来源",
+    "校验码",
 ];
 /// Columns of 待审核 whose text its check code covers: 申报编号, 统一社会信用代码, 申报条款编号,
 /// 待审核预计, the five shares and 待审核事项.
@@ -33,20 +60,67 @@ pub const PENDING_RESULT: &str = "待审核预计 ";
 pub const LABEL_PENDING_TOTAL: &str = "待审核预计合计（元，不计入奖补资金合计）";
 
 pub const DETAIL_HEADERS: [&str; 21] = [
-    "序号", "申报编号", "统一社会信用代码", "企业名称", "所属旗县区", "申报年度", "申报条款编号", "条款", "计算方式", "结果类型",
-    "金额（元）", "自治区", "盟市", "旗县区", "中央", "其他", "测算/认定结果", "说明", "数据来源", "其他列", "校验码",
+    "序号",
+    "申报编号",
+    "统一社会信用代码",
+    "企业名称",
+    "所属旗县区",
+    "申报年度",
+    "申报条款编号",
+    "条款",
+    "计算方式",
+    "结果类型",
+    "金额（元）",
+    "自治区",
+    "盟市",
+    "旗县区",
+    "中央",
+    "其他",
+    "测算/认定结果",
+    "说明",
+    "数据来源",
+    "其他列",
+    "校验码",
 ];
-const DETAIL_PAYERS: [Payer; 5] = [Payer::Region, Payer::City, Payer::County, Payer::Central, Payer::Other];
+const DETAIL_PAYERS: [Payer; 5] = [
+    Payer::Region,
+    Payer::City,
+    Payer::County,
+    Payer::Central,
+    Payer::Other,
+];
 const TRACE_HEADERS: [&str; 4] = ["申报编号", "申报条款编号", "结果", "计算过程"];
 /// Data rows one worksheet holds (Excel's 1,048,576 rows less the header).
 pub const MAX_SHEET_LINES: usize = 1_048_575;
-pub const REFUSED_HEADERS: [&str; 8] = ["申报编号", "统一社会信用代码", "企业名称", "申报条款编号", "条款", "原因", "数据来源", "校验码"];
+pub const REFUSED_HEADERS: [&str; 8] = [
+    "申报编号",
+    "统一社会信用代码",
+    "企业名称",
+    "申报条款编号",
+    "条款",
+    "原因",
+    "数据来源",
+    "校验码",
+];
 /// Labels of 汇总 that `verify` and `reconcile` read back.
 pub const LABEL_TOTAL: &str = "奖补资金合计（元）";
 pub const LABEL_CODE: &str = "台账校验码";
 pub const LABEL_FILES: &str = "输入与政策文件（SHA-256）";
 const ERROR_HEADERS: [&str; 6] = ["文件", "工作表", "单元格", "申报编号", "原值", "原因"];
-const POLICY_HEADERS: [&str; 12] = ["政策文件", "申报条款编号", "条款", "原文摘录", "结果类型", "计算方式", "参数", "申报条件", "上限", "分担", "解读", "位置"];
+const POLICY_HEADERS: [&str; 12] = [
+    "政策文件",
+    "申报条款编号",
+    "条款",
+    "原文摘录",
+    "结果类型",
+    "计算方式",
+    "参数",
+    "申报条件",
+    "上限",
+    "分担",
+    "解读",
+    "位置",
+];
 
 struct Formats {
     header: Format,
@@ -73,8 +147,14 @@ impl Formats {
             money: Format::new().set_num_format("#,##0.00").set_font_name(font),
             text: Format::new().set_font_name(font),
             quoted: Format::new().set_font_name(font).set_quote_prefix(),
-            title: Format::new().set_bold().set_font_size(14).set_font_name(font),
-            bold_money: Format::new().set_bold().set_num_format("#,##0.00").set_font_name(font),
+            title: Format::new()
+                .set_bold()
+                .set_font_size(14)
+                .set_font_name(font),
+            bold_money: Format::new()
+                .set_bold()
+                .set_num_format("#,##0.00")
+                .set_font_name(font),
             wrap: Format::new().set_font_name(font).set_text_wrap(),
         }
     }
@@ -98,7 +178,13 @@ fn text(ws: &mut Worksheet, f: &Formats, row: u32, col: u16, s: &str) -> Result<
 
 /// Writes an amount as a number. The value already has 2 decimals; its shortest decimal text
 /// becomes the nearest double, which Excel shows back exactly to the 分 below 10¹³.
-pub(crate) fn money(ws: &mut Worksheet, fmt: &Format, row: u32, col: u16, v: Decimal) -> Result<(), XlsxError> {
+pub(crate) fn money(
+    ws: &mut Worksheet,
+    fmt: &Format,
+    row: u32,
+    col: u16,
+    v: Decimal,
+) -> Result<(), XlsxError> {
     let n: f64 = v.to_string().parse().unwrap_or(0.0);
     ws.write_number_with_format(row, col, n, fmt)?;
     Ok(())
@@ -118,7 +204,12 @@ fn widths(ws: &mut Worksheet, w: &[f64]) -> Result<(), XlsxError> {
     Ok(())
 }
 
-fn detail_sheet(ws: &mut Worksheet, names: &[&str], f: &Formats, w: &[f64]) -> Result<(), XlsxError> {
+fn detail_sheet(
+    ws: &mut Worksheet,
+    names: &[&str],
+    f: &Formats,
+    w: &[f64],
+) -> Result<(), XlsxError> {
     headers(ws, f, 0, names)?;
     widths(ws, w)?;
     ws.set_freeze_panes(1, 0)?;
@@ -130,17 +221,30 @@ fn detail_sheet(ws: &mut Worksheet, names: &[&str], f: &Formats, w: &[f64]) -> R
 }
 
 fn is_refused(l: &LedgerLine) -> bool {
-    matches!(l.line.kind, LineKind::Ineligible { .. } | LineKind::Rejected { .. })
+    matches!(
+        l.line.kind,
+        LineKind::Ineligible { .. } | LineKind::Rejected { .. }
+    )
 }
 
 /// What 结果类型 and 测算/认定结果 show for a detail line.
 fn kind_and_result(l: &LedgerLine) -> (String, String) {
     match &l.line.kind {
         LineKind::Payout => ("奖补资金".to_string(), String::new()),
-        LineKind::Measure { label, unit } => (label.clone(), format!("{} {unit}", crate::money::grouped2(l.line.amount))),
-        LineKind::Verdict { label, value, words } => {
-            (label.clone(), words.clone().unwrap_or_else(|| if *value { "符合" } else { "不符合" }.to_string()))
-        }
+        LineKind::Measure { label, unit } => (
+            label.clone(),
+            format!("{} {unit}", crate::money::grouped2(l.line.amount)),
+        ),
+        LineKind::Verdict {
+            label,
+            value,
+            words,
+        } => (
+            label.clone(),
+            words
+                .clone()
+                .unwrap_or_else(|| if *value { "符合" } else { "不符合" }.to_string()),
+        ),
         LineKind::Text { label, value } => (label.clone(), value.clone()),
         LineKind::Pending { reason } => ("待审核".to_string(), reason.clone()),
         LineKind::Ineligible { .. } | LineKind::Rejected { .. } => (String::new(), String::new()),
@@ -149,8 +253,20 @@ fn kind_and_result(l: &LedgerLine) -> (String, String) {
 
 /// The check code of a 发放明细 line, over the text of its signed cells as written.
 fn detail_code(l: &LedgerLine, kind: &str, result: &str) -> String {
-    let money = |v: Decimal| if l.is_payout() { fixed2(v) } else { String::new() };
-    let mut parts = vec![l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), kind.to_string(), money(l.line.amount)];
+    let money = |v: Decimal| {
+        if l.is_payout() {
+            fixed2(v)
+        } else {
+            String::new()
+        }
+    };
+    let mut parts = vec![
+        l.application_id.clone(),
+        l.credit_code.clone(),
+        l.rule_id.clone(),
+        kind.to_string(),
+        money(l.line.amount),
+    ];
     parts.extend(DETAIL_PAYERS.iter().map(|p| money(l.share(*p))));
     parts.push(result.to_string());
     line_code(&parts)
@@ -159,7 +275,12 @@ fn detail_code(l: &LedgerLine, kind: &str, result: &str) -> String {
 /// The check code of a 待审核 line, over the text of its signed cells as written
 /// ([`PENDING_SIGNED`]).
 fn pending_code(l: &LedgerLine, reason: &str) -> String {
-    let mut parts = vec![l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), fixed2(l.line.amount)];
+    let mut parts = vec![
+        l.application_id.clone(),
+        l.credit_code.clone(),
+        l.rule_id.clone(),
+        fixed2(l.line.amount),
+    ];
     parts.extend(DETAIL_PAYERS.iter().map(|p| fixed2(l.share(*p))));
     parts.push(reason.to_string());
     line_code(&parts)
@@ -184,15 +305,31 @@ fn prepare(l: LedgerLine) -> Prepared {
     let result = fit(&result, FullText::Payouts).into_owned();
     let (note, code) = if is_refused(&l) {
         let reason = fit(&l.reason(), FullText::Payouts).into_owned();
-        let code = line_code(&[l.application_id.clone(), l.credit_code.clone(), l.rule_id.clone(), reason.clone()]);
+        let code = line_code(&[
+            l.application_id.clone(),
+            l.credit_code.clone(),
+            l.rule_id.clone(),
+            reason.clone(),
+        ]);
         (reason, code)
     } else {
         // The computation, and every step that changed the amount: the last is the reason.
         const SHOWN: [&str; 6] = ["计算", "分档", "封顶", "定额", "称号", "超额"];
         let shown = |(s, cut): &(&str, bool)| *cut || SHOWN.iter().any(|p| s.starts_with(p));
-        let explain = l.line.trace.marked_steps().filter(shown).map(|(s, _)| s).collect::<Vec<_>>().join("；");
+        let explain = l
+            .line
+            .trace
+            .marked_steps()
+            .filter(shown)
+            .map(|(s, _)| s)
+            .collect::<Vec<_>>()
+            .join("；");
         let explain = fit(&explain, FullText::Nowhere).into_owned();
-        let code = if l.line.is_pending() { pending_code(&l, &result) } else { detail_code(&l, &kind, &result) };
+        let code = if l.line.is_pending() {
+            pending_code(&l, &result)
+        } else {
+            detail_code(&l, &kind, &result)
+        };
         (explain, code)
     };
     let mut steps = String::with_capacity(l.line.trace.len() + 64);
@@ -204,7 +341,15 @@ fn prepare(l: LedgerLine) -> Prepared {
         let _ = write!(steps, "{}. {step}", n + 1);
     }
     let steps = fit(&steps, FullText::Nowhere).into_owned();
-    Prepared { trace_result: trace_result(&l), kind, result, note, code, steps, line: l }
+    Prepared {
+        trace_result: trace_result(&l),
+        kind,
+        result,
+        note,
+        code,
+        steps,
+        line: l,
+    }
 }
 
 /// Lines prepared per message between the two threads.
@@ -217,56 +362,128 @@ struct Chunk {
 }
 
 /// Writes `ledger.xlsx` to `path`, and `payouts.csv` to `csv` in the same pass over the lines.
-pub fn write(report: &Report<'_>, totals: &Totals, path: &std::path::Path, csv: &mut dyn std::io::Write) -> Result<(), LedgerError> {
+pub fn write(
+    report: &Report<'_>,
+    totals: &Totals,
+    path: &std::path::Path,
+    csv: &mut dyn std::io::Write,
+) -> Result<(), LedgerError> {
     let f = Formats::new();
     let mut wb = Workbook::new();
     // Fixed document times: the same inputs give the same bytes.
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
-    wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed).set_title("奖补资金发放台账").set_author("subsidy"));
+    wb.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&fixed)
+            .set_title("奖补资金发放台账")
+            .set_author("subsidy"),
+    );
     // Plain text is the workbook's default format: a cell written without one costs no format
     // lookup (a hash of the whole format, per cell, in rust_xlsxwriter).
     wb.set_default_format(&f.text, 20, 64)?;
     // Constant-memory sheets number formats workbook-wide on first use; two sheets written by
     // two threads would number them in whichever order the threads ran. Numbered here, first.
-    for format in [&f.header, &f.money, &f.quoted, &f.title, &f.bold_money, &f.wrap] {
+    for format in [
+        &f.header,
+        &f.money,
+        &f.quoted,
+        &f.title,
+        &f.bold_money,
+        &f.wrap,
+    ] {
         wb.register_format(format);
     }
     // 汇总 and 发放明细 are protected against accidental edits (no password: 审阅 → 撤销工作表保护
     // gives an editable copy); sorting, filtering and formatting stay allowed.
-    let protection = ProtectionOptions { sort: true, use_autofilter: true, format_columns: true, format_rows: true, ..ProtectionOptions::default() };
+    let protection = ProtectionOptions {
+        sort: true,
+        use_autofilter: true,
+        format_columns: true,
+        format_rows: true,
+        ..ProtectionOptions::default()
+    };
     let n = report.lines.count();
     if n > MAX_SHEET_LINES || report.exceptions.len() > MAX_SHEET_LINES {
         return Err(XlsxError::RowColumnLimitError.into());
     }
-    wb.add_worksheet().set_name(SHEETS[0])?.protect_with_options(&protection);
+    wb.add_worksheet()
+        .set_name(SHEETS[0])?
+        .protect_with_options(&protection);
     // The long sheets are written row by row in constant memory (rows go to a temporary file),
     // so memory stays flat however large the batch.
-    let ws = wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[1])?.protect_with_options(&protection);
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name(SHEETS[1])?
+        .protect_with_options(&protection);
     detail_sheet(ws, &DETAIL_HEADERS, &f, &DETAIL_WIDTHS)?;
-    let ws = wb.add_worksheet_with_constant_memory()?.set_name(PENDING_SHEET)?.protect_with_options(&protection);
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name(PENDING_SHEET)?
+        .protect_with_options(&protection);
     ws.set_tab_color(rust_xlsxwriter::Color::RGB(0xF4B183));
     detail_sheet(ws, &PENDING_HEADERS, &f, &PENDING_WIDTHS)?;
-    detail_sheet(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[2])?, &TRACE_HEADERS, &f, &[14.0, 36.0, 16.0, 120.0])?;
-    detail_sheet(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[3])?, &REFUSED_HEADERS, &f, &[14.0, 21.0, 28.0, 36.0, 30.0, 60.0, 36.0, 18.0])?;
-    errors(wb.add_worksheet_with_constant_memory()?.set_name(SHEETS[4])?, report, &f)?;
+    detail_sheet(
+        wb.add_worksheet_with_constant_memory()?
+            .set_name(SHEETS[2])?,
+        &TRACE_HEADERS,
+        &f,
+        &[14.0, 36.0, 16.0, 120.0],
+    )?;
+    detail_sheet(
+        wb.add_worksheet_with_constant_memory()?
+            .set_name(SHEETS[3])?,
+        &REFUSED_HEADERS,
+        &f,
+        &[14.0, 21.0, 28.0, 36.0, 30.0, 60.0, 36.0, 18.0],
+    )?;
+    errors(
+        wb.add_worksheet_with_constant_memory()?
+            .set_name(SHEETS[4])?,
+        report,
+        &f,
+    )?;
     policy(wb.add_worksheet().set_name(SHEETS[5])?, report, &f)?;
-    csv.write_all(&super::csvout::payouts_csv(&[], true)?).map_err(|source| LedgerError::Write { path: path.with_file_name("payouts.csv"), source })?;
+    csv.write_all(&super::csvout::payouts_csv(&[], true)?)
+        .map_err(|source| LedgerError::Write {
+            path: path.with_file_name("payouts.csv"),
+            source,
+        })?;
     let started = std::time::Instant::now();
     let codes = stream_lines(&mut wb, report, &f, csv, path)?;
     let streamed = started.elapsed();
-    let total: Decimal = report.settled().filter(|l| l.is_payout()).map(|l| l.amount).sum();
-    let code = ledger_code(&codes.iter().map(|(s, c)| (*s, c.as_str())).collect::<Vec<_>>(), &fixed2(total));
+    let total: Decimal = report
+        .settled()
+        .filter(|l| l.is_payout())
+        .map(|l| l.amount)
+        .sum();
+    let code = ledger_code(
+        &codes
+            .iter()
+            .map(|(s, c)| (*s, c.as_str()))
+            .collect::<Vec<_>>(),
+        &fixed2(total),
+    );
     summary(wb.worksheet_from_index(0)?, report, totals, code, &f)?;
     let at = std::time::Instant::now();
     wb.save(path)?;
     if std::env::var_os("SUBSIDY_TIMINGS").is_some() {
-        eprintln!("timing   lines written in {:.3} s; workbook saved (compressed) in {:.3} s", streamed.as_secs_f64(), at.elapsed().as_secs_f64());
+        eprintln!(
+            "timing   lines written in {:.3} s; workbook saved (compressed) in {:.3} s",
+            streamed.as_secs_f64(),
+            at.elapsed().as_secs_f64()
+        );
     }
     Ok(())
 }
 
-const PENDING_WIDTHS: [f64; 19] = [6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 58.0, 40.0, 36.0, 18.0];
-const DETAIL_WIDTHS: [f64; 21] = [6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 16.0, 40.0, 36.0, 24.0, 18.0];
+const PENDING_WIDTHS: [f64; 19] = [
+    6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 58.0,
+    40.0, 36.0, 18.0,
+];
+const DETAIL_WIDTHS: [f64; 21] = [
+    6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0,
+    16.0, 40.0, 36.0, 24.0, 18.0,
+];
 
 /// Writes every line to 发放明细, 待审核 or 不予支持 and to 计算过程, and its `payouts.csv` row.
 /// Three threads share the work: one makes the lines whole and prepares their cells, one
@@ -285,9 +502,21 @@ fn stream_lines(
             let columns: Vec<(&str, Kind)> = super::csvout::payouts_header()
                 .into_iter()
                 .enumerate()
-                .map(|(c, name)| (name, if super::csvout::is_money_column(c) { Kind::Money } else { Kind::Text }))
+                .map(|(c, name)| {
+                    (
+                        name,
+                        if super::csvout::is_money_column(c) {
+                            Kind::Money
+                        } else {
+                            Kind::Text
+                        },
+                    )
+                })
                 .collect();
-            Some(ParquetTable::create(&path.with_file_name("payouts.parquet"), &columns)?)
+            Some(ParquetTable::create(
+                &path.with_file_name("payouts.parquet"),
+                &columns,
+            )?)
         }
         false => None,
     };
@@ -299,7 +528,8 @@ fn stream_lines(
     let (head, rest) = sheets.split_at_mut(2);
     let (held, rest) = rest.split_at_mut(1);
     let (mid, tail) = rest.split_at_mut(1);
-    let (detail, pending, traces, refused) = (&mut head[1], &mut held[0], &mut mid[0], &mut tail[0]);
+    let (detail, pending, traces, refused) =
+        (&mut head[1], &mut held[0], &mut mid[0], &mut tail[0]);
     let mut detail_codes = Vec::new();
     let mut pending_codes = Vec::new();
     let mut refused_codes = Vec::new();
@@ -316,7 +546,10 @@ fn stream_lines(
                 if let Some(table) = parquet.as_mut() {
                     table.write(&records)?;
                 }
-                let chunk = Arc::new(Chunk { lines: whole.into_par_iter().map(prepare).collect(), csv });
+                let chunk = Arc::new(Chunk {
+                    lines: whole.into_par_iter().map(prepare).collect(),
+                    csv,
+                });
                 let at = Instant::now();
                 if trace_tx.send(Arc::clone(&chunk)).is_err() || tx.send(chunk).is_err() {
                     break;
@@ -342,7 +575,11 @@ fn stream_lines(
         let mut at = Instant::now();
         while let Ok(chunk) = rx.recv() {
             waited += at.elapsed();
-            csv.write_all(&chunk.csv).map_err(|source| LedgerError::Write { path: path.with_file_name("payouts.csv"), source })?;
+            csv.write_all(&chunk.csv)
+                .map_err(|source| LedgerError::Write {
+                    path: path.with_file_name("payouts.csv"),
+                    source,
+                })?;
             for p in &chunk.lines {
                 if is_refused(&p.line) {
                     refused_row(refused, f, rr, p)?;
@@ -360,8 +597,12 @@ fn stream_lines(
             }
             at = Instant::now();
         }
-        trace_writer.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
-        let blocked = producer.join().unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+        trace_writer
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
+        let blocked = producer
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
         // Which side of the pipeline waited for the other (SUBSIDY_TIMINGS, for `make bench`).
         if std::env::var_os("SUBSIDY_TIMINGS").is_some() {
             eprintln!("timing   writer waited {:.3} s for lines; line maker waited {:.3} s for the writers", waited.as_secs_f64(), blocked.as_secs_f64());
@@ -382,7 +623,13 @@ fn stream_lines(
     Ok(detail_codes)
 }
 
-fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f: &Formats) -> Result<(), XlsxError> {
+fn summary(
+    ws: &mut Worksheet,
+    report: &Report<'_>,
+    t: &Totals,
+    code: String,
+    f: &Formats,
+) -> Result<(), XlsxError> {
     widths(ws, &[46.0, 44.0, 8.0, 20.0, 10.0, 20.0])?;
     ws.set_landscape();
     ws.set_paper_size(9);
@@ -398,18 +645,35 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f:
         }
         crate::digest::sha256_hex(all.as_bytes())
     };
-    let sheet_rows = t.sheet_rows.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join("，");
+    let sheet_rows = t
+        .sheet_rows
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join("，");
     let facts: [(&str, String); 14] = [
-        ("软件版本", format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))),
+        (
+            "软件版本",
+            format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+        ),
         ("输入文件数", report.inputs.len().to_string()),
         ("读入数据行", t.rows_in.to_string()),
-        ("计算行（发放明细 + 待审核 + 不予支持）", t.rows_computed.to_string()),
+        (
+            "计算行（发放明细 + 待审核 + 不予支持）",
+            t.rows_computed.to_string(),
+        ),
         ("数据错误行", t.rows_exception.to_string()),
         ("奖补资金行（已审核，应付）", t.payout_lines.to_string()),
         ("其中金额大于零", t.paid_lines.to_string()),
-        ("待审核行（审核未完成，暂不发放）", t.pending_lines.to_string()),
+        (
+            "待审核行（审核未完成，暂不发放）",
+            t.pending_lines.to_string(),
+        ),
         ("不予支持行", t.ineligible_lines.to_string()),
-        ("测算行 / 资格认定行", format!("{} / {}", t.measure_lines, t.verdict_lines)),
+        (
+            "测算行 / 资格认定行",
+            format!("{} / {}", t.measure_lines, t.verdict_lines),
+        ),
         ("数据错误单元格", t.exception_cells.to_string()),
         ("运行摘要（输入与政策文件 SHA-256）", digest),
         ("各表行数", sheet_rows),
@@ -422,11 +686,25 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f:
         r += 1;
     }
     ws.write_string_with_format(r, 0, LABEL_TOTAL, &f.text)?;
-    let total: Decimal = report.settled().filter(|l| l.is_payout()).map(|l| l.amount).sum();
+    let total: Decimal = report
+        .settled()
+        .filter(|l| l.is_payout())
+        .map(|l| l.amount)
+        .sum();
     money(ws, &f.bold_money, r, 1, total)?;
     r += 1;
     ws.write_string_with_format(r, 0, LABEL_PENDING_TOTAL, &f.text)?;
-    money(ws, &f.money, r, 1, report.settled().filter(|l| l.is_pending()).map(|l| l.amount).sum())?;
+    money(
+        ws,
+        &f.money,
+        r,
+        1,
+        report
+            .settled()
+            .filter(|l| l.is_pending())
+            .map(|l| l.amount)
+            .sum(),
+    )?;
     r += 1;
     ws.write_string_with_format(r, 0, LABEL_CODE, &f.text)?;
     ws.write_string_with_format(r, 1, code, &f.text)?;
@@ -435,11 +713,30 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f:
     // 应付 (reviewed) and 待审核预计 (pending) side by side, never added together.
     let mut by_rule: BTreeMap<&str, (&str, Both)> = BTreeMap::new();
     let mut by_region: BTreeMap<&str, Both> = BTreeMap::new();
-    for facts in (0..report.lines.count()).map(|i| report.lines.facts(i)).filter(|x| x.line.is_payout() || x.line.is_pending()) {
-        by_rule.entry(facts.rule_id).or_insert((facts.clause, Both::default())).1.add(facts.line);
+    for facts in (0..report.lines.count())
+        .map(|i| report.lines.facts(i))
+        .filter(|x| x.line.is_payout() || x.line.is_pending())
+    {
+        by_rule
+            .entry(facts.rule_id)
+            .or_insert((facts.clause, Both::default()))
+            .1
+            .add(facts.line);
         by_region.entry(facts.region).or_default().add(facts.line);
     }
-    headers(ws, f, r, &["按条款：申报条款编号", "条款", "应付笔数", "应付金额（元）", "待审核笔数", "待审核预计（元）"])?;
+    headers(
+        ws,
+        f,
+        r,
+        &[
+            "按条款：申报条款编号",
+            "条款",
+            "应付笔数",
+            "应付金额（元）",
+            "待审核笔数",
+            "待审核预计（元）",
+        ],
+    )?;
     r += 1;
     let rule_rows = (r, r + by_rule.len() as u32);
     for (rule, (clause, both)) in by_rule {
@@ -449,21 +746,63 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f:
         r += 1;
     }
     r += 1;
-    headers(ws, f, r, &["按地区：所属旗县区", "", "应付笔数", "应付金额（元）", "待审核笔数", "待审核预计（元）"])?;
+    headers(
+        ws,
+        f,
+        r,
+        &[
+            "按地区：所属旗县区",
+            "",
+            "应付笔数",
+            "应付金额（元）",
+            "待审核笔数",
+            "待审核预计（元）",
+        ],
+    )?;
     r += 1;
     let region_rows = (r, r + by_region.len() as u32);
     for (region, both) in by_region {
-        text(ws, f, r, 0, if region.is_empty() { "（未填）" } else { region })?;
+        text(
+            ws,
+            f,
+            r,
+            0,
+            if region.is_empty() {
+                "（未填）"
+            } else {
+                region
+            },
+        )?;
         both.write(ws, f, r)?;
         r += 1;
     }
     r += 1;
-    headers(ws, f, r, &["按出资方（D14）", "", "", "应付金额（元）", "", "待审核预计（元）"])?;
+    headers(
+        ws,
+        f,
+        r,
+        &[
+            "按出资方（D14）",
+            "",
+            "",
+            "应付金额（元）",
+            "",
+            "待审核预计（元）",
+        ],
+    )?;
     r += 1;
     let payer_start = r;
     for p in Payer::ALL {
-        let due: Decimal = report.settled().filter(|l| l.is_payout()).map(|l| l.share(p)).sum();
-        let held: Decimal = report.settled().filter(|l| l.is_pending()).map(|l| l.share(p)).sum();
+        let due: Decimal = report
+            .settled()
+            .filter(|l| l.is_payout())
+            .map(|l| l.share(p))
+            .sum();
+        let held: Decimal = report
+            .settled()
+            .filter(|l| l.is_pending())
+            .map(|l| l.share(p))
+            .sum();
         if due.is_zero() && held.is_zero() {
             continue;
         }
@@ -481,8 +820,19 @@ fn summary(ws: &mut Worksheet, report: &Report<'_>, t: &Totals, code: String, f:
         .inputs
         .iter()
         .map(|i| ("输入", i.path.display().to_string(), i.sha256.clone()))
-        .chain(report.history.iter().map(|i| ("历史", i.path.display().to_string(), i.sha256.clone())))
-        .chain(report.policies.policies.iter().map(|p| ("政策", p.path.display().to_string(), p.digest.clone())));
+        .chain(
+            report
+                .history
+                .iter()
+                .map(|i| ("历史", i.path.display().to_string(), i.sha256.clone())),
+        )
+        .chain(
+            report
+                .policies
+                .policies
+                .iter()
+                .map(|p| ("政策", p.path.display().to_string(), p.digest.clone())),
+        );
     for (kind, path, sha) in files {
         text(ws, f, r, 0, &format!("{kind} {path}"))?;
         text(ws, f, r, 1, &sha)?;
@@ -500,7 +850,11 @@ struct Both {
 
 impl Both {
     fn add(&mut self, line: &crate::engine::batch::Line) {
-        let side = if line.is_pending() { &mut self.held } else { &mut self.due };
+        let side = if line.is_pending() {
+            &mut self.held
+        } else {
+            &mut self.due
+        };
         side.0 += 1;
         side.1 += line.amount;
     }
@@ -516,9 +870,18 @@ impl Both {
 
 /// Charts beside the summary tables (after column G): bars by rule and by region (应付 and
 /// 待审核预计, columns D and F), a pie by payer of 应付 (column D); rows [start, end), names in A.
-fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u32, u32)) -> Result<(), XlsxError> {
+fn charts(
+    ws: &mut Worksheet,
+    rules: (u32, u32),
+    regions: (u32, u32),
+    payers: (u32, u32),
+) -> Result<(), XlsxError> {
     let sheet = SHEETS[0];
-    let specs = [(ChartType::Bar, "奖补金额：按条款", rules), (ChartType::Column, "奖补金额：按地区", regions), (ChartType::Pie, "应付金额：按出资方", payers)];
+    let specs = [
+        (ChartType::Bar, "奖补金额：按条款", rules),
+        (ChartType::Column, "奖补金额：按地区", regions),
+        (ChartType::Pie, "应付金额：按出资方", payers),
+    ];
     // Stacked one under another beside the tables; a default row is 20 pixels high.
     let mut at = 2u32;
     for (kind, title, (start, end)) in specs {
@@ -528,15 +891,29 @@ fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u
         let mut chart = Chart::new(kind);
         chart.title().set_name(title);
         if kind == ChartType::Pie {
-            chart.add_series().set_categories((sheet, start, 0, end - 1, 0)).set_values((sheet, start, 3, end - 1, 3)).set_name(title);
+            chart
+                .add_series()
+                .set_categories((sheet, start, 0, end - 1, 0))
+                .set_values((sheet, start, 3, end - 1, 3))
+                .set_name(title);
         } else {
             // 应付 and 待审核预计 side by side, as in the table (columns D and F).
             for (col, name) in [(3, "应付"), (5, "待审核预计")] {
-                chart.add_series().set_categories((sheet, start, 0, end - 1, 0)).set_values((sheet, start, col, end - 1, col)).set_name(name);
+                chart
+                    .add_series()
+                    .set_categories((sheet, start, 0, end - 1, 0))
+                    .set_values((sheet, start, col, end - 1, col))
+                    .set_name(name);
             }
-            chart.legend().set_position(rust_xlsxwriter::ChartLegendPosition::Top);
+            chart
+                .legend()
+                .set_position(rust_xlsxwriter::ChartLegendPosition::Top);
         }
-        let height = if kind == ChartType::Bar { (120 + 18 * (end - start)).clamp(300, 900) } else { 300 };
+        let height = if kind == ChartType::Bar {
+            (120 + 18 * (end - start)).clamp(300, 900)
+        } else {
+            300
+        };
         chart.set_width(640).set_height(height);
         ws.insert_chart(at, 7, &chart)?;
         at += height.div_ceil(20) + 1;
@@ -545,9 +922,25 @@ fn charts(ws: &mut Worksheet, rules: (u32, u32), regions: (u32, u32), payers: (u
 }
 
 /// Columns A–I of 发放明细 and 待审核: 序号, the line's identity, its clause and 计算方式.
-fn identity_cells(ws: &mut Worksheet, f: &Formats, r: u32, l: &LedgerLine) -> Result<(), XlsxError> {
+fn identity_cells(
+    ws: &mut Worksheet,
+    f: &Formats,
+    r: u32,
+    l: &LedgerLine,
+) -> Result<(), XlsxError> {
     ws.write_number(r, 0, r as f64)?;
-    for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.region, &l.year, &l.rule_id, &l.clause].into_iter().enumerate() {
+    for (c, s) in [
+        &l.application_id,
+        &l.credit_code,
+        &l.enterprise_name,
+        &l.region,
+        &l.year,
+        &l.rule_id,
+        &l.clause,
+    ]
+    .into_iter()
+    .enumerate()
+    {
         text(ws, f, r, 1 + c as u16, s)?;
     }
     text(ws, f, r, 8, l.formula_kind)
@@ -604,7 +997,19 @@ fn pending_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<
 
 fn refused_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
     let l = &p.line;
-    for (c, s) in [&l.application_id, &l.credit_code, &l.enterprise_name, &l.rule_id, &l.clause, &p.note, &l.source, &p.code].into_iter().enumerate() {
+    for (c, s) in [
+        &l.application_id,
+        &l.credit_code,
+        &l.enterprise_name,
+        &l.rule_id,
+        &l.clause,
+        &p.note,
+        &l.source,
+        &p.code,
+    ]
+    .into_iter()
+    .enumerate()
+    {
         text(ws, f, r, c as u16, s)?;
     }
     Ok(())
@@ -614,7 +1019,17 @@ fn errors(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
     detail_sheet(ws, &ERROR_HEADERS, f, &[36.0, 14.0, 9.0, 14.0, 24.0, 60.0])?;
     for (i, e) in report.exceptions.iter().enumerate() {
         let r = i as u32 + 1;
-        for (c, s) in [&e.file, &e.sheet, &e.cell, &e.application_id, &e.value, &e.reason].into_iter().enumerate() {
+        for (c, s) in [
+            &e.file,
+            &e.sheet,
+            &e.cell,
+            &e.application_id,
+            &e.value,
+            &e.reason,
+        ]
+        .into_iter()
+        .enumerate()
+        {
             text(ws, f, r, c as u16, &fit(s, FullText::Exceptions))?;
         }
     }
@@ -622,7 +1037,14 @@ fn errors(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
 }
 
 fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
-    detail_sheet(ws, &POLICY_HEADERS, f, &[30.0, 36.0, 30.0, 60.0, 12.0, 12.0, 60.0, 40.0, 24.0, 24.0, 40.0, 30.0])?;
+    detail_sheet(
+        ws,
+        &POLICY_HEADERS,
+        f,
+        &[
+            30.0, 36.0, 30.0, 60.0, 12.0, 12.0, 60.0, 40.0, 24.0, 24.0, 40.0, 30.0,
+        ],
+    )?;
     let v = report.vocab;
     let mut r = 1;
     for (p, rule) in report.policies.rules() {
@@ -645,7 +1067,14 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
             outcome,
             rule.formula.kind_label().to_string(),
             // Caps have their own column; the other settings that change the money follow the formula.
-            [describe::formula(v, &rule.formula), describe::settings(p, rule)].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("；"),
+            [
+                describe::formula(v, &rule.formula),
+                describe::settings(p, rule),
+            ]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("；"),
             describe::conditions(v, &rule.when),
             describe::caps(v, rule),
             split,
@@ -661,7 +1090,11 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
 }
 
 /// A one-sheet workbook of text rows (对账结果 and the like), with the ledger's look.
-pub fn table<const N: usize>(name: &str, headers: &[&str; N], rows: &[[String; N]]) -> Result<Vec<u8>, XlsxError> {
+pub fn table<const N: usize>(
+    name: &str,
+    headers: &[&str; N],
+    rows: &[[String; N]],
+) -> Result<Vec<u8>, XlsxError> {
     let f = Formats::new();
     let mut wb = Workbook::new();
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;

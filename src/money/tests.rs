@@ -31,8 +31,14 @@ fn float_cells_become_shortest_text() {
 
 #[test]
 fn cleans_and_parses_clerk_text() {
-    assert_eq!(parse_decimal(&clean_number_text("１２，３４５．６")), Some(d("12345.6")));
-    assert_eq!(parse_decimal(&clean_number_text("1,000,000")), Some(d("1000000")));
+    assert_eq!(
+        parse_decimal(&clean_number_text("１２，３４５．６")),
+        Some(d("12345.6"))
+    );
+    assert_eq!(
+        parse_decimal(&clean_number_text("1,000,000")),
+        Some(d("1000000"))
+    );
     assert_eq!(parse_decimal("12a"), None);
     assert_eq!(parse_decimal("1.2.3"), None);
     assert_eq!(parse_decimal(""), None);

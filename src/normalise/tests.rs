@@ -17,7 +17,10 @@ fn credit_codes_follow_gb32100() {
 
 #[test]
 fn excel_serials_are_dates() {
-    assert_eq!(serial_date(Decimal::from(45366), DateSystem::Excel1900), NaiveDate::from_ymd_opt(2024, 3, 15));
+    assert_eq!(
+        serial_date(Decimal::from(45366), DateSystem::Excel1900),
+        NaiveDate::from_ymd_opt(2024, 3, 15)
+    );
     assert_eq!(serial_date(Decimal::from(-3), DateSystem::Excel1900), None);
 }
 
@@ -35,20 +38,42 @@ fn individuals_are_identified_by_resident_id() {
 /// the message says so and how to fix the column. An exact integer (Parquet) that checks is kept.
 #[test]
 fn credit_codes_stored_as_numbers_say_how_to_fix_the_column() {
-    let vocab = crate::fields::Vocabulary::load(std::path::Path::new("config")).expect("config/fields.json");
+    let vocab = crate::fields::Vocabulary::load(std::path::Path::new("config"))
+        .expect("config/fields.json");
     let code = vocab.id("credit_code").expect("credit_code");
-    let typed = |cell: RawCell| typed(&vocab, code, &cell, crate::fields::Scale { mul: 1, div: 1 }, DateSystem::Excel1900);
+    let typed = |cell: RawCell| {
+        typed(
+            &vocab,
+            code,
+            &cell,
+            crate::fields::Scale { mul: 1, div: 1 },
+            DateSystem::Excel1900,
+        )
+    };
     let lost = Err(crate::value::Unreadable(CREDIT_CODE_AS_NUMBER.into()));
     // 911501001234567890 as Excel keeps it: 15 significant digits.
-    assert_eq!(typed(RawCell::Num(Decimal::from(911_501_001_234_567_000_u64))), lost);
+    assert_eq!(
+        typed(RawCell::Num(Decimal::from(911_501_001_234_567_000_u64))),
+        lost
+    );
     assert_eq!(typed(RawCell::Text("9.11501001234567E+17".into())), lost);
     assert_eq!(typed(RawCell::Text("9.11501E17".into())), lost);
     let exact = (10..100)
         .map(|i| format!("911501001234567{i:02}"))
-        .find_map(|first| credit_code_check_char(&first).filter(char::is_ascii_digit).map(|c| format!("{first}{c}")))
+        .find_map(|first| {
+            credit_code_check_char(&first)
+                .filter(char::is_ascii_digit)
+                .map(|c| format!("{first}{c}"))
+        })
         .expect("an all-digit code");
-    assert_eq!(typed(RawCell::Num(exact.parse().expect("digits"))), Ok(Value::Text(exact.clone().into())));
-    assert_eq!(typed(RawCell::Text("91350100M000100Y43".into())), Ok(Value::Text("91350100M000100Y43".into())));
+    assert_eq!(
+        typed(RawCell::Num(exact.parse().expect("digits"))),
+        Ok(Value::Text(exact.clone().into()))
+    );
+    assert_eq!(
+        typed(RawCell::Text("91350100M000100Y43".into())),
+        Ok(Value::Text("91350100M000100Y43".into()))
+    );
     assert!(CREDIT_CODE_AS_NUMBER.contains("设置单元格格式 → 文本"));
 }
 

@@ -57,9 +57,16 @@ pub struct Coverage {
 #[derive(Debug, thiserror::Error)]
 pub enum CoverageError {
     #[error("cannot read coverage {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: {message}")]
-    Invalid { path: PathBuf, line: usize, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
 }
 
 impl Coverage {
@@ -69,7 +76,10 @@ impl Coverage {
 
     /// Loads `coverage.toml` from a configuration.
     pub fn from_config(config: &Config) -> Result<Coverage, CoverageError> {
-        let read = |source| CoverageError::Read { path: config.path_of("coverage.toml"), source };
+        let read = |source| CoverageError::Read {
+            path: config.path_of("coverage.toml"),
+            source,
+        };
         let file = config.read_required("coverage.toml").map_err(read)?;
         let (path, text) = (file.path.clone(), file.text().map_err(read)?);
         toml::from_str(text).map_err(|e| CoverageError::Invalid {
@@ -99,11 +109,36 @@ mod tests {
     /// A set-aside written by `to_toml` reads back whole (SUBSIDY_WRITE_COVERAGE=1 keeps it).
     #[test]
     fn set_asides_survive_a_rewrite() {
-        let aside = SetAside { part: "首次认定的一次性奖励".into(), values: vec!["50万".into(), "3%".into()], reason: "no tariff".into() };
-        let entry = Entry { id: "x-1".into(), computable: "partial".into(), examples_tested: 3, examples_not_run: 0, reason: String::new(), set_aside: vec![aside] };
-        let coverage = Coverage { rule: vec![entry.clone(), Entry { id: "x-2".into(), set_aside: Vec::new(), ..entry }] };
+        let aside = SetAside {
+            part: "首次认定的一次性奖励".into(),
+            values: vec!["50万".into(), "3%".into()],
+            reason: "no tariff".into(),
+        };
+        let entry = Entry {
+            id: "x-1".into(),
+            computable: "partial".into(),
+            examples_tested: 3,
+            examples_not_run: 0,
+            reason: String::new(),
+            set_aside: vec![aside],
+        };
+        let coverage = Coverage {
+            rule: vec![
+                entry.clone(),
+                Entry {
+                    id: "x-2".into(),
+                    set_aside: Vec::new(),
+                    ..entry
+                },
+            ],
+        };
         let text = coverage.to_toml();
-        assert!(text.contains("[[rule.set_aside]]\npart = \"首次认定的一次性奖励\"\nvalues = [\"50万\", \"3%\"]"), "{text}");
+        assert!(
+            text.contains(
+                "[[rule.set_aside]]\npart = \"首次认定的一次性奖励\"\nvalues = [\"50万\", \"3%\"]"
+            ),
+            "{text}"
+        );
         let back: Coverage = toml::from_str(&text).unwrap();
         assert_eq!(back.rule, coverage.rule);
     }

@@ -3,7 +3,10 @@
 use crate::fields::{split_header_unit, FieldId, Vocabulary};
 use crate::money::{grouped2, plain};
 
-use super::{Allocation, Bracket, CapScope, Combine, Condition, Expr, Formula, Param, Payer, Policy, Rule, TitleEntry};
+use super::{
+    Allocation, Bracket, CapScope, Combine, Condition, Expr, Formula, Param, Payer, Policy, Rule,
+    TitleEntry,
+};
 
 fn label(v: &Vocabulary, f: FieldId) -> String {
     split_header_unit(&v.get(f).header_zh).0
@@ -15,7 +18,13 @@ fn pct(d: rust_decimal::Decimal) -> String {
 
 /// An expression in words: `增量(生鲜乳加工量 − 上年度基数)`.
 pub fn expr(v: &Vocabulary, e: &Expr) -> String {
-    let list = |items: &[Expr], sep: &str| items.iter().map(|x| expr(v, x)).collect::<Vec<_>>().join(sep);
+    let list = |items: &[Expr], sep: &str| {
+        items
+            .iter()
+            .map(|x| expr(v, x))
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
     match e {
         Expr::Field(f) => label(v, *f),
         Expr::Const(c) => plain(*c),
@@ -29,7 +38,9 @@ pub fn expr(v: &Vocabulary, e: &Expr) -> String {
         Expr::Param(name) => format!("参数[{name}]"),
         Expr::Ceil(e) => format!("向上取整({})", expr(v, e)),
         Expr::Floor(e) => format!("向下取整({})", expr(v, e)),
-        Expr::Default { field, value } => format!("{}（未填按 {}）", label(v, *field), plain(*value)),
+        Expr::Default { field, value } => {
+            format!("{}（未填按 {}）", label(v, *field), plain(*value))
+        }
         Expr::Quotient(a, b) => format!("({} ÷ {})", expr(v, a), expr(v, b)),
         Expr::YearOf(f) => format!("{}的年份", label(v, *f)),
         Expr::DaysBetween(a, b) => format!("{}至{}的天数", label(v, *a), label(v, *b)),
@@ -40,12 +51,28 @@ fn param(v: &Vocabulary, p: &Param, rate: bool) -> String {
     let show = |d| if rate { pct(d) } else { plain(d) };
     match p {
         Param::Fixed(d) => show(*d),
-        Param::Chosen { value, min, max, approved } => {
-            let by = approved.map(|f| format!("，可按{}核定", label(v, f))).unwrap_or_default();
-            format!("{}（区间 [{}, {}]{by}）", show(*value), show(*min), show(*max))
+        Param::Chosen {
+            value,
+            min,
+            max,
+            approved,
+        } => {
+            let by = approved
+                .map(|f| format!("，可按{}核定", label(v, f)))
+                .unwrap_or_default();
+            format!(
+                "{}（区间 [{}, {}]{by}）",
+                show(*value),
+                show(*min),
+                show(*max)
+            )
         }
         Param::Lookup { field, entries } => {
-            let t = entries.iter().map(|(vals, p)| format!("{}→{}", vals.join("/"), param(v, p, rate))).collect::<Vec<_>>().join("；");
+            let t = entries
+                .iter()
+                .map(|(vals, p)| format!("{}→{}", vals.join("/"), param(v, p, rate)))
+                .collect::<Vec<_>>()
+                .join("；");
             format!("按{}：{t}", label(v, *field))
         }
     }
@@ -53,7 +80,13 @@ fn param(v: &Vocabulary, p: &Param, rate: bool) -> String {
 
 fn brackets(b: &[Bracket], rate: bool) -> String {
     b.iter()
-        .map(|x| format!("{} {}", x.range.text, if rate { pct(x.value) } else { plain(x.value) }))
+        .map(|x| {
+            format!(
+                "{} {}",
+                x.range.text,
+                if rate { pct(x.value) } else { plain(x.value) }
+            )
+        })
         .collect::<Vec<_>>()
         .join("；")
 }
@@ -62,25 +95,57 @@ fn brackets(b: &[Bracket], rate: bool) -> String {
 pub fn formula(v: &Vocabulary, f: &Formula) -> String {
     match f {
         Formula::Rate { base, rate } => format!("{} × {}", param(v, rate, true), expr(v, base)),
-        Formula::Tiers { selector, base, tiers } => {
-            format!("按{}分档，全额适用：{}；× {}", expr(v, selector), brackets(tiers, true), expr(v, base))
+        Formula::Tiers {
+            selector,
+            base,
+            tiers,
+        } => {
+            format!(
+                "按{}分档，全额适用：{}；× {}",
+                expr(v, selector),
+                brackets(tiers, true),
+                expr(v, base)
+            )
         }
         Formula::Slices { base, slices, step } => {
-            let s = step.map(|(w, i)| format!("；其后每 {} 为一段，标准逐段提高 {}", plain(w), plain(i))).unwrap_or_default();
+            let s = step
+                .map(|(w, i)| format!("；其后每 {} 为一段，标准逐段提高 {}", plain(w), plain(i)))
+                .unwrap_or_default();
             format!("{} 超额累进：{}{s}", expr(v, base), brackets(slices, false))
         }
-        Formula::Bracket { selector, brackets: b } => format!("按{}分档定额：{}", expr(v, selector), brackets(b, false)),
+        Formula::Bracket {
+            selector,
+            brackets: b,
+        } => format!("按{}分档定额：{}", expr(v, selector), brackets(b, false)),
         Formula::PerUnit { terms } => terms
             .iter()
             .map(|(q, p)| format!("{} × {}", expr(v, q), param(v, p, false)))
             .collect::<Vec<_>>()
             .join(" + "),
         Formula::Fixed { amount } => format!("定额 {}", grouped2(*amount)),
-        Formula::ByTitle { field, entries, combine } => by_title(v, *field, entries, *combine),
+        Formula::ByTitle {
+            field,
+            entries,
+            combine,
+        } => by_title(v, *field, entries, *combine),
         Formula::Matching { base, ratio } => format!("{} × {}", expr(v, base), plain(*ratio)),
-        Formula::TopUp { standard, other } => format!("max(0, [{}] − {})", formula(v, standard), expr(v, other)),
-        Formula::Least(p) => format!("min({})", p.iter().map(|x| formula(v, x)).collect::<Vec<_>>().join(", ")),
-        Formula::Greatest(p) => format!("max({})", p.iter().map(|x| formula(v, x)).collect::<Vec<_>>().join(", ")),
+        Formula::TopUp { standard, other } => {
+            format!("max(0, [{}] − {})", formula(v, standard), expr(v, other))
+        }
+        Formula::Least(p) => format!(
+            "min({})",
+            p.iter()
+                .map(|x| formula(v, x))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Formula::Greatest(p) => format!(
+            "max({})",
+            p.iter()
+                .map(|x| formula(v, x))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Formula::Amount { base } => expr(v, base),
         Formula::Interest(i) => format!(
             "{} × min(LPR, 实际利率) × {} × 天数 ÷ {}",
@@ -88,26 +153,58 @@ pub fn formula(v: &Vocabulary, f: &Formula) -> String {
             pct(i.share),
             plain(i.day_basis)
         ),
-        Formula::Staged { stages } => stages.iter().map(|s| format!("{} {}", s.label, grouped2(s.amount))).collect::<Vec<_>>().join("；"),
+        Formula::Staged { stages } => stages
+            .iter()
+            .map(|s| format!("{} {}", s.label, grouped2(s.amount)))
+            .collect::<Vec<_>>()
+            .join("；"),
         Formula::Verdict { test } => conditions(v, test),
         Formula::Cases(cases) => cases
             .iter()
-            .map(|(when, f)| format!("当 {}：{}", if when.is_empty() { "其他".to_string() } else { conditions(v, when) }, formula(v, f)))
+            .map(|(when, f)| {
+                format!(
+                    "当 {}：{}",
+                    if when.is_empty() {
+                        "其他".to_string()
+                    } else {
+                        conditions(v, when)
+                    },
+                    formula(v, f)
+                )
+            })
             .collect::<Vec<_>>()
             .join("；"),
         Formula::PoolShare => "资金池平均分配（D11）".to_string(),
         Formula::Classify(cases) => cases
             .iter()
-            .map(|(when, value)| format!("{} → {value}", if when.is_empty() { "其他".to_string() } else { conditions(v, when) }))
+            .map(|(when, value)| {
+                format!(
+                    "{} → {value}",
+                    if when.is_empty() {
+                        "其他".to_string()
+                    } else {
+                        conditions(v, when)
+                    }
+                )
+            })
             .collect::<Vec<_>>()
             .join("；"),
         Formula::DateAdd { from, months, days } => format!(
             "{}{}{}",
             label(v, *from),
-            months.as_ref().map(|m| format!(" + {} 个月", expr(v, m))).unwrap_or_default(),
-            days.as_ref().map(|d| format!(" + {} 天", expr(v, d))).unwrap_or_default()
+            months
+                .as_ref()
+                .map(|m| format!(" + {} 个月", expr(v, m)))
+                .unwrap_or_default(),
+            days.as_ref()
+                .map(|d| format!(" + {} 天", expr(v, d)))
+                .unwrap_or_default()
         ),
-        Formula::Sum(parts) => parts.iter().map(|f| format!("[{}]", formula(v, f))).collect::<Vec<_>>().join(" + "),
+        Formula::Sum(parts) => parts
+            .iter()
+            .map(|f| format!("[{}]", formula(v, f)))
+            .collect::<Vec<_>>()
+            .join(" + "),
     }
 }
 
@@ -117,8 +214,16 @@ fn by_title(v: &Vocabulary, field: FieldId, entries: &[TitleEntry], combine: Com
     let list = entries
         .iter()
         .map(|e| {
-            let when = if e.when.is_empty() { String::new() } else { format!("（当 {}）", conditions(v, &e.when)) };
-            let split = e.split.as_deref().map(|s| format!("（分担 {}）", split(s))).unwrap_or_default();
+            let when = if e.when.is_empty() {
+                String::new()
+            } else {
+                format!("（当 {}）", conditions(v, &e.when))
+            };
+            let split = e
+                .split
+                .as_deref()
+                .map(|s| format!("（分担 {}）", split(s)))
+                .unwrap_or_default();
             format!("{} {}{when}{split}", e.titles.join("/"), grouped2(e.amount))
         })
         .collect::<Vec<_>>()
@@ -132,7 +237,11 @@ fn by_title(v: &Vocabulary, field: FieldId, entries: &[TitleEntry], combine: Com
 
 /// Split weights in words: `自治区 1 : 盟市 1`.
 pub fn split(weights: &[(Payer, rust_decimal::Decimal)]) -> String {
-    weights.iter().map(|(p, w)| format!("{} {}", p.label(), plain(*w))).collect::<Vec<_>>().join(" : ")
+    weights
+        .iter()
+        .map(|(p, w)| format!("{} {}", p.label(), plain(*w)))
+        .collect::<Vec<_>>()
+        .join(" : ")
 }
 
 /// What else changes a rule's money besides its formula and caps, in words: 补差, 就高,
@@ -143,7 +252,9 @@ pub fn settings(policy: &Policy, rule: &Rule) -> String {
         out.push("补差：减去同一事项已获奖补（D9）".to_string());
     }
     if let Some(group) = &rule.exclusive {
-        out.push(format!("就高：互斥组 {group} 内同一企业同一年度只付最高一条（D9）"));
+        out.push(format!(
+            "就高：互斥组 {group} 内同一企业同一年度只付最高一条（D9）"
+        ));
     }
     if let Some(floor) = rule.floor {
         out.push(format!("起付：少于 {} 不予补助（D12）", grouped2(floor)));
@@ -151,12 +262,20 @@ pub fn settings(policy: &Policy, rule: &Rule) -> String {
     if let Some(years) = rule.max_years {
         out.push(format!("连续支持不超过 {years} 年（D10）"));
     }
-    if let Some(b) = rule.budget.as_ref().and_then(|id| policy.budgets.iter().find(|b| &b.id == id)) {
+    if let Some(b) = rule
+        .budget
+        .as_ref()
+        .and_then(|id| policy.budgets.iter().find(|b| &b.id == id))
+    {
         let how = match b.method {
             Allocation::ProRata => "申请合计超出时按比例核减",
             Allocation::Equal => "符合条件者平均分配",
         };
-        out.push(format!("{} 每年度 {}，{how}（D11）", b.words.as_deref().unwrap_or("资金池"), grouped2(b.amount)));
+        out.push(format!(
+            "{} 每年度 {}，{how}（D11）",
+            b.words.as_deref().unwrap_or("资金池"),
+            grouped2(b.amount)
+        ));
     }
     out.join("；")
 }
@@ -165,35 +284,84 @@ pub fn settings(policy: &Policy, rule: &Rule) -> String {
 /// (`上限 …`) and the other [`settings`].
 pub fn terms(v: &Vocabulary, policy: &Policy, rule: &Rule) -> Vec<String> {
     let caps = caps(v, rule);
-    let caps = if caps.is_empty() { caps } else { format!("上限 {caps}") };
-    [formula(v, &rule.formula), caps, settings(policy, rule)].into_iter().filter(|s| !s.is_empty()).collect()
+    let caps = if caps.is_empty() {
+        caps
+    } else {
+        format!("上限 {caps}")
+    };
+    [formula(v, &rule.formula), caps, settings(policy, rule)]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// Conditions in words, joined by "且".
 pub fn conditions(v: &Vocabulary, c: &[Condition]) -> String {
-    c.iter().map(|x| condition(v, x)).collect::<Vec<_>>().join(" 且 ")
+    c.iter()
+        .map(|x| condition(v, x))
+        .collect::<Vec<_>>()
+        .join(" 且 ")
 }
 
 fn condition(v: &Vocabulary, c: &Condition) -> String {
     match c {
-        Condition::Compare { left, op, right, word } => {
-            let w = word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
+        Condition::Compare {
+            left,
+            op,
+            right,
+            word,
+        } => {
+            let w = word
+                .as_deref()
+                .map(|w| format!("（{w}）"))
+                .unwrap_or_default();
             format!("{} {} {}{w}", expr(v, left), op.symbol(), expr(v, right))
         }
-        Condition::Date { field, op, date, word } => {
-            let w = word.as_deref().map(|w| format!("（{w}）")).unwrap_or_default();
+        Condition::Date {
+            field,
+            op,
+            date,
+            word,
+        } => {
+            let w = word
+                .as_deref()
+                .map(|w| format!("（{w}）"))
+                .unwrap_or_default();
             let d = match date {
                 super::DateRef::Fixed(d) => d.to_string(),
-                super::DateRef::Field { field: other, months } => format!("{} + {months} 个月", label(v, *other)),
+                super::DateRef::Field {
+                    field: other,
+                    months,
+                } => format!("{} + {months} 个月", label(v, *other)),
             };
             format!("{} {} {d}{w}", label(v, *field), op.symbol())
         }
-        Condition::In { field, values } => format!("{} ∈ {{{}}}", label(v, *field), values.join("、")),
-        Condition::NotIn { field, values } => format!("{} ∉ {{{}}}", label(v, *field), values.join("、")),
-        Condition::InParam { field, param, negate } => format!("{} {} 参数[{param}]", label(v, *field), if *negate { "∉" } else { "∈" }),
-        Condition::Is { field, value, .. } => format!("{}：{}", label(v, *field), if *value { "是" } else { "否" }),
+        Condition::In { field, values } => {
+            format!("{} ∈ {{{}}}", label(v, *field), values.join("、"))
+        }
+        Condition::NotIn { field, values } => {
+            format!("{} ∉ {{{}}}", label(v, *field), values.join("、"))
+        }
+        Condition::InParam {
+            field,
+            param,
+            negate,
+        } => format!(
+            "{} {} 参数[{param}]",
+            label(v, *field),
+            if *negate { "∉" } else { "∈" }
+        ),
+        Condition::Is { field, value, .. } => {
+            format!("{}：{}", label(v, *field), if *value { "是" } else { "否" })
+        }
         Condition::All(list) => format!("({})", conditions(v, list)),
-        Condition::Any(list) => format!("({})", list.iter().map(|x| condition(v, x)).collect::<Vec<_>>().join(" 或 ")),
+        Condition::Any(list) => format!(
+            "({})",
+            list.iter()
+                .map(|x| condition(v, x))
+                .collect::<Vec<_>>()
+                .join(" 或 ")
+        ),
     }
 }
 

@@ -9,7 +9,10 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use toml::{Spanned, Value};
 
-use super::text::{check_brackets, date_op_of_word, op_of_word, parse_amount, parse_interval, parse_rate, parse_ratio};
+use super::text::{
+    check_brackets, date_op_of_word, op_of_word, parse_amount, parse_interval, parse_rate,
+    parse_ratio,
+};
 use super::*;
 use crate::config::Config;
 use crate::fields::{line_of, FieldType, Vocabulary};
@@ -18,15 +21,32 @@ use crate::fields::{line_of, FieldType, Vocabulary};
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
     #[error("cannot read policy {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("no policy files (*.toml) in {path}")]
     NoPolicies { path: PathBuf },
     #[error("{path}:{line}: {message}")]
-    Syntax { path: PathBuf, line: usize, message: String },
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     #[error("{path}:{line}: rule `{rule}`: {message}")]
-    Rule { path: PathBuf, line: usize, rule: String, message: String },
+    Rule {
+        path: PathBuf,
+        line: usize,
+        rule: String,
+        message: String,
+    },
     #[error("{path}:{line}: rule `{rule}` is already defined in {first}")]
-    DuplicateRule { path: PathBuf, line: usize, rule: String, first: PathBuf },
+    DuplicateRule {
+        path: PathBuf,
+        line: usize,
+        rule: String,
+        first: PathBuf,
+    },
 }
 
 /// A string or integer amount; TOML floats are refused because they are binary.
@@ -137,11 +157,15 @@ pub struct PolicySet {
 
 impl PolicySet {
     pub fn rule(&self, id: &str) -> Option<(&Policy, &Rule)> {
-        self.index.get(id).map(|&(p, r)| (&self.policies[p], &self.policies[p].rules[r]))
+        self.index
+            .get(id)
+            .map(|&(p, r)| (&self.policies[p], &self.policies[p].rules[r]))
     }
 
     pub fn rules(&self) -> impl Iterator<Item = (&Policy, &Rule)> {
-        self.policies.iter().flat_map(|p| p.rules.iter().map(move |r| (p, r)))
+        self.policies
+            .iter()
+            .flat_map(|p| p.rules.iter().map(move |r| (p, r)))
     }
 
     /// Rules configured (a rule standing for several catalogue ids counts once).
@@ -164,7 +188,11 @@ impl PolicySet {
                         path: policy.path.clone(),
                         line: rule.line,
                         rule: id.clone(),
-                        first: self.policies.get(fp).map(|p| p.path.clone()).unwrap_or_else(|| policy.path.clone()),
+                        first: self
+                            .policies
+                            .get(fp)
+                            .map(|p| p.path.clone())
+                            .unwrap_or_else(|| policy.path.clone()),
                     });
                 }
                 self.index.insert(id.clone(), (pi, ri));
@@ -179,7 +207,8 @@ impl PolicySet {
 /// series, parameter tables and the catalogue coverage.
 pub fn is_reference_file(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    matches!(name, "aliases.toml" | "lpr.toml" | "coverage.toml") || super::params::is_params_file(p)
+    matches!(name, "aliases.toml" | "lpr.toml" | "coverage.toml")
+        || super::params::is_params_file(p)
 }
 
 /// Loads every `*.toml` policy from the given files or folders (folders are read in name
@@ -188,7 +217,10 @@ pub fn load_policies(paths: &[PathBuf], vocab: &Vocabulary) -> Result<PolicySet,
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|source| PolicyError::Read { path: path.clone(), source })?;
+            let entries = std::fs::read_dir(path).map_err(|source| PolicyError::Read {
+                path: path.clone(),
+                source,
+            })?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.extension().is_some_and(|e| e == "toml"))
@@ -205,7 +237,10 @@ pub fn load_policies(paths: &[PathBuf], vocab: &Vocabulary) -> Result<PolicySet,
     }
     let mut set = PolicySet::default();
     for file in files {
-        let bytes = std::fs::read(&file).map_err(|source| PolicyError::Read { path: file.clone(), source })?;
+        let bytes = std::fs::read(&file).map_err(|source| PolicyError::Read {
+            path: file.clone(),
+            source,
+        })?;
         let text = String::from_utf8_lossy(&bytes);
         let policy = load_policy_text(&text, &file, vocab)?;
         set.add(policy)?;
@@ -219,10 +254,25 @@ pub fn load_policies(paths: &[PathBuf], vocab: &Vocabulary) -> Result<PolicySet,
 pub fn load_config_policies(config: &Config, vocab: &Vocabulary) -> Result<PolicySet, PolicyError> {
     let Config::Folder(dir) = config else {
         let mut set = PolicySet::default();
-        let names = config.names().map_err(|source| PolicyError::Read { path: config.path_of(""), source })?;
-        for name in names.iter().filter(|n| n.ends_with(".toml") && !is_reference_file(Path::new(n))) {
-            let file = config.read_required(name).map_err(|source| PolicyError::Read { path: config.path_of(name), source })?;
-            set.add(load_policy_text(&String::from_utf8_lossy(&file.bytes), &file.path, vocab)?)?;
+        let names = config.names().map_err(|source| PolicyError::Read {
+            path: config.path_of(""),
+            source,
+        })?;
+        for name in names
+            .iter()
+            .filter(|n| n.ends_with(".toml") && !is_reference_file(Path::new(n)))
+        {
+            let file = config
+                .read_required(name)
+                .map_err(|source| PolicyError::Read {
+                    path: config.path_of(name),
+                    source,
+                })?;
+            set.add(load_policy_text(
+                &String::from_utf8_lossy(&file.bytes),
+                &file.path,
+                vocab,
+            )?)?;
         }
         return Ok(set);
     };
@@ -230,33 +280,62 @@ pub fn load_config_policies(config: &Config, vocab: &Vocabulary) -> Result<Polic
 }
 
 /// Loads one policy from its text; `path` is used in messages and the manifest.
-pub fn load_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<Policy, PolicyError> {
+pub fn load_policy_text(
+    text: &str,
+    path: &Path,
+    vocab: &Vocabulary,
+) -> Result<Policy, PolicyError> {
     let raw: RawDoc = toml::from_str(text).map_err(|e| PolicyError::Syntax {
         path: path.to_path_buf(),
         line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
         message: e.message().trim_end().to_string(),
     })?;
     let cx = Cx { text, path, vocab };
-    let payer = Payer::parse(raw.policy.payer.get_ref())
-        .ok_or_else(|| cx.syntax(raw.policy.payer.span().start, format!("unknown payer `{}`; use 中央, 自治区, 盟市, 旗县区 or 其他", raw.policy.payer.get_ref())))?;
+    let payer = Payer::parse(raw.policy.payer.get_ref()).ok_or_else(|| {
+        cx.syntax(
+            raw.policy.payer.span().start,
+            format!(
+                "unknown payer `{}`; use 中央, 自治区, 盟市, 旗县区 or 其他",
+                raw.policy.payer.get_ref()
+            ),
+        )
+    })?;
     let date = |d: &Option<Spanned<String>>| -> Result<Option<NaiveDate>, PolicyError> {
         match d {
             None => Ok(None),
             Some(s) => NaiveDate::parse_from_str(s.get_ref(), "%Y-%m-%d")
                 .map(Some)
-                .map_err(|_| cx.syntax(s.span().start, format!("date `{}` must be written YYYY-MM-DD", s.get_ref()))),
+                .map_err(|_| {
+                    cx.syntax(
+                        s.span().start,
+                        format!("date `{}` must be written YYYY-MM-DD", s.get_ref()),
+                    )
+                }),
         }
     };
     let valid_from = date(&raw.policy.valid_from)?;
     let valid_to = date(&raw.policy.valid_to)?;
     let mut flags = Vec::new();
     for f in &raw.policy.flags {
-        flags.push(vocab.id(f).ok_or_else(|| cx.syntax(0, format!("[policy] flags: unknown field `{f}`")))?);
+        flags.push(
+            vocab
+                .id(f)
+                .ok_or_else(|| cx.syntax(0, format!("[policy] flags: unknown field `{f}`")))?,
+        );
     }
     let mut budgets = Vec::new();
     for b in &raw.budget {
         let off = b.id.span().start;
-        let amount = parse_amount(&b.amount.0).ok_or_else(|| cx.syntax(off, format!("budget `{}`: `{}` is not an amount", b.id.get_ref(), b.amount.0)))?;
+        let amount = parse_amount(&b.amount.0).ok_or_else(|| {
+            cx.syntax(
+                off,
+                format!(
+                    "budget `{}`: `{}` is not an amount",
+                    b.id.get_ref(),
+                    b.amount.0
+                ),
+            )
+        })?;
         let method = match b.method.as_str() {
             "pro_rata" => Allocation::ProRata,
             "equal" => Allocation::Equal,
@@ -265,7 +344,12 @@ pub fn load_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<P
         if budgets.iter().any(|x: &Budget| &x.id == b.id.get_ref()) {
             return Err(cx.syntax(off, format!("budget `{}` is defined twice", b.id.get_ref())));
         }
-        budgets.push(Budget { id: b.id.get_ref().clone(), amount, method, words: b.words.clone() });
+        budgets.push(Budget {
+            id: b.id.get_ref().clone(),
+            amount,
+            method,
+            words: b.words.clone(),
+        });
     }
     for r in &raw.rule {
         if let Some(b) = &r.budget {
@@ -274,7 +358,10 @@ pub fn load_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<P
                     path: path.to_path_buf(),
                     line: line_of(text, b.span().start),
                     rule: r.id.get_ref().clone(),
-                    message: format!("budget `{}` is not defined in this file's [[budget]] tables", b.get_ref()),
+                    message: format!(
+                        "budget `{}` is not defined in this file's [[budget]] tables",
+                        b.get_ref()
+                    ),
                 });
             }
         }
@@ -322,14 +409,21 @@ struct At {
 }
 
 fn at(offset: usize, message: impl Into<String>) -> At {
-    At { offset, message: message.into() }
+    At {
+        offset,
+        message: message.into(),
+    }
 }
 
 type R<T> = Result<T, At>;
 
 impl Cx<'_> {
     fn syntax(&self, offset: usize, message: String) -> PolicyError {
-        PolicyError::Syntax { path: self.path.to_path_buf(), line: line_of(self.text, offset), message }
+        PolicyError::Syntax {
+            path: self.path.to_path_buf(),
+            line: line_of(self.text, offset),
+            message,
+        }
     }
 
     fn rule(&self, r: RawRule, policy_flags: &[FieldId]) -> Result<Rule, PolicyError> {
@@ -343,7 +437,10 @@ impl Cx<'_> {
         };
         let built = (|| -> R<Rule> {
             if r.clause.trim().is_empty() {
-                return Err(at(start, "`clause` is empty; give the article and item, e.g. \"第13条\""));
+                return Err(at(
+                    start,
+                    "`clause` is empty; give the article and item, e.g. \"第13条\"",
+                ));
             }
             if r.excerpt.trim().is_empty() {
                 return Err(at(start, "`excerpt` is empty; quote the clause verbatim"));
@@ -356,17 +453,40 @@ impl Cx<'_> {
                     .map(|f| self.field_id(f, start))
                     .collect::<R<Vec<_>>>()?,
             };
-            let when = r.when.iter().map(|c| self.condition(c.get_ref(), c.span().start)).collect::<R<Vec<_>>>()?;
+            let when = r
+                .when
+                .iter()
+                .map(|c| self.condition(c.get_ref(), c.span().start))
+                .collect::<R<Vec<_>>>()?;
             let formula = self.formula(r.formula.get_ref(), r.formula.span().start)?;
-            if matches!(formula, Formula::Verdict { .. }) != matches!(outcome, Outcome::Verdict { .. }) {
-                return Err(at(r.formula.span().start, "a `verdict` formula goes with outcome = { verdict = \"…\" } and only with it"));
+            if matches!(formula, Formula::Verdict { .. })
+                != matches!(outcome, Outcome::Verdict { .. })
+            {
+                return Err(at(
+                    r.formula.span().start,
+                    "a `verdict` formula goes with outcome = { verdict = \"…\" } and only with it",
+                ));
             }
-            if matches!(formula, Formula::Classify(_) | Formula::DateAdd { .. }) != matches!(outcome, Outcome::Text { .. }) {
+            if matches!(formula, Formula::Classify(_) | Formula::DateAdd { .. })
+                != matches!(outcome, Outcome::Text { .. })
+            {
                 return Err(at(r.formula.span().start, "`classify` and `date_add` formulas go with outcome = { category = \"…\" } or { date = \"…\" }, and only with them"));
             }
-            let caps = r.caps.iter().map(|c| self.cap(c.get_ref(), c.span().start)).collect::<R<Vec<_>>>()?;
-            let floor = r.floor.as_ref().map(|a| self.amount(&a.0, start)).transpose()?;
-            let split = r.split.as_ref().map(|s| self.split(s.get_ref(), s.span().start)).transpose()?;
+            let caps = r
+                .caps
+                .iter()
+                .map(|c| self.cap(c.get_ref(), c.span().start))
+                .collect::<R<Vec<_>>>()?;
+            let floor = r
+                .floor
+                .as_ref()
+                .map(|a| self.amount(&a.0, start))
+                .transpose()?;
+            let split = r
+                .split
+                .as_ref()
+                .map(|s| self.split(s.get_ref(), s.span().start))
+                .transpose()?;
             Ok(Rule {
                 id: id.clone(),
                 clause: r.clause.clone(),
@@ -391,7 +511,9 @@ impl Cx<'_> {
     }
 
     fn outcome(&self, v: Option<&Spanned<Value>>) -> R<Outcome> {
-        let Some(v) = v else { return Ok(Outcome::Payout) };
+        let Some(v) = v else {
+            return Ok(Outcome::Payout);
+        };
         let off = v.span().start;
         match v.get_ref() {
             Value::String(s) if s == "payout" => Ok(Outcome::Payout),
@@ -422,7 +544,13 @@ impl Cx<'_> {
     fn only_keys(&self, t: &toml::Table, allowed: &[&str], off: usize) -> R<()> {
         for k in t.keys() {
             if !allowed.contains(&k.as_str()) {
-                return Err(at(off, format!("unknown key `{k}` here; expected one of: {}", allowed.join(", "))));
+                return Err(at(
+                    off,
+                    format!(
+                        "unknown key `{k}` here; expected one of: {}",
+                        allowed.join(", ")
+                    ),
+                ));
             }
         }
         Ok(())
@@ -430,8 +558,14 @@ impl Cx<'_> {
 
     fn field_id(&self, key: &str, off: usize) -> R<FieldId> {
         self.vocab.id(key).ok_or_else(|| {
-            let hint = self.suggest(key).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
-            at(off, format!("unknown field `{key}`{hint}; fields are the keys of config/fields.json"))
+            let hint = self
+                .suggest(key)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            at(
+                off,
+                format!("unknown field `{key}`{hint}; fields are the keys of config/fields.json"),
+            )
         })
     }
 
@@ -450,28 +584,47 @@ impl Cx<'_> {
     }
 
     fn rate(&self, text: &str, off: usize) -> R<Decimal> {
-        parse_rate(text).ok_or_else(|| at(off, format!("`{text}` is not a rate; write it with a percent sign, e.g. \"2.5%\"")))
+        parse_rate(text).ok_or_else(|| {
+            at(
+                off,
+                format!("`{text}` is not a rate; write it with a percent sign, e.g. \"2.5%\""),
+            )
+        })
     }
 
     fn str_of<'v>(&self, v: &'v Value, what: &str, off: usize) -> R<&'v str> {
         match v {
             Value::String(s) => Ok(s),
-            Value::Integer(_) => Err(at(off, format!("{what}: write numbers as strings, e.g. \"{v}\""))),
-            Value::Float(f) => Err(at(off, format!("{what}: {f} is a TOML float, which is inexact; write it as a string: \"{f}\""))),
-            other => Err(at(off, format!("{what}: expected a string, found {}", other.type_str()))),
+            Value::Integer(_) => Err(at(
+                off,
+                format!("{what}: write numbers as strings, e.g. \"{v}\""),
+            )),
+            Value::Float(f) => Err(at(
+                off,
+                format!(
+                    "{what}: {f} is a TOML float, which is inexact; write it as a string: \"{f}\""
+                ),
+            )),
+            other => Err(at(
+                off,
+                format!("{what}: expected a string, found {}", other.type_str()),
+            )),
         }
     }
 
     fn table<'v>(&self, v: &'v Value, what: &str, off: usize) -> R<&'v toml::Table> {
-        v.as_table().ok_or_else(|| at(off, format!("{what} must be a table")))
+        v.as_table()
+            .ok_or_else(|| at(off, format!("{what} must be a table")))
     }
 
     fn req<'v>(&self, t: &'v toml::Table, key: &str, what: &str, off: usize) -> R<&'v Value> {
-        t.get(key).ok_or_else(|| at(off, format!("{what} needs `{key}`")))
+        t.get(key)
+            .ok_or_else(|| at(off, format!("{what} needs `{key}`")))
     }
 
     fn array<'v>(&self, v: &'v Value, what: &str, off: usize) -> R<&'v Vec<Value>> {
-        v.as_array().ok_or_else(|| at(off, format!("{what} must be an array")))
+        v.as_array()
+            .ok_or_else(|| at(off, format!("{what} must be an array")))
     }
 
     fn strings(&self, v: &Value, what: &str, off: usize) -> R<Vec<String>> {
@@ -492,7 +645,10 @@ impl Cx<'_> {
     fn numeric_field(&self, key: &str, off: usize) -> R<FieldId> {
         let id = self.field_id(key, off)?;
         if !self.vocab.get(id).ty.is_numeric() {
-            return Err(at(off, format!("field `{key}` is not a number and cannot be computed with")));
+            return Err(at(
+                off,
+                format!("field `{key}` is not a number and cannot be computed with"),
+            ));
         }
         Ok(id)
     }
@@ -505,7 +661,9 @@ impl Cx<'_> {
             Expr::Field(f) | Expr::Default { field: f, .. } => self.vocab.is_whole(*f),
             Expr::Const(c) => c.fract().is_zero(),
             Expr::Ceil(_) | Expr::Floor(_) | Expr::YearOf(_) | Expr::DaysBetween(..) => true,
-            Expr::Sum(xs) | Expr::Minus(xs) | Expr::Product(xs) | Expr::Min(xs) | Expr::Max(xs) => xs.iter().all(|x| self.is_whole(x)),
+            Expr::Sum(xs) | Expr::Minus(xs) | Expr::Product(xs) | Expr::Min(xs) | Expr::Max(xs) => {
+                xs.iter().all(|x| self.is_whole(x))
+            }
             Expr::Increase { of, over } => self.is_whole(of) && self.is_whole(over),
             Expr::Scale { .. } | Expr::Param(_) | Expr::Quotient(..) => false,
         }
@@ -554,11 +712,16 @@ impl Cx<'_> {
                 if t.contains_key("scale") {
                     one(&["scale", "by"])?;
                     let by = self.str_of(self.req(t, "by", "a scale", off)?, "by", off)?;
-                    return Ok(Expr::Scale { of: Box::new(self.expr(&t["scale"], off)?), by: self.rate(by, off)? });
+                    return Ok(Expr::Scale {
+                        of: Box::new(self.expr(&t["scale"], off)?),
+                        by: self.rate(by, off)?,
+                    });
                 }
                 if t.contains_key("param") {
                     one(&["param"])?;
-                    return Ok(Expr::Param(self.str_of(&t["param"], "param", off)?.to_string()));
+                    return Ok(Expr::Param(
+                        self.str_of(&t["param"], "param", off)?.to_string(),
+                    ));
                 }
                 if t.contains_key("ceil") {
                     one(&["ceil"])?;
@@ -571,24 +734,46 @@ impl Cx<'_> {
                 if t.contains_key("quotient") {
                     one(&["quotient"])?;
                     let parts = self.array(&t["quotient"], "quotient", off)?;
-                    let [a, b] = parts.as_slice() else { return Err(at(off, "`quotient` is [dividend, divisor]")) };
-                    return Ok(Expr::Quotient(Box::new(self.expr(a, off)?), Box::new(self.expr(b, off)?)));
+                    let [a, b] = parts.as_slice() else {
+                        return Err(at(off, "`quotient` is [dividend, divisor]"));
+                    };
+                    return Ok(Expr::Quotient(
+                        Box::new(self.expr(a, off)?),
+                        Box::new(self.expr(b, off)?),
+                    ));
                 }
                 if t.contains_key("default") {
                     one(&["field", "default"])?;
-                    let field = self.numeric_field(self.str_of(self.req(t, "field", "a field with a default", off)?, "field", off)?, off)?;
+                    let field = self.numeric_field(
+                        self.str_of(
+                            self.req(t, "field", "a field with a default", off)?,
+                            "field",
+                            off,
+                        )?,
+                        off,
+                    )?;
                     let value = self.amount(self.str_of(&t["default"], "default", off)?, off)?;
                     return Ok(Expr::Default { field, value });
                 }
                 if t.contains_key("year_of") {
                     one(&["year_of"])?;
-                    return Ok(Expr::YearOf(self.date_field(self.str_of(&t["year_of"], "year_of", off)?, off)?));
+                    return Ok(Expr::YearOf(
+                        self.date_field(self.str_of(&t["year_of"], "year_of", off)?, off)?,
+                    ));
                 }
                 if t.contains_key("days_between") {
                     one(&["days_between"])?;
                     let names = self.strings(&t["days_between"], "days_between", off)?;
-                    let [a, b] = names.as_slice() else { return Err(at(off, "`days_between` is [from date field, to date field]")) };
-                    return Ok(Expr::DaysBetween(self.date_field(a, off)?, self.date_field(b, off)?));
+                    let [a, b] = names.as_slice() else {
+                        return Err(at(
+                            off,
+                            "`days_between` is [from date field, to date field]",
+                        ));
+                    };
+                    return Ok(Expr::DaysBetween(
+                        self.date_field(a, off)?,
+                        self.date_field(b, off)?,
+                    ));
                 }
                 if t.contains_key("value") {
                     one(&["value"])?;
@@ -597,8 +782,17 @@ impl Cx<'_> {
                 }
                 Err(at(off, "an expression is a field key or a table with one of: sum, minus, product, min, max, quotient, increase+over, scale+by, field+default, param, ceil, floor, value"))
             }
-            Value::Float(f) => Err(at(off, format!("{f} is a TOML float, which is inexact; write {{ value = \"{f}\" }}"))),
-            other => Err(at(off, format!("an expression is a field key or a table, found {}", other.type_str()))),
+            Value::Float(f) => Err(at(
+                off,
+                format!("{f} is a TOML float, which is inexact; write {{ value = \"{f}\" }}"),
+            )),
+            other => Err(at(
+                off,
+                format!(
+                    "an expression is a field key or a table, found {}",
+                    other.type_str()
+                ),
+            )),
         }
     }
 
@@ -615,31 +809,64 @@ impl Cx<'_> {
         for (key, negate) in [("in", false), ("not_in", true)] {
             let Some(values) = t.get(key) else { continue };
             self.only_keys(t, &["field", key], off)?;
-            let field = self.field_id(self.str_of(self.req(t, "field", key, off)?, "field", off)?, off)?;
+            let field = self.field_id(
+                self.str_of(self.req(t, "field", key, off)?, "field", off)?,
+                off,
+            )?;
             if let Some(param) = values.as_table().and_then(|p| p.get("param")) {
                 let param = self.str_of(param, "param", off)?.to_string();
-                return Ok(Condition::InParam { field, param, negate });
+                return Ok(Condition::InParam {
+                    field,
+                    param,
+                    negate,
+                });
             }
             let values = self.strings(values, key, off)?;
-            return Ok(if negate { Condition::NotIn { field, values } } else { Condition::In { field, values } });
+            return Ok(if negate {
+                Condition::NotIn { field, values }
+            } else {
+                Condition::In { field, values }
+            });
         }
         if let Some(value) = t.get("is") {
             self.only_keys(t, &["field", "is", "absent"], off)?;
             let key = self.str_of(self.req(t, "field", "`is`", off)?, "field", off)?;
             let field = self.field_id(key, off)?;
             if self.vocab.get(field).ty != FieldType::Bool {
-                return Err(at(off, format!("`is` needs a yes/no field; `{key}` is not one")));
+                return Err(at(
+                    off,
+                    format!("`is` needs a yes/no field; `{key}` is not one"),
+                ));
             }
-            let value = value.as_bool().ok_or_else(|| at(off, "`is` takes true or false"))?;
-            let absent = t.get("absent").map(|a| a.as_bool().ok_or_else(|| at(off, "`absent` takes true or false (how an empty cell reads)"))).transpose()?;
-            return Ok(Condition::Is { field, value, absent });
+            let value = value
+                .as_bool()
+                .ok_or_else(|| at(off, "`is` takes true or false"))?;
+            let absent = t
+                .get("absent")
+                .map(|a| {
+                    a.as_bool().ok_or_else(|| {
+                        at(
+                            off,
+                            "`absent` takes true or false (how an empty cell reads)",
+                        )
+                    })
+                })
+                .transpose()?;
+            return Ok(Condition::Is {
+                field,
+                value,
+                absent,
+            });
         }
         if t.contains_key("date") || t.contains_key("after") {
             self.only_keys(t, &["field", "word", "op", "date", "after", "months"], off)?;
             let key = self.str_of(self.req(t, "field", "a date condition", off)?, "field", off)?;
             let field = self.field_id(key, off)?;
             if self.vocab.get(field).ty != FieldType::Date {
-                return Err(at(off, format!("`date` compares a date field; `{key}` is not one")));
+                return Err(at(
+                    off,
+                    format!("`date` compares a date field; `{key}` is not one"),
+                ));
             }
             let date = match (t.get("date"), t.get("after")) {
                 (Some(d), None) => {
@@ -656,7 +883,10 @@ impl Cx<'_> {
                 }
                 _ => return Err(at(off, "a date condition compares with `date` (a fixed date) or `after` (another date field, plus `months`), not both")),
             };
-            let word = t.get("word").map(|w| self.str_of(w, "word", off).map(str::to_string)).transpose()?;
+            let word = t
+                .get("word")
+                .map(|w| self.str_of(w, "word", off).map(str::to_string))
+                .transpose()?;
             let op = match (t.get("op"), &word) {
                 (Some(op), _) => parse_op(self.str_of(op, "op", off)?).ok_or_else(|| at(off, "op is one of >=, >, <=, <, ==, !="))?,
                 (None, Some(w)) => date_op_of_word(w).ok_or_else(|| {
@@ -664,11 +894,19 @@ impl Cx<'_> {
                 })?,
                 (None, None) => return Err(at(off, "a date condition needs a `word` (起, 截至 …) or an `op`")),
             };
-            return Ok(Condition::Date { field, op, date, word });
+            return Ok(Condition::Date {
+                field,
+                op,
+                date,
+                word,
+            });
         }
         self.only_keys(t, &["field", "word", "op", "value", "than"], off)?;
         let left = self.expr(self.req(t, "field", "a comparison", off)?, off)?;
-        let word = t.get("word").map(|w| self.str_of(w, "word", off).map(str::to_string)).transpose()?;
+        let word = t
+            .get("word")
+            .map(|w| self.str_of(w, "word", off).map(str::to_string))
+            .transpose()?;
         let op = match (t.get("op"), &word) {
             (Some(op), _) => parse_op(self.str_of(op, "op", off)?).ok_or_else(|| at(off, "op is one of >=, >, <=, <, ==, !="))?,
             (None, Some(w)) => op_of_word(w).ok_or_else(|| {
@@ -679,18 +917,35 @@ impl Cx<'_> {
         let right = match (t.get("value"), t.get("than")) {
             (Some(v), None) => Expr::Const(self.amount(self.str_of(v, "value", off)?, off)?),
             (None, Some(e)) => self.expr(e, off)?,
-            _ => return Err(at(off, "a comparison needs exactly one of `value` (a number) or `than` (an expression)")),
+            _ => return Err(at(
+                off,
+                "a comparison needs exactly one of `value` (a number) or `than` (an expression)",
+            )),
         };
-        Ok(Condition::Compare { left, op, right, word })
+        Ok(Condition::Compare {
+            left,
+            op,
+            right,
+            word,
+        })
     }
 
     fn conditions(&self, v: &Value, off: usize) -> R<Vec<Condition>> {
-        self.array(v, "a condition list", off)?.iter().map(|c| self.condition(c, off)).collect()
+        self.array(v, "a condition list", off)?
+            .iter()
+            .map(|c| self.condition(c, off))
+            .collect()
     }
 
     /// A parameter: `"2%"` (or `"300"` for unit rates), a chosen value in a range, or a lookup.
     fn param(&self, v: &Value, is_rate: bool, off: usize) -> R<Param> {
-        let scalar = |s: &str| if is_rate { self.rate(s, off) } else { self.amount(s, off) };
+        let scalar = |s: &str| {
+            if is_rate {
+                self.rate(s, off)
+            } else {
+                self.amount(s, off)
+            }
+        };
         match v {
             Value::Table(t) if t.contains_key("by") => {
                 self.only_keys(t, &["by", "table"], off)?;
@@ -699,8 +954,13 @@ impl Cx<'_> {
                 for e in self.array(self.req(t, "table", "a lookup", off)?, "table", off)? {
                     let et = self.table(e, "a lookup entry", off)?;
                     self.only_keys(et, &["values", "value"], off)?;
-                    let values = self.strings(self.req(et, "values", "a lookup entry", off)?, "values", off)?;
-                    let value = self.param(self.req(et, "value", "a lookup entry", off)?, is_rate, off)?;
+                    let values = self.strings(
+                        self.req(et, "values", "a lookup entry", off)?,
+                        "values",
+                        off,
+                    )?;
+                    let value =
+                        self.param(self.req(et, "value", "a lookup entry", off)?, is_rate, off)?;
                     if matches!(value, Param::Lookup { .. }) {
                         return Err(at(off, "a lookup entry's value is a value or a ranged value, not another lookup"));
                     }
@@ -710,32 +970,69 @@ impl Cx<'_> {
             }
             Value::Table(t) => {
                 self.only_keys(t, &["chosen", "range", "approved"], off)?;
-                let chosen = scalar(self.str_of(self.req(t, "chosen", "a ranged value", off)?, "chosen", off)?)?;
-                let range = self.strings(self.req(t, "range", "a ranged value", off)?, "range", off)?;
+                let chosen = scalar(self.str_of(
+                    self.req(t, "chosen", "a ranged value", off)?,
+                    "chosen",
+                    off,
+                )?)?;
+                let range =
+                    self.strings(self.req(t, "range", "a ranged value", off)?, "range", off)?;
                 let [lo, hi] = range.as_slice() else {
-                    return Err(at(off, "range is [min, max]; an empty max (\"\") means no upper bound (不低于)"));
+                    return Err(at(
+                        off,
+                        "range is [min, max]; an empty max (\"\") means no upper bound (不低于)",
+                    ));
                 };
-                let max = if hi.trim().is_empty() { Decimal::MAX } else { scalar(hi)? };
+                let max = if hi.trim().is_empty() {
+                    Decimal::MAX
+                } else {
+                    scalar(hi)?
+                };
                 let min = scalar(lo)?;
                 if min > max {
                     return Err(at(off, format!("range [{lo}, {hi}] has min above max")));
                 }
                 if chosen < min || chosen > max {
-                    return Err(at(off, format!("chosen value {} lies outside its range [{lo}, {hi}] (D5)", crate::money::plain(chosen))));
+                    return Err(at(
+                        off,
+                        format!(
+                            "chosen value {} lies outside its range [{lo}, {hi}] (D5)",
+                            crate::money::plain(chosen)
+                        ),
+                    ));
                 }
                 let approved = t
                     .get("approved")
-                    .map(|a| self.str_of(a, "approved", off).and_then(|k| self.numeric_field(k, off)))
+                    .map(|a| {
+                        self.str_of(a, "approved", off)
+                            .and_then(|k| self.numeric_field(k, off))
+                    })
                     .transpose()?;
-                Ok(Param::Chosen { value: chosen, min, max, approved })
+                Ok(Param::Chosen {
+                    value: chosen,
+                    min,
+                    max,
+                    approved,
+                })
             }
-            other => Ok(Param::Fixed(scalar(self.str_of(other, if is_rate { "rate" } else { "unit rate" }, off)?)?)),
+            other => Ok(Param::Fixed(scalar(self.str_of(
+                other,
+                if is_rate { "rate" } else { "unit rate" },
+                off,
+            )?)?)),
         }
     }
 
     /// A bracket table; `whole` when its selector is a whole number (a count, a rank, a year),
     /// so its brackets are checked as sets of whole numbers (issue 19).
-    fn brackets(&self, v: &Value, key: &str, is_rate: bool, whole: bool, off: usize) -> R<Vec<Bracket>> {
+    fn brackets(
+        &self,
+        v: &Value,
+        key: &str,
+        is_rate: bool,
+        whole: bool,
+        off: usize,
+    ) -> R<Vec<Bracket>> {
         let items = self.array(v, key, off)?;
         if items.is_empty() {
             return Err(at(off, format!("`{key}` is empty")));
@@ -744,21 +1041,46 @@ impl Cx<'_> {
         for item in items {
             let t = self.table(item, "a bracket", off)?;
             self.only_keys(t, &["range", "rate", "amount", "words"], off)?;
-            let range = parse_interval(self.str_of(self.req(t, "range", "a bracket", off)?, "range", off)?).map_err(|m| at(off, m))?;
+            let range = parse_interval(self.str_of(
+                self.req(t, "range", "a bracket", off)?,
+                "range",
+                off,
+            )?)
+            .map_err(|m| at(off, m))?;
             let value = if is_rate {
-                self.rate(self.str_of(self.req(t, "rate", "a bracket", off)?, "rate", off)?, off)?
+                self.rate(
+                    self.str_of(self.req(t, "rate", "a bracket", off)?, "rate", off)?,
+                    off,
+                )?
             } else if let Some(rate) = t.get("rate") {
                 // Slices' rates are unit rates (元/吨) or percentages.
                 let s = self.str_of(rate, "rate", off)?;
-                parse_rate(s).map(Ok).unwrap_or_else(|| self.amount(s, off))?
+                parse_rate(s)
+                    .map(Ok)
+                    .unwrap_or_else(|| self.amount(s, off))?
             } else {
-                self.amount(self.str_of(self.req(t, "amount", "a bracket", off)?, "amount", off)?, off)?
+                self.amount(
+                    self.str_of(self.req(t, "amount", "a bracket", off)?, "amount", off)?,
+                    off,
+                )?
             };
-            let words = t.get("words").map(|w| self.str_of(w, "words", off).map(str::to_string)).transpose()?;
-            out.push(Bracket { range, value, words });
+            let words = t
+                .get("words")
+                .map(|w| self.str_of(w, "words", off).map(str::to_string))
+                .transpose()?;
+            out.push(Bracket {
+                range,
+                value,
+                words,
+            });
         }
         let ranges: Vec<&Interval> = out.iter().map(|b| &b.range).collect();
-        check_brackets(&ranges, whole).map_err(|(_, m)| at(off, format!("`{key}`: {m} (D1: brackets must have no gap and no overlap)")))?;
+        check_brackets(&ranges, whole).map_err(|(_, m)| {
+            at(
+                off,
+                format!("`{key}`: {m} (D1: brackets must have no gap and no overlap)"),
+            )
+        })?;
         Ok(out)
     }
 
@@ -1004,13 +1326,22 @@ impl Cx<'_> {
             }
             (other, _) => return Err(at(off, format!("cap scope `{other}` is not one of `application`, `enterprise_year`, `enterprise`"))),
         };
-        Ok(Cap { amount, scope, words: c.words.clone() })
+        Ok(Cap {
+            amount,
+            scope,
+            words: c.words.clone(),
+        })
     }
 
     fn split(&self, t: &toml::Table, off: usize) -> R<Vec<(Payer, Decimal)>> {
         let mut out = Vec::new();
         for (k, v) in t {
-            let payer = Payer::parse(k).ok_or_else(|| at(off, format!("split: unknown payer `{k}`; use 中央, 自治区, 盟市, 旗县区 or 其他")))?;
+            let payer = Payer::parse(k).ok_or_else(|| {
+                at(
+                    off,
+                    format!("split: unknown payer `{k}`; use 中央, 自治区, 盟市, 旗县区 or 其他"),
+                )
+            })?;
             let w = self.amount(self.str_of(v, "split weight", off)?, off)?;
             if w < Decimal::ZERO {
                 return Err(at(off, format!("split: weight of {k} is negative")));
@@ -1064,10 +1395,23 @@ mod title_tests {
 
     #[test]
     fn titles_compare_as_their_normal_forms() {
-        let pairs = [("国家级 专精特新(小巨人)", "“国家级专精特新（小巨人）”", true), ("国家级", "国家级企业", false), ("省级", "", false), ("", " ", true)];
+        let pairs = [
+            (
+                "国家级 专精特新(小巨人)",
+                "“国家级专精特新（小巨人）”",
+                true,
+            ),
+            ("国家级", "国家级企业", false),
+            ("省级", "", false),
+            ("", " ", true),
+        ];
         for (a, b, same) in pairs {
             assert_eq!(same_title(a, b), same, "{a} / {b}");
-            assert_eq!(same_title(a, b), normalise_title(a) == normalise_title(b), "{a} / {b}");
+            assert_eq!(
+                same_title(a, b),
+                normalise_title(a) == normalise_title(b),
+                "{a} / {b}"
+            );
         }
     }
 }

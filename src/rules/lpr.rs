@@ -27,9 +27,16 @@ pub struct LprTable {
 #[derive(Debug, thiserror::Error)]
 pub enum LprError {
     #[error("cannot read LPR table {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: {message}")]
-    Invalid { path: PathBuf, line: usize, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -54,7 +61,10 @@ impl LprTable {
 
     /// Loads `lpr.toml` from a configuration; none gives an empty table.
     pub fn from_config(config: &Config) -> Result<Self, LprError> {
-        let read = |source| LprError::Read { path: config.path_of("lpr.toml"), source };
+        let read = |source| LprError::Read {
+            path: config.path_of("lpr.toml"),
+            source,
+        };
         match config.read("lpr.toml").map_err(read)? {
             None => Ok(LprTable::default()),
             Some(file) => Self::parse(file.text().map_err(read)?, &file.path),
@@ -62,19 +72,47 @@ impl LprTable {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Self, LprError> {
-        let invalid = |offset: usize, message: String| LprError::Invalid { path: path.to_path_buf(), line: line_of(text, offset), message };
-        let raw: RawTable = toml::from_str(text)
-            .map_err(|e| invalid(e.span().map(|s| s.start).unwrap_or(0), e.message().trim_end().to_string()))?;
+        let invalid = |offset: usize, message: String| LprError::Invalid {
+            path: path.to_path_buf(),
+            line: line_of(text, offset),
+            message,
+        };
+        let raw: RawTable = toml::from_str(text).map_err(|e| {
+            invalid(
+                e.span().map(|s| s.start).unwrap_or(0),
+                e.message().trim_end().to_string(),
+            )
+        })?;
         let mut fixings = Vec::new();
         for f in raw.lpr {
             let off = f.span().start;
             let f = f.into_inner();
             let effective = NaiveDate::parse_from_str(&f.effective, "%Y-%m-%d")
                 .map_err(|_| invalid(off, format!("date `{}` must be YYYY-MM-DD", f.effective)))?;
-            let rate = |s: &str| parse_decimal(s).ok_or_else(|| invalid(off, format!("rate `{s}` is not a percent number such as \"3.45\"")));
-            let fixing = Fixing { effective, one_year: rate(&f.one_year)?, five_year: rate(&f.five_year)? };
-            if fixings.last().is_some_and(|p: &Fixing| p.effective >= effective) {
-                return Err(invalid(off, format!("{} is not after the previous entry; keep the table in date order", f.effective)));
+            let rate = |s: &str| {
+                parse_decimal(s).ok_or_else(|| {
+                    invalid(
+                        off,
+                        format!("rate `{s}` is not a percent number such as \"3.45\""),
+                    )
+                })
+            };
+            let fixing = Fixing {
+                effective,
+                one_year: rate(&f.one_year)?,
+                five_year: rate(&f.five_year)?,
+            };
+            if fixings
+                .last()
+                .is_some_and(|p: &Fixing| p.effective >= effective)
+            {
+                return Err(invalid(
+                    off,
+                    format!(
+                        "{} is not after the previous entry; keep the table in date order",
+                        f.effective
+                    ),
+                ));
             }
             fixings.push(fixing);
         }

@@ -88,7 +88,13 @@ pub enum Payer {
 }
 
 impl Payer {
-    pub const ALL: [Payer; 5] = [Payer::Central, Payer::Region, Payer::City, Payer::County, Payer::Other];
+    pub const ALL: [Payer; 5] = [
+        Payer::Central,
+        Payer::Region,
+        Payer::City,
+        Payer::County,
+        Payer::Other,
+    ];
 
     pub fn parse(label: &str) -> Option<Self> {
         Some(match label {
@@ -121,9 +127,17 @@ pub enum Outcome {
     /// A figure that is not a payment (减免税额测算, 税前扣除额, 核定能耗 …), kept apart.
     /// `refused` is what the result reads when the row is not eligible (e.g. "false" for a
     /// limit that only eligible projects have), instead of 0.
-    Measure { label: String, unit: String, refused: Option<String> },
+    Measure {
+        label: String,
+        unit: String,
+        refused: Option<String>,
+    },
     /// 资格认定: true / false, or the clause's own words for each (免于置换 / 须置换).
-    Verdict { label: String, yes: Option<String>, no: Option<String> },
+    Verdict {
+        label: String,
+        yes: Option<String>,
+        no: Option<String>,
+    },
     /// A category or a date (人才类别, 缓缴后缴款期限), as text.
     Text { label: String },
 }
@@ -173,9 +187,15 @@ pub enum Expr {
     Min(Vec<Expr>),
     Max(Vec<Expr>),
     /// 增量: this year's value minus last year's, floored at 0 (D13).
-    Increase { of: Box<Expr>, over: Box<Expr> },
+    Increase {
+        of: Box<Expr>,
+        over: Box<Expr>,
+    },
     /// A share of a value (10% × 收购量).
-    Scale { of: Box<Expr>, by: Decimal },
+    Scale {
+        of: Box<Expr>,
+        by: Decimal,
+    },
     /// A reference parameter from `config/params.toml` (法定税率 …).
     Param(String),
     /// Rounded up to a whole number (向上取整: 13.5 辆 → 14).
@@ -183,7 +203,10 @@ pub enum Expr {
     /// Rounded down to a whole number (每满N: 只计整数).
     Floor(Box<Expr>),
     /// A field that counts as a given value when the row leaves it empty.
-    Default { field: FieldId, value: Decimal },
+    Default {
+        field: FieldId,
+        value: Decimal,
+    },
     /// A ÷ B (按月折算: months ÷ 12).
     Quotient(Box<Expr>, Box<Expr>),
     /// The calendar year of a date field (成立年度).
@@ -235,16 +258,40 @@ impl Op {
 /// An eligibility condition (申报条件).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
-    Compare { left: Expr, op: Op, right: Expr, word: Option<String> },
+    Compare {
+        left: Expr,
+        op: Op,
+        right: Expr,
+        word: Option<String>,
+    },
     /// A date field against a date (申报期限、购置期间).
-    Date { field: FieldId, op: Op, date: DateRef, word: Option<String> },
+    Date {
+        field: FieldId,
+        op: Op,
+        date: DateRef,
+        word: Option<String>,
+    },
     /// A text or enum field is one of the values.
-    In { field: FieldId, values: Vec<String> },
-    NotIn { field: FieldId, values: Vec<String> },
+    In {
+        field: FieldId,
+        values: Vec<String>,
+    },
+    NotIn {
+        field: FieldId,
+        values: Vec<String>,
+    },
     /// A field is (or, negated, is not) in a list parameter (负面清单 …).
-    InParam { field: FieldId, param: String, negate: bool },
+    InParam {
+        field: FieldId,
+        param: String,
+        negate: bool,
+    },
     /// A yes/no field has this value.
-    Is { field: FieldId, value: bool, absent: Option<bool> },
+    Is {
+        field: FieldId,
+        value: bool,
+        absent: Option<bool>,
+    },
     All(Vec<Condition>),
     Any(Vec<Condition>),
 }
@@ -296,10 +343,18 @@ pub struct Bracket {
 pub enum Param {
     Fixed(Decimal),
     /// D5: the bureau's chosen value inside [min, max]; a row's approved value overrides it.
-    Chosen { value: Decimal, min: Decimal, max: Decimal, approved: Option<FieldId> },
+    Chosen {
+        value: Decimal,
+        min: Decimal,
+        max: Decimal,
+        approved: Option<FieldId>,
+    },
     /// A value by the text of a field (by 认定级别, 企业规模 …); no entry means ineligible.
     /// An entry may itself be a ranged value (D5).
-    Lookup { field: FieldId, entries: Vec<(Vec<String>, Param)> },
+    Lookup {
+        field: FieldId,
+        entries: Vec<(Vec<String>, Param)>,
+    },
 }
 
 /// An award by recognised title (称号/认定名称 → 金额).
@@ -353,18 +408,33 @@ pub enum Formula {
     /// 按比例: base × rate.
     Rate { base: Expr, rate: Param },
     /// 全额累进 (whole-rate tiers, D2): the bracket of `selector` picks a rate for the whole base.
-    Tiers { selector: Expr, base: Expr, tiers: Vec<Bracket> },
+    Tiers {
+        selector: Expr,
+        base: Expr,
+        tiers: Vec<Bracket>,
+    },
     /// 超额累进 (marginal slices): each slice of the base at its own rate; `step` extends the
     /// last slice by slices of `width` whose rate grows by `increment` (Hohhot 51①, D3).
-    Slices { base: Expr, slices: Vec<Bracket>, step: Option<(Decimal, Decimal)> },
+    Slices {
+        base: Expr,
+        slices: Vec<Bracket>,
+        step: Option<(Decimal, Decimal)>,
+    },
     /// 分档定额: the bracket of `selector` gives a fixed amount.
-    Bracket { selector: Expr, brackets: Vec<Bracket> },
+    Bracket {
+        selector: Expr,
+        brackets: Vec<Bracket>,
+    },
     /// 按数量: Σ quantity × unit rate; an absent quantity counts as none.
     PerUnit { terms: Vec<(Expr, Param)> },
     /// 定额.
     Fixed { amount: Decimal },
     /// 按称号定额.
-    ByTitle { field: FieldId, entries: Vec<TitleEntry>, combine: Combine },
+    ByTitle {
+        field: FieldId,
+        entries: Vec<TitleEntry>,
+        combine: Combine,
+    },
     /// 配套: other government's award × ratio.
     Matching { base: Expr, ratio: Decimal },
     /// 补足: max(0, standard − other).
@@ -384,7 +454,11 @@ pub enum Formula {
     /// 分类: the value of the first case whose conditions hold (a case without them is the otherwise).
     Classify(Vec<(Vec<Condition>, String)>),
     /// A date some months and/or days after a date field (期限).
-    DateAdd { from: FieldId, months: Option<Expr>, days: Option<Expr> },
+    DateAdd {
+        from: FieldId,
+        months: Option<Expr>,
+        days: Option<Expr>,
+    },
     /// 均分: the line's amount is its equal share of the rule's pool (set by the batch pass).
     PoolShare,
     /// The first case whose conditions hold (分情形).
@@ -507,7 +581,9 @@ impl Expr {
         match self {
             Expr::Field(f) => out.push(*f),
             Expr::Const(_) => {}
-            Expr::Sum(v) | Expr::Minus(v) | Expr::Product(v) | Expr::Min(v) | Expr::Max(v) => v.iter().for_each(|e| e.refs(out)),
+            Expr::Sum(v) | Expr::Minus(v) | Expr::Product(v) | Expr::Min(v) | Expr::Max(v) => {
+                v.iter().for_each(|e| e.refs(out))
+            }
             Expr::Increase { of, over } => {
                 of.refs(out);
                 over.refs(out);
@@ -540,8 +616,16 @@ impl Condition {
             Condition::In { field, .. }
             | Condition::NotIn { field, .. }
             | Condition::Is { field, .. }
-            | Condition::Date { field, date: DateRef::Fixed(_), .. } => out.push(*field),
-            Condition::Date { field, date: DateRef::Field { field: other, .. }, .. } => out.extend([*field, *other]),
+            | Condition::Date {
+                field,
+                date: DateRef::Fixed(_),
+                ..
+            } => out.push(*field),
+            Condition::Date {
+                field,
+                date: DateRef::Field { field: other, .. },
+                ..
+            } => out.extend([*field, *other]),
             Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| c.refs(out)),
         }
     }
@@ -580,7 +664,10 @@ impl Formula {
             Formula::Fixed { .. } => {}
             Formula::ByTitle { field, entries, .. } => {
                 out.push(*field);
-                entries.iter().flat_map(|e| &e.when).for_each(|c| c.refs(out));
+                entries
+                    .iter()
+                    .flat_map(|e| &e.when)
+                    .for_each(|c| c.refs(out));
             }
             Formula::Matching { base, .. } | Formula::Amount { base } => base.refs(out),
             Formula::TopUp { standard, other } => {
@@ -590,7 +677,13 @@ impl Formula {
             Formula::Least(v) | Formula::Greatest(v) => v.iter().for_each(|f| f.refs(out)),
             Formula::Interest(i) => {
                 out.extend([i.principal, i.disbursed, i.days]);
-                out.extend(i.term_months.iter().chain(&i.loan_rate).chain(&i.interest_paid).copied());
+                out.extend(
+                    i.term_months
+                        .iter()
+                        .chain(&i.loan_rate)
+                        .chain(&i.interest_paid)
+                        .copied(),
+                );
             }
             Formula::Staged { stages } => out.extend(stages.iter().map(|s| s.flag)),
             Formula::Verdict { test } => test.iter().for_each(|c| c.refs(out)),
@@ -600,7 +693,9 @@ impl Formula {
             }),
             Formula::Sum(parts) => parts.iter().for_each(|f| f.refs(out)),
             Formula::PoolShare => {}
-            Formula::Classify(cases) => cases.iter().for_each(|(when, _)| when.iter().for_each(|c| c.refs(out))),
+            Formula::Classify(cases) => cases
+                .iter()
+                .for_each(|(when, _)| when.iter().for_each(|c| c.refs(out))),
             Formula::DateAdd { from, months, days } => {
                 out.push(*from);
                 months.iter().chain(days).for_each(|e| e.refs(out));

@@ -30,9 +30,16 @@ pub struct Params {
 #[derive(Debug, thiserror::Error)]
 pub enum ParamsError {
     #[error("cannot read parameters {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: {message}")]
-    Invalid { path: PathBuf, line: usize, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
 }
 
 #[derive(Deserialize)]
@@ -68,16 +75,28 @@ impl Params {
 
     /// [`Params::load`] from a configuration.
     pub fn from_config(config: &Config) -> Result<Params, ParamsError> {
-        let names = config.names().map_err(|source| ParamsError::Read { path: config.path_of(""), source })?;
+        let names = config.names().map_err(|source| ParamsError::Read {
+            path: config.path_of(""),
+            source,
+        })?;
         let mut all = Params::default();
         for name in names.iter().filter(|n| is_params_file(Path::new(n))) {
-            let read = |source| ParamsError::Read { path: config.path_of(name), source };
+            let read = |source| ParamsError::Read {
+                path: config.path_of(name),
+                source,
+            };
             let file = config.read_required(name).map_err(read)?;
             let path = file.path.clone();
             let more = Self::parse(file.text().map_err(read)?, &path)?;
             for (name, value) in more.values {
                 if all.values.insert(name.clone(), value).is_some() {
-                    return Err(ParamsError::Invalid { path: path.clone(), line: 0, message: format!("parameter `{name}` is also defined in another params file") });
+                    return Err(ParamsError::Invalid {
+                        path: path.clone(),
+                        line: 0,
+                        message: format!(
+                            "parameter `{name}` is also defined in another params file"
+                        ),
+                    });
                 }
             }
             all.notes.extend(more.notes);
@@ -86,8 +105,17 @@ impl Params {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Params, ParamsError> {
-        let invalid = |off: usize, message: String| ParamsError::Invalid { path: path.to_path_buf(), line: line_of(text, off), message };
-        let raw: RawTable = toml::from_str(text).map_err(|e| invalid(e.span().map_or(0, |s| s.start), e.message().trim_end().to_string()))?;
+        let invalid = |off: usize, message: String| ParamsError::Invalid {
+            path: path.to_path_buf(),
+            line: line_of(text, off),
+            message,
+        };
+        let raw: RawTable = toml::from_str(text).map_err(|e| {
+            invalid(
+                e.span().map_or(0, |s| s.start),
+                e.message().trim_end().to_string(),
+            )
+        })?;
         let mut values = BTreeMap::new();
         let mut notes = BTreeMap::new();
         for p in raw.param {
@@ -97,7 +125,10 @@ impl Params {
                 invalid(off, format!("parameter `{}`: value must be a number written as a string (\"25\") or a list of strings", p.name))
             })?;
             if values.insert(p.name.clone(), value).is_some() {
-                return Err(invalid(off, format!("parameter `{}` is defined twice", p.name)));
+                return Err(invalid(
+                    off,
+                    format!("parameter `{}` is defined twice", p.name),
+                ));
             }
             notes.insert(p.name, (p.meaning, p.source));
         }
@@ -109,7 +140,11 @@ impl Params {
         match v {
             toml::Value::String(s) => parse_decimal(s).map(ParamValue::Num),
             toml::Value::Integer(i) => Some(ParamValue::Num(Decimal::from(*i))),
-            toml::Value::Array(items) => items.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().map(ParamValue::List),
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|x| x.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .map(ParamValue::List),
             _ => None,
         }
     }

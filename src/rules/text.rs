@@ -48,12 +48,20 @@ pub fn parse_interval(text: &str) -> Result<Interval, String> {
     let lower_incl = match open {
         '[' => true,
         '(' => false,
-        _ => return Err(format!("interval `{t}` must start with `[` (included) or `(` (excluded)")),
+        _ => {
+            return Err(format!(
+                "interval `{t}` must start with `[` (included) or `(` (excluded)"
+            ))
+        }
     };
     let upper_incl = match close {
         ']' => true,
         ')' => false,
-        _ => return Err(format!("interval `{t}` must end with `]` (included) or `)` (excluded)")),
+        _ => {
+            return Err(format!(
+                "interval `{t}` must end with `]` (included) or `)` (excluded)"
+            ))
+        }
     };
     let inner = &t[open.len_utf8()..t.len() - close.len_utf8()];
     let (lo, hi) = inner
@@ -72,14 +80,20 @@ pub fn parse_interval(text: &str) -> Result<Interval, String> {
     let lower = bound(lo, lower_incl)?;
     let upper = bound(hi, upper_incl)?;
     if lower.is_none() && lower_incl || upper.is_none() && upper_incl {
-        return Err(format!("interval `{t}`: an open end is written with `(` or `)`"));
+        return Err(format!(
+            "interval `{t}`: an open end is written with `(` or `)`"
+        ));
     }
     if let (Some((a, _)), Some((b, _))) = (lower, upper) {
         if a > b || a == b && !(lower_incl && upper_incl) {
             return Err(format!("interval `{t}` is empty"));
         }
     }
-    Ok(Interval { lower, upper, text: t.to_string() })
+    Ok(Interval {
+        lower,
+        upper,
+        text: t.to_string(),
+    })
 }
 
 /// D1: the comparison a boundary word states when the value is on the left
@@ -88,10 +102,16 @@ pub fn parse_interval(text: &str) -> Result<Interval, String> {
 pub fn op_of_word(word: &str) -> Option<Op> {
     let (bare, included) = strip_inclusion(word);
     let op = match bare.as_str() {
-        "以上" | "及以上" | "不低于" | "达到" | "达" | "满" | "不少于" | "不小于" | "大于等于" => Op::Ge,
+        "以上" | "及以上" | "不低于" | "达到" | "达" | "满" | "不少于" | "不小于" | "大于等于" => {
+            Op::Ge
+        }
         "超过" | "高于" | "大于" => Op::Gt,
-        "以下" | "及以下" | "不超过" | "以内" | "最高" | "不高于" | "不大于" | "小于等于" => Op::Le,
-        "低于" | "不满" | "未满" | "不足" | "不到" | "未达到" | "少于" | "小于" => Op::Lt,
+        "以下" | "及以下" | "不超过" | "以内" | "最高" | "不高于" | "不大于" | "小于等于" => {
+            Op::Le
+        }
+        "低于" | "不满" | "未满" | "不足" | "不到" | "未达到" | "少于" | "小于" => {
+            Op::Lt
+        }
         _ => return None,
     };
     Some(with_inclusion(op, included))
@@ -147,8 +167,20 @@ fn with_inclusion(op: Op, included: Option<bool>) -> Op {
 /// The first and last whole number an interval holds (`None` for an open end): `(1, 3]` holds
 /// 2 … 3.
 fn whole_span(i: &Interval) -> (Option<Decimal>, Option<Decimal>) {
-    let first = i.lower.map(|(b, incl)| if incl { b.ceil() } else { b.floor() + Decimal::ONE });
-    let last = i.upper.map(|(b, incl)| if incl { b.floor() } else { b.ceil() - Decimal::ONE });
+    let first = i.lower.map(|(b, incl)| {
+        if incl {
+            b.ceil()
+        } else {
+            b.floor() + Decimal::ONE
+        }
+    });
+    let last = i.upper.map(|(b, incl)| {
+        if incl {
+            b.floor()
+        } else {
+            b.ceil() - Decimal::ONE
+        }
+    });
     (first, last)
 }
 
@@ -183,16 +215,38 @@ pub fn check_brackets(ranges: &[&Interval], whole: bool) -> Result<(), (usize, S
     for i in 1..ranges.len() {
         let (prev, next) = (ranges[i - 1], ranges[i]);
         let (Some((hi, hi_incl)), Some((lo, lo_incl))) = (prev.upper, next.lower) else {
-            return Err((i, format!("`{}` is unbounded but `{}` follows it", prev.text, next.text)));
+            return Err((
+                i,
+                format!(
+                    "`{}` is unbounded but `{}` follows it",
+                    prev.text, next.text
+                ),
+            ));
         };
         if whole {
-            let (Some(last), Some(first)) = (whole_span(prev).1, whole_span(next).0) else { continue };
+            let (Some(last), Some(first)) = (whole_span(prev).1, whole_span(next).0) else {
+                continue;
+            };
             if first <= last {
-                return Err((i, format!("`{}` overlaps `{}` (both hold {})", prev.text, next.text, name_whole(first, last))));
+                return Err((
+                    i,
+                    format!(
+                        "`{}` overlaps `{}` (both hold {})",
+                        prev.text,
+                        next.text,
+                        name_whole(first, last)
+                    ),
+                ));
             }
             if first > last + Decimal::ONE {
                 let missing = name_whole(last + Decimal::ONE, first - Decimal::ONE);
-                return Err((i, format!("gap between `{}` and `{}`: no bracket holds {missing}", prev.text, next.text)));
+                return Err((
+                    i,
+                    format!(
+                        "gap between `{}` and `{}`: no bracket holds {missing}",
+                        prev.text, next.text
+                    ),
+                ));
             }
             continue;
         }
@@ -200,7 +254,10 @@ pub fn check_brackets(ranges: &[&Interval], whole: bool) -> Result<(), (usize, S
             return Err((i, format!("`{}` overlaps `{}`", prev.text, next.text)));
         }
         if lo > hi || !hi_incl && !lo_incl {
-            return Err((i, format!("gap between `{}` and `{}`", prev.text, next.text)));
+            return Err((
+                i,
+                format!("gap between `{}` and `{}`", prev.text, next.text),
+            ));
         }
     }
     Ok(())

@@ -2,17 +2,37 @@
 use super::*;
 
 fn field(ty: FieldType, unit: Option<&str>) -> Field {
-    Field { key: "k".into(), header_zh: "k".into(), ty, unit: unit.map(String::from), values: vec![], source: "form".into(), signed: false }
+    Field {
+        key: "k".into(),
+        header_zh: "k".into(),
+        ty,
+        unit: unit.map(String::from),
+        values: vec![],
+        source: "form".into(),
+        signed: false,
+    }
 }
 
 #[test]
 fn reads_numbers_units_and_scales() {
     let money = field(FieldType::Money, Some("元"));
-    assert_eq!(parse_text(&money, "１２万元", Decimal::ONE), Ok(Value::Num(Decimal::from(120000))));
-    assert_eq!(parse_text(&money, "3,000", Decimal::from(10000)), Ok(Value::Num(Decimal::from(30000000))));
-    assert_eq!(parse_text(&money, "abc", Decimal::ONE), Err(Unreadable("“abc”不是数字".into())));
+    assert_eq!(
+        parse_text(&money, "１２万元", Decimal::ONE),
+        Ok(Value::Num(Decimal::from(120000)))
+    );
+    assert_eq!(
+        parse_text(&money, "3,000", Decimal::from(10000)),
+        Ok(Value::Num(Decimal::from(30000000)))
+    );
+    assert_eq!(
+        parse_text(&money, "abc", Decimal::ONE),
+        Err(Unreadable("“abc”不是数字".into()))
+    );
     let int = field(FieldType::Integer, None);
-    assert_eq!(parse_text(&int, "2.5", Decimal::ONE), Err(Unreadable("“2.5”应为整数".into())));
+    assert_eq!(
+        parse_text(&int, "2.5", Decimal::ONE),
+        Err(Unreadable("“2.5”应为整数".into()))
+    );
 }
 
 #[test]
@@ -21,17 +41,38 @@ fn reads_bools_and_dates() {
     assert_eq!(parse_bool("FALSE"), Some(false));
     assert_eq!(parse_bool("也许"), None);
     let want = NaiveDate::from_ymd_opt(2024, 3, 15).ok_or("date");
-    for t in ["2024-03-15", "2024/3/15", "2024.3.15", "2024年3月15日", "20240315", "2024-03-15 00:00:00"] {
+    for t in [
+        "2024-03-15",
+        "2024/3/15",
+        "2024.3.15",
+        "2024年3月15日",
+        "20240315",
+        "2024-03-15 00:00:00",
+    ] {
         assert_eq!(parse_date(t).map_err(|_| "date"), want, "{t}");
     }
-    assert_eq!(parse_date("2024-02-30"), Err(Unreadable("“2024-02-30”不是日期（如 2024-03-15）".into())));
+    assert_eq!(
+        parse_date("2024-02-30"),
+        Err(Unreadable("“2024-02-30”不是日期（如 2024-03-15）".into()))
+    );
 }
 
 /// Issue 12 item 5: dates as people type them, full-width included, and a time after them.
 #[test]
 fn reads_dates_as_people_type_them() {
     let may_day = NaiveDate::from_ymd_opt(2023, 5, 1).ok_or("date");
-    for t in ["2023年5月1日", "2023.5.1", "2023/5/1", "2023-5-1", "20230501", "２０２３年５月１日", "2023／5／1", "2023年05月01日", " 2023-05-01 08:30 ", "2023-05-01T00:00:00"] {
+    for t in [
+        "2023年5月1日",
+        "2023.5.1",
+        "2023/5/1",
+        "2023-5-1",
+        "20230501",
+        "２０２３年５月１日",
+        "2023／5／1",
+        "2023年05月01日",
+        " 2023-05-01 08:30 ",
+        "2023-05-01T00:00:00",
+    ] {
         assert_eq!(parse_date(t).map_err(|_| "date"), may_day, "{t}");
     }
 }
@@ -41,10 +82,32 @@ fn reads_dates_as_people_type_them() {
 #[test]
 fn refuses_two_digit_years() {
     for t in ["23.5.1", "23/5/1", "23-5-1", "23年5月1日", "230501"] {
-        assert_eq!(parse_date(t), Err(Unreadable(format!("“{t}”的年份只有两位，无法确定是哪一年；请写四位年份（如 2023-05-01）"))), "{t}");
+        assert_eq!(
+            parse_date(t),
+            Err(Unreadable(format!(
+                "“{t}”的年份只有两位，无法确定是哪一年；请写四位年份（如 2023-05-01）"
+            ))),
+            "{t}"
+        );
     }
-    for t in ["5/1/2023", "2023年5月", "023.5.1", "12023.5.1", "2023.5.1.1", "2023.五.1", "", "20231301"] {
-        assert_eq!(parse_date(t), Err(Unreadable(format!("“{}”不是日期（如 2024-03-15）", t.trim()))), "{t}");
+    for t in [
+        "5/1/2023",
+        "2023年5月",
+        "023.5.1",
+        "12023.5.1",
+        "2023.5.1.1",
+        "2023.五.1",
+        "",
+        "20231301",
+    ] {
+        assert_eq!(
+            parse_date(t),
+            Err(Unreadable(format!(
+                "“{}”不是日期（如 2024-03-15）",
+                t.trim()
+            ))),
+            "{t}"
+        );
     }
 }
 
@@ -54,13 +117,36 @@ fn refuses_two_digit_years() {
 fn reads_serial_dates_in_both_systems() {
     use crate::ingest::{serial_date, DateSystem};
     let may_day = NaiveDate::from_ymd_opt(2023, 5, 1);
-    assert_eq!(serial_date(Decimal::from(45047), DateSystem::Excel1900), may_day);
-    assert_eq!(serial_date(Decimal::new(450475, 1), DateSystem::Excel1900), may_day);
-    assert_eq!(serial_date(Decimal::from(43585), DateSystem::Excel1904), may_day);
-    assert_eq!(serial_date(Decimal::from(61), DateSystem::Excel1900), NaiveDate::from_ymd_opt(1900, 3, 1));
-    assert_eq!(serial_date(Decimal::from(0), DateSystem::Excel1904), NaiveDate::from_ymd_opt(1904, 1, 1));
-    assert_eq!(serial_date(Decimal::from(2_958_465), DateSystem::Excel1900), NaiveDate::from_ymd_opt(9999, 12, 31));
-    for (n, system) in [(60, DateSystem::Excel1900), (-1, DateSystem::Excel1904), (2_958_466, DateSystem::Excel1900), (2_957_004, DateSystem::Excel1904)] {
+    assert_eq!(
+        serial_date(Decimal::from(45047), DateSystem::Excel1900),
+        may_day
+    );
+    assert_eq!(
+        serial_date(Decimal::new(450475, 1), DateSystem::Excel1900),
+        may_day
+    );
+    assert_eq!(
+        serial_date(Decimal::from(43585), DateSystem::Excel1904),
+        may_day
+    );
+    assert_eq!(
+        serial_date(Decimal::from(61), DateSystem::Excel1900),
+        NaiveDate::from_ymd_opt(1900, 3, 1)
+    );
+    assert_eq!(
+        serial_date(Decimal::from(0), DateSystem::Excel1904),
+        NaiveDate::from_ymd_opt(1904, 1, 1)
+    );
+    assert_eq!(
+        serial_date(Decimal::from(2_958_465), DateSystem::Excel1900),
+        NaiveDate::from_ymd_opt(9999, 12, 31)
+    );
+    for (n, system) in [
+        (60, DateSystem::Excel1900),
+        (-1, DateSystem::Excel1904),
+        (2_958_466, DateSystem::Excel1900),
+        (2_957_004, DateSystem::Excel1904),
+    ] {
         assert_eq!(serial_date(Decimal::from(n), system), None, "{n}");
     }
 }

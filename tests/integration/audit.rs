@@ -15,7 +15,10 @@ const B: &str = "911501000000000004";
 
 fn code_b() -> String {
     let first = &B[..17];
-    format!("{first}{}", subsidy::normalise::credit_code_check_char(first).unwrap())
+    format!(
+        "{first}{}",
+        subsidy::normalise::credit_code_check_char(first).unwrap()
+    )
 }
 
 /// A small batch: one capped investment award, one under the cap, one ineligible.
@@ -30,14 +33,23 @@ fn batch(dir: &Path) -> (PathBuf, PathBuf) {
     )
     .unwrap();
     let out = dir.join("out");
-    let o = subsidy(&["run", "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
+    let o = subsidy(&[
+        "run",
+        "--out",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     (input, out.join("ledger.xlsx"))
 }
 
 /// Re-saves a workbook through another writer, as Excel/WPS/LibreOffice would: values kept,
 /// formats and codes not recomputed. `edit` may change a cell's value or drop a row.
-pub fn resave(from: &Path, to: &Path, edit: impl Fn(&str, usize, usize, &Data) -> Option<Option<Data>>) {
+pub fn resave(
+    from: &Path,
+    to: &Path,
+    edit: impl Fn(&str, usize, usize, &Data) -> Option<Option<Data>>,
+) {
     let mut wb: Xlsx<_> = open_workbook(from).unwrap();
     let mut out = Workbook::new();
     for name in wb.sheet_names() {
@@ -98,23 +110,40 @@ fn an_edited_amount_is_named_by_verify_and_classified_by_reconcile() {
     let (input, ledger) = batch(&dir);
     let edited = dir.join("edited.xlsx");
     // A2's award is 2% × 100,000,000 = 2,000,000.00, in 发放明细 row 3, column K.
-    resave(&ledger, &edited, |sheet, r, c, cell| (sheet == "发放明细" && r == 2 && c == 10).then(|| {
-        assert_eq!(cell, &Data::Float(2_000_000.0));
-        Some(Data::Float(2_500_000.0))
-    }));
+    resave(&ledger, &edited, |sheet, r, c, cell| {
+        (sheet == "发放明细" && r == 2 && c == 10).then(|| {
+            assert_eq!(cell, &Data::Float(2_000_000.0));
+            Some(Data::Float(2_500_000.0))
+        })
+    });
     let o = subsidy(&["verify", edited.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let text = stdout(&o);
     assert!(text.contains("发放明细!K3 申报编号 A2 条款 hohhot-2022-13-investment-award: 金额被改动：原为 2,000,000.00，现为 2,500,000.00"), "{text}");
     assert!(text.contains("汇总合计被改动"), "{text}");
     let rec = dir.join("rec");
-    let o = subsidy(&["reconcile", edited.to_str().unwrap(), "--out", rec.to_str().unwrap(), input.to_str().unwrap()]);
+    let o = subsidy(&[
+        "reconcile",
+        edited.to_str().unwrap(),
+        "--out",
+        rec.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("人工改动 A2 hohhot-2022-13-investment-award"), "{text}");
+    assert!(
+        text.contains("人工改动 A2 hohhot-2022-13-investment-award"),
+        "{text}"
+    );
     assert!(rec.join("reconciliation.xlsx").is_file() && rec.join("reconciliation.csv").is_file());
     // The untouched ledger reconciles clean against the same inputs.
-    let o = subsidy(&["reconcile", ledger.to_str().unwrap(), "--out", rec.to_str().unwrap(), input.to_str().unwrap()]);
+    let o = subsidy(&[
+        "reconcile",
+        ledger.to_str().unwrap(),
+        "--out",
+        rec.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
@@ -123,17 +152,30 @@ fn removed_lines_and_changed_inputs_are_classified() {
     let dir = tmp("audit-removed");
     let (input, ledger) = batch(&dir);
     let cut = dir.join("cut.xlsx");
-    resave(&ledger, &cut, |sheet, r, c, _| (sheet == "发放明细" && r == 1 && c == usize::MAX).then_some(None));
+    resave(&ledger, &cut, |sheet, r, c, _| {
+        (sheet == "发放明细" && r == 1 && c == usize::MAX).then_some(None)
+    });
     let o = subsidy(&["verify", cut.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("申报编号 A1 条款 hohhot-2022-13-investment-award: 行被删除：计算过程中此行结果为 10,000,000.00"), "{}", stdout(&o));
     // An input changed after the run explains the difference on its line.
-    let text = std::fs::read_to_string(&input).unwrap().replace("100000000,,是,是\nA3", "150000000,,是,是\nA3");
+    let text = std::fs::read_to_string(&input)
+        .unwrap()
+        .replace("100000000,,是,是\nA3", "150000000,,是,是\nA3");
     std::fs::write(&input, text).unwrap();
-    let o = subsidy(&["reconcile", ledger.to_str().unwrap(), "--out", dir.join("rec").to_str().unwrap(), input.to_str().unwrap()]);
+    let o = subsidy(&[
+        "reconcile",
+        ledger.to_str().unwrap(),
+        "--out",
+        dir.join("rec").to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let text = stdout(&o);
-    assert!(text.contains("输入已变更 A2 hohhot-2022-13-investment-award"), "{text}");
+    assert!(
+        text.contains("输入已变更 A2 hohhot-2022-13-investment-award"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -148,17 +190,45 @@ fn a_payment_list_is_reconciled_payee_by_payee() {
         format!("统一社会信用代码,户名,金额\n{A},甲公司,\"9,000,000.00\"\n{b},乙公司,2000000\n{b},乙公司,400000\n91350100M000100Y43X,丙,5\n"),
     )
     .unwrap();
-    let o = subsidy(&["reconcile", ledger.to_str().unwrap(), "--payments", payments.to_str().unwrap(), "--out", dir.join("rec").to_str().unwrap()]);
+    let o = subsidy(&[
+        "reconcile",
+        ledger.to_str().unwrap(),
+        "--payments",
+        payments.to_str().unwrap(),
+        "--out",
+        dir.join("rec").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains(&format!("重复支付   {b}")), "{text}");
-    assert!(text.contains(&format!("多付   {b} 台账 2000000.00 / 2400000.00 多付 400,000.00")), "{text}");
-    assert!(text.contains(&format!("少付   {A} 台账 10000000.00 / 9000000.00 少付 1,000,000.00")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "多付   {b} 台账 2000000.00 / 2400000.00 多付 400,000.00"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "少付   {A} 台账 10000000.00 / 9000000.00 少付 1,000,000.00"
+        )),
+        "{text}"
+    );
     assert!(text.contains("未知收款人   91350100M000100Y43X"), "{text}");
     let unpaid = dir.join("none.csv");
     std::fs::write(&unpaid, "统一社会信用代码,户名,金额\n").unwrap();
-    let o = subsidy(&["reconcile", ledger.to_str().unwrap(), "--payments", unpaid.to_str().unwrap(), "--out", dir.join("rec2").to_str().unwrap()]);
-    assert!(stdout(&o).contains(&format!("未支付   {A} 台账 10000000.00")), "{}", stdout(&o));
+    let o = subsidy(&[
+        "reconcile",
+        ledger.to_str().unwrap(),
+        "--payments",
+        unpaid.to_str().unwrap(),
+        "--out",
+        dir.join("rec2").to_str().unwrap(),
+    ]);
+    assert!(
+        stdout(&o).contains(&format!("未支付   {A} 台账 10000000.00")),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
@@ -169,9 +239,20 @@ fn explain_shows_the_row_the_cap_and_its_clause() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("申报编号 A1 · 甲公司 · hohhot-2022-13-investment-award（二、关于促进企业投资政策 第13条）"), "{text}");
-    assert!(text.contains("读入 固定资产投资额 = 800,000,000.00（CSV!G2）"), "{text}");
-    assert!(text.contains("计算 2% × 固定资产投资额 800,000,000.00 = 16,000,000.00"), "{text}");
-    assert!(text.contains("封顶 单个项目奖补资金不超过1000万元：16,000,000.00 > 10,000,000.00 → 10,000,000.00"), "{text}");
+    assert!(
+        text.contains("读入 固定资产投资额 = 800,000,000.00（CSV!G2）"),
+        "{text}"
+    );
+    assert!(
+        text.contains("计算 2% × 固定资产投资额 800,000,000.00 = 16,000,000.00"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "封顶 单个项目奖补资金不超过1000万元：16,000,000.00 > 10,000,000.00 → 10,000,000.00"
+        ),
+        "{text}"
+    );
     let o = subsidy(&["explain", "--application", "NOPE", input.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
 }

@@ -77,12 +77,20 @@ fn run(policy: &Policy, lines: &[(&str, &str, &str, &str)]) -> Vec<Line> {
             Pending {
                 rule,
                 payer: policy.payer,
-                evaluation: Evaluation { result: EvalResult::Amount(Decimal::from_str_exact(amount).unwrap()), trace: Default::default(), split: None, shared_caps: vec![] },
+                evaluation: Evaluation {
+                    result: EvalResult::Amount(Decimal::from_str_exact(amount).unwrap()),
+                    trace: Default::default(),
+                    split: None,
+                    shared_caps: vec![],
+                },
                 credit_code: code,
                 year: "2023",
                 order: (app, &rule.id),
                 prior_shared: &NOTHING_SHARED,
-                budget: rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b)),
+                budget: rule
+                    .budget
+                    .as_ref()
+                    .and_then(|b| policy.budgets.iter().find(|x| &x.id == b)),
             }
         })
         .collect();
@@ -96,26 +104,60 @@ fn amounts(lines: &[Line]) -> Vec<String> {
 #[test]
 fn a_budget_too_small_scales_every_award_and_sums_exactly() {
     let p = policy();
-    let lines = run(&p, &[("scaled", "A1", "X", "100"), ("scaled", "A2", "Y", "100"), ("scaled", "A3", "Z", "100")]);
+    let lines = run(
+        &p,
+        &[
+            ("scaled", "A1", "X", "100"),
+            ("scaled", "A2", "Y", "100"),
+            ("scaled", "A3", "Z", "100"),
+        ],
+    );
     assert_eq!(amounts(&lines), ["33.34", "33.33", "33.33"]);
-    assert!(lines[0].trace.steps().any(|s| s.starts_with("按比例核减 专项资金 2023 年度预算 100.00")));
-    let lines = run(&p, &[("scaled", "A1", "X", "30"), ("scaled", "A2", "Y", "40")]);
-    assert_eq!(amounts(&lines), ["30.00", "40.00"], "within budget nothing changes");
+    assert!(lines[0]
+        .trace
+        .steps()
+        .any(|s| s.starts_with("按比例核减 专项资金 2023 年度预算 100.00")));
+    let lines = run(
+        &p,
+        &[("scaled", "A1", "X", "30"), ("scaled", "A2", "Y", "40")],
+    );
+    assert_eq!(
+        amounts(&lines),
+        ["30.00", "40.00"],
+        "within budget nothing changes"
+    );
 }
 
 #[test]
 fn an_equal_pool_gives_leftover_cents_to_the_lowest_application_ids() {
     let p = policy();
-    let lines = run(&p, &[("shared", "CF-3", "X", "0"), ("shared", "CF-1", "Y", "0"), ("shared", "CF-2", "Z", "0")]);
+    let lines = run(
+        &p,
+        &[
+            ("shared", "CF-3", "X", "0"),
+            ("shared", "CF-1", "Y", "0"),
+            ("shared", "CF-2", "Z", "0"),
+        ],
+    );
     assert_eq!(amounts(&lines), ["33.33", "33.34", "33.33"]);
 }
 
 #[test]
 fn an_exclusive_group_pays_only_the_highest_per_enterprise() {
     let p = policy();
-    let lines = run(&p, &[("high-a", "A1", "X", "50"), ("high-b", "A2", "X", "80"), ("high-a", "A3", "Y", "10")]);
+    let lines = run(
+        &p,
+        &[
+            ("high-a", "A1", "X", "50"),
+            ("high-b", "A2", "X", "80"),
+            ("high-a", "A3", "Y", "10"),
+        ],
+    );
     assert_eq!(amounts(&lines), ["0.00", "80.00", "10.00"]);
-    assert!(lines[0].trace.steps().any(|s| s.contains("就高") && s.contains("A2")));
+    assert!(lines[0]
+        .trace
+        .steps()
+        .any(|s| s.contains("就高") && s.contains("A2")));
 }
 
 /// Issue 13: a settlement refund (a negative line) sorting before the enterprise's other project
@@ -124,11 +166,27 @@ fn an_exclusive_group_pays_only_the_highest_per_enterprise() {
 #[test]
 fn a_refund_line_never_widens_a_shared_cap_whichever_sorts_first() {
     let p = policy();
-    let refund_first = run(&p, &[("capped", "A1", "X", "-750000"), ("capped", "A2", "X", "8750000")]);
+    let refund_first = run(
+        &p,
+        &[
+            ("capped", "A1", "X", "-750000"),
+            ("capped", "A2", "X", "8750000"),
+        ],
+    );
     assert_eq!(amounts(&refund_first), ["-750000.00", "8000000.00"]);
-    let project_first = run(&p, &[("capped", "A2", "X", "-750000"), ("capped", "A1", "X", "8750000")]);
+    let project_first = run(
+        &p,
+        &[
+            ("capped", "A2", "X", "-750000"),
+            ("capped", "A1", "X", "8750000"),
+        ],
+    );
     assert_eq!(amounts(&project_first), ["-750000.00", "8000000.00"]);
-    let step = refund_first[0].trace.steps().find(|s| s.starts_with("封顶")).unwrap();
+    let step = refund_first[0]
+        .trace
+        .steps()
+        .find(|s| s.starts_with("封顶"))
+        .unwrap();
     assert_eq!(step, "封顶 单个企业年度上限：退回 -750,000.00 不占用也不增加共享上限的额度（同企业 2023 年度已计 0.00）");
 }
 
@@ -136,14 +194,26 @@ fn a_refund_line_never_widens_a_shared_cap_whichever_sorts_first() {
 #[test]
 fn a_refund_is_not_held_to_the_minimum_payout() {
     let p = policy();
-    assert_eq!(amounts(&run(&p, &[("capped", "A1", "X", "-5000"), ("capped", "A2", "X", "5000")])), ["-5000.00", "0.00"]);
+    assert_eq!(
+        amounts(&run(
+            &p,
+            &[
+                ("capped", "A1", "X", "-5000"),
+                ("capped", "A2", "X", "5000")
+            ]
+        )),
+        ["-5000.00", "0.00"]
+    );
 }
 
 #[test]
 fn an_unknown_budget_is_refused_with_its_line() {
     let text = POLICY.replace("budget = \"pool\"", "budget = \"poool\"");
     let e = load_policy_text(&text, Path::new("t.toml"), &vocab()).unwrap_err();
-    assert_eq!(e.to_string(), "t.toml:29: rule `shared`: budget `poool` is not defined in this file's [[budget]] tables");
+    assert_eq!(
+        e.to_string(),
+        "t.toml:29: rule `shared`: budget `poool` is not defined in this file's [[budget]] tables"
+    );
 }
 
 proptest! {

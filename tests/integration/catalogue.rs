@@ -20,14 +20,22 @@ use subsidy::value::{parse_text, DenseRow, Value};
 use crate::common::{cases, lpr, policies, vocab};
 
 /// Builds a row from an example's `input` object, reading each value as a cell would be.
-pub(crate) fn row_of(input: &serde_json::Map<String, Json>, vocab: &Vocabulary) -> Result<DenseRow, String> {
+pub(crate) fn row_of(
+    input: &serde_json::Map<String, Json>,
+    vocab: &Vocabulary,
+) -> Result<DenseRow, String> {
     let mut row = DenseRow::new(vocab.len());
     for (key, v) in input {
-        let id = vocab.id(key).ok_or_else(|| format!("unknown field {key}"))?;
+        let id = vocab
+            .id(key)
+            .ok_or_else(|| format!("unknown field {key}"))?;
         let value = match v {
             Json::Bool(b) => Value::Bool(*b),
-            Json::String(s) => parse_text(vocab.get(id), s, Decimal::ONE).map_err(|e| format!("{key}: {}", e.0))?,
-            Json::Number(n) => parse_text(vocab.get(id), &n.to_string(), Decimal::ONE).map_err(|e| format!("{key}: {}", e.0))?,
+            Json::String(s) => {
+                parse_text(vocab.get(id), s, Decimal::ONE).map_err(|e| format!("{key}: {}", e.0))?
+            }
+            Json::Number(n) => parse_text(vocab.get(id), &n.to_string(), Decimal::ONE)
+                .map_err(|e| format!("{key}: {}", e.0))?,
             other => return Err(format!("{key}: unsupported example value {other}")),
         };
         row.set(id, value);
@@ -39,21 +47,39 @@ pub(crate) fn row_of(input: &serde_json::Map<String, Json>, vocab: &Vocabulary) 
 /// the harness cannot read stops the test (never a silent run on the shipped value).
 pub(crate) fn params_for(given: Option<&Json>, shipped: &Params) -> Params {
     let mut p = shipped.clone();
-    for (k, v) in given.and_then(|g| g.get("external_params")).and_then(Json::as_object).into_iter().flatten() {
+    for (k, v) in given
+        .and_then(|g| g.get("external_params"))
+        .and_then(Json::as_object)
+        .into_iter()
+        .flatten()
+    {
         let value = match v {
             Json::String(s) => Decimal::from_str_exact(s).ok().map(ParamValue::Num),
-            Json::Array(items) => items.iter().map(|x| x.as_str().map(str::to_string)).collect::<Option<Vec<_>>>().map(ParamValue::List),
-            Json::Number(n) => Decimal::from_str_exact(&n.to_string()).ok().map(ParamValue::Num),
+            Json::Array(items) => items
+                .iter()
+                .map(|x| x.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .map(ParamValue::List),
+            Json::Number(n) => Decimal::from_str_exact(&n.to_string())
+                .ok()
+                .map(ParamValue::Num),
             _ => None,
         };
-        let value = value.unwrap_or_else(|| panic!("external_params.{k}: {v} is neither a decimal nor a list of texts"));
+        let value = value.unwrap_or_else(|| {
+            panic!("external_params.{k}: {v} is neither a decimal nor a list of texts")
+        });
         p.values.insert(k.clone(), value);
     }
     p
 }
 
 fn given_decimal(example: &Json, key: &str) -> Decimal {
-    example.get("given").and_then(|g| g.get(key)).and_then(Json::as_str).map(|s| Decimal::from_str_exact(s).unwrap()).unwrap_or_default()
+    example
+        .get("given")
+        .and_then(|g| g.get(key))
+        .and_then(Json::as_str)
+        .map(|s| Decimal::from_str_exact(s).unwrap())
+        .unwrap_or_default()
 }
 
 /// Reference data an example gives (`lpr_1y`) replaces the shipped LPR table.
@@ -62,15 +88,30 @@ fn lpr_for(given: Option<&Json>, shipped: &LprTable) -> LprTable {
     match rate {
         Some(r) => {
             let r = Decimal::from_str_exact(r).expect("lpr_1y is decimal");
-            let five = given.and_then(|g| g.get("lpr_5y")).and_then(Json::as_str).map(|s| Decimal::from_str_exact(s).unwrap()).unwrap_or(r);
-            LprTable { fixings: vec![Fixing { effective: NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(), one_year: r, five_year: five }] }
+            let five = given
+                .and_then(|g| g.get("lpr_5y"))
+                .and_then(Json::as_str)
+                .map(|s| Decimal::from_str_exact(s).unwrap())
+                .unwrap_or(r);
+            LprTable {
+                fixings: vec![Fixing {
+                    effective: NaiveDate::from_ymd_opt(1990, 1, 1).unwrap(),
+                    one_year: r,
+                    five_year: five,
+                }],
+            }
         }
         None => shipped.clone(),
     }
 }
 
 /// History values an example gives, which the history join puts on the row.
-const HISTORY: [&str; 4] = ["prior_payout_years", "prior_paid_same_achievement", "prior_paid_shared_cap", "prior_payout_count"];
+const HISTORY: [&str; 4] = [
+    "prior_payout_years",
+    "prior_paid_same_achievement",
+    "prior_paid_shared_cap",
+    "prior_payout_count",
+];
 
 /// Contexts the engine computes from a single row: row, history values on the row, and LPR.
 /// (Examples that sum several years or pool several rows come with the batch semantics.)
@@ -82,11 +123,18 @@ fn runnable(example: &Json, rule: &subsidy::rules::Rule) -> bool {
         "row" => true,
         // Other rows of the batch (shared caps, pools); quotas come with the history of a programme.
         "batch" => given.is_some_and(|g| g.keys().all(|k| k == "batch_rows")),
-        "history" => given.is_some_and(|g| !g.is_empty() && g.keys().all(|k| HISTORY.contains(&k.as_str()) || (interest && k == "lpr_1y"))),
+        "history" => given.is_some_and(|g| {
+            !g.is_empty()
+                && g.keys()
+                    .all(|k| HISTORY.contains(&k.as_str()) || (interest && k == "lpr_1y"))
+        }),
         // Reference data this issue covers: the LPR of an interest subsidy.
         // External parameters run for rules that name parameters (config/params.toml).
         "external" => given.is_some_and(|g| {
-            g.keys().all(|k| (k == "external_params" && !rule.params().is_empty()) || (interest && (k == "lpr_1y" || k == "lpr_5y")))
+            g.keys().all(|k| {
+                (k == "external_params" && !rule.params().is_empty())
+                    || (interest && (k == "lpr_1y" || k == "lpr_5y"))
+            })
         }),
         _ => false,
     }
@@ -107,7 +155,10 @@ const MULTI_YEAR_TOTALS: [(&str, usize, u32); 3] = [
 ];
 
 fn total_years(id: &str, n: usize) -> Option<u32> {
-    MULTI_YEAR_TOTALS.iter().find(|(i, k, _)| *i == id && *k == n).map(|(_, _, years)| *years)
+    MULTI_YEAR_TOTALS
+        .iter()
+        .find(|(i, k, _)| *i == id && *k == n)
+        .map(|(_, _, years)| *years)
 }
 
 /// Whether the harness runs the rule's `n`th example.
@@ -116,15 +167,41 @@ fn runs(id: &str, n: usize, example: &Json, rule: &subsidy::rules::Rule) -> bool
 }
 
 /// One row settled alone, as a line of its application.
-pub(crate) fn settle_alone(policy: &subsidy::rules::Policy, rule: &subsidy::rules::Rule, row: &DenseRow, cx: Context<'_>, id: &str) -> subsidy::engine::batch::Line {
-    let budget = rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b));
+pub(crate) fn settle_alone(
+    policy: &subsidy::rules::Policy,
+    rule: &subsidy::rules::Rule,
+    row: &DenseRow,
+    cx: Context<'_>,
+    id: &str,
+) -> subsidy::engine::batch::Line {
+    let budget = rule
+        .budget
+        .as_ref()
+        .and_then(|b| policy.budgets.iter().find(|x| &x.id == b));
     let evaluation = evaluate(policy, rule, row, cx);
-    let pending = Pending { rule, payer: policy.payer, evaluation, credit_code: "X", year: "2023", order: ("A000", id), prior_shared: &NOTHING_SHARED, budget };
+    let pending = Pending {
+        rule,
+        payer: policy.payer,
+        evaluation,
+        credit_code: "X",
+        year: "2023",
+        order: ("A000", id),
+        prior_shared: &NOTHING_SHARED,
+        budget,
+    };
     settle(vec![pending]).remove(0)
 }
 
 /// A multi-year example: the sum of its `years` yearly lines, or why it is not its expected value.
-fn run_multi_year(policy: &subsidy::rules::Policy, rule: &subsidy::rules::Rule, example: &Json, years: u32, cx: Context<'_>, vocab: &Vocabulary, id: &str) -> Result<(), String> {
+fn run_multi_year(
+    policy: &subsidy::rules::Policy,
+    rule: &subsidy::rules::Rule,
+    example: &Json,
+    years: u32,
+    cx: Context<'_>,
+    vocab: &Vocabulary,
+    id: &str,
+) -> Result<(), String> {
     let input = example["input"].as_object().ok_or("no input")?;
     let mut total = Decimal::ZERO;
     for paid in 0..=years {
@@ -135,13 +212,19 @@ fn run_multi_year(policy: &subsidy::rules::Policy, rule: &subsidy::rules::Rule, 
             return Err(format!("year {} still pays {}", paid + 1, line.amount));
         }
         if paid < years && line.amount.is_zero() {
-            return Err(format!("year {} pays nothing: {}", paid + 1, line.result_text()));
+            return Err(format!(
+                "year {} pays nothing: {}",
+                paid + 1,
+                line.result_text()
+            ));
         }
         total += line.amount;
     }
     let expected = example["expected"].as_str().ok_or("no expected")?;
     if format!("{total:.2}") != expected {
-        return Err(format!("expected {expected} over {years} years, got {total:.2}"));
+        return Err(format!(
+            "expected {expected} over {years} years, got {total:.2}"
+        ));
     }
     Ok(())
 }
@@ -157,7 +240,9 @@ fn encoded_rules_reproduce_every_row_example() {
     let mut ran = 0;
     for r in rules.as_array().unwrap() {
         let id = r["id"].as_str().unwrap();
-        let Some((policy, rule)) = set.rule(id) else { continue };
+        let Some((policy, rule)) = set.rule(id) else {
+            continue;
+        };
         for (n, ex) in r["examples"].as_array().into_iter().flatten().enumerate() {
             if !runs(id, n, ex, rule) {
                 continue;
@@ -166,7 +251,11 @@ fn encoded_rules_reproduce_every_row_example() {
             let params = params_for(ex.get("given"), &shipped_params);
             if let Some(years) = total_years(id, n) {
                 ran += 1;
-                let cx = Context { vocab: &vocab, lpr: &table, params: &params };
+                let cx = Context {
+                    vocab: &vocab,
+                    lpr: &table,
+                    params: &params,
+                };
                 if let Err(e) = run_multi_year(policy, rule, ex, years, cx, &vocab, id) {
                     failures.push(format!("{id} #{n}: {e}"));
                 }
@@ -174,7 +263,12 @@ fn encoded_rules_reproduce_every_row_example() {
             }
             let expected = ex["expected"].as_str().unwrap();
             let mut input = ex["input"].as_object().unwrap().clone();
-            for (k, v) in ex.get("given").and_then(Json::as_object).into_iter().flatten() {
+            for (k, v) in ex
+                .get("given")
+                .and_then(Json::as_object)
+                .into_iter()
+                .flatten()
+            {
                 if HISTORY.contains(&k.as_str()) && k != "prior_paid_shared_cap" {
                     input.insert(k.clone(), v.clone());
                 }
@@ -182,7 +276,13 @@ fn encoded_rules_reproduce_every_row_example() {
             // The example's row first, then the other rows of its batch, each filling in what
             // it does not state from the example's row.
             let mut inputs = vec![input.clone()];
-            for other in ex.get("given").and_then(|g| g.get("batch_rows")).and_then(Json::as_array).into_iter().flatten() {
+            for other in ex
+                .get("given")
+                .and_then(|g| g.get("batch_rows"))
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let mut merged = input.clone();
                 for (k, v) in other.as_object().into_iter().flatten() {
                     if k != "rule_id" && k != "note" {
@@ -191,7 +291,8 @@ fn encoded_rules_reproduce_every_row_example() {
                 }
                 inputs.push(merged);
             }
-            let rows: Result<Vec<DenseRow>, String> = inputs.iter().map(|i| row_of(i, &vocab)).collect();
+            let rows: Result<Vec<DenseRow>, String> =
+                inputs.iter().map(|i| row_of(i, &vocab)).collect();
             let rows = match rows {
                 Ok(rows) => rows,
                 Err(e) => {
@@ -199,7 +300,11 @@ fn encoded_rules_reproduce_every_row_example() {
                     continue;
                 }
             };
-            let cx = Context { vocab: &vocab, lpr: &table, params: &params };
+            let cx = Context {
+                vocab: &vocab,
+                lpr: &table,
+                params: &params,
+            };
             // The example's figure was paid inside each of the rule's shared caps.
             let mut prior_shared = SharedPaid::default();
             for cap in &rule.caps {
@@ -210,17 +315,33 @@ fn encoded_rules_reproduce_every_row_example() {
             let app_ids: Vec<String> = inputs
                 .iter()
                 .enumerate()
-                .map(|(k, i)| i.get("application_id").and_then(Json::as_str).map(str::to_string).unwrap_or(format!("A{k:03}")))
+                .map(|(k, i)| {
+                    i.get("application_id")
+                        .and_then(Json::as_str)
+                        .map(str::to_string)
+                        .unwrap_or(format!("A{k:03}"))
+                })
                 .collect();
             // A run's first pass evaluates without the trace: the result must not change.
             for row in &rows {
-                let (traced, quick) = (evaluate(policy, rule, row, cx), evaluate_untraced(policy, rule, row, cx));
-                if (&quick.result, &quick.split) != (&traced.result, &traced.split) || !quick.trace.is_empty() {
-                    failures.push(format!("{id} #{n}: untraced {:?} ≠ traced {:?}", quick.result, traced.result));
+                let (traced, quick) = (
+                    evaluate(policy, rule, row, cx),
+                    evaluate_untraced(policy, rule, row, cx),
+                );
+                if (&quick.result, &quick.split) != (&traced.result, &traced.split)
+                    || !quick.trace.is_empty()
+                {
+                    failures.push(format!(
+                        "{id} #{n}: untraced {:?} ≠ traced {:?}",
+                        quick.result, traced.result
+                    ));
                 }
             }
             // Examples are reviewed rows: a flag left out is 是 (review = "assumed"), never 待审核.
-            let budget = rule.budget.as_ref().and_then(|b| policy.budgets.iter().find(|x| &x.id == b));
+            let budget = rule
+                .budget
+                .as_ref()
+                .and_then(|b| policy.budgets.iter().find(|x| &x.id == b));
             let pending: Vec<Pending<'_>> = rows
                 .iter()
                 .zip(&app_ids)
@@ -237,7 +358,10 @@ fn encoded_rules_reproduce_every_row_example() {
                 .collect();
             let settled = settle(pending);
             // "…total…" in the unit means the example states the sum over its batch.
-            let total = ex.get("unit").and_then(Json::as_str).is_some_and(|u| u.contains("total"));
+            let total = ex
+                .get("unit")
+                .and_then(Json::as_str)
+                .is_some_and(|u| u.contains("total"));
             ran += 1;
             for l in &settled {
                 // A payout's funding shares always add up to its line.
@@ -251,17 +375,30 @@ fn encoded_rules_reproduce_every_row_example() {
                 line.amount = settled.iter().map(|l| l.amount).sum();
             }
             if line.result_text() != expected {
-                failures.push(format!("{id} #{n}: expected {expected}, got {}\n    {}", line.result_text(), line.trace.steps().collect::<Vec<_>>().join("\n    ")));
+                failures.push(format!(
+                    "{id} #{n}: expected {expected}, got {}\n    {}",
+                    line.result_text(),
+                    line.trace.steps().collect::<Vec<_>>().join("\n    ")
+                ));
             }
         }
     }
     // Full strength: every example coverage.toml counts as tested ran here.
-    let coverage = subsidy::rules::coverage::Coverage::load(&crate::common::config()).expect("config/coverage.toml loads");
+    let coverage = subsidy::rules::coverage::Coverage::load(&crate::common::config())
+        .expect("config/coverage.toml loads");
     let counted: u32 = coverage.rule.iter().map(|e| e.examples_tested).sum();
     println!("catalogue examples run through the engine: {ran}");
     assert!(ran > 0, "no catalogue example ran");
-    assert_eq!(ran, counted as usize, "examples run ≠ examples_tested in config/coverage.toml");
-    assert!(failures.is_empty(), "{} of {ran} examples differ:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(
+        ran, counted as usize,
+        "examples run ≠ examples_tested in config/coverage.toml"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} examples differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     let _ = Payer::City;
 }
 
@@ -272,7 +409,10 @@ fn cases_hold_the_whole_catalogue() {
     let rules = cases();
     let rules = rules.as_array().unwrap();
     let mut ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
-    let examples: usize = rules.iter().map(|r| r["examples"].as_array().map_or(0, Vec::len)).sum();
+    let examples: usize = rules
+        .iter()
+        .map(|r| r["examples"].as_array().map_or(0, Vec::len))
+        .sum();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!((rules.len(), ids.len(), examples), (414, 414, 658));
@@ -289,12 +429,28 @@ fn every_hohhot_rule_with_a_row_example_is_encoded() {
         .unwrap()
         .iter()
         .filter(|r| r["id"].as_str().unwrap().starts_with("hohhot-2022"))
-        .filter(|r| r["examples"].as_array().into_iter().flatten().any(|e| e["context"] == "row"))
+        .filter(|r| {
+            r["examples"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|e| e["context"] == "row")
+        })
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    println!("hohhot-2022 rules with a row example: {}", with_row_example.len());
-    assert_eq!(with_row_example.len(), 72, "the cases lost or gained Hohhot rules");
-    let missing: Vec<&&str> = with_row_example.iter().filter(|id| set.rule(id).is_none()).collect();
+    println!(
+        "hohhot-2022 rules with a row example: {}",
+        with_row_example.len()
+    );
+    assert_eq!(
+        with_row_example.len(),
+        72,
+        "the cases lost or gained Hohhot rules"
+    );
+    let missing: Vec<&&str> = with_row_example
+        .iter()
+        .filter(|id| set.rule(id).is_none())
+        .collect();
     assert!(missing.is_empty(), "not encoded: {missing:?}");
 }
 
@@ -314,19 +470,57 @@ fn coverage_file_is_true() {
         let id = r["id"].as_str().unwrap();
         let examples: Vec<&Json> = r["examples"].as_array().into_iter().flatten().collect();
         let (tested, reason) = match set.rule(id) {
-            Some((_, rule)) => (examples.iter().enumerate().filter(|(n, e)| runs(id, *n, e, rule)).count() as u32, String::new()),
-            None => (0, old.rule.iter().find(|e| e.id == id).map(|e| e.reason.clone()).unwrap_or_default()),
+            Some((_, rule)) => (
+                examples
+                    .iter()
+                    .enumerate()
+                    .filter(|(n, e)| runs(id, *n, e, rule))
+                    .count() as u32,
+                String::new(),
+            ),
+            None => (
+                0,
+                old.rule
+                    .iter()
+                    .find(|e| e.id == id)
+                    .map(|e| e.reason.clone())
+                    .unwrap_or_default(),
+            ),
         };
-        let not_run = if set.rule(id).is_some() { examples.len() as u32 - tested } else { 0 };
-        let set_aside = old.rule.iter().find(|e| e.id == id).map(|e| e.set_aside.clone()).unwrap_or_default();
-        fresh.rule.push(Entry { id: id.into(), computable: r["computable"].as_str().unwrap_or("").into(), examples_tested: tested, examples_not_run: not_run, reason, set_aside });
+        let not_run = if set.rule(id).is_some() {
+            examples.len() as u32 - tested
+        } else {
+            0
+        };
+        let set_aside = old
+            .rule
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| e.set_aside.clone())
+            .unwrap_or_default();
+        fresh.rule.push(Entry {
+            id: id.into(),
+            computable: r["computable"].as_str().unwrap_or("").into(),
+            examples_tested: tested,
+            examples_not_run: not_run,
+            reason,
+            set_aside,
+        });
     }
     if std::env::var_os("SUBSIDY_WRITE_COVERAGE").is_some() {
         std::fs::write(config.join("coverage.toml"), fresh.to_toml()).unwrap();
         return;
     }
-    let missing: Vec<&str> = fresh.rule.iter().filter(|e| set.rule(&e.id).is_none() && e.reason.trim().is_empty()).map(|e| e.id.as_str()).collect();
-    assert!(missing.is_empty(), "not encoded and no reason in config/coverage.toml: {missing:?}");
+    let missing: Vec<&str> = fresh
+        .rule
+        .iter()
+        .filter(|e| set.rule(&e.id).is_none() && e.reason.trim().is_empty())
+        .map(|e| e.id.as_str())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "not encoded and no reason in config/coverage.toml: {missing:?}"
+    );
     assert!(old.rule == fresh.rule, "config/coverage.toml is stale; run SUBSIDY_WRITE_COVERAGE=1 cargo test --release coverage and review the diff");
 }
 
@@ -343,17 +537,99 @@ enum Figure {
 
 /// Figures the catalogue computed from the clause (where a cap is reached, an implied budget,
 /// an assumed tax rate): an encoding states the clause's own figures, not these.
-const DERIVED: [&str; 6] = ["reached", "implied", "assumed", "cumulative", "resulting", "合计"];
-/// Counts (of people, sites, ranks, vehicles …): not amounts even when written "per".
-const COUNTS: [&str; 12] = ["count", "limit", "rank", "ranks", "sites", "circles", "number", "employees", "households", "tenants", "vehicles", "multiple"];
-const RATES: [&str; 17] = [
-    "rate", "rates", "ratio", "share", "percent", "percentage", "factor", "deduction", "reduction", "exemption", "discount", "split", "funding", "multiplier", "refund", "match", "increase",
+const DERIVED: [&str; 6] = [
+    "reached",
+    "implied",
+    "assumed",
+    "cumulative",
+    "resulting",
+    "合计",
 ];
-const MONEY: [&str; 17] = ["amount", "amounts", "award", "awards", "cap", "caps", "subsidy", "price", "fee", "cost", "budget", "pool", "fund", "loan", "bonus", "milestones", "envelopes"];
+/// Counts (of people, sites, ranks, vehicles …): not amounts even when written "per".
+const COUNTS: [&str; 12] = [
+    "count",
+    "limit",
+    "rank",
+    "ranks",
+    "sites",
+    "circles",
+    "number",
+    "employees",
+    "households",
+    "tenants",
+    "vehicles",
+    "multiple",
+];
+const RATES: [&str; 17] = [
+    "rate",
+    "rates",
+    "ratio",
+    "share",
+    "percent",
+    "percentage",
+    "factor",
+    "deduction",
+    "reduction",
+    "exemption",
+    "discount",
+    "split",
+    "funding",
+    "multiplier",
+    "refund",
+    "match",
+    "increase",
+];
+const MONEY: [&str; 17] = [
+    "amount",
+    "amounts",
+    "award",
+    "awards",
+    "cap",
+    "caps",
+    "subsidy",
+    "price",
+    "fee",
+    "cost",
+    "budget",
+    "pool",
+    "fund",
+    "loan",
+    "bonus",
+    "milestones",
+    "envelopes",
+];
 /// Years, dates, durations and physical quantities (kW, t, tce, m², 亩, head …).
 const NOT_MONEY: [&str; 30] = [
-    "year", "years", "month", "months", "monthly", "day", "days", "hour", "hours", "h", "date", "period", "term", "validity", "deadline", "window", "duration", "consecutive",
-    "age", "life", "kw", "kwh", "tce", "t", "ton", "tons", "tonnes", "m2", "mu", "head",
+    "year",
+    "years",
+    "month",
+    "months",
+    "monthly",
+    "day",
+    "days",
+    "hour",
+    "hours",
+    "h",
+    "date",
+    "period",
+    "term",
+    "validity",
+    "deadline",
+    "window",
+    "duration",
+    "consecutive",
+    "age",
+    "life",
+    "kw",
+    "kwh",
+    "tce",
+    "t",
+    "ton",
+    "tons",
+    "tonnes",
+    "m2",
+    "mu",
+    "head",
 ];
 /// Quantity words that are not money either (capacity, volume, area, 万千瓦 …).
 const QUANTITIES: [&str; 5] = ["capacity", "volume", "area", "wan", "line"];
@@ -361,10 +637,18 @@ const QUANTITIES: [&str; 5] = ["capacity", "volume", "area", "wan", "line"];
 /// Reads a parameter's key path (e.g. `cap_per_enterprise_per_year_yuan`, `brackets.rate`) as
 /// one of the figures above; the order of the questions is the decision (see the test's doc).
 fn figure_of(path: &str) -> Figure {
-    let tokens: Vec<String> = path.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_lowercase).collect();
+    let tokens: Vec<String> = path
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+        .collect();
     let has = |set: &[&str]| tokens.iter().any(|t| set.contains(&t.as_str()));
     // `per_ton`, `per_mu`, `per_person`: money per unit; `per_year`, `per_100_households`: not.
-    let per_unit = tokens.windows(2).any(|w| w[0] == "per" && !["year", "month", "day"].contains(&w[1].as_str()) && !w[1].chars().all(|c| c.is_ascii_digit()));
+    let per_unit = tokens.windows(2).any(|w| {
+        w[0] == "per"
+            && !["year", "month", "day"].contains(&w[1].as_str())
+            && !w[1].chars().all(|c| c.is_ascii_digit())
+    });
     if has(&DERIVED) || path.contains("if_all") {
         Figure::Unchecked
     } else if has(&["yuan"]) {
@@ -388,9 +672,24 @@ fn figure_of(path: &str) -> Figure {
 /// and zeros (the clause's "nothing") are not figures.
 fn parameter_figures(value: &Json, path: String, out: &mut Vec<(String, Decimal)>) {
     match value {
-        Json::Object(map) => map.iter().for_each(|(k, v)| parameter_figures(v, if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, out)),
-        Json::Array(items) => items.iter().enumerate().for_each(|(n, v)| parameter_figures(v, format!("{path}[{n}]"), out)),
-        Json::Number(n) => match Decimal::from_str_exact(&n.to_string()).or_else(|_| Decimal::from_scientific(&n.to_string())) {
+        Json::Object(map) => map.iter().for_each(|(k, v)| {
+            parameter_figures(
+                v,
+                if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                },
+                out,
+            )
+        }),
+        Json::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(n, v)| parameter_figures(v, format!("{path}[{n}]"), out)),
+        Json::Number(n) => match Decimal::from_str_exact(&n.to_string())
+            .or_else(|_| Decimal::from_scientific(&n.to_string()))
+        {
             Ok(d) if !d.is_zero() => out.push((path, d.normalize())),
             Ok(_) => {}
             Err(e) => panic!("{path}: {n}: {e}"),
@@ -407,29 +706,46 @@ fn text_figures(text: &str) -> Vec<Decimal> {
         return vec![v];
     }
     if let Some((a, b)) = t.split_once(':').or_else(|| t.split_once('：')) {
-        return [a, b].iter().filter_map(|s| subsidy::rules::parse_amount(s)).collect();
+        return [a, b]
+            .iter()
+            .filter_map(|s| subsidy::rules::parse_amount(s))
+            .collect();
     }
-    let inner = t.trim_start_matches(['[', '(']).trim_end_matches([']', ')']);
+    let inner = t
+        .trim_start_matches(['[', '('])
+        .trim_end_matches([']', ')']);
     if inner.len() == t.len() {
         return Vec::new();
     }
-    inner.split([',', '，']).filter_map(|s| subsidy::rules::parse_amount(s.trim())).collect()
+    inner
+        .split([',', '，'])
+        .filter_map(|s| subsidy::rules::parse_amount(s.trim()))
+        .collect()
 }
 
 /// Keys of a rule table that hold words (the clause, readings, labels), not its encoding.
-const WORDS: [&str; 8] = ["id", "same_as", "clause", "excerpt", "readings", "words", "outcome", "flags"];
+const WORDS: [&str; 8] = [
+    "id", "same_as", "clause", "excerpt", "readings", "words", "outcome", "flags",
+];
 
 /// The figures an encoding states, walked from its TOML: texts as numbers (above), TOML
 /// numbers, a funding split's weights as shares of their sum, the reference parameters it reads
 /// (`{ param = … }`; a `…_percent` parameter as a fraction) and the budget it draws on.
-fn encoding_figures(value: &toml::Value, params: &BTreeMap<String, Vec<Decimal>>, budgets: &BTreeMap<String, toml::Value>, out: &mut BTreeSet<Decimal>) {
+fn encoding_figures(
+    value: &toml::Value,
+    params: &BTreeMap<String, Vec<Decimal>>,
+    budgets: &BTreeMap<String, toml::Value>,
+    out: &mut BTreeSet<Decimal>,
+) {
     match value {
         toml::Value::String(s) => out.extend(text_figures(s)),
         toml::Value::Integer(i) => {
             out.insert(Decimal::from(*i));
         }
         toml::Value::Float(f) => out.extend(Decimal::from_str_exact(&f.to_string()).ok()),
-        toml::Value::Array(items) => items.iter().for_each(|v| encoding_figures(v, params, budgets, out)),
+        toml::Value::Array(items) => items
+            .iter()
+            .for_each(|v| encoding_figures(v, params, budgets, out)),
         toml::Value::Table(table) => {
             // A bound compared with a percent-number field (`…_percent`, "60" meaning 60%) is
             // the catalogue's rate 0.6.
@@ -440,11 +756,19 @@ fn encoding_figures(value: &toml::Value, params: &BTreeMap<String, Vec<Decimal>>
             };
             if let (Some(field), Some(toml::Value::String(bound))) = (field, table.get("value")) {
                 if field.ends_with("_percent") {
-                    out.extend(text_figures(bound).into_iter().map(|f| f / Decimal::ONE_HUNDRED));
+                    out.extend(
+                        text_figures(bound)
+                            .into_iter()
+                            .map(|f| f / Decimal::ONE_HUNDRED),
+                    );
                 }
             }
             // Likewise a ranged value whose approved figure is a percent-number field.
-            if table.get("approved").and_then(toml::Value::as_str).is_some_and(|a| a.ends_with("_percent")) {
+            if table
+                .get("approved")
+                .and_then(toml::Value::as_str)
+                .is_some_and(|a| a.ends_with("_percent"))
+            {
                 let mut points = BTreeSet::new();
                 for key in ["chosen", "range"] {
                     if let Some(v) = table.get(key) {
@@ -456,10 +780,20 @@ fn encoding_figures(value: &toml::Value, params: &BTreeMap<String, Vec<Decimal>>
             for (k, v) in table {
                 match (k.as_str(), v) {
                     (k, _) if WORDS.contains(&k) => {}
-                    ("param", toml::Value::String(name)) => out.extend(params.get(name).into_iter().flatten().copied()),
-                    ("budget", toml::Value::String(id)) => encoding_figures(budgets.get(id).unwrap_or(&toml::Value::Boolean(false)), params, budgets, out),
+                    ("param", toml::Value::String(name)) => {
+                        out.extend(params.get(name).into_iter().flatten().copied())
+                    }
+                    ("budget", toml::Value::String(id)) => encoding_figures(
+                        budgets.get(id).unwrap_or(&toml::Value::Boolean(false)),
+                        params,
+                        budgets,
+                        out,
+                    ),
                     ("split", toml::Value::Table(weights)) => {
-                        let weights: Vec<Decimal> = weights.values().filter_map(|w| w.as_str().and_then(subsidy::rules::parse_amount)).collect();
+                        let weights: Vec<Decimal> = weights
+                            .values()
+                            .filter_map(|w| w.as_str().and_then(subsidy::rules::parse_amount))
+                            .collect();
                         let sum: Decimal = weights.iter().sum();
                         out.extend(weights.iter().filter(|_| !sum.is_zero()).map(|w| w / sum));
                         out.extend(weights);
@@ -479,19 +813,43 @@ fn encodings(config: &Path) -> BTreeMap<String, BTreeSet<Decimal>> {
     for entry in std::fs::read_dir(config).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if path.extension().is_some_and(|x| x == "toml") && !["coverage.toml", "lpr.toml", "aliases.toml"].contains(&name.as_str()) {
+        if path.extension().is_some_and(|x| x == "toml")
+            && !["coverage.toml", "lpr.toml", "aliases.toml"].contains(&name.as_str())
+        {
             let text = std::fs::read_to_string(&path).unwrap();
-            files.push((name, toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))));
+            files.push((
+                name,
+                toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+            ));
         }
     }
     let mut params: BTreeMap<String, Vec<Decimal>> = BTreeMap::new();
     for (_, file) in &files {
-        for p in file.get("param").and_then(toml::Value::as_array).into_iter().flatten() {
-            let name = p.get("name").and_then(toml::Value::as_str).unwrap_or_default();
+        for p in file
+            .get("param")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = p
+                .get("name")
+                .and_then(toml::Value::as_str)
+                .unwrap_or_default();
             let mut figures = BTreeSet::new();
-            encoding_figures(p.get("value").unwrap_or(&toml::Value::Boolean(false)), &BTreeMap::new(), &BTreeMap::new(), &mut figures);
+            encoding_figures(
+                p.get("value").unwrap_or(&toml::Value::Boolean(false)),
+                &BTreeMap::new(),
+                &BTreeMap::new(),
+                &mut figures,
+            );
             let percent = name.ends_with("_percent");
-            params.insert(name.to_string(), figures.into_iter().map(|v| if percent { v / Decimal::ONE_HUNDRED } else { v }).collect());
+            params.insert(
+                name.to_string(),
+                figures
+                    .into_iter()
+                    .map(|v| if percent { v / Decimal::ONE_HUNDRED } else { v })
+                    .collect(),
+            );
         }
     }
     let mut by_id: BTreeMap<String, BTreeSet<Decimal>> = BTreeMap::new();
@@ -503,22 +861,41 @@ fn encodings(config: &Path) -> BTreeMap<String, BTreeSet<Decimal>> {
             .flatten()
             .filter_map(|b| Some((b.get("id")?.as_str()?.to_string(), b.clone())))
             .collect();
-        for rule in file.get("rule").and_then(toml::Value::as_array).into_iter().flatten() {
+        for rule in file
+            .get("rule")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let mut figures = BTreeSet::new();
             encoding_figures(rule, &params, &budgets, &mut figures);
             let figures: BTreeSet<Decimal> = figures.into_iter().map(|d| d.normalize()).collect();
-            let own = rule.get("id").and_then(toml::Value::as_str).unwrap_or_default().to_string();
-            let same_as = rule.get("same_as").and_then(toml::Value::as_array).into_iter().flatten().filter_map(toml::Value::as_str).map(str::to_string);
+            let own = rule
+                .get("id")
+                .and_then(toml::Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let same_as = rule
+                .get("same_as")
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(toml::Value::as_str)
+                .map(str::to_string);
             for id in std::iter::once(own).chain(same_as) {
                 by_id.entry(id).or_default().extend(figures.iter().copied());
             }
         }
     }
     // A clause part encoded as its own rule (`<id>-…`) answers for its clause too.
-    let parts: Vec<(String, BTreeSet<Decimal>)> = by_id.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let parts: Vec<(String, BTreeSet<Decimal>)> =
+        by_id.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     for (id, figures) in by_id.iter_mut() {
         for (part, more) in &parts {
-            if part.len() > id.len() && part.starts_with(id.as_str()) && part[id.len()..].starts_with('-') {
+            if part.len() > id.len()
+                && part.starts_with(id.as_str())
+                && part[id.len()..].starts_with('-')
+            {
                 figures.extend(more.iter().copied());
             }
         }
@@ -565,11 +942,24 @@ fn encodings(config: &Path) -> BTreeMap<String, BTreeSet<Decimal>> {
 #[test]
 fn every_parameter_amount_and_rate_is_encoded_or_set_aside() {
     let check = check_parameters(&crate::common::config());
-    println!("parameter figures checked: {} in {} encoded catalogue rules; rules with gaps: {}", check.figures, check.rules, check.gaps.len());
-    assert!(check.figures > 500, "the parameter check checked only {} figures", check.figures);
+    println!(
+        "parameter figures checked: {} in {} encoded catalogue rules; rules with gaps: {}",
+        check.figures,
+        check.rules,
+        check.gaps.len()
+    );
+    assert!(
+        check.figures > 500,
+        "the parameter check checked only {} figures",
+        check.figures
+    );
     let report = gaps_report(&check.gaps);
     if std::env::var_os("SUBSIDY_WRITE_GAPS").is_some() {
-        std::fs::write(crate::common::root().join("tests/cases/PARAMETER_GAPS.md"), &report).unwrap();
+        std::fs::write(
+            crate::common::root().join("tests/cases/PARAMETER_GAPS.md"),
+            &report,
+        )
+        .unwrap();
     }
     assert!(check.gaps.is_empty(), "{report}");
 }
@@ -587,16 +977,35 @@ fn the_parameter_check_reports_an_amount_removed_from_an_encoding() {
     let policy = config.join("hohhot-2022.toml");
     let text = std::fs::read_to_string(&policy).unwrap();
     let cap = "caps = [ { amount = \"1000万\", words = \"单个项目奖补资金不超过1000万元\" } ]\n";
-    assert_eq!(text.matches(cap).count(), 1, "hohhot-2022-13's cap line changed; update this test");
+    assert_eq!(
+        text.matches(cap).count(),
+        1,
+        "hohhot-2022-13's cap line changed; update this test"
+    );
     std::fs::write(&policy, text.replace(cap, "")).unwrap();
-    let gaps_of_13 = |config: &Path| check_parameters(config).gaps.into_iter().find(|(id, _)| id == "hohhot-2022-13-investment-award").map(|(_, m)| m);
-    assert_eq!(gaps_of_13(&config), Some(vec![("cap.amount".to_string(), "10000000".to_string())]));
+    let gaps_of_13 = |config: &Path| {
+        check_parameters(config)
+            .gaps
+            .into_iter()
+            .find(|(id, _)| id == "hohhot-2022-13-investment-award")
+            .map(|(_, m)| m)
+    };
+    assert_eq!(
+        gaps_of_13(&config),
+        Some(vec![("cap.amount".to_string(), "10000000".to_string())])
+    );
     let coverage = std::fs::read_to_string(config.join("coverage.toml")).unwrap();
     let entry = "id = \"hohhot-2022-13-investment-award\"\n";
     let aside = "[[rule.set_aside]]\npart = \"单个项目奖补资金不超过1000万元\"\nvalues = [\"1000万\"]\nreason = \"test\"\n";
     let at = coverage.find(entry).unwrap();
-    let end = coverage[at..].find("\n\n").map_or(coverage.len(), |n| at + n + 1);
-    std::fs::write(config.join("coverage.toml"), format!("{}{aside}{}", &coverage[..end], &coverage[end..])).unwrap();
+    let end = coverage[at..]
+        .find("\n\n")
+        .map_or(coverage.len(), |n| at + n + 1);
+    std::fs::write(
+        config.join("coverage.toml"),
+        format!("{}{aside}{}", &coverage[..end], &coverage[end..]),
+    )
+    .unwrap();
     assert_eq!(gaps_of_13(&config), None);
     let _ = std::fs::remove_dir_all(&config);
 }
@@ -613,20 +1022,37 @@ struct ParameterCheck {
 fn check_parameters(config: &Path) -> ParameterCheck {
     use subsidy::rules::coverage::Coverage;
     let vocab = Vocabulary::load(config).expect("fields.json loads");
-    let set = subsidy::rules::load_policies(&[config.to_path_buf()], &vocab).expect("policies load");
+    let set =
+        subsidy::rules::load_policies(&[config.to_path_buf()], &vocab).expect("policies load");
     let encodings = encodings(config);
     let coverage = Coverage::load(config).expect("coverage.toml loads");
     let rules = cases();
-    let mut check = ParameterCheck { figures: 0, rules: 0, gaps: Vec::new() };
+    let mut check = ParameterCheck {
+        figures: 0,
+        rules: 0,
+        gaps: Vec::new(),
+    };
     for r in rules.as_array().unwrap() {
         let id = r["id"].as_str().unwrap();
-        let Some((_, rule)) = set.rule(id) else { continue };
+        let Some((_, rule)) = set.rule(id) else {
+            continue;
+        };
         check.rules += 1;
         let mut known = encodings.get(id).cloned().unwrap_or_default();
         known.extend(encodings.get(&rule.id).into_iter().flatten().copied());
-        for entry in coverage.rule.iter().filter(|e| e.id == id || e.id == rule.id) {
+        for entry in coverage
+            .rule
+            .iter()
+            .filter(|e| e.id == id || e.id == rule.id)
+        {
             for aside in &entry.set_aside {
-                known.extend(aside.values.iter().flat_map(|v| text_figures(v)).map(|d| d.normalize()));
+                known.extend(
+                    aside
+                        .values
+                        .iter()
+                        .flat_map(|v| text_figures(v))
+                        .map(|d| d.normalize()),
+                );
             }
         }
         let mut figures = Vec::new();
@@ -637,7 +1063,10 @@ fn check_parameters(config: &Path) -> ParameterCheck {
                 Figure::Unchecked => continue,
                 Figure::Rate if value == Decimal::ONE => continue,
                 Figure::Amount => known.contains(&value),
-                Figure::Rate => known.contains(&value) || known.contains(&(value / Decimal::ONE_HUNDRED).normalize()),
+                Figure::Rate => {
+                    known.contains(&value)
+                        || known.contains(&(value / Decimal::ONE_HUNDRED).normalize())
+                }
             };
             check.figures += 1;
             if !found {

@@ -20,22 +20,44 @@ pub fn config() -> PathBuf {
 pub fn cases() -> serde_json::Value {
     let dir = root().join("tests").join("cases");
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap_or_else(|e| panic!("{}: {e}", dir.display())).path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| {
+            e.unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .path()
+        })
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
     files.sort();
     let mut rules: Vec<(u64, serde_json::Value)> = Vec::new();
     for path in files {
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let file: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        for rule in file.get("rule").and_then(toml::Value::as_array).into_iter().flatten() {
-            let mut rule = serde_json::to_value(rule).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let seq = rule["seq"].as_u64().unwrap_or_else(|| panic!("{}: a rule without seq", path.display()));
-            let examples = rule.as_object_mut().and_then(|r| r.remove("example")).unwrap_or_else(|| serde_json::json!([]));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let file: toml::Table =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for rule in file
+            .get("rule")
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let mut rule =
+                serde_json::to_value(rule).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let seq = rule["seq"]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{}: a rule without seq", path.display()));
+            let examples = rule
+                .as_object_mut()
+                .and_then(|r| r.remove("example"))
+                .unwrap_or_else(|| serde_json::json!([]));
             rule["examples"] = examples;
             rules.push((seq, rule));
         }
     }
     rules.sort_by_key(|(seq, _)| *seq);
-    assert!(rules.windows(2).all(|w| w[0].0 < w[1].0), "tests/cases: two rules with the same seq");
+    assert!(
+        rules.windows(2).all(|w| w[0].0 < w[1].0),
+        "tests/cases: two rules with the same seq"
+    );
     serde_json::Value::Array(rules.into_iter().map(|(_, r)| r).collect())
 }
 

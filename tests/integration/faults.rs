@@ -12,11 +12,17 @@ use crate::common::root;
 
 /// The outputs in `out` are one complete set: every file the manifest names has its digest.
 fn complete(out: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(out.join("manifest.json")) else { return false };
-    let manifest: serde_json::Value = serde_json::from_str(&text).expect("a manifest in place is whole");
+    let Ok(text) = std::fs::read_to_string(out.join("manifest.json")) else {
+        return false;
+    };
+    let manifest: serde_json::Value =
+        serde_json::from_str(&text).expect("a manifest in place is whole");
     manifest["outputs"].as_array().unwrap().iter().all(|o| {
         let bytes = std::fs::read(out.join(o["path"].as_str().unwrap())).unwrap_or_default();
-        let hex: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         hex == o["sha256"].as_str().unwrap()
     })
 }
@@ -25,26 +31,56 @@ fn complete(out: &Path) -> bool {
 fn a_killed_run_leaves_the_previous_outputs_or_the_new_ones() {
     let dir = tmp("kill");
     let input = dir.join("big.csv");
-    let o = subsidy(&["sample", "--rows", "3000", "--seed", "5", "--out", input.to_str().unwrap()]);
+    let o = subsidy(&[
+        "sample",
+        "--rows",
+        "3000",
+        "--seed",
+        "5",
+        "--out",
+        input.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = dir.join("out");
-    let o = subsidy(&["run", "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
+    let o = subsidy(&[
+        "run",
+        "--out",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
     assert!(matches!(o.status.code(), Some(0 | 1)));
     let baseline = std::fs::read(out.join("ledger.xlsx")).unwrap();
     for delay_ms in [0u64, 5, 15, 30, 60, 100, 150] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_subsidy"))
-            .args(["run", "--quiet", "--out", out.to_str().unwrap(), input.to_str().unwrap()])
+            .args([
+                "run",
+                "--quiet",
+                "--out",
+                out.to_str().unwrap(),
+                input.to_str().unwrap(),
+            ])
             .current_dir(root())
             .spawn()
             .unwrap();
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
-        assert!(complete(&out), "after a kill at {delay_ms} ms the outputs are not one complete set");
+        assert!(
+            complete(&out),
+            "after a kill at {delay_ms} ms the outputs are not one complete set"
+        );
     }
-    let o = subsidy(&["run", "--out", out.to_str().unwrap(), input.to_str().unwrap()]);
+    let o = subsidy(&[
+        "run",
+        "--out",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
-    assert!(std::fs::read(out.join("ledger.xlsx")).unwrap() == baseline, "a re-run after kills gives other bytes");
+    assert!(
+        std::fs::read(out.join("ledger.xlsx")).unwrap() == baseline,
+        "a re-run after kills gives other bytes"
+    );
 }
 
 #[test]
@@ -54,7 +90,11 @@ fn two_runs_cannot_write_one_folder_at_once() {
     let _held = subsidy::ledger::OutputLock::take(&out).unwrap();
     let o = subsidy(&["run", "--out", out.to_str().unwrap(), "samples/"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("another run is writing to"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("another run is writing to"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -65,6 +105,9 @@ fn a_folder_with_other_files_is_never_replaced_wholesale() {
     std::fs::write(out.join("说明.txt"), "keep me").unwrap();
     let o = subsidy(&["run", "--out", out.to_str().unwrap(), "samples/"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(out.join("说明.txt")).unwrap(), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(out.join("说明.txt")).unwrap(),
+        "keep me"
+    );
     assert!(complete(&out));
 }

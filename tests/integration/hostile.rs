@@ -57,7 +57,11 @@ fn run_capped(out: &Path, inputs: &[&Path]) -> Outcome {
         std::thread::sleep(Duration::from_millis(10));
     };
     let elapsed = started.elapsed();
-    Outcome { code: status.code(), stderr: reader.join().unwrap_or_default(), elapsed }
+    Outcome {
+        code: status.code(),
+        stderr: reader.join().unwrap_or_default(),
+        elapsed,
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -91,9 +95,16 @@ fn assert_lines(out: &Path, case: &Case, label: &str) {
     }
     let text = std::fs::read_to_string(out.join("payouts.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let awards: Vec<String> = reader.records().map(|r| r.unwrap()).map(|r| format!("{}={}", &r[0], &r[4])).collect();
+    let awards: Vec<String> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| format!("{}={}", &r[0], &r[4]))
+        .collect();
     for want in &case.payouts {
-        assert!(awards.contains(want), "{label}: payouts.csv should hold {want}: {awards:?}");
+        assert!(
+            awards.contains(want),
+            "{label}: payouts.csv should hold {want}: {awards:?}"
+        );
     }
 }
 
@@ -102,7 +113,8 @@ fn corpus() -> PathBuf {
 }
 
 fn expected() -> Expected {
-    let text = std::fs::read_to_string(corpus().join("expected.toml")).expect("tests/corpus/expected.toml");
+    let text = std::fs::read_to_string(corpus().join("expected.toml"))
+        .expect("tests/corpus/expected.toml");
     toml::from_str(&text).expect("expected.toml parses")
 }
 
@@ -111,16 +123,33 @@ fn expected() -> Expected {
 fn assert_conserved(out: &Path, rows: Option<u64>, label: &str) -> serde_json::Value {
     let manifest = read_json(&out.join("manifest.json"));
     let t = &manifest["totals"];
-    let (rows_in, computed, excepted) = (t["rows_in"].as_u64().unwrap(), t["rows_computed"].as_u64().unwrap(), t["rows_exception"].as_u64().unwrap());
-    assert_eq!(rows_in, computed + excepted, "{label}: rows in = computed + exceptions: {t}");
+    let (rows_in, computed, excepted) = (
+        t["rows_in"].as_u64().unwrap(),
+        t["rows_computed"].as_u64().unwrap(),
+        t["rows_exception"].as_u64().unwrap(),
+    );
+    assert_eq!(
+        rows_in,
+        computed + excepted,
+        "{label}: rows in = computed + exceptions: {t}"
+    );
     if let Some(rows) = rows {
         assert_eq!(rows_in, rows, "{label}: every data row of the file is read");
     }
     let payouts = std::fs::read_to_string(out.join("payouts.csv")).unwrap();
-    let lines = csv::Reader::from_reader(payouts.as_bytes()).records().count() as u64;
-    assert_eq!(lines, computed, "{label}: one payouts.csv line per computed row");
+    let lines = csv::Reader::from_reader(payouts.as_bytes())
+        .records()
+        .count() as u64;
+    assert_eq!(
+        lines, computed,
+        "{label}: one payouts.csv line per computed row"
+    );
     let exit = manifest["exit_code"].as_i64().unwrap();
-    assert_eq!(exit == 1, excepted > 0, "{label}: exit 1 exactly when some row is an exception");
+    assert_eq!(
+        exit == 1,
+        excepted > 0,
+        "{label}: exit 1 exactly when some row is an exception"
+    );
     t.clone()
 }
 
@@ -130,10 +159,15 @@ fn every_corpus_file_gives_its_exit_code_and_message_in_bounded_memory_and_time(
     let files = corpus().join("files");
     let mut listed: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
     listed.sort();
-    let mut present: Vec<String> =
-        std::fs::read_dir(&files).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut present: Vec<String> = std::fs::read_dir(&files)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     present.sort();
-    assert_eq!(listed, present, "expected.toml lists exactly the files of tests/corpus/files");
+    assert_eq!(
+        listed, present,
+        "expected.toml lists exactly the files of tests/corpus/files"
+    );
     let dir = tmp("corpus");
     for case in &cases {
         let input = files.join(&case.name);
@@ -141,12 +175,25 @@ fn every_corpus_file_gives_its_exit_code_and_message_in_bounded_memory_and_time(
         let o = run_capped(&out, &[&input]);
         let label = format!("{} ({})", case.name, case.what);
         assert_eq!(o.code, Some(case.exit), "{label}: {}", o.stderr);
-        assert!(o.stderr.contains(&case.message), "{label}: message should contain {:?}: {}", case.message, o.stderr);
-        assert!(o.elapsed < Duration::from_secs(20), "{label}: took {:?}", o.elapsed);
+        assert!(
+            o.stderr.contains(&case.message),
+            "{label}: message should contain {:?}: {}",
+            case.message,
+            o.stderr
+        );
+        assert!(
+            o.elapsed < Duration::from_secs(20),
+            "{label}: took {:?}",
+            o.elapsed
+        );
         if case.exit == 2 {
             // Nothing written, and the message names the file.
             assert!(!out.exists(), "{label}: exit 2 writes nothing");
-            assert!(o.stderr.contains(&case.name), "{label}: the message names the file: {}", o.stderr);
+            assert!(
+                o.stderr.contains(&case.name),
+                "{label}: the message names the file: {}",
+                o.stderr
+            );
         } else {
             assert_conserved(&out, case.rows, &label);
             assert_lines(&out, case, &label);
@@ -161,7 +208,12 @@ fn one_bad_file_among_good_ones_stops_the_run_naming_it() {
     let (good, bad) = (files.join("messy.ods"), files.join("zip_bomb.xlsx"));
     let o = run_capped(&dir.join("out"), &[&good, &bad]);
     assert_eq!(o.code, Some(2), "{}", o.stderr);
-    assert!(o.stderr.contains("zip_bomb.xlsx: part `xl/worksheets/sheet1.xml` is compressed"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("zip_bomb.xlsx: part `xl/worksheets/sheet1.xml` is compressed"),
+        "{}",
+        o.stderr
+    );
     assert!(!dir.join("out").exists());
 }
 
@@ -187,17 +239,33 @@ fn the_corpus_script_writes_the_listed_files() {
     // The committed files are what the committed script writes (same names, same manifest).
     // Bytes are not compared: deflate output may differ between zlib builds.
     // python3 is required (CI has it; so does tools/): a missing tool fails here, never a silent pass.
-    let status = Command::new("python3").arg("--version").stdout(Stdio::null()).status();
-    assert!(status.as_ref().is_ok_and(|s| s.success()), "this test runs tests/corpus/make_corpus.py and needs python3 on PATH: {status:?}");
+    let status = Command::new("python3")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status();
+    assert!(
+        status.as_ref().is_ok_and(|s| s.success()),
+        "this test runs tests/corpus/make_corpus.py and needs python3 on PATH: {status:?}"
+    );
     let dir = tmp("corpus-script");
     let script = corpus().join("make_corpus.py");
     let manifest_before = std::fs::read_to_string(corpus().join("expected.toml")).unwrap();
-    let o = Command::new("python3").arg(&script).arg(&dir).output().unwrap();
+    let o = Command::new("python3")
+        .arg(&script)
+        .arg(&dir)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let manifest_after = std::fs::read_to_string(corpus().join("expected.toml")).unwrap();
-    assert_eq!(manifest_before, manifest_after, "make_corpus.py and the committed expected.toml agree");
+    assert_eq!(
+        manifest_before, manifest_after,
+        "make_corpus.py and the committed expected.toml agree"
+    );
     let names = |d: &Path| {
-        let mut v: Vec<String> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
         v.sort();
         v
     };
@@ -231,10 +299,26 @@ fn credit_code(n: u32) -> String {
 fn valid_row(i: u32) -> Vec<String> {
     let (rule, waste, title, invest) = match i % 3 {
         0 => ("hohhot-2022-51-1-solid-waste-utilization", "150000", "", ""),
-        1 => ("hohhot-2022-31-ip-enterprise-awards", "", "国家知识产权优势企业", ""),
+        1 => (
+            "hohhot-2022-31-ip-enterprise-awards",
+            "",
+            "国家知识产权优势企业",
+            "",
+        ),
         _ => ("hohhot-2022-49-1-digital-energy-mgmt", "", "", "8000000"),
     };
-    [format!("P{i}"), credit_code(i), format!("某公司{i}"), "新城区".into(), "2023".into(), rule.into(), waste.into(), title.into(), invest.into()].to_vec()
+    [
+        format!("P{i}"),
+        credit_code(i),
+        format!("某公司{i}"),
+        "新城区".into(),
+        "2023".into(),
+        rule.into(),
+        waste.into(),
+        title.into(),
+        invest.into(),
+    ]
+    .to_vec()
 }
 
 /// What a cell may be turned into.
@@ -262,12 +346,18 @@ fn csv_of(rows: &[Vec<String>]) -> Vec<u8> {
 /// Cases per property: few by default (each case runs the binary); `HOSTILE_CASES=2000`
 /// for a longer hunt.
 fn cases(default: u32) -> u32 {
-    std::env::var("HOSTILE_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var("HOSTILE_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn next_case(dir: &Path) -> PathBuf {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let d = dir.join(N.fetch_add(1, std::sync::atomic::Ordering::SeqCst).to_string());
+    let d = dir.join(
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            .to_string(),
+    );
     std::fs::create_dir_all(&d).unwrap();
     d
 }
@@ -302,22 +392,37 @@ proptest! {
 fn zip_of(parts: &[(&str, &[u8], bool)]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, data, stored) in parts {
-        let method = if *stored { zip::CompressionMethod::Stored } else { zip::CompressionMethod::Deflated };
-        w.start_file(*name, zip::write::SimpleFileOptions::default().compression_method(method)).unwrap();
+        let method = if *stored {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
+        w.start_file(
+            *name,
+            zip::write::SimpleFileOptions::default().compression_method(method),
+        )
+        .unwrap();
         w.write_all(data).unwrap();
     }
     w.finish().unwrap().into_inner()
 }
 
 fn sheet_xml(rows: &[Vec<String>]) -> String {
-    let mut s = String::from(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#);
-    for (r, row) in std::iter::once(HEADER.map(String::from).to_vec()).chain(rows.iter().cloned()).enumerate() {
+    let mut s = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (r, row) in std::iter::once(HEADER.map(String::from).to_vec())
+        .chain(rows.iter().cloned())
+        .enumerate()
+    {
         s.push_str(&format!(r#"<row r="{}">"#, r + 1));
         for (c, v) in row.iter().enumerate() {
             let at = format!("{}{}", subsidy::ingest::column_letters(c as u32), r + 1);
             match v.parse::<f64>() {
                 Ok(_) if !v.is_empty() => s.push_str(&format!(r#"<c r="{at}"><v>{v}</v></c>"#)),
-                _ => s.push_str(&format!(r#"<c r="{at}" t="inlineStr"><is><t>{v}</t></is></c>"#)),
+                _ => s.push_str(&format!(
+                    r#"<c r="{at}" t="inlineStr"><is><t>{v}</t></is></c>"#
+                )),
             }
         }
         s.push_str("</row>");
@@ -328,9 +433,15 @@ fn sheet_xml(rows: &[Vec<String>]) -> String {
 
 fn xlsx_with_sheet(sheet: &[u8]) -> Vec<u8> {
     let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
-    let root = format!(r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#);
-    let wb = format!(r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{rel}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#);
-    let wb_rels = format!(r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#);
+    let root = format!(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+    );
+    let wb = format!(
+        r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{rel}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+    );
+    let wb_rels = format!(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+    );
     let types = r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#;
     zip_of(&[
         ("[Content_Types].xml", types.as_bytes(), false),
@@ -343,10 +454,18 @@ fn xlsx_with_sheet(sheet: &[u8]) -> Vec<u8> {
 
 /// An xlsx whose text cells are shared strings and whose 申报年度 cells carry a date style; the
 /// shared strings and styles parts are mangled.
-fn xlsx_with_shared_strings(rows: &[Vec<String>], edits: &[(prop::sample::Index, u8, u8)]) -> Vec<u8> {
+fn xlsx_with_shared_strings(
+    rows: &[Vec<String>],
+    edits: &[(prop::sample::Index, u8, u8)],
+) -> Vec<u8> {
     let mut strings: Vec<String> = Vec::new();
-    let mut sheet = String::from(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#);
-    for (r, row) in std::iter::once(HEADER.map(String::from).to_vec()).chain(rows.iter().cloned()).enumerate() {
+    let mut sheet = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+    );
+    for (r, row) in std::iter::once(HEADER.map(String::from).to_vec())
+        .chain(rows.iter().cloned())
+        .enumerate()
+    {
         sheet.push_str(&format!(r#"<row r="{}">"#, r + 1));
         for (c, v) in row.iter().enumerate() {
             let at = format!("{}{}", subsidy::ingest::column_letters(c as u32), r + 1);
@@ -363,13 +482,23 @@ fn xlsx_with_shared_strings(rows: &[Vec<String>], edits: &[(prop::sample::Index,
         sheet.push_str("</row>");
     }
     sheet.push_str("</sheetData></worksheet>");
-    let sst: String = strings.iter().map(|s| format!("<si><t>{s}</t></si>")).collect();
-    let sst = format!(r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{0}" uniqueCount="{0}">{sst}</sst>"#, strings.len());
+    let sst: String = strings
+        .iter()
+        .map(|s| format!("<si><t>{s}</t></si>"))
+        .collect();
+    let sst = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{0}" uniqueCount="{0}">{sst}</sst>"#,
+        strings.len()
+    );
     let styles = r#"<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts><cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="1"/></cellXfs></styleSheet>"#;
     let (first, second) = edits.split_at(edits.len() / 2);
     let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
-    let root = format!(r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#);
-    let wb = format!(r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{rel}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#);
+    let root = format!(
+        r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+    );
+    let wb = format!(
+        r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{rel}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+    );
     let wb_rels = format!(
         r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/><Relationship Id="rId3" Type="{rel}/styles" Target="styles.xml"/></Relationships>"#
     );
@@ -378,18 +507,36 @@ fn xlsx_with_shared_strings(rows: &[Vec<String>], edits: &[(prop::sample::Index,
         ("xl/workbook.xml", wb.as_bytes(), false),
         ("xl/_rels/workbook.xml.rels", wb_rels.as_bytes(), false),
         ("xl/worksheets/sheet1.xml", sheet.as_bytes(), false),
-        ("xl/sharedStrings.xml", &mangle(sst.into_bytes(), first), false),
-        ("xl/styles.xml", &mangle(styles.as_bytes().to_vec(), second), false),
+        (
+            "xl/sharedStrings.xml",
+            &mangle(sst.into_bytes(), first),
+            false,
+        ),
+        (
+            "xl/styles.xml",
+            &mangle(styles.as_bytes().to_vec(), second),
+            false,
+        ),
     ])
 }
 
 fn ods_with_content(content: &[u8]) -> Vec<u8> {
     let manifest = br#"<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>"#;
-    zip_of(&[("mimetype", b"application/vnd.oasis.opendocument.spreadsheet", true), ("META-INF/manifest.xml", manifest, false), ("content.xml", content, false)])
+    zip_of(&[
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet",
+            true,
+        ),
+        ("META-INF/manifest.xml", manifest, false),
+        ("content.xml", content, false),
+    ])
 }
 
 fn ods_content(rows: &[Vec<String>]) -> String {
-    let mut s = String::from(r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="S">"#);
+    let mut s = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet><table:table table:name="S">"#,
+    );
     for row in std::iter::once(HEADER.map(String::from).to_vec()).chain(rows.iter().cloned()) {
         s.push_str("<table:table-row>");
         for v in row {

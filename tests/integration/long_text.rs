@@ -11,7 +11,8 @@ use crate::cli::{stderr, subsidy, tmp};
 
 // A reviewed row (审核结论 and 首次 are 是), so its line is a payout in 发放明细, not 待审核.
 const HEADER: &str = "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固定资产投资额（万元）,是否符合申报条件（审核结论）,是否首次/新获认定";
-const ROW: &str = "A1,91350100M000100Y43,某公司,新城区,2023,hohhot-2022-13-investment-award,\"30,000\",是,是";
+const ROW: &str =
+    "A1,91350100M000100Y43,某公司,新城区,2023,hohhot-2022-13-investment-award,\"30,000\",是,是";
 
 fn sheet(path: &Path, name: &str) -> calamine::Range<Data> {
     let mut wb: Xlsx<_> = open_workbook(path).unwrap();

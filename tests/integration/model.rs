@@ -18,15 +18,26 @@ const HEAD: &str = "[policy]\nid = \"t\"\ntitle = \"测试\"\npayer = \"盟市\"
 /// (field key, cell text); returns the result as the ledger shows it and the trace.
 fn compute(body: &str, row: &[(&str, &str)]) -> (String, Vec<String>) {
     let vocab = vocab();
-    let text = format!("{HEAD}[[rule]]\nid = \"r1\"\nclause = \"第1条\"\nexcerpt = \"原文\"\n{body}\n");
-    let policy = load_policy_text(&text, Path::new("p.toml"), &vocab).unwrap_or_else(|e| panic!("{e}"));
+    let text =
+        format!("{HEAD}[[rule]]\nid = \"r1\"\nclause = \"第1条\"\nexcerpt = \"原文\"\n{body}\n");
+    let policy =
+        load_policy_text(&text, Path::new("p.toml"), &vocab).unwrap_or_else(|e| panic!("{e}"));
     let mut dense = DenseRow::new(vocab.len());
     for (key, cell) in row {
         let id = vocab.id(key).unwrap();
         dense.set(id, parse_text(vocab.get(id), cell, Decimal::ONE).unwrap());
     }
     let (lpr, params) = (lpr(), Params::default());
-    let ev = evaluate(&policy, &policy.rules[0], &dense, Context { vocab: &vocab, lpr: &lpr, params: &params });
+    let ev = evaluate(
+        &policy,
+        &policy.rules[0],
+        &dense,
+        Context {
+            vocab: &vocab,
+            lpr: &lpr,
+            params: &params,
+        },
+    );
     let shown = match &ev.result {
         EvalResult::Amount(a) => subsidy::money::fixed2(*a),
         EvalResult::Ineligible(why) => format!("不予支持：{why}"),
@@ -36,8 +47,11 @@ fn compute(body: &str, row: &[(&str, &str)]) -> (String, Vec<String>) {
 }
 
 fn error(body: &str) -> String {
-    let text = format!("{HEAD}[[rule]]\nid = \"r1\"\nclause = \"第1条\"\nexcerpt = \"原文\"\n{body}\n");
-    load_policy_text(&text, Path::new("p.toml"), &vocab()).expect_err("policy must be refused").to_string()
+    let text =
+        format!("{HEAD}[[rule]]\nid = \"r1\"\nclause = \"第1条\"\nexcerpt = \"原文\"\n{body}\n");
+    load_policy_text(&text, Path::new("p.toml"), &vocab())
+        .expect_err("policy must be refused")
+        .to_string()
 }
 
 /// 从业人员未满10人的小微企业 …, 投资额达500万元, 大于等于 / 小于等于 …: the texts' own words
@@ -89,7 +103,11 @@ fn rank_brackets_are_whole_number_intervals() {
     assert_eq!(compute(&ok, &[("rank", "6")]).0, "100000.00");
     // (How the reason names the value is issue 19 item 5, not this test's.)
     let (outside, _) = compute(&ok, &[("rank", "7")]);
-    assert!(outside.starts_with("不予支持：") && outside.ends_with(" 7 不在任何档次（[1, 1]、[2, 3]、[4, 6]）内"), "{outside}");
+    assert!(
+        outside.starts_with("不予支持：")
+            && outside.ends_with(" 7 不在任何档次（[1, 1]、[2, 3]、[4, 6]）内"),
+        "{outside}"
+    );
     assert_eq!(
         error(&rule(["[1, 1]", "[4, 6]", "[7, 9]"])),
         "p.toml:10: rule `r1`: `brackets`: gap between `[1, 1]` and `[4, 6]`: no bracket holds 2, 3 (D1: brackets must have no gap and no overlap)"
@@ -115,14 +133,29 @@ caps = [
   { amount = "50万", words = "最高50万元" },
   { amount = { scale = "total_investment", by = "30%" }, words = "不超过项目总投资额的30%" },
 ]"#;
-    let (result, trace) = compute(rule, &[("equipment_investment", "2000000"), ("total_investment", "1000000")]);
+    let (result, trace) = compute(
+        rule,
+        &[
+            ("equipment_investment", "2000000"),
+            ("total_investment", "1000000"),
+        ],
+    );
     assert_eq!(result, "300000.00");
-    assert_eq!(trace[trace.len() - 2], "封顶 最高50万元：800,000.00 > 500,000.00 → 500,000.00");
+    assert_eq!(
+        trace[trace.len() - 2],
+        "封顶 最高50万元：800,000.00 > 500,000.00 → 500,000.00"
+    );
     assert_eq!(
         trace[trace.len() - 1],
         "封顶 不超过项目总投资额的30%（上限 30% × 项目总投资额 1,000,000.00 = 300000）：500,000.00 > 300,000.00 → 300,000.00"
     );
-    let (result, _) = compute(rule, &[("equipment_investment", "1000000"), ("total_investment", "5000000")]);
+    let (result, _) = compute(
+        rule,
+        &[
+            ("equipment_investment", "1000000"),
+            ("total_investment", "5000000"),
+        ],
+    );
     assert_eq!(result, "400000.00", "neither ceiling binds");
     // Without the input the ceiling needs, the line cannot be capped: 缺少数据, never uncapped.
     let (result, _) = compute(rule, &[("equipment_investment", "1000000")]);
@@ -134,15 +167,51 @@ caps = [
 #[test]
 fn a_cap_is_an_approved_amount_or_a_difference() {
     let rule = "formula = { kind = \"amount\", base = \"approved_amount\" }\ncaps = [{ amount = \"requested_amount\", words = \"不超过申请额\" }]";
-    assert_eq!(compute(rule, &[("approved_amount", "120000"), ("requested_amount", "100000")]).0, "100000.00");
+    assert_eq!(
+        compute(
+            rule,
+            &[
+                ("approved_amount", "120000"),
+                ("requested_amount", "100000")
+            ]
+        )
+        .0,
+        "100000.00"
+    );
     let rule = "formula = { kind = \"amount\", base = \"approved_amount\" }\ncaps = [{ amount = { minus = [\"requested_amount\", \"other_government_award\"] }, words = \"扣除其他补助\" }]";
-    assert_eq!(compute(rule, &[("approved_amount", "120000"), ("requested_amount", "100000"), ("other_government_award", "30000")]).0, "70000.00");
-    assert_eq!(compute(rule, &[("approved_amount", "120000"), ("requested_amount", "100000"), ("other_government_award", "130000")]).0, "0.00");
+    assert_eq!(
+        compute(
+            rule,
+            &[
+                ("approved_amount", "120000"),
+                ("requested_amount", "100000"),
+                ("other_government_award", "30000")
+            ]
+        )
+        .0,
+        "70000.00"
+    );
+    assert_eq!(
+        compute(
+            rule,
+            &[
+                ("approved_amount", "120000"),
+                ("requested_amount", "100000"),
+                ("other_government_award", "130000")
+            ]
+        )
+        .0,
+        "0.00"
+    );
 }
 
 #[test]
 fn a_cap_the_loader_cannot_read_is_refused_with_its_line() {
-    let f = |cap: &str| error(&format!("formula = {{ kind = \"fixed\", amount = \"1\" }}\ncaps = [{cap}]"));
+    let f = |cap: &str| {
+        error(&format!(
+            "formula = {{ kind = \"fixed\", amount = \"1\" }}\ncaps = [{cap}]"
+        ))
+    };
     assert_eq!(f("{ amount = 0.5 }"), "p.toml:11: rule `r1`: cap amount 0.5 is a TOML float, which is inexact; write it as a string: \"0.5\"");
     assert_eq!(f("{ amount = \"50 万元\" }"), "p.toml:11: rule `r1`: `50 万元` is not an amount; write digits with an optional 万 or 亿, e.g. \"1000万\"");
     assert_eq!(f("{ amount = \"100万\", scope = \"enterprise\" }"), "p.toml:11: rule `r1`: an enterprise cap needs a `group` naming the rules that share it (D4)");

@@ -14,7 +14,9 @@ fn rule(body: &str) -> String {
 }
 
 fn error(text: &str) -> String {
-    load_policy_text(text, Path::new("p.toml"), &vocab()).expect_err("policy must be refused").to_string()
+    load_policy_text(text, Path::new("p.toml"), &vocab())
+        .expect_err("policy must be refused")
+        .to_string()
 }
 
 #[test]
@@ -29,7 +31,8 @@ fn a_valid_rule_loads() {
 fn toml_floats_are_refused_for_money() {
     let text = rule("formula = { kind = \"fixed\", amount = \"1\" }\nfloor = 10000.5");
     assert_eq!(error(&text), "p.toml:11: amount 10000.5 is a TOML float, which is inexact; write it as a string: \"10000.5\"");
-    let text = rule("formula = { kind = \"rate\", base = \"fixed_asset_investment\", rate = 0.02 }");
+    let text =
+        rule("formula = { kind = \"rate\", base = \"fixed_asset_investment\", rate = 0.02 }");
     assert_eq!(error(&text), "p.toml:10: rule `r1`: rate: 0.02 is a TOML float, which is inexact; write it as a string: \"0.02\"");
 }
 
@@ -37,14 +40,21 @@ fn toml_floats_are_refused_for_money() {
 fn unknown_keys_are_refused() {
     let text = rule("formula = { kind = \"fixed\", amount = \"1\" }\ncap = []");
     let e = error(&text);
-    assert!(e.starts_with("p.toml:11: unknown field `cap`, expected one of"), "{e}");
+    assert!(
+        e.starts_with("p.toml:11: unknown field `cap`, expected one of"),
+        "{e}"
+    );
     let text = rule("formula = { kind = \"fixed\", amount = \"1\", rate = \"2%\" }");
-    assert_eq!(error(&text), "p.toml:10: rule `r1`: unknown key `rate` here; expected one of: kind, amount");
+    assert_eq!(
+        error(&text),
+        "p.toml:10: rule `r1`: unknown key `rate` here; expected one of: kind, amount"
+    );
 }
 
 #[test]
 fn unknown_fields_get_a_suggestion() {
-    let text = rule("formula = { kind = \"rate\", base = \"fixed_asset_investmnt\", rate = \"2%\" }");
+    let text =
+        rule("formula = { kind = \"rate\", base = \"fixed_asset_investmnt\", rate = \"2%\" }");
     assert_eq!(
         error(&text),
         "p.toml:10: rule `r1`: unknown field `fixed_asset_investmnt` (did you mean `fixed_asset_investment`?); fields are the keys of config/fields.json"
@@ -74,18 +84,28 @@ fn a_chosen_value_outside_its_range_is_refused() {
     let text = rule(
         "formula = { kind = \"per_unit\", terms = [ { quantity = \"energy_saved_tce\", unit_rate = { chosen = \"600\", range = [\"300\", \"500\"] } } ] }",
     );
-    assert_eq!(error(&text), "p.toml:10: rule `r1`: chosen value 600 lies outside its range [300, 500] (D5)");
+    assert_eq!(
+        error(&text),
+        "p.toml:10: rule `r1`: chosen value 600 lies outside its range [300, 500] (D5)"
+    );
 }
 
 #[test]
 fn missing_clause_duplicate_rule_and_unknown_kind_are_refused() {
     let text = format!("{HEAD}[[rule]]\nid = \"r1\"\nclause = \"\"\nexcerpt = \"原文\"\nformula = {{ kind = \"fixed\", amount = \"1\" }}\n");
-    assert_eq!(error(&text), "p.toml:7: rule `r1`: `clause` is empty; give the article and item, e.g. \"第13条\"");
+    assert_eq!(
+        error(&text),
+        "p.toml:7: rule `r1`: `clause` is empty; give the article and item, e.g. \"第13条\""
+    );
     let one = "[[rule]]\nid = \"r1\"\nclause = \"第1条\"\nexcerpt = \"原文\"\nformula = { kind = \"fixed\", amount = \"1\" }\n";
     let text = format!("{HEAD}{one}{one}");
-    assert_eq!(error(&text), "p.toml:12: rule `r1`: defined twice (first at line 7)");
+    assert_eq!(
+        error(&text),
+        "p.toml:12: rule `r1`: defined twice (first at line 7)"
+    );
     let text = rule("formula = { kind = \"magic\" }");
-    assert!(error(&text).starts_with("p.toml:10: rule `r1`: unknown formula kind `magic`; kinds are rate, tiers"));
+    assert!(error(&text)
+        .starts_with("p.toml:10: rule `r1`: unknown formula kind `magic`; kinds are rate, tiers"));
 }
 
 #[test]
@@ -100,9 +120,15 @@ fn boundary_words_outside_d1_need_an_explicit_operator() {
 #[test]
 fn a_bad_payer_and_a_bad_split_are_refused() {
     let text = HEAD.replace("盟市", "乡镇");
-    assert_eq!(error(&text), "p.toml:4: unknown payer `乡镇`; use 中央, 自治区, 盟市, 旗县区 or 其他");
+    assert_eq!(
+        error(&text),
+        "p.toml:4: unknown payer `乡镇`; use 中央, 自治区, 盟市, 旗县区 or 其他"
+    );
     let text = rule("formula = { kind = \"fixed\", amount = \"1\" }\nsplit = { \"乡镇\" = \"1\" }");
-    assert_eq!(error(&text), "p.toml:11: rule `r1`: split: unknown payer `乡镇`; use 中央, 自治区, 盟市, 旗县区 or 其他");
+    assert_eq!(
+        error(&text),
+        "p.toml:11: rule `r1`: split: unknown payer `乡镇`; use 中央, 自治区, 盟市, 旗县区 or 其他"
+    );
 }
 
 /// The worked example in README.md is a policy that loads, so the documentation cannot rot.
@@ -111,6 +137,11 @@ fn the_readme_example_policy_loads() {
     let readme = std::fs::read_to_string(crate::common::root().join("README.md")).unwrap();
     let start = readme.find("```toml\n").expect("README has a TOML example") + "```toml\n".len();
     let end = start + readme[start..].find("```").unwrap();
-    let p = load_policy_text(&readme[start..end], Path::new("example-city-2025.toml"), &vocab()).unwrap();
+    let p = load_policy_text(
+        &readme[start..end],
+        Path::new("example-city-2025.toml"),
+        &vocab(),
+    )
+    .unwrap();
     assert_eq!(p.rules.len(), 2);
 }

@@ -20,8 +20,14 @@ fn capped_rule(id: &str, cap: Decimal) -> Rule {
         outcome: Outcome::Payout,
         flags: vec![],
         when: vec![],
-        formula: Formula::Fixed { amount: Decimal::ZERO },
-        caps: vec![Cap { amount: Expr::Const(cap), scope: CapScope::EnterpriseYear { group: "g".into() }, words: None }],
+        formula: Formula::Fixed {
+            amount: Decimal::ZERO,
+        },
+        caps: vec![Cap {
+            amount: Expr::Const(cap),
+            scope: CapScope::EnterpriseYear { group: "g".into() },
+            words: None,
+        }],
         floor: None,
         split: None,
         readings: vec![],
@@ -40,7 +46,12 @@ fn settle_amounts(rules: &[Rule], lines: &[(usize, u64, String, String)]) -> Vec
         .map(|(r, amount, code, app)| Pending {
             rule: &rules[*r],
             payer: Payer::City,
-            evaluation: Evaluation { result: EvalResult::Amount(Decimal::new(*amount as i64, 3)), trace: Default::default(), split: None, shared_caps: vec![] },
+            evaluation: Evaluation {
+                result: EvalResult::Amount(Decimal::new(*amount as i64, 3)),
+                trace: Default::default(),
+                split: None,
+                shared_caps: vec![],
+            },
             credit_code: code,
             year: "2023",
             order: (app, &rules[*r].id),
@@ -48,7 +59,11 @@ fn settle_amounts(rules: &[Rule], lines: &[(usize, u64, String, String)]) -> Vec
             budget: None,
         })
         .collect();
-    lines.iter().map(|l| l.3.clone()).zip(settle(pending)).collect()
+    lines
+        .iter()
+        .map(|l| l.3.clone())
+        .zip(settle(pending))
+        .collect()
 }
 
 proptest! {
@@ -152,8 +167,16 @@ proptest! {
 
 /// Rules over two shared cap groups: `g1` only, `g2` only, and both.
 fn two_group_rules(cap1: Decimal, cap2: Decimal) -> Vec<Rule> {
-    let group = |amount, g: &str| Cap { amount: Expr::Const(amount), scope: CapScope::EnterpriseYear { group: g.into() }, words: None };
-    let mut rules = vec![capped_rule("r-1", cap1), capped_rule("r-2", cap2), capped_rule("r-12", cap1)];
+    let group = |amount, g: &str| Cap {
+        amount: Expr::Const(amount),
+        scope: CapScope::EnterpriseYear { group: g.into() },
+        words: None,
+    };
+    let mut rules = vec![
+        capped_rule("r-1", cap1),
+        capped_rule("r-2", cap2),
+        capped_rule("r-12", cap1),
+    ];
     rules[0].caps = vec![group(cap1, "g1")];
     rules[1].caps = vec![group(cap2, "g2")];
     rules[2].caps = vec![group(cap1, "g1"), group(cap2, "g2")];
@@ -163,13 +186,22 @@ fn two_group_rules(cap1: Decimal, cap2: Decimal) -> Vec<Rule> {
 /// One line: rule, amount in 厘 (negative: a refund), enterprise, application id.
 type RawLine = (usize, i64, String, String);
 
-fn settle_with_history(rules: &[Rule], lines: &[RawLine], history: &[SharedPaid]) -> Vec<(String, Line)> {
+fn settle_with_history(
+    rules: &[Rule],
+    lines: &[RawLine],
+    history: &[SharedPaid],
+) -> Vec<(String, Line)> {
     let pending: Vec<Pending<'_>> = lines
         .iter()
         .map(|(r, amount, code, app)| Pending {
             rule: &rules[*r],
             payer: Payer::City,
-            evaluation: Evaluation { result: EvalResult::Amount(Decimal::new(*amount, 3)), trace: Default::default(), split: None, shared_caps: vec![] },
+            evaluation: Evaluation {
+                result: EvalResult::Amount(Decimal::new(*amount, 3)),
+                trace: Default::default(),
+                split: None,
+                shared_caps: vec![],
+            },
             credit_code: code,
             year: "2023",
             order: (app, &rules[*r].id),
@@ -177,7 +209,11 @@ fn settle_with_history(rules: &[Rule], lines: &[RawLine], history: &[SharedPaid]
             budget: None,
         })
         .collect();
-    let mut out: Vec<(String, Line)> = lines.iter().map(|l| l.3.clone()).zip(settle(pending)).collect();
+    let mut out: Vec<(String, Line)> = lines
+        .iter()
+        .map(|l| l.3.clone())
+        .zip(settle(pending))
+        .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }
@@ -194,7 +230,20 @@ mod order_and_threads {
     fn batch() -> (String, Vec<String>) {
         let dir = tmp("order-src");
         let f = dir.join("s.csv");
-        assert_eq!(subsidy(&["sample", "--rows", "80", "--seed", "11", "--out", f.to_str().unwrap()]).status.code(), Some(0));
+        assert_eq!(
+            subsidy(&[
+                "sample",
+                "--rows",
+                "80",
+                "--seed",
+                "11",
+                "--out",
+                f.to_str().unwrap()
+            ])
+            .status
+            .code(),
+            Some(0)
+        );
         let text = std::fs::read_to_string(&f).unwrap();
         let mut lines = text.lines();
         let header = lines.next().unwrap().to_string();
@@ -206,9 +255,23 @@ mod order_and_threads {
         (header, rows)
     }
 
-    fn run(header: &str, rows: &[String], parts: usize, threads: usize, name: &str, history: &[PathBuf]) -> Vec<u8> {
+    fn run(
+        header: &str,
+        rows: &[String],
+        parts: usize,
+        threads: usize,
+        name: &str,
+        history: &[PathBuf],
+    ) -> Vec<u8> {
         let dir = tmp(name);
-        let mut args = vec!["run".to_string(), "--quiet".into(), "--threads".into(), threads.to_string(), "--out".into(), dir.join("out").display().to_string()];
+        let mut args = vec![
+            "run".to_string(),
+            "--quiet".into(),
+            "--threads".into(),
+            threads.to_string(),
+            "--out".into(),
+            dir.join("out").display().to_string(),
+        ];
         for h in history {
             args.push("--history".into());
             args.push(h.display().to_string());
@@ -233,7 +296,10 @@ mod order_and_threads {
         let mut lines = text.lines();
         let header = lines.next().unwrap_or_default();
         let award = header.split(',').position(|h| h == "award").unwrap();
-        let (kind, result) = (header.split(',').position(|h| h == "line_type").unwrap(), header.split(',').position(|h| h == "result").unwrap());
+        let (kind, result) = (
+            header.split(',').position(|h| h == "line_type").unwrap(),
+            header.split(',').position(|h| h == "result").unwrap(),
+        );
         let kept: Vec<String> = lines
             .enumerate()
             .map(|(k, l)| {
@@ -243,8 +309,13 @@ mod order_and_threads {
                     cells[award] = cells[result].clone();
                     cells[kind] = "payout".into();
                 }
-                let paid = rust_decimal::Decimal::from_str_exact(&cells[award]).unwrap() * rust_decimal::Decimal::TEN;
-                cells[award] = if k % 7 == 3 { (-paid).to_string() } else { paid.to_string() };
+                let paid = rust_decimal::Decimal::from_str_exact(&cells[award]).unwrap()
+                    * rust_decimal::Decimal::TEN;
+                cells[award] = if k % 7 == 3 {
+                    (-paid).to_string()
+                } else {
+                    paid.to_string()
+                };
                 cells.join(",")
             })
             .collect();

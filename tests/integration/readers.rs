@@ -24,23 +24,45 @@ fn run(out: &Path, inputs: &[&Path]) -> (Option<i32>, String) {
         .args(inputs)
         .output()
         .unwrap();
-    (o.status.code(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 /// `申报编号=award` of each payouts.csv line.
 fn awards(out: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(out.join("payouts.csv")).unwrap();
-    csv::Reader::from_reader(text.as_bytes()).records().map(|r| r.unwrap()).map(|r| format!("{}={}", &r[0], &r[4])).collect()
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| format!("{}={}", &r[0], &r[4]))
+        .collect()
 }
 
 /// `cell|value|reason` of each exceptions.csv line.
 fn exceptions(out: &Path) -> Vec<(String, String, String, String)> {
     let text = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
-    csv::Reader::from_reader(text.as_bytes()).records().map(|r| r.unwrap()).map(|r| (r[0].to_string(), r[2].to_string(), r[4].to_string(), r[5].to_string())).collect()
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| {
+            (
+                r[0].to_string(),
+                r[2].to_string(),
+                r[4].to_string(),
+                r[5].to_string(),
+            )
+        })
+        .collect()
 }
 
 fn parquet(name: &str) -> PathBuf {
-    root().join("tests").join("corpus").join("parquet").join(name)
+    root()
+        .join("tests")
+        .join("corpus")
+        .join("parquet")
+        .join(name)
 }
 
 /// Every integer width, float32 from its own shortest text (4.9 万元 is 49,000 元, paid
@@ -55,10 +77,22 @@ fn parquet_amounts_of_every_numeric_type_pay_to_the_fen() {
         ("amount_uint64.parquet", vec!["N0=600.00", "N1=6000000.00"]),
         ("amount_float.parquet", vec!["N0=980.00", "N1=6000100.00"]),
         ("amount_double.parquet", vec!["N0=980.00", "N1=6000100.00"]),
-        ("amount_decimal9_2.parquet", vec!["D0=980.00", "D1=6000100.00"]),
-        ("amount_decimal18_4.parquet", vec!["D0=980.00", "D1=6000100.00"]),
-        ("amount_decimal38_10.parquet", vec!["D0=980.00", "D1=6000100.00"]),
-        ("strings_large_string.parquet", vec!["S0=600.00", "S1=6000000.00"]),
+        (
+            "amount_decimal9_2.parquet",
+            vec!["D0=980.00", "D1=6000100.00"],
+        ),
+        (
+            "amount_decimal18_4.parquet",
+            vec!["D0=980.00", "D1=6000100.00"],
+        ),
+        (
+            "amount_decimal38_10.parquet",
+            vec!["D0=980.00", "D1=6000100.00"],
+        ),
+        (
+            "strings_large_string.parquet",
+            vec!["S0=600.00", "S1=6000000.00"],
+        ),
     ] {
         let out = dir.join(file);
         let (code, stderr) = run(&out, &[&parquet(file)]);
@@ -76,7 +110,10 @@ fn a_parquet_decimal_past_28_digits_is_an_exception() {
     assert_eq!(awards(&dir), ["D0=800.00"]);
     let e = exceptions(&dir);
     assert_eq!(e.len(), 1, "{e:?}");
-    assert_eq!(e[0].3, "12345678901234567890123456789012345678：有效数字超过 28 位，无法精确计算");
+    assert_eq!(
+        e[0].3,
+        "12345678901234567890123456789012345678：有效数字超过 28 位，无法精确计算"
+    );
 }
 
 /// date32, date64, timestamps with no zone, Asia/Shanghai and UTC are read; a zone this tool
@@ -84,7 +121,13 @@ fn a_parquet_decimal_past_28_digits_is_an_exception() {
 #[test]
 fn parquet_dates_and_timestamps_are_read_or_refused_by_cell() {
     let dir = tmp("parquet-dates");
-    for file in ["dates_date32.parquet", "dates_date64.parquet", "dates_timestamp.parquet", "dates_timestamp_shanghai.parquet", "dates_timestamp_utc.parquet"] {
+    for file in [
+        "dates_date32.parquet",
+        "dates_date64.parquet",
+        "dates_timestamp.parquet",
+        "dates_timestamp_shanghai.parquet",
+        "dates_timestamp_utc.parquet",
+    ] {
         let out = dir.join(file);
         let (code, stderr) = run(&out, &[&parquet(file)]);
         assert_eq!(code, Some(0), "{file}: {stderr}");
@@ -96,7 +139,12 @@ fn parquet_dates_and_timestamps_are_read_or_refused_by_cell() {
     assert_eq!(code, Some(1), "{stderr}");
     let e = exceptions(&out);
     assert_eq!(e.len(), 2, "{e:?}");
-    assert!(e.iter().all(|x| x.3 == "时间戳的时区 America/New_York 无法确定对应的日期；请写为日期或 UTC+8 时间"), "{e:?}");
+    assert!(
+        e.iter()
+            .all(|x| x.3
+                == "时间戳的时区 America/New_York 无法确定对应的日期；请写为日期或 UTC+8 时间"),
+        "{e:?}"
+    );
 }
 
 /// Issue 12 item 9: a folder's sub-folders are read; each file not read is an exception with
@@ -107,7 +155,11 @@ fn a_folder_lists_every_file_it_does_not_read() {
     let input = dir.join("in");
     let corpus = root().join("tests").join("corpus").join("files");
     std::fs::create_dir_all(input.join("二季度")).unwrap();
-    std::fs::copy(corpus.join("csv_semicolon.csv"), input.join("二季度").join("a.csv")).unwrap();
+    std::fs::copy(
+        corpus.join("csv_semicolon.csv"),
+        input.join("二季度").join("a.csv"),
+    )
+    .unwrap();
     std::fs::copy(corpus.join("csv_utf16_tab.csv"), input.join("b.csv")).unwrap();
     for f in ["~$b.xlsx", "申报表.et", "说明.docx"] {
         std::fs::write(input.join(f), b"x").unwrap();
@@ -117,7 +169,10 @@ fn a_folder_lists_every_file_it_does_not_read() {
     let (code, stderr) = run(&out, &[&input]);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(awards(&out).len(), 4);
-    let got: Vec<(String, String)> = exceptions(&out).into_iter().map(|(file, _, _, reason)| (file.rsplit('/').next().unwrap_or("").to_string(), reason)).collect();
+    let got: Vec<(String, String)> = exceptions(&out)
+        .into_iter()
+        .map(|(file, _, _, reason)| (file.rsplit('/').next().unwrap_or("").to_string(), reason))
+        .collect();
     assert_eq!(
         got,
         [
@@ -133,9 +188,15 @@ fn a_folder_lists_every_file_it_does_not_read() {
 #[test]
 fn full_width_formula_starts_are_neutralised_in_payouts() {
     let dir = tmp("injection");
-    let (code, stderr) = run(&dir, &[&root().join("tests/corpus/files/injection_fullwidth.csv")]);
+    let (code, stderr) = run(
+        &dir,
+        &[&root().join("tests/corpus/files/injection_fullwidth.csv")],
+    );
     assert_eq!(code, Some(0), "{stderr}");
     let text = std::fs::read_to_string(dir.join("payouts.csv")).unwrap();
-    let names: Vec<String> = csv::Reader::from_reader(text.as_bytes()).records().map(|r| r.unwrap()[2].to_string()).collect();
+    let names: Vec<String> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[2].to_string())
+        .collect();
     assert_eq!(names, ["'＝HYPERLINK(\"http://x\")", "'＠SUM(1+1)"]);
 }

@@ -23,14 +23,44 @@ fn a_filled_form_runs_unchanged() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let mut wb: Xlsx<_> = open_workbook(&form).unwrap();
     assert_eq!(wb.sheet_names(), ["申报表", "填报说明"]);
-    let headers: Vec<String> = wb.worksheet_range("申报表").unwrap().rows().next().unwrap().iter().map(|c| c.to_string()).collect();
-    for h in ["申报编号", "统一社会信用代码", "申报条款编号", "固定资产投资额（元）", "获得称号/认定名称", "节水量（吨）"] {
-        assert!(headers.iter().any(|x| x == h), "missing column {h}: {headers:?}");
+    let headers: Vec<String> = wb
+        .worksheet_range("申报表")
+        .unwrap()
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for h in [
+        "申报编号",
+        "统一社会信用代码",
+        "申报条款编号",
+        "固定资产投资额（元）",
+        "获得称号/认定名称",
+        "节水量（吨）",
+    ] {
+        assert!(
+            headers.iter().any(|x| x == h),
+            "missing column {h}: {headers:?}"
+        );
     }
     let notes = wb.worksheet_range("填报说明").unwrap();
-    assert!(notes.rows().any(|r| r[2].to_string().contains("按照建成投产后实际完成固定资产投资额的2%")), "the excerpt is quoted");
-    let review = notes.rows().find(|r| r[0].to_string() == "审核结论列").map(|r| r[2].to_string()).unwrap_or_default();
-    assert!(review.contains("留空为待审核") && review.contains("不计入奖补资金合计"), "the notes say how the review column is used: {review}");
+    assert!(
+        notes.rows().any(|r| r[2]
+            .to_string()
+            .contains("按照建成投产后实际完成固定资产投资额的2%")),
+        "the excerpt is quoted"
+    );
+    let review = notes
+        .rows()
+        .find(|r| r[0].to_string() == "审核结论列")
+        .map(|r| r[2].to_string())
+        .unwrap_or_default();
+    assert!(
+        review.contains("留空为待审核") && review.contains("不计入奖补资金合计"),
+        "the notes say how the review column is used: {review}"
+    );
     // Fill it as a clerk would: the form's own header row, one row per rule.
     let filled = dir.join("filled.xlsx");
     let mut out = Workbook::new();
@@ -39,13 +69,33 @@ fn a_filled_form_runs_unchanged() {
         ws.write_string(0, c as u16, h).unwrap();
     }
     let rows = [
-        [("申报编号", "F1"), ("申报条款编号", "hohhot-2022-13-investment-award"), ("固定资产投资额（元）", "300000000")],
-        [("申报编号", "F2"), ("申报条款编号", "hohhot-2022-52-1-green-manufacturing-awards"), ("获得称号/认定名称", "国家级绿色工厂")],
-        [("申报编号", "F3"), ("申报条款编号", "hohhot-2022-50-1-water-saving-per-ton"), ("节水量（吨）", "50000")],
+        [
+            ("申报编号", "F1"),
+            ("申报条款编号", "hohhot-2022-13-investment-award"),
+            ("固定资产投资额（元）", "300000000"),
+        ],
+        [
+            ("申报编号", "F2"),
+            (
+                "申报条款编号",
+                "hohhot-2022-52-1-green-manufacturing-awards",
+            ),
+            ("获得称号/认定名称", "国家级绿色工厂"),
+        ],
+        [
+            ("申报编号", "F3"),
+            ("申报条款编号", "hohhot-2022-50-1-water-saving-per-ton"),
+            ("节水量（吨）", "50000"),
+        ],
     ];
     for (r, row) in rows.iter().enumerate() {
         let r = r as u32 + 1;
-        let common = [("统一社会信用代码", "91350100M000100Y43"), ("企业名称", "某公司"), ("所属旗县区", "新城区"), ("申报年度", "2023")];
+        let common = [
+            ("统一社会信用代码", "91350100M000100Y43"),
+            ("企业名称", "某公司"),
+            ("所属旗县区", "新城区"),
+            ("申报年度", "2023"),
+        ];
         for (h, v) in common.iter().chain(row.iter()) {
             let c = headers.iter().position(|x| x == h).unwrap();
             ws.write_string(r, c as u16, *v).unwrap();
@@ -59,16 +109,31 @@ fn a_filled_form_runs_unchanged() {
     }
     out.save(&filled).unwrap();
     let result = dir.join("out");
-    let o = subsidy(&["run", "--out", result.to_str().unwrap(), filled.to_str().unwrap()]);
+    let o = subsidy(&[
+        "run",
+        "--out",
+        result.to_str().unwrap(),
+        filled.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let csv = std::fs::read_to_string(result.join("payouts.csv")).unwrap();
-    let awards: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').nth(4).unwrap()).collect();
+    let awards: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(4).unwrap())
+        .collect();
     assert_eq!(awards, ["6000000.00", "1500000.00", "500000.00"]);
 }
 
 #[test]
 fn an_unknown_rule_is_refused() {
-    let o = subsidy(&["template", "--rule", "no-such-rule", "--out", tmp("template-bad").join("f.xlsx").to_str().unwrap()]);
+    let o = subsidy(&[
+        "template",
+        "--rule",
+        "no-such-rule",
+        "--out",
+        tmp("template-bad").join("f.xlsx").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("rule `no-such-rule` is not in the loaded policies"));
 }

@@ -11,8 +11,22 @@ fn decodes_utf8_gbk_and_utf16_with_their_boms() {
     be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
     let mut bom = vec![0xEF, 0xBB, 0xBF];
     bom.extend(text.as_bytes());
-    for (bytes, encoding) in [(text.as_bytes().to_vec(), CsvEncoding::Utf8), (bom, CsvEncoding::Utf8), (gbk.to_vec(), CsvEncoding::Gbk), (le, CsvEncoding::Utf16Le), (be, CsvEncoding::Utf16Be)] {
-        assert_eq!(decode_csv(&bytes), Ok(DecodedCsv { text: text.into(), encoding, damaged: false }), "{encoding:?}");
+    for (bytes, encoding) in [
+        (text.as_bytes().to_vec(), CsvEncoding::Utf8),
+        (bom, CsvEncoding::Utf8),
+        (gbk.to_vec(), CsvEncoding::Gbk),
+        (le, CsvEncoding::Utf16Le),
+        (be, CsvEncoding::Utf16Be),
+    ] {
+        assert_eq!(
+            decode_csv(&bytes),
+            Ok(DecodedCsv {
+                text: text.into(),
+                encoding,
+                damaged: false
+            }),
+            "{encoding:?}"
+        );
     }
 }
 
@@ -28,7 +42,11 @@ fn stray_gbk_bytes_in_utf8_damage_only_their_lines() {
     assert!(d.damaged);
     let lines: Vec<&str> = d.text.lines().collect();
     assert_eq!(lines[1], "A1,甲公司");
-    assert!(lines[2].starts_with("A2,") && lines[2].contains('\u{FFFD}'), "{}", lines[2]);
+    assert!(
+        lines[2].starts_with("A2,") && lines[2].contains('\u{FFFD}'),
+        "{}",
+        lines[2]
+    );
     assert_eq!(lines[3], "A3,丙公司");
 }
 
@@ -36,8 +54,14 @@ fn stray_gbk_bytes_in_utf8_damage_only_their_lines() {
 fn undecodable_text_says_so() {
     assert_eq!(decode_csv(b"a\0b\0,\0c\0"), Err(CsvError::NulBytes));
     let junk: Vec<u8> = (0..40).flat_map(|_| [0x80u8, 0xFF, b'\n']).collect();
-    assert_eq!(decode_csv(&junk), Err(CsvError::Undecodable { bad: 40, lines: 41 }));
-    let e = IngestError::Csv { path: "a.csv".into(), reason: CsvError::NulBytes };
+    assert_eq!(
+        decode_csv(&junk),
+        Err(CsvError::Undecodable { bad: 40, lines: 41 })
+    );
+    let e = IngestError::Csv {
+        path: "a.csv".into(),
+        reason: CsvError::NulBytes,
+    };
     assert_eq!(
         e.to_string(),
         "a.csv: cannot read the CSV file: the text cannot be decoded: it holds NUL bytes (UTF-16 without a byte-order mark, or not a text file); save it from Excel/WPS as “CSV UTF-8（逗号分隔）”"
@@ -46,12 +70,27 @@ fn undecodable_text_says_so() {
 
 #[test]
 fn detects_comma_tab_semicolon_and_bar() {
-    assert_eq!(detect_separator("申报编号,企业名称,金额\nA1,\"甲;公司\",\"30,000\"\n"), Some(b','));
-    assert_eq!(detect_separator("申报编号\t企业名称\t金额\nA1\t甲,公司\t30000\n"), Some(b'\t'));
-    assert_eq!(detect_separator("标题\n申报编号;企业名称;金额\nA1;甲公司;30000,5\nA2;乙公司;1\n"), Some(b';'));
-    assert_eq!(detect_separator("申报编号|企业名称\nA1|甲公司\n"), Some(b'|'));
+    assert_eq!(
+        detect_separator("申报编号,企业名称,金额\nA1,\"甲;公司\",\"30,000\"\n"),
+        Some(b',')
+    );
+    assert_eq!(
+        detect_separator("申报编号\t企业名称\t金额\nA1\t甲,公司\t30000\n"),
+        Some(b'\t')
+    );
+    assert_eq!(
+        detect_separator("标题\n申报编号;企业名称;金额\nA1;甲公司;30000,5\nA2;乙公司;1\n"),
+        Some(b';')
+    );
+    assert_eq!(
+        detect_separator("申报编号|企业名称\nA1|甲公司\n"),
+        Some(b'|')
+    );
     assert_eq!(detect_separator("申报编号\nA1\n"), None);
-    let e = IngestError::Csv { path: "b.csv".into(), reason: CsvError::NoSeparator { encoding: "GBK" } };
+    let e = IngestError::Csv {
+        path: "b.csv".into(),
+        reason: CsvError::NoSeparator { encoding: "GBK" },
+    };
     assert!(e.to_string().starts_with("b.csv: cannot read the CSV file: the lines cannot be split into columns: no comma, tab, semicolon or `|` separates fields (GBK)"), "{e}");
 }
 

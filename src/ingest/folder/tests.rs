@@ -11,7 +11,18 @@ fn touch(p: &Path) {
 fn sub_folders_are_read_in_order_and_every_file_not_read_is_listed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    for f in ["b.xlsx", "a/2.csv", "a/1.xlsx", "a/z/deep.parquet", "c.XLSX", "~$b.xlsx", ".DS_Store", "表.et", "说明.docx", "README"] {
+    for f in [
+        "b.xlsx",
+        "a/2.csv",
+        "a/1.xlsx",
+        "a/z/deep.parquet",
+        "c.XLSX",
+        "~$b.xlsx",
+        ".DS_Store",
+        "表.et",
+        "说明.docx",
+        "README",
+    ] {
         touch(&d.join(f));
     }
     std::os::unix::fs::symlink(d.join("gone.xlsx"), d.join("link.xlsx")).expect("symlink");
@@ -20,24 +31,49 @@ fn sub_folders_are_read_in_order_and_every_file_not_read_is_listed() {
     std::os::unix::fs::symlink(d.join("loop2.csv"), d.join("loop1.csv")).expect("symlink");
     let got = expand_folders(&[d.to_path_buf()]).expect("expands");
     let rel = |p: &PathBuf| p.strip_prefix(d).expect("under dir").display().to_string();
-    assert_eq!(got.files.iter().map(rel).collect::<Vec<_>>(), ["a/1.xlsx", "a/2.csv", "a/z/deep.parquet", "b.xlsx", "c.XLSX"]);
-    let not_read: Vec<(String, NotReadReason)> = got.not_read.iter().map(|n| (rel(&n.path), n.reason.clone())).collect();
+    assert_eq!(
+        got.files.iter().map(rel).collect::<Vec<_>>(),
+        [
+            "a/1.xlsx",
+            "a/2.csv",
+            "a/z/deep.parquet",
+            "b.xlsx",
+            "c.XLSX"
+        ]
+    );
+    let not_read: Vec<(String, NotReadReason)> = got
+        .not_read
+        .iter()
+        .map(|n| (rel(&n.path), n.reason.clone()))
+        .collect();
     assert_eq!(
         not_read,
         [
             (".DS_Store".to_string(), NotReadReason::Hidden),
-            ("README".to_string(), NotReadReason::Unsupported(String::new())),
+            (
+                "README".to_string(),
+                NotReadReason::Unsupported(String::new())
+            ),
             ("a/up".to_string(), NotReadReason::LinkLoop),
             ("link.xlsx".to_string(), NotReadReason::DanglingLink),
             ("loop1.csv".to_string(), NotReadReason::LinkLoop),
             ("loop2.csv".to_string(), NotReadReason::LinkLoop),
             ("~$b.xlsx".to_string(), NotReadReason::LockFile),
             ("表.et".to_string(), NotReadReason::Wps),
-            ("说明.docx".to_string(), NotReadReason::Unsupported("docx".into())),
+            (
+                "说明.docx".to_string(),
+                NotReadReason::Unsupported("docx".into())
+            ),
         ]
     );
-    assert_eq!(NotReadReason::Wps.to_string(), "WPS 表格 .et 格式，本工具不能读取；请在 WPS 中另存为 .xlsx 后放回文件夹");
-    assert_eq!(NotReadReason::LockFile.to_string(), "Office/WPS 锁定文件（~$ 开头，工作簿打开时产生），不是申报数据；未读入");
+    assert_eq!(
+        NotReadReason::Wps.to_string(),
+        "WPS 表格 .et 格式，本工具不能读取；请在 WPS 中另存为 .xlsx 后放回文件夹"
+    );
+    assert_eq!(
+        NotReadReason::LockFile.to_string(),
+        "Office/WPS 锁定文件（~$ 开头，工作簿打开时产生），不是申报数据；未读入"
+    );
 }
 
 #[test]
@@ -47,7 +83,12 @@ fn a_folder_without_inputs_is_an_error_and_named_files_are_kept() {
     let e = expand_folders(&[dir.path().to_path_buf()]).expect_err("no inputs");
     assert!(e.to_string().starts_with("no input files found in"), "{e}");
     let named = dir.path().join("sub/notes.txt");
-    assert_eq!(expand_folders(std::slice::from_ref(&named)).expect("named file").files, [named]);
+    assert_eq!(
+        expand_folders(std::slice::from_ref(&named))
+            .expect("named file")
+            .files,
+        [named]
+    );
 }
 
 #[test]

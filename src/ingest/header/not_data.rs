@@ -5,9 +5,37 @@
 use crate::ingest::{NotData, RawCell};
 
 /// Words a 合计 row carries in a cell of its own.
-const TOTALS: &[&str] = &["合计", "小计", "总计", "本页合计", "本页小计", "合计数", "总合计"];
+const TOTALS: &[&str] = &[
+    "合计",
+    "小计",
+    "总计",
+    "本页合计",
+    "本页小计",
+    "合计数",
+    "总合计",
+];
 /// How a signature line or a note under the table starts.
-const FOOTERS: &[&str] = &["填表人", "填报人", "制表人", "制表", "审核人", "复核人", "经办人", "负责人", "单位负责人", "主管领导", "联系人", "联系电话", "填表日期", "填报日期", "注：", "注:", "说明：", "说明:", "备注："];
+const FOOTERS: &[&str] = &[
+    "填表人",
+    "填报人",
+    "制表人",
+    "制表",
+    "审核人",
+    "复核人",
+    "经办人",
+    "负责人",
+    "单位负责人",
+    "主管领导",
+    "联系人",
+    "联系电话",
+    "填表日期",
+    "填报日期",
+    "注：",
+    "注:",
+    "说明：",
+    "说明:",
+    "备注：",
+];
 
 fn squeezed(c: &RawCell) -> Option<String> {
     match c {
@@ -28,7 +56,10 @@ fn whole_number(c: &RawCell) -> Option<i64> {
 /// `columns` is how many columns the header binds.
 pub(super) fn not_data(cells: &[(u32, RawCell)], columns: usize) -> Option<NotData> {
     let texts: Vec<String> = cells.iter().filter_map(|(_, c)| squeezed(c)).collect();
-    if texts.iter().any(|t| TOTALS.contains(&t.trim_end_matches([':', '：']))) {
+    if texts
+        .iter()
+        .any(|t| TOTALS.contains(&t.trim_end_matches([':', '：'])))
+    {
         return Some(NotData::Total);
     }
     let first = cells.first().and_then(|(_, c)| squeezed(c));
@@ -38,8 +69,16 @@ pub(super) fn not_data(cells: &[(u32, RawCell)], columns: usize) -> Option<NotDa
     // 栏次: 1, 2, 3 … across the row (after an optional 栏次 / 序号 label), at least three and
     // at least half the header's columns.
     let numbers: Vec<Option<i64>> = cells.iter().map(|(_, c)| whole_number(c)).collect();
-    let labelled = texts.first().is_some_and(|t| matches!(t.as_str(), "栏次" | "甲" | "乙")) && numbers.first() == Some(&None);
+    let labelled = texts
+        .first()
+        .is_some_and(|t| matches!(t.as_str(), "栏次" | "甲" | "乙"))
+        && numbers.first() == Some(&None);
     let seq = &numbers[usize::from(labelled)..];
-    let counts = seq.len() >= 3 && seq.len() * 2 >= columns && seq.iter().enumerate().all(|(i, n)| *n == Some(i as i64 + 1));
+    let counts = seq.len() >= 3
+        && seq.len() * 2 >= columns
+        && seq
+            .iter()
+            .enumerate()
+            .all(|(i, n)| *n == Some(i as i64 + 1));
     counts.then_some(NotData::ColumnNumbers)
 }

@@ -12,7 +12,10 @@
 //! across shows its text in its first column.
 
 use super::{is_blank, Buffered};
-use crate::fields::{convert, split_header_unit, strip_annotations, FieldType, Figure, HeaderMatch, Scale, Vocabulary};
+use crate::fields::{
+    convert, split_header_unit, strip_annotations, FieldType, Figure, HeaderMatch, Scale,
+    Vocabulary,
+};
 use crate::ingest::{cell_ref, Column, RawCell};
 
 /// A place a unit is stated, for messages: `C3“固定资产投资额（元）”`.
@@ -45,7 +48,10 @@ fn note_unit(t: &str) -> Option<(String, bool)> {
     let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
     let at = compact.find("单位")?;
     let rest = compact[at + "单位".len()..].strip_prefix([':', '：'])?;
-    let unit: String = rest.chars().take_while(|c| !matches!(c, ')' | '）' | '，' | ',' | '；' | ';' | '。')).collect();
+    let unit: String = rest
+        .chars()
+        .take_while(|c| !matches!(c, ')' | '）' | '，' | ',' | '；' | ';' | '。'))
+        .collect();
     crate::fields::is_unit_text(&unit).then(|| (unit, compact[..at].ends_with("金额")))
 }
 
@@ -55,7 +61,10 @@ fn unit_cell(t: &str) -> Option<String> {
     match (name.as_str(), unit) {
         ("x", Some(u)) => Some(u),
         _ => {
-            let bare: String = t.chars().filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '（' | '）')).collect();
+            let bare: String = t
+                .chars()
+                .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '（' | '）'))
+                .collect();
             crate::fields::is_unit_text(&bare).then_some(bare)
         }
     }
@@ -63,14 +72,25 @@ fn unit_cell(t: &str) -> Option<String> {
 
 /// A row of only unit cells, at least one.
 fn units_row(cells: &[(u32, RawCell)]) -> Option<Vec<(u32, String)>> {
-    let filled: Vec<(u32, String)> = cells.iter().filter(|(_, c)| !is_blank(c)).map(|(col, c)| (*col, text(c))).collect();
-    let units: Vec<(u32, String)> = filled.iter().filter_map(|(col, t)| unit_cell(t).map(|u| (*col, u))).collect();
+    let filled: Vec<(u32, String)> = cells
+        .iter()
+        .filter(|(_, c)| !is_blank(c))
+        .map(|(col, c)| (*col, text(c)))
+        .collect();
+    let units: Vec<(u32, String)> = filled
+        .iter()
+        .filter_map(|(col, t)| unit_cell(t).map(|u| (*col, u)))
+        .collect();
     (!units.is_empty() && units.len() == filled.len()).then_some(units)
 }
 
 /// A row of only 申报数 / 核定数 cells (under a header merged across two columns), at least one.
 fn figures_row(cells: &[(u32, RawCell)]) -> Option<Vec<(u32, Figure)>> {
-    let filled: Vec<(u32, String)> = cells.iter().filter(|(_, c)| !is_blank(c)).map(|(col, c)| (*col, text(c))).collect();
+    let filled: Vec<(u32, String)> = cells
+        .iter()
+        .filter(|(_, c)| !is_blank(c))
+        .map(|(col, c)| (*col, text(c)))
+        .collect();
     let figures: Vec<(u32, Figure)> = filled
         .iter()
         .filter_map(|(col, t)| {
@@ -86,12 +106,21 @@ fn figures_row(cells: &[(u32, RawCell)]) -> Option<Vec<(u32, Figure)>> {
 
 /// The cells of a header row as groups, each covering up to the next cell of its row.
 fn groups_of(row: u32, cells: &[(u32, RawCell)], skip: &dyn Fn(u32, &str) -> bool) -> Vec<Group> {
-    let filled: Vec<(u32, String)> = cells.iter().filter(|(_, c)| !is_blank(c)).map(|(col, c)| (*col, text(c))).collect();
+    let filled: Vec<(u32, String)> = cells
+        .iter()
+        .filter(|(_, c)| !is_blank(c))
+        .map(|(col, c)| (*col, text(c)))
+        .collect();
     let mut out = Vec::new();
     for (i, (col, t)) in filled.iter().enumerate() {
         let to = filled.get(i + 1).map_or(u32::MAX, |(next, _)| *next);
         if !skip(*col, t) {
-            out.push(Group { from: *col, to, text: t.clone(), place: format!("{}“{t}”", cell_ref(row, *col)) });
+            out.push(Group {
+                from: *col,
+                to,
+                text: t.clone(),
+                place: format!("{}“{t}”", cell_ref(row, *col)),
+            });
         }
     }
     out
@@ -108,7 +137,14 @@ pub(super) struct Bound {
 /// header row found; `skip` the first row after the header rows found so far (one or two);
 /// `complete` the rows that are whole (the last may still be arriving); `heads` the leaf text
 /// of each column.
-pub(super) fn bind_columns(vocab: &Vocabulary, rows: &Buffered, h: usize, mut skip: usize, complete: usize, mut heads: Vec<(u32, String)>) -> Bound {
+pub(super) fn bind_columns(
+    vocab: &Vocabulary,
+    rows: &Buffered,
+    h: usize,
+    mut skip: usize,
+    complete: usize,
+    mut heads: Vec<(u32, String)>,
+) -> Bound {
     let header_row = rows[h].0;
     let second = skip == h + 2;
     let last_row = rows[skip - 1].0;
@@ -118,7 +154,12 @@ pub(super) fn bind_columns(vocab: &Vocabulary, rows: &Buffered, h: usize, mut sk
     for (r, cells) in rows[..skip].iter() {
         for (col, c) in cells {
             if let Some((unit, money_only)) = note_unit(&text(c)) {
-                notes.push(Stated { unit, place: format!("{}“{}”", cell_ref(*r, *col), text(c)), binding: false, money_only });
+                notes.push(Stated {
+                    unit,
+                    place: format!("{}“{}”", cell_ref(*r, *col), text(c)),
+                    binding: false,
+                    money_only,
+                });
             }
         }
     }
@@ -129,11 +170,20 @@ pub(super) fn bind_columns(vocab: &Vocabulary, rows: &Buffered, h: usize, mut sk
     let mut k = h;
     while k > 0 && rows[k - 1].0 + 1 == rows[k].0 {
         k -= 1;
-        groups.extend(groups_of(rows[k].0, &rows[k].1, &|_, t| names_field(t) || is_note(t)));
+        groups.extend(groups_of(rows[k].0, &rows[k].1, &|_, t| {
+            names_field(t) || is_note(t)
+        }));
     }
     if second {
-        let leaves: Vec<u32> = rows[h + 1].1.iter().filter(|(_, c)| !is_blank(c)).map(|(col, _)| *col).collect();
-        groups.extend(groups_of(header_row, &rows[h].1, &|col, t| is_note(t) || (names_field(t) && !leaves.contains(&col))));
+        let leaves: Vec<u32> = rows[h + 1]
+            .1
+            .iter()
+            .filter(|(_, c)| !is_blank(c))
+            .map(|(col, _)| *col)
+            .collect();
+        groups.extend(groups_of(header_row, &rows[h].1, &|col, t| {
+            is_note(t) || (names_field(t) && !leaves.contains(&col))
+        }));
     }
     // Under the header rows: a 申报数 / 核定数 row, then a units row.
     let mut figures: Vec<(u32, Figure)> = Vec::new();
@@ -159,7 +209,17 @@ pub(super) fn bind_columns(vocab: &Vocabulary, rows: &Buffered, h: usize, mut sk
             let r = rows[skip].0;
             unit_cells = found
                 .into_iter()
-                .map(|(col, unit)| (col, Stated { place: format!("{}“{unit}”", cell_ref(r, col)), unit, binding: true, money_only: false }))
+                .map(|(col, unit)| {
+                    (
+                        col,
+                        Stated {
+                            place: format!("{}“{unit}”", cell_ref(r, col)),
+                            unit,
+                            binding: true,
+                            money_only: false,
+                        },
+                    )
+                })
                 .collect();
             skip += 1;
         }
@@ -168,7 +228,10 @@ pub(super) fn bind_columns(vocab: &Vocabulary, rows: &Buffered, h: usize, mut sk
     let columns = heads
         .into_iter()
         .map(|(col, header)| {
-            let path: Vec<&Group> = groups.iter().filter(|g| g.from <= col && col < g.to).collect();
+            let path: Vec<&Group> = groups
+                .iter()
+                .filter(|g| g.from <= col && col < g.to)
+                .collect();
             let (_, leaf_figure) = strip_annotations(&header);
             let figure = figures
                 .iter()
@@ -180,29 +243,64 @@ pub(super) fn bind_columns(vocab: &Vocabulary, rows: &Buffered, h: usize, mut sk
                 .find(|f| *f != Figure::Unmarked)
                 .unwrap_or_default();
             let Some((field, own)) = vocab.find_header(&header) else {
-                return Column { col, header, field: None, figure, refused: None };
+                return Column {
+                    col,
+                    header,
+                    field: None,
+                    figure,
+                    refused: None,
+                };
             };
             let mut stated: Vec<Stated> = Vec::new();
             if let Some(unit) = own {
-                let at = if second && rows[h + 1].1.iter().any(|(c, _)| *c == col) { last_row } else { header_row };
-                stated.push(Stated { unit, place: format!("{}“{header}”", cell_ref(at, col)), binding: true, money_only: false });
+                let at = if second && rows[h + 1].1.iter().any(|(c, _)| *c == col) {
+                    last_row
+                } else {
+                    header_row
+                };
+                stated.push(Stated {
+                    unit,
+                    place: format!("{}“{header}”", cell_ref(at, col)),
+                    binding: true,
+                    money_only: false,
+                });
             }
-            stated.extend(unit_cells.iter().filter(|(c, _)| *c == col).map(|(_, s)| s.clone()));
+            stated.extend(
+                unit_cells
+                    .iter()
+                    .filter(|(c, _)| *c == col)
+                    .map(|(_, s)| s.clone()),
+            );
             for g in path.iter().rev() {
                 if let Some(unit) = split_header_unit(&g.text).1 {
-                    stated.push(Stated { unit, place: g.place.clone(), binding: false, money_only: false });
+                    stated.push(Stated {
+                        unit,
+                        place: g.place.clone(),
+                        binding: false,
+                        money_only: false,
+                    });
                 }
             }
             stated.extend(notes.iter().cloned());
             let (scale, refused) = resolve(vocab, field, &stated);
-            Column { col, header, field: Some(HeaderMatch { field, scale }), figure, refused }
+            Column {
+                col,
+                header,
+                field: Some(HeaderMatch { field, scale }),
+                figure,
+                refused,
+            }
         })
         .collect();
     Bound { columns, skip }
 }
 
 /// The conversion the stated units give a column, or why the column is refused.
-fn resolve(vocab: &Vocabulary, field: crate::fields::FieldId, stated: &[Stated]) -> (Scale, Option<String>) {
+fn resolve(
+    vocab: &Vocabulary,
+    field: crate::fields::FieldId,
+    stated: &[Stated],
+) -> (Scale, Option<String>) {
     let f = vocab.get(field);
     let mut applied: Vec<(&Stated, Scale)> = Vec::new();
     for s in stated {
@@ -211,14 +309,25 @@ fn resolve(vocab: &Vocabulary, field: crate::fields::FieldId, stated: &[Stated])
         }
         match convert(f, &s.unit) {
             Ok(scale) => applied.push((s, scale)),
-            Err(e) if s.binding => return (Scale::ONE, Some(format!("{}：{e}；本列未读入，请改用本字段的单位或可精确换算的单位", s.place))),
+            Err(e) if s.binding => {
+                return (
+                    Scale::ONE,
+                    Some(format!(
+                        "{}：{e}；本列未读入，请改用本字段的单位或可精确换算的单位",
+                        s.place
+                    )),
+                )
+            }
             Err(_) => {}
         }
     }
     match applied.iter().find(|(_, scale)| *scale != applied[0].1) {
         Some((other, _)) => {
             let (first, _) = applied[0];
-            let reason = format!("单位冲突：{}为“{}”，{}为“{}”；本列未读入，请只在一处写明单位", first.place, first.unit, other.place, other.unit);
+            let reason = format!(
+                "单位冲突：{}为“{}”，{}为“{}”；本列未读入，请只在一处写明单位",
+                first.place, first.unit, other.place, other.unit
+            );
             (Scale::ONE, Some(reason))
         }
         None => (applied.first().map_or(Scale::ONE, |(_, s)| *s), None),

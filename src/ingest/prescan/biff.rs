@@ -98,8 +98,18 @@ fn sst_lengths(r: &Record<'_>, most: u64) -> Option<Vec<u32>> {
         let cch = usize::from(u16::from_le_bytes([h[0], h[1]]));
         let flags = h[2];
         let mut high = flags & 1 != 0;
-        let runs = if flags & 8 != 0 { take(&segs, &mut seg, &mut off, 2).map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))? } else { 0 };
-        let ext = if flags & 4 != 0 { take(&segs, &mut seg, &mut off, 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)? } else { 0 };
+        let runs = if flags & 8 != 0 {
+            take(&segs, &mut seg, &mut off, 2)
+                .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))?
+        } else {
+            0
+        };
+        let ext = if flags & 4 != 0 {
+            take(&segs, &mut seg, &mut off, 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)?
+        } else {
+            0
+        };
         let mut left = cch;
         while left > 0 {
             let s = segs.get(seg)?;
@@ -130,11 +140,17 @@ fn sst_lengths(r: &Record<'_>, most: u64) -> Option<Vec<u32>> {
 /// A sheet name from a BoundSheet8 record (for messages only).
 fn sheet_name(data: &[u8]) -> String {
     let s = data.get(6..).unwrap_or(&[]);
-    let Some((&cch, rest)) = s.split_first() else { return String::new() };
+    let Some((&cch, rest)) = s.split_first() else {
+        return String::new();
+    };
     let cch = cch as usize;
     match rest.split_first() {
         Some((&flags, chars)) if flags & 1 != 0 => {
-            let units: Vec<u16> = chars.chunks_exact(2).take(cch).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> = chars
+                .chunks_exact(2)
+                .take(cch)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
             String::from_utf16_lossy(&units)
         }
         Some((_, chars)) => chars.iter().take(cch).map(|&b| b as char).collect(),
@@ -158,15 +174,20 @@ fn widen(b: &mut Option<(u32, u32, u32, u32)>, r0: u32, c0: u32, r1: u32, c1: u3
 }
 
 fn area(b: Option<(u32, u32, u32, u32)>) -> u64 {
-    b.map(|(r0, c0, r1, c1)| u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1)).unwrap_or(0)
+    b.map(|(r0, c0, r1, c1)| u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1))
+        .unwrap_or(0)
 }
 
 fn range(b: Option<(u32, u32, u32, u32)>) -> String {
-    b.map(|(r0, c0, r1, c1)| format!("{}:{}", cell_ref(r0, c0), cell_ref(r1, c1))).unwrap_or_default()
+    b.map(|(r0, c0, r1, c1)| format!("{}:{}", cell_ref(r0, c0), cell_ref(r1, c1)))
+        .unwrap_or_default()
 }
 
 pub fn check(path: &Path, stream: &[u8], limits: &Limits) -> Result<(), IngestError> {
-    let damaged = |reason: String| IngestError::Damaged { path: path.to_path_buf(), reason };
+    let damaged = |reason: String| IngestError::Damaged {
+        path: path.to_path_buf(),
+        reason,
+    };
     let dense = |sheet: &str, range: String, cells: u64, limit: u64| IngestError::DenseRange {
         path: path.to_path_buf(),
         sheet: sheet.to_string(),
@@ -181,7 +202,9 @@ pub fn check(path: &Path, stream: &[u8], limits: &Limits) -> Result<(), IngestEr
     for r in globals.by_ref() {
         match r.typ {
             0x002F if r.data.len() >= 2 && u16_at(r.data, 0) != 0 => {
-                return Err(IngestError::Encrypted { path: path.to_path_buf() });
+                return Err(IngestError::Encrypted {
+                    path: path.to_path_buf(),
+                });
             }
             0x0085 => {
                 // A record too short is left to calamine (it panics on it; the panic is
@@ -191,7 +214,9 @@ pub fn check(path: &Path, stream: &[u8], limits: &Limits) -> Result<(), IngestEr
                 }
                 let (pos, name) = (u32_at(r.data, 0) as usize, sheet_name(r.data));
                 if pos > stream.len() {
-                    return Err(damaged(format!("sheet `{name}` starts past the end of the workbook stream")));
+                    return Err(damaged(format!(
+                        "sheet `{name}` starts past the end of the workbook stream"
+                    )));
                 }
                 sheets.push((pos, name));
             }
@@ -202,8 +227,16 @@ pub fn check(path: &Path, stream: &[u8], limits: &Limits) -> Result<(), IngestEr
                 // gives the declared count when it is larger.
                 let held = sst.as_ref().map_or(0, |s| s.len() as u64);
                 if held > limits.shared_strings {
-                    let declared = if r.data.len() >= 8 { u64::from(u32_at(r.data, 4)) } else { 0 };
-                    return Err(IngestError::SharedStrings { path: path.to_path_buf(), count: held.max(declared), limit: limits.shared_strings });
+                    let declared = if r.data.len() >= 8 {
+                        u64::from(u32_at(r.data, 4))
+                    } else {
+                        0
+                    };
+                    return Err(IngestError::SharedStrings {
+                        path: path.to_path_buf(),
+                        count: held.max(declared),
+                        limit: limits.shared_strings,
+                    });
                 }
             }
             0x000A => break,
@@ -219,7 +252,10 @@ pub fn check(path: &Path, stream: &[u8], limits: &Limits) -> Result<(), IngestEr
     let (mut grid_total, mut text_total) = (0u64, 0u64);
     for (pos, name) in &sheets {
         let Some(sub) = stream.get(*pos..) else { break };
-        let mut records = Records { stream: sub, walked: 0 };
+        let mut records = Records {
+            stream: sub,
+            walked: 0,
+        };
         let mut ext = Extent::default();
         let (mut seen_bof, mut depth) = (false, 0usize);
         let mut fmla = (0u32, 0u32);
@@ -257,12 +293,20 @@ pub fn check(path: &Path, stream: &[u8], limits: &Limits) -> Result<(), IngestEr
                     if 0xFF < cf || cl < cf {
                         cf = 0;
                     }
-                    let (start, end) = if rl >= 1 && cl >= 1 { ((rf, cf), (rl - 1, cl - 1)) } else { ((rf, cf), (rf, cf)) };
+                    let (start, end) = if rl >= 1 && cl >= 1 {
+                        ((rf, cf), (rl - 1, cl - 1))
+                    } else {
+                        ((rf, cf), (rf, cf))
+                    };
                     let rows = u64::from(end.0.wrapping_sub(start.0).wrapping_add(1));
                     let cols = u64::from(end.1.wrapping_sub(start.1).wrapping_add(1));
                     let declared = rows.saturating_mul(cols);
                     if declared > XLS_MAX_DECLARED_CELLS {
-                        let text = format!("{}:{} (declared)", cell_ref(start.0, start.1), cell_ref(end.0, end.1));
+                        let text = format!(
+                            "{}:{} (declared)",
+                            cell_ref(start.0, start.1),
+                            cell_ref(end.0, end.1)
+                        );
                         return Err(dense(name, text, declared, XLS_MAX_DECLARED_CELLS));
                     }
                 }
@@ -314,39 +358,64 @@ pub fn check(path: &Path, stream: &[u8], limits: &Limits) -> Result<(), IngestEr
                         break;
                     }
                     // calamine slices the formula tokens by their declared length.
-                    let cce = if d.len() >= 22 { u16_at(d, 20) as usize } else { usize::MAX };
+                    let cce = if d.len() >= 22 {
+                        u16_at(d, 20) as usize
+                    } else {
+                        usize::MAX
+                    };
                     if cce > d.len().saturating_sub(22) {
                         return Err(damaged(format!("a formula in sheet `{name}` is cut short")));
                     }
                     fmla = cell_at(0);
                     ext.cells += 1;
                     widen(&mut ext.values, fmla.0, fmla.1, fmla.0, fmla.1);
-                    ext.text = ext.text.saturating_add((d.len() as u64 - 20) * formula_factor + 64);
+                    ext.text = ext
+                        .text
+                        .saturating_add((d.len() as u64 - 20) * formula_factor + 64);
                 }
                 0x0207 => {
                     ext.cells += 1;
                     widen(&mut ext.values, fmla.0, fmla.1, fmla.0, fmla.1);
-                    ext.text = ext.text.saturating_add(2 * d.len() as u64 + r.cont.iter().map(|c| 2 * c.len() as u64).sum::<u64>());
+                    ext.text = ext.text.saturating_add(
+                        2 * d.len() as u64 + r.cont.iter().map(|c| 2 * c.len() as u64).sum::<u64>(),
+                    );
                 }
                 0x000A => break,
                 _ => {}
             }
             if ext.cells > limits.cells_per_sheet {
-                return Err(IngestError::TooManyCells { path: path.to_path_buf(), sheet: name.clone(), limit: limits.cells_per_sheet });
+                return Err(IngestError::TooManyCells {
+                    path: path.to_path_buf(),
+                    sheet: name.clone(),
+                    limit: limits.cells_per_sheet,
+                });
             }
         }
         walked += records.walked;
         // Formula cells lie inside the value range, so its area bounds both grids.
         if area(ext.values) > limits.dense_cells {
-            return Err(dense(name, range(ext.values), area(ext.values), limits.dense_cells));
+            return Err(dense(
+                name,
+                range(ext.values),
+                area(ext.values),
+                limits.dense_cells,
+            ));
         }
         grid_total = grid_total.saturating_add(area(ext.values));
         if grid_total > limits.dense_cells {
-            return Err(dense("(all sheets together)", range(ext.values), grid_total, limits.dense_cells));
+            return Err(dense(
+                "(all sheets together)",
+                range(ext.values),
+                grid_total,
+                limits.dense_cells,
+            ));
         }
         text_total = text_total.saturating_add(ext.text);
         if text_total > limits.text_bytes {
-            return Err(IngestError::TooMuchText { path: path.to_path_buf(), limit: limits.text_bytes });
+            return Err(IngestError::TooMuchText {
+                path: path.to_path_buf(),
+                limit: limits.text_bytes,
+            });
         }
     }
     Ok(())

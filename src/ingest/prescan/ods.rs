@@ -44,20 +44,44 @@ pub(in crate::ingest) struct OdsTable {
 
 /// The grid calamine's `get_range` builds for a table: (cells, range text, clone bytes).
 pub(in crate::ingest) fn ods_grid(t: &OdsTable) -> (u64, String, u64) {
-    let filled: Vec<usize> = t.rows.iter().enumerate().filter(|(_, r)| r.2.is_some()).map(|(i, _)| i).collect();
+    let filled: Vec<usize> = t
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.2.is_some())
+        .map(|(i, _)| i)
+        .collect();
     let (Some(&lo), Some(&hi)) = (filled.first(), filled.last()) else {
         return (0, String::new(), 0);
     };
     let col_min = t.rows.iter().filter_map(|r| r.2).min().unwrap_or(0);
-    let col_max = t.rows.iter().filter(|r| r.2.is_some()).map(|r| r.3).max().unwrap_or(0);
+    let col_max = t
+        .rows
+        .iter()
+        .filter(|r| r.2.is_some())
+        .map(|r| r.3)
+        .max()
+        .unwrap_or(0);
     let width = col_max + 1 - col_min.min(col_max);
     let before: u64 = t.rows[..lo].iter().map(|r| r.0).sum();
-    let rows: u64 = t.rows[lo..=hi].iter().map(|r| r.0).fold(0u64, u64::saturating_add);
-    let clones: u64 = t.rows[lo..=hi].iter().map(|r| r.0.saturating_mul(r.4)).fold(0u64, u64::saturating_add);
+    let rows: u64 = t.rows[lo..=hi]
+        .iter()
+        .map(|r| r.0)
+        .fold(0u64, u64::saturating_add);
+    let clones: u64 = t.rows[lo..=hi]
+        .iter()
+        .map(|r| r.0.saturating_mul(r.4))
+        .fold(0u64, u64::saturating_add);
     let range = format!(
         "{}:{}",
-        cell_ref(before.min(u32::MAX as u64) as u32, col_min.min(u32::MAX as u64) as u32),
-        cell_ref((before + rows).saturating_sub(1).min(u32::MAX as u64) as u32, col_max.min(u32::MAX as u64) as u32)
+        cell_ref(
+            before.min(u32::MAX as u64) as u32,
+            col_min.min(u32::MAX as u64) as u32
+        ),
+        cell_ref(
+            (before + rows).saturating_sub(1).min(u32::MAX as u64) as u32,
+            col_max.min(u32::MAX as u64) as u32
+        )
     );
     (rows.saturating_mul(width), range, clones)
 }
@@ -67,7 +91,11 @@ pub(in crate::ingest) fn ods_grid(t: &OdsTable) -> (u64, String, u64) {
 /// named table or an annotation (calamine's loops over those never see the end of the file
 /// and spin for ever). Nesting is followed as calamine follows it: a table, row or cell start
 /// inside an open one is content, not a new one.
-pub(in crate::ingest) fn ods_scan<R: Read>(path: &Path, mut part: R, limits: &Limits) -> Result<(), IngestError> {
+pub(in crate::ingest) fn ods_scan<R: Read>(
+    path: &Path,
+    mut part: R,
+    limits: &Limits,
+) -> Result<(), IngestError> {
     let mut scanner = TagScanner::default();
     let mut table: Option<OdsTable> = None;
     // calamine reads only named tables; it is in `read_table` while one is open.
@@ -211,12 +239,17 @@ pub(in crate::ingest) fn ods_scan<R: Read>(path: &Path, mut part: R, limits: &Li
         }
     }
     let unfinished = match (&table, annotation_open) {
-        (Some(t), _) if named_open => Some(format!("content.xml ends inside the table `{}`", t.name)),
+        (Some(t), _) if named_open => {
+            Some(format!("content.xml ends inside the table `{}`", t.name))
+        }
         (_, true) => Some("content.xml ends inside a comment (office:annotation)".to_string()),
         _ => None,
     };
     match unfinished {
-        Some(reason) => Err(IngestError::Damaged { path: path.to_path_buf(), reason: format!("{reason}; it was cut short or edited") }),
+        Some(reason) => Err(IngestError::Damaged {
+            path: path.to_path_buf(),
+            reason: format!("{reason}; it was cut short or edited"),
+        }),
         None => Ok(()),
     }
 }

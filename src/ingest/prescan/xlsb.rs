@@ -13,7 +13,8 @@ use std::io::Read;
 pub(in crate::ingest) type Truncated = HashMap<String, Vec<bool>>;
 
 /// The text of a cell whose record was cut short.
-pub(in crate::ingest) const TRUNCATED_CELL: &str = "单元格记录不完整（文件已损坏），未读入；请在 Excel 中打开、另存为 .xlsx 后重新提交";
+pub(in crate::ingest) const TRUNCATED_CELL: &str =
+    "单元格记录不完整（文件已损坏），未读入；请在 Excel 中打开、另存为 .xlsx 后重新提交";
 
 /// The bytes a cell record of `typ` needs at least (MS-XLSB 2.4), for the types calamine yields
 /// as cells; `None` for the records it skips or reads otherwise.
@@ -31,8 +32,13 @@ fn needed(typ: u16) -> Option<usize> {
 }
 
 /// Scans every worksheet part of an xlsb package (`parts`: name and bytes as unpacked).
-pub(in crate::ingest) fn truncated_cells(parts: impl Iterator<Item = (String, Vec<u8>)>) -> Truncated {
-    parts.map(|(name, bytes)| (name, scan_part(&bytes))).filter(|(_, flags)| flags.iter().any(|t| *t)).collect()
+pub(in crate::ingest) fn truncated_cells(
+    parts: impl Iterator<Item = (String, Vec<u8>)>,
+) -> Truncated {
+    parts
+        .map(|(name, bytes)| (name, scan_part(&bytes)))
+        .filter(|(_, flags)| flags.iter().any(|t| *t))
+        .collect()
 }
 
 /// Sheet name → part name, as calamine maps them: `xl/` + the relationship target of each
@@ -48,7 +54,9 @@ pub(in crate::ingest) fn sheet_parts(workbook: &[u8], rels: &str) -> HashMap<Str
             continue;
         }
         let mut at = 8;
-        let (Some(id), Some(name)) = (wide(body, &mut at), wide(body, &mut at)) else { continue };
+        let (Some(id), Some(name)) = (wide(body, &mut at), wide(body, &mut at)) else {
+            continue;
+        };
         if let Some(target) = targets.get(&id) {
             out.insert(name, format!("xl/{target}"));
         }
@@ -61,7 +69,12 @@ fn wide(body: &[u8], at: &mut usize) -> Option<String> {
     let n = u32::from_le_bytes(body.get(*at..*at + 4)?.try_into().ok()?) as usize;
     let units = body.get(*at + 4..(*at + 4).checked_add(n.checked_mul(2)?)?)?;
     *at += 4 + 2 * n;
-    Some(String::from_utf16_lossy(&units.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect::<Vec<_>>()))
+    Some(String::from_utf16_lossy(
+        &units
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// `Id` → `Target` of each `<Relationship>` of a rels part.
@@ -71,10 +84,13 @@ fn relationship_targets(rels: &str) -> HashMap<String, String> {
         let end = tag[start..].find('"')? + start;
         Some(tag[start..end].replace("&amp;", "&"))
     };
-    rels.split("<Relationship").skip(1).filter_map(|tag| {
-        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
-        Some((attr(tag, "Id")?, attr(tag, "Target")?))
-    }).collect()
+    rels.split("<Relationship")
+        .skip(1)
+        .filter_map(|tag| {
+            let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+            Some((attr(tag, "Id")?, attr(tag, "Target")?))
+        })
+        .collect()
 }
 
 /// The cells of one worksheet part, in record order: whether each is cut short. Stops where
@@ -106,7 +122,11 @@ fn record_head(r: &mut &[u8]) -> Option<(u16, usize)> {
         Some(b[0])
     };
     let b = byte()?;
-    let typ = if b & 0x80 != 0 { u16::from(b & 0x7F) + (u16::from(byte()? & 0x7F) << 7) } else { u16::from(b) };
+    let typ = if b & 0x80 != 0 {
+        u16::from(b & 0x7F) + (u16::from(byte()? & 0x7F) << 7)
+    } else {
+        u16::from(b)
+    };
     let mut b = byte()?;
     let mut len = usize::from(b & 0x7F);
     for i in 1..4 {
@@ -142,7 +162,13 @@ mod tests {
         part.extend(record(0x92, &[])); // BrtEndSheetData
         part.extend(record(0x05, &[0; 2])); // after the end: not read
         assert_eq!(scan_part(&part), [false, true, false, true]);
-        let parts = vec![("xl/worksheets/sheet1.bin".to_string(), part), ("xl/worksheets/sheet2.bin".to_string(), record(0x05, &[0; 16]))];
+        let parts = vec![
+            ("xl/worksheets/sheet1.bin".to_string(), part),
+            (
+                "xl/worksheets/sheet2.bin".to_string(),
+                record(0x05, &[0; 16]),
+            ),
+        ];
         let got = truncated_cells(parts.into_iter());
         assert_eq!(got.len(), 1);
         assert_eq!(got["xl/worksheets/sheet1.bin"], [false, true, false, true]);
@@ -162,6 +188,9 @@ mod tests {
         let mut workbook = vec![0x9C, 0x01, body.len() as u8];
         workbook.extend(body);
         let rels = r#"<Relationships><Relationship Id="rId1" Type="x" Target="worksheets/sheet1.bin"/></Relationships>"#;
-        assert_eq!(sheet_parts(&workbook, rels), HashMap::from([("申报表".to_string(), "xl/worksheets/sheet1.bin".to_string())]));
+        assert_eq!(
+            sheet_parts(&workbook, rels),
+            HashMap::from([("申报表".to_string(), "xl/worksheets/sheet1.bin".to_string())])
+        );
     }
 }

@@ -7,8 +7,14 @@ pub(in crate::ingest) const MAX_TAG_BYTES: usize = 1024 * 1024;
 #[derive(Debug)]
 pub(in crate::ingest) enum XmlEvent<'t> {
     /// A start tag (`self_closing` for `<x/>`); `tag` is the whole tag text, `<` to `>`.
-    Start { name: &'t [u8], tag: &'t [u8], self_closing: bool },
-    End { name: &'t [u8] },
+    Start {
+        name: &'t [u8],
+        tag: &'t [u8],
+        self_closing: bool,
+    },
+    End {
+        name: &'t [u8],
+    },
     /// Character data (or CDATA) between tags, in pieces.
     Text(usize),
     /// A tag longer than [`MAX_TAG_BYTES`].
@@ -121,7 +127,11 @@ impl TagScanner {
                 }
                 ScanState::Decl { depth } => match b {
                     b'[' => self.state = ScanState::Decl { depth: depth + 1 },
-                    b']' => self.state = ScanState::Decl { depth: depth.saturating_sub(1) },
+                    b']' => {
+                        self.state = ScanState::Decl {
+                            depth: depth.saturating_sub(1),
+                        }
+                    }
                     b'>' if depth == 0 => self.state = ScanState::Text,
                     _ => {}
                 },
@@ -141,18 +151,31 @@ impl TagScanner {
         let inner = &tag[1..tag.len() - 1];
         if let Some(rest) = inner.strip_prefix(b"/") {
             // As quick-xml names an end tag: everything up to `>`, trailing blanks trimmed.
-            let end = rest.iter().rposition(|b| !b.is_ascii_whitespace()).map_or(0, |i| i + 1);
+            let end = rest
+                .iter()
+                .rposition(|b| !b.is_ascii_whitespace())
+                .map_or(0, |i| i + 1);
             on(XmlEvent::End { name: &rest[..end] });
             return;
         }
         let self_closing = inner.ends_with(b"/");
-        let end = inner.iter().position(|b| b.is_ascii_whitespace() || *b == b'/').unwrap_or(inner.len());
-        on(XmlEvent::Start { name: &inner[..end], tag, self_closing });
+        let end = inner
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'/')
+            .unwrap_or(inner.len());
+        on(XmlEvent::Start {
+            name: &inner[..end],
+            tag,
+            self_closing,
+        });
     }
 }
 
 pub(in crate::ingest) fn local_name(name: &[u8]) -> &[u8] {
-    name.iter().rposition(|b| *b == b':').map(|i| &name[i + 1..]).unwrap_or(name)
+    name.iter()
+        .rposition(|b| *b == b':')
+        .map(|i| &name[i + 1..])
+        .unwrap_or(name)
 }
 
 /// The raw value of an attribute of a tag (exact qualified name).
@@ -182,7 +205,10 @@ pub(in crate::ingest) fn attr<'t>(tag: &'t [u8], name: &[u8]) -> Option<&'t [u8]
         // Skip quoted values so a value cannot fake an attribute.
         if tag[i] == b'"' || tag[i] == b'\'' {
             let q = tag[i];
-            i += 1 + tag[i + 1..].iter().position(|b| *b == q).unwrap_or(tag.len());
+            i += 1 + tag[i + 1..]
+                .iter()
+                .position(|b| *b == q)
+                .unwrap_or(tag.len());
         }
         i += 1;
     }
@@ -195,5 +221,7 @@ pub(in crate::ingest) fn attr_number(tag: &[u8], name: &[u8]) -> Option<u64> {
     if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some(v.bytes().fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0'))))
+    Some(v.bytes().fold(0u64, |n, d| {
+        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    }))
 }

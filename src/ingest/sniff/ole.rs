@@ -25,7 +25,8 @@ fn u32_at(b: &[u8], i: usize) -> u32 {
 }
 
 fn u32s(b: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+    b.chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
 }
 
 impl<'a> Ole<'a> {
@@ -46,7 +47,15 @@ impl<'a> Ole<'a> {
         }
         let version = u16_at(bytes, 26);
         let maxid = u32::try_from(bytes.len() / sector).unwrap_or(u32::MAX);
-        let mut ole = Ole { bytes, sector, maxid, fat: Vec::new(), minifat: Vec::new(), ministream: Vec::new(), dirs: Vec::new() };
+        let mut ole = Ole {
+            bytes,
+            sector,
+            maxid,
+            fat: Vec::new(),
+            minifat: Vec::new(),
+            ministream: Vec::new(),
+            dirs: Vec::new(),
+        };
         // DIFAT: 109 entries in the header, then a chain whose sectors end in a pointer.
         let mut difat: Vec<u32> = u32s(&bytes[76..512]).collect();
         let mut next = u32_at(bytes, 68);
@@ -61,7 +70,9 @@ impl<'a> Ole<'a> {
         }
         let fat_sectors: Vec<u32> = difat.into_iter().filter(|id| *id < DIFSECT).collect();
         let mut seen = std::collections::HashSet::new();
-        if fat_sectors.len() as u64 > u64::from(maxid) + 1 || !fat_sectors.iter().all(|id| seen.insert(*id)) {
+        if fat_sectors.len() as u64 > u64::from(maxid) + 1
+            || !fat_sectors.iter().all(|id| seen.insert(*id))
+        {
             return Err("the OLE FAT lists sectors more than once".into());
         }
         for id in fat_sectors {
@@ -70,13 +81,20 @@ impl<'a> Ole<'a> {
         }
         let dirs = ole.chain(u32_at(bytes, 48), &ole.fat.clone(), u64::MAX, false)?;
         for d in dirs.chunks_exact(128) {
-            let units: Vec<u16> = d[..64].chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+            let units: Vec<u16> = d[..64]
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
             let mut name = String::from_utf16_lossy(&units);
             if let Some(l) = name.find('\0') {
                 name.truncate(l);
             }
             let start = u32_at(d, 116);
-            let len = if sector == 512 { u64::from(u32_at(d, 120)) } else { u64::from_le_bytes(d[120..128].try_into().unwrap_or([0; 8])) };
+            let len = if sector == 512 {
+                u64::from(u32_at(d, 120))
+            } else {
+                u64::from_le_bytes(d[120..128].try_into().unwrap_or([0; 8]))
+            };
             ole.dirs.push((name, start, len));
         }
         if ole.dirs.is_empty() || (version != 3 && ole.dirs[0].1 == ENDOFCHAIN) {
@@ -87,7 +105,12 @@ impl<'a> Ole<'a> {
             let (_, root_start, root_len) = ole.dirs[0].clone();
             let fat = ole.fat.clone();
             ole.ministream = ole.chain(root_start, &fat, root_len, false)?;
-            let mf = ole.chain(u32_at(bytes, 60), &fat, minifat_len.saturating_mul(sector as u64), false)?;
+            let mf = ole.chain(
+                u32_at(bytes, 60),
+                &fat,
+                minifat_len.saturating_mul(sector as u64),
+                false,
+            )?;
             ole.minifat = u32s(&mf).collect();
         }
         Ok(ole)
@@ -127,7 +150,9 @@ impl<'a> Ole<'a> {
             if out.len() as u64 >= len {
                 break;
             }
-            id = *fat.get(id as usize).ok_or_else(|| format!("OLE sector {id} is not in the allocation table"))?;
+            id = *fat
+                .get(id as usize)
+                .ok_or_else(|| format!("OLE sector {id} is not in the allocation table"))?;
         }
         Ok(out)
     }
@@ -138,7 +163,14 @@ impl<'a> Ole<'a> {
 
     /// A stream by name (the first of that name, any case), as calamine reads it.
     pub fn stream(&self, name: &str) -> Option<Result<Vec<u8>, String>> {
-        let (_, start, len) = self.dirs.iter().find(|(n, ..)| n.eq_ignore_ascii_case(name))?;
-        Some(if *len < 4096 { self.chain(*start, &self.minifat, *len, true) } else { self.chain(*start, &self.fat, *len, false) })
+        let (_, start, len) = self
+            .dirs
+            .iter()
+            .find(|(n, ..)| n.eq_ignore_ascii_case(name))?;
+        Some(if *len < 4096 {
+            self.chain(*start, &self.minifat, *len, true)
+        } else {
+            self.chain(*start, &self.fat, *len, false)
+        })
     }
 }

@@ -14,5 +14,8 @@ fn shipped_table_gives_the_rate_in_force() {
 fn refuses_unordered_dates() {
     let text = "[[lpr]]\neffective = \"2020-01-01\"\none_year = \"4\"\nfive_year = \"5\"\n[[lpr]]\neffective = \"2019-01-01\"\none_year = \"4\"\nfive_year = \"5\"\n";
     let e = LprTable::parse(text, Path::new("lpr.toml")).unwrap_err();
-    assert_eq!(e.to_string(), "lpr.toml:5: 2019-01-01 is not after the previous entry; keep the table in date order");
+    assert_eq!(
+        e.to_string(),
+        "lpr.toml:5: 2019-01-01 is not after the previous entry; keep the table in date order"
+    );
 }

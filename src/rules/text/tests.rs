@@ -22,9 +22,14 @@ fn intervals() {
     let i = parse_interval("(15亿, 30亿]").unwrap();
     assert!(!i.contains(d("1500000000")));
     assert!(i.contains(d("3000000000")));
-    assert!(parse_interval("[5000万, )").unwrap().contains(d("1e12".replace("1e12", "1000000000000").as_str())));
+    assert!(parse_interval("[5000万, )")
+        .unwrap()
+        .contains(d("1e12".replace("1e12", "1000000000000").as_str())));
     assert!(parse_interval("[1, )").is_ok());
-    assert_eq!(parse_interval("[5, 5)").unwrap_err(), "interval `[5, 5)` is empty");
+    assert_eq!(
+        parse_interval("[5, 5)").unwrap_err(),
+        "interval `[5, 5)` is empty"
+    );
     assert!(parse_interval("5, 6]").is_err());
 }
 
@@ -35,8 +40,14 @@ fn bracket_tables_refuse_gaps_and_overlaps() {
     let c = parse_interval("[30亿, )").unwrap();
     let e = parse_interval("(31亿, )").unwrap();
     assert!(check_brackets(&[&a, &b], false).is_ok());
-    assert_eq!(check_brackets(&[&a, &b, &c], false).unwrap_err().1, "`(15亿, 30亿]` overlaps `[30亿, )`");
-    assert_eq!(check_brackets(&[&a, &b, &e], false).unwrap_err().1, "gap between `(15亿, 30亿]` and `(31亿, )`");
+    assert_eq!(
+        check_brackets(&[&a, &b, &c], false).unwrap_err().1,
+        "`(15亿, 30亿]` overlaps `[30亿, )`"
+    );
+    assert_eq!(
+        check_brackets(&[&a, &b, &e], false).unwrap_err().1,
+        "gap between `(15亿, 30亿]` and `(31亿, )`"
+    );
 }
 
 #[test]
@@ -54,13 +65,28 @@ fn boundary_words_follow_d1() {
 fn whole_number_brackets_are_sets_of_whole_numbers() {
     let i = |t: &str| parse_interval(t).unwrap();
     let (one, two, four, seven) = (i("[1, 1]"), i("[2, 3]"), i("[4, 6]"), i("[7, )"));
-    assert_eq!(check_brackets(&[&one, &two, &four], false).unwrap_err().1, "gap between `[1, 1]` and `[2, 3]`");
+    assert_eq!(
+        check_brackets(&[&one, &two, &four], false).unwrap_err().1,
+        "gap between `[1, 1]` and `[2, 3]`"
+    );
     assert!(check_brackets(&[&one, &two, &four, &seven], true).is_ok());
     assert!(check_brackets(&[&one, &i("(1, 3]"), &i("(3, 6)"), &i("[6, )")], true).is_ok());
-    assert_eq!(check_brackets(&[&one, &four], true).unwrap_err().1, "gap between `[1, 1]` and `[4, 6]`: no bracket holds 2, 3");
-    assert_eq!(check_brackets(&[&one, &i("[20, )")], true).unwrap_err().1, "gap between `[1, 1]` and `[20, )`: no bracket holds 2 … 19");
-    assert_eq!(check_brackets(&[&two, &i("[3, 5]")], true).unwrap_err().1, "`[2, 3]` overlaps `[3, 5]` (both hold 3)");
-    assert_eq!(check_brackets(&[&one, &i("(1, 2)")], true).unwrap_err().1, "`(1, 2)` holds no whole number");
+    assert_eq!(
+        check_brackets(&[&one, &four], true).unwrap_err().1,
+        "gap between `[1, 1]` and `[4, 6]`: no bracket holds 2, 3"
+    );
+    assert_eq!(
+        check_brackets(&[&one, &i("[20, )")], true).unwrap_err().1,
+        "gap between `[1, 1]` and `[20, )`: no bracket holds 2 … 19"
+    );
+    assert_eq!(
+        check_brackets(&[&two, &i("[3, 5]")], true).unwrap_err().1,
+        "`[2, 3]` overlaps `[3, 5]` (both hold 3)"
+    );
+    assert_eq!(
+        check_brackets(&[&one, &i("(1, 2)")], true).unwrap_err().1,
+        "`(1, 2)` holds no whole number"
+    );
 }
 
 /// Issue 13 item 8: the texts' own boundary words load without `op`, and an explicit （含） /
