@@ -23,6 +23,12 @@ pub enum HistoryError {
     Read(#[from] IngestError),
     #[error("{path}: not a payout history: no column {wanted} (expected a payouts.csv or a ledger.xlsx 发放明细 sheet)")]
     MissingColumn { path: PathBuf, wanted: &'static str },
+    #[error("{path} row {row}: rule `{rule}` pays an advance and settles by project, but this history has no column project_id (项目编号) to match it by; give a payouts.csv or ledger.xlsx written since 项目编号 is recorded")]
+    NoProject {
+        path: PathBuf,
+        row: usize,
+        rule: String,
+    },
     #[error("{path} row {row}: {column} “{value}” is not {what}")]
     BadValue {
         path: PathBuf,
@@ -40,7 +46,10 @@ pub struct Paid {
     /// The rule that answers to the line's rule id now (same_as ids fold into one, D9).
     pub rule: String,
     pub year: i64,
+    /// Paid (positive) or, for a 应退 line, owed back (negative).
     pub award: Decimal,
+    /// 项目编号 (empty when the line has none).
+    pub project: String,
 }
 
 /// What the history paid each enterprise inside each shared cap group (D4), by credit code:
@@ -90,13 +99,18 @@ pub struct History {
     pub files: Vec<crate::ingest::InputFile>,
 }
 
-const COLUMNS: [(&str, &[&str]); 5] = [
+const COLUMNS: [(&str, &[&str]); 6] = [
     ("credit_code", &["credit_code", "统一社会信用代码"]),
     ("rule_id", &["rule_id", "申报条款编号"]),
     ("application_year", &["application_year", "申报年度"]),
     ("award", &["award", "金额（元）"]),
     ("line_type", &["line_type", "结果类型"]),
+    ("project_id", &["project_id", "项目编号"]),
 ];
+
+/// Columns a history may lack: the line type (every line then a payout) and 项目编号 (needed
+/// only by lines of a rule that settles by project).
+const OPTIONAL: [&str; 2] = ["line_type", "project_id"];
 
 impl History {
     /// Reads payouts.csv files or ledger.xlsx workbooks (sheet 发放明细), files or folders.
@@ -123,11 +137,11 @@ impl History {
         let Some(header) = table.first() else {
             return Ok(());
         };
-        let mut cols = [0usize; 5];
+        let mut cols = [0usize; 6];
         for (i, (wanted, names)) in COLUMNS.iter().enumerate() {
             match header.iter().position(|h| names.contains(&h.trim())) {
                 Some(c) => cols[i] = c,
-                None if *wanted == "line_type" => cols[i] = usize::MAX,
+                None if OPTIONAL.contains(wanted) => cols[i] = usize::MAX,
                 None => {
                     return Err(HistoryError::MissingColumn {
                         path: path.to_path_buf(),
@@ -138,8 +152,10 @@ impl History {
         }
         for (n, row) in table.iter().enumerate().skip(1) {
             let cell = |c: usize| row.get(c).map(|s| s.trim()).unwrap_or("");
+            // Money paid, and money owed back (应退, 多退少补), which nets a project's payments.
             let kind = cell(cols[4]);
-            if !(kind.is_empty() || kind == "payout" || kind == "奖补资金") {
+            let refund = matches!(kind, "refund" | "应退");
+            if !(kind.is_empty() || kind == "payout" || kind == "奖补资金" || refund) {
                 continue;
             }
             let bad = |column, value: &str, what| HistoryError::BadValue {
@@ -158,16 +174,28 @@ impl History {
                 .map_err(|_| bad("application_year", cell(cols[2]), "a year"))?;
             let id = cell(cols[1]);
             // A line of a rule no policy loads still counts under its own id.
+            let settles = policies.rule(id).is_some_and(|(_, r)| r.advance.is_some());
             let rule = policies
                 .rule(id)
                 .map(|(_, r)| r.id.clone())
                 .unwrap_or_else(|| id.to_string());
+            if settles && cols[5] == usize::MAX && !award.is_zero() {
+                return Err(HistoryError::NoProject {
+                    path: path.to_path_buf(),
+                    row: n + 1,
+                    rule,
+                });
+            }
+            if refund && award > Decimal::ZERO {
+                return Err(bad("award", cell(cols[3]), "a refund (应退 is negative)"));
+            }
             if !award.is_zero() {
                 self.lines.push(Paid {
                     credit_code: cell(cols[0]).to_string(),
                     rule,
                     year,
                     award,
+                    project: cell(cols[5]).to_string(),
                 });
             }
         }
@@ -228,8 +256,10 @@ impl History {
             "prior_payout_count",
             "prior_paid_same_achievement",
             "prior_paid_shared_cap",
+            "prior_paid_project",
         ]
         .map(id);
+        let project_f = id("project_id");
         for i in 0..rows.len() {
             let code = rows.text(i, code_f);
             let Some(paid) = by_enterprise.get(code.as_str()) else {
@@ -245,7 +275,13 @@ impl History {
                 .iter()
                 .filter(|p| p.rule == rule.id && p.year < year)
                 .collect();
-            let years: BTreeSet<i64> = earlier.iter().map(|p| p.year).collect();
+            // A refund is no year or payment of support; it nets what the project was paid.
+            let years: BTreeSet<i64> = earlier
+                .iter()
+                .filter(|p| p.award > Decimal::ZERO)
+                .map(|p| p.year)
+                .collect();
+            let count = earlier.iter().filter(|p| p.award > Decimal::ZERO).count();
             let same: Decimal = earlier.iter().map(|p| p.award).sum();
             let groups: Vec<&str> = rule
                 .caps
@@ -269,11 +305,13 @@ impl History {
                 })
                 .map(|p| p.award)
                 .sum();
+            let project = project_paid(paid, rule, year, project_f.map(|f| rows.text(i, f)));
             let values = [
                 Decimal::from(years.len()),
-                Decimal::from(earlier.len()),
+                Decimal::from(count),
                 same,
                 shared,
+                project,
             ];
             for (f, v) in targets.iter().zip(values) {
                 if let Some(f) = f {
@@ -282,4 +320,23 @@ impl History {
             }
         }
     }
+}
+
+/// 本项目已拨付: what the history paid the enterprise for the same project under the same rule
+/// in every year up to `year`, refunds deducted (预拨/清算, 多退少补). A row without a 项目编号
+/// is its own project: no earlier line can be its.
+fn project_paid(
+    paid: &[&Paid],
+    rule: &crate::rules::Rule,
+    year: i64,
+    project: Option<String>,
+) -> Decimal {
+    let project = project.unwrap_or_default();
+    if rule.advance.is_none() || project.trim().is_empty() {
+        return Decimal::ZERO;
+    }
+    paid.iter()
+        .filter(|p| p.rule == rule.id && p.year <= year && p.project == project.trim())
+        .map(|p| p.award)
+        .sum()
 }

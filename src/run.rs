@@ -87,8 +87,11 @@ pub struct Computed<'l> {
     /// whole).
     of_row: Vec<u32>,
     settled: Vec<Line>,
-    /// Ledger order: the rows by 申报编号 (unique among computed rows).
-    order: Vec<u32>,
+    /// Ledger order: the rows by 申报编号 (unique among computed rows), each with its part:
+    /// 0 for the line itself, `n` for the n-th payee of a line paid to several (多个收款方).
+    order: Vec<(u32, u32)>,
+    /// Field id of 项目编号 (shown on each line, matched by a later settlement).
+    project_field: FieldId,
     /// Field ids of [`crate::normalise::IDENTITY`].
     ident: [FieldId; 6],
     pub inputs: Vec<crate::ingest::InputFile>,
@@ -244,7 +247,7 @@ fn compute_in_pool<'l>(
     let settled = settle_lines(&applications, &rules, &of_row, evaluations, ident, &shared);
     let settle = t.mark("settle");
     t.engine(settled.len(), settle.saturating_sub(read));
-    let order = ledger_order(&applications.rows, ident);
+    let order = with_payees(ledger_order(&applications.rows, ident), &settled);
     t.mark("order");
     let skipped_sheets = batch
         .skipped
@@ -269,6 +272,7 @@ fn compute_in_pool<'l>(
         of_row,
         settled,
         order,
+        project_field: loaded.vocab.id("project_id").unwrap_or(FieldId::MAX),
         ident,
         inputs: batch.files,
         history: history.files,
@@ -475,19 +479,46 @@ fn ledger_order(rows: &Rows, ident: [FieldId; 6]) -> Vec<u32> {
     order
 }
 
+/// Ledger order with each line paid to several payees (多个收款方) replaced by its payees'
+/// lines, applicant first.
+fn with_payees(rows: Vec<u32>, settled: &[Line]) -> Vec<(u32, u32)> {
+    let mut order = Vec::with_capacity(rows.len());
+    for i in rows {
+        match settled[i as usize].payees.len() as u32 {
+            0 => order.push((i, 0)),
+            n => order.extend((1..=n).map(|part| (i, part))),
+        }
+    }
+    order
+}
+
 impl Computed<'_> {
     /// Number of lines.
     pub fn len(&self) -> usize {
-        self.settled.len()
+        self.order.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.settled.is_empty()
+        self.order.is_empty()
+    }
+
+    /// The settled line at ledger position `k` (a payee's part where the line has several),
+    /// with the payee's credit code and name when it is not the applicant.
+    fn settled_at(&self, k: usize) -> (usize, &Line, Option<&(String, String)>) {
+        let (i, part) = self.order[k];
+        let (i, whole) = (i as usize, &self.settled[i as usize]);
+        match part
+            .checked_sub(1)
+            .and_then(|j| whole.payees.get(j as usize))
+        {
+            Some(p) => (i, &p.line, p.payee.as_ref()),
+            None => (i, whole, None),
+        }
     }
 
     /// Line `k` (ledger order), whole: identity, source and every step of its trace.
     pub fn line(&self, k: usize) -> LedgerLine {
-        let i = self.order[k] as usize;
+        let (i, part, payee) = self.settled_at(k);
         let settled = &self.settled[i];
         let (loaded, apps, view) = (
             self.loaded,
@@ -495,8 +526,11 @@ impl Computed<'_> {
             &self.rules[self.of_row[i] as usize],
         );
         let rows = &apps.rows;
-        let [application_id, credit_code, enterprise_name, region, year, rule_id] =
+        let [application_id, mut credit_code, mut enterprise_name, region, year, rule_id] =
             self.ident.map(|f| rows.text(i, f));
+        if let Some((code, name)) = payee {
+            (credit_code, enterprise_name) = (code.clone(), name.clone());
+        }
         let cx = Context {
             vocab: &loaded.vocab,
             lpr: &loaded.lpr,
@@ -505,12 +539,16 @@ impl Computed<'_> {
         let mut trace = read_steps(loaded, apps, view, i);
         trace.append(&evaluate(view.policy, view.rule, &rows.row(i), cx).trace);
         trace.append(&settled.trace);
+        if !std::ptr::eq(part, settled) {
+            trace.append(&part.trace);
+        }
         // Not `..settled.clone()`: that would copy the batch steps just appended.
         let mut line = Line {
-            kind: settled.kind.clone(),
-            amount: settled.amount,
-            shares: settled.shares.clone(),
+            kind: part.kind.clone(),
+            amount: part.amount,
+            shares: part.shares.clone(),
             trace,
+            payees: Vec::new(),
         };
         line.close();
         LedgerLine {
@@ -526,13 +564,14 @@ impl Computed<'_> {
             line,
             source: apps.source(i),
             extras: apps.extras(i).to_string(),
+            project_id: rows.text(i, self.project_field),
         }
     }
 
     /// The 待审核 lines, whole, in ledger order (for `check`).
     pub fn pending_lines(&self) -> Vec<LedgerLine> {
         (0..self.len())
-            .filter(|&k| self.settled[self.order[k] as usize].is_pending())
+            .filter(|&k| self.settled_at(k).1.is_pending())
             .map(|k| self.line(k))
             .collect()
     }
@@ -549,17 +588,17 @@ impl Lines for Computed<'_> {
     }
 
     fn facts(&self, k: usize) -> Facts<'_> {
-        let i = self.order[k] as usize;
+        let (i, line, payee) = self.settled_at(k);
         let (rows, rule) = (
             &self.applications.rows,
             self.rules[self.of_row[i] as usize].rule,
         );
         Facts {
-            line: &self.settled[i],
+            line,
             rule_id: &rule.id,
             clause: &rule.clause,
             region: rows.str(i, self.ident[3]),
-            credit_code: rows.str(i, self.ident[1]),
+            credit_code: payee.map_or(rows.str(i, self.ident[1]), |(code, _)| code.as_str()),
         }
     }
 

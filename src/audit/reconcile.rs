@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
-use super::verify::{Change, ReadBack, VerifyError};
+use super::verify::{Change, LineKey, Occurrences, ReadBack, VerifyError};
 use crate::ingest::{read_table, IngestError};
 use crate::ledger::LedgerLine;
 use crate::money::{fixed2, grouped2, parse_decimal};
@@ -33,7 +33,8 @@ pub enum ReconcileError {
 /// A classified difference.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Difference {
-    /// 人工改动 / 新增行 / 删除行 / 输入已变更 / 政策已变更 / 舍入差异 / 未解释差异 / 未支付 / 多付 / 少付 / 重复支付 / 未知收款人.
+    /// 人工改动 / 新增行 / 删除行 / 输入已变更 / 政策已变更 / 舍入差异 / 未解释差异 / 未支付 / 多付 / 少付 / 重复支付 / 未知收款人 /
+    /// 未退回 / 少退 / 多退.
     pub class: &'static str,
     pub application_id: String,
     pub rule_id: String,
@@ -57,11 +58,17 @@ pub mod class {
     pub const UNDERPAID: &str = "少付";
     pub const DUPLICATE: &str = "重复支付";
     pub const UNKNOWN: &str = "未知收款人";
+    /// 应退 (多退少补) with no refund received in the payment list.
+    pub const UNREFUNDED: &str = "未退回";
+    /// Less received back than the ledger's 应退.
+    pub const REFUND_SHORT: &str = "少退";
+    /// More received back than the ledger's 应退 (or none owed).
+    pub const REFUND_OVER: &str = "多退";
 }
 
 fn diff(
     class: &'static str,
-    key: &(String, String),
+    key: &LineKey,
     code: &str,
     ledger: String,
     other: String,
@@ -125,22 +132,24 @@ pub fn against_recomputation(
     let file_diffs = changed_files(&ledger.files, files_now);
     let inputs_changed = file_diffs.iter().any(|d| d.class == class::INPUT_CHANGED);
     let policy_changed = file_diffs.iter().any(|d| d.class == class::POLICY_CHANGED);
-    let edited: BTreeMap<(String, String), &Change> = ledger
+    let edited: BTreeMap<(&str, &str), &Change> = ledger
         .findings
         .iter()
         .filter(|f| !f.application_id.is_empty())
-        .map(|f| ((f.application_id.clone(), f.rule_id.clone()), &f.what))
+        .map(|f| ((f.application_id.as_str(), f.rule_id.as_str()), &f.what))
         .collect();
+    let edit_of = |key: &LineKey| edited.get(&(key.0.as_str(), key.1.as_str())).copied();
     let mut out = file_diffs;
     let mut recomputed = BTreeMap::new();
+    let mut seen = Occurrences::default();
     for l in lines {
-        let amount = if l.is_payout() {
+        let amount = if l.is_money() {
             fixed2(l.line.amount)
         } else {
             String::new()
         };
         recomputed.insert(
-            (l.application_id.clone(), l.rule_id.clone()),
+            seen.key(l.application_id.clone(), l.rule_id.clone()),
             (l.credit_code.clone(), amount),
         );
     }
@@ -157,7 +166,7 @@ pub fn against_recomputation(
             continue;
         };
         if amount == now {
-            if let Some(change) = edited.get(key) {
+            if let Some(change) = edit_of(key) {
                 out.push(diff(
                     class::EDITED,
                     key,
@@ -173,7 +182,7 @@ pub fn against_recomputation(
             parse_decimal(amount).unwrap_or_default(),
             parse_decimal(now).unwrap_or_default(),
         );
-        let class = if edited.contains_key(key) {
+        let class = if edit_of(key).is_some() {
             class::EDITED
         } else if inputs_changed {
             class::INPUT_CHANGED
@@ -248,15 +257,24 @@ pub fn read_payments(path: &Path) -> Result<Vec<(usize, String, String, Decimal)
     Ok(out)
 }
 
-/// Compares what the ledger says each payee is due with what a payment list paid.
+/// Compares what the ledger says each payee is due with what a payment list paid, and what
+/// it says each owes back (应退, 多退少补) with what the list records as received: a payment
+/// list records money received back as a negative amount.
 pub fn against_payments(
     ledger: &ReadBack,
     payments: &[(usize, String, String, Decimal)],
 ) -> Vec<Difference> {
     let mut due: BTreeMap<&str, Decimal> = BTreeMap::new();
+    let mut owed: BTreeMap<&str, Decimal> = BTreeMap::new();
     for (sheet, code, amount) in ledger.lines.values() {
         if *sheet == crate::ledger::workbook::SHEETS[1] && !amount.is_empty() {
-            *due.entry(code.as_str()).or_default() += parse_decimal(amount).unwrap_or_default();
+            let v = parse_decimal(amount).unwrap_or_default();
+            let side = if v < Decimal::ZERO {
+                &mut owed
+            } else {
+                &mut due
+            };
+            *side.entry(code.as_str()).or_default() += v;
         }
     }
     // Payees whose lines all await review: nothing is due to them yet.
@@ -266,32 +284,14 @@ pub fn against_payments(
         .filter(|(sheet, _, _)| *sheet == crate::ledger::workbook::PENDING_SHEET)
         .map(|(_, code, _)| code.as_str())
         .collect();
-    let mut paid: BTreeMap<&str, (Decimal, Vec<usize>, &str)> = BTreeMap::new();
-    for (row, code, name, amount) in payments {
-        let e = paid
-            .entry(code.as_str())
-            .or_insert((Decimal::ZERO, Vec::new(), name.as_str()));
-        e.0 += *amount;
-        e.1.push(*row);
-    }
-    let none = (String::new(), String::new());
+    let (paid, received) = by_payee(payments);
     let mut out = Vec::new();
-    let mk = |class, code: &str, ledger: Decimal, other: Decimal, detail: String| Difference {
-        class,
-        application_id: none.0.clone(),
-        rule_id: none.1.clone(),
-        credit_code: code.to_string(),
-        ledger: fixed2(ledger),
-        other: fixed2(other),
-        detail,
-    };
     for (code, (amount, rows, name)) in &paid {
-        let owed = due.get(code).copied();
         if rows.len() > 1 {
-            out.push(mk(
+            out.push(money_diff(
                 class::DUPLICATE,
                 code,
-                owed.unwrap_or_default(),
+                due.get(code).copied().unwrap_or_default(),
                 *amount,
                 format!(
                     "{name} 在支付清单中出现 {} 次（第 {} 行）",
@@ -300,51 +300,126 @@ pub fn against_payments(
                 ),
             ));
         }
-        match owed {
+        let owed_to = due.get(code).copied();
+        let mk = |class, ledger: Decimal, detail| money_diff(class, code, ledger, *amount, detail);
+        match owed_to {
             None if held.contains(code) => out.push(mk(
                 class::UNKNOWN,
-                code,
                 Decimal::ZERO,
-                *amount,
                 format!("{name} 的申报待审核（审核结论未填），台账中尚无应付"),
             )),
             None => out.push(mk(
                 class::UNKNOWN,
-                code,
                 Decimal::ZERO,
-                *amount,
                 format!("{name} 不在台账的发放明细中"),
             )),
             Some(o) if *amount > o => out.push(mk(
                 class::OVERPAID,
-                code,
                 o,
-                *amount,
                 format!("多付 {}", grouped2(*amount - o)),
             )),
             Some(o) if *amount < o => out.push(mk(
                 class::UNDERPAID,
-                code,
                 o,
-                *amount,
                 format!("少付 {}", grouped2(o - *amount)),
             )),
             Some(_) => {}
         }
     }
-    for (code, owed) in &due {
-        if !paid.contains_key(code) && !owed.is_zero() {
-            out.push(mk(
+    for (code, owed_by) in &due {
+        if !paid.contains_key(code) && !owed_by.is_zero() {
+            out.push(money_diff(
                 class::UNPAID,
                 code,
-                *owed,
+                *owed_by,
                 Decimal::ZERO,
                 "台账应付，支付清单中没有".into(),
             ));
         }
     }
+    out.extend(refunds_against(&owed, &received));
     out.sort();
     out
+}
+
+/// A payment list's rows by credit code: money paid (amount ≥ 0) and money received back
+/// (negative), each with its total, rows and payee name.
+type ByPayee<'p> = BTreeMap<&'p str, (Decimal, Vec<usize>, &'p str)>;
+
+fn by_payee(payments: &[(usize, String, String, Decimal)]) -> (ByPayee<'_>, ByPayee<'_>) {
+    let (mut paid, mut received) = (ByPayee::new(), ByPayee::new());
+    for (row, code, name, amount) in payments {
+        let side = if *amount < Decimal::ZERO {
+            &mut received
+        } else {
+            &mut paid
+        };
+        let e = side
+            .entry(code.as_str())
+            .or_insert((Decimal::ZERO, Vec::new(), name.as_str()));
+        e.0 += *amount;
+        e.1.push(*row);
+    }
+    (paid, received)
+}
+
+/// 应退 against what was received back: 未退回, 少退, 多退 (amounts negative, as in the ledger).
+fn refunds_against(owed: &BTreeMap<&str, Decimal>, received: &ByPayee<'_>) -> Vec<Difference> {
+    let mut out = Vec::new();
+    for (code, (back, rows, name)) in received {
+        let o = owed.get(code).copied().unwrap_or_default();
+        let detail = |what: String| format!("{name}（第 {} 行）{what}", join(rows));
+        if *back < o {
+            let what = match o.is_zero() {
+                true => format!("退回 {}，台账中无应退", grouped2(-*back)),
+                false => format!("多退 {}", grouped2(o - *back)),
+            };
+            out.push(money_diff(class::REFUND_OVER, code, o, *back, detail(what)));
+        } else if *back > o {
+            let what = format!("少退 {}", grouped2(*back - o));
+            out.push(money_diff(
+                class::REFUND_SHORT,
+                code,
+                o,
+                *back,
+                detail(what),
+            ));
+        }
+    }
+    for (code, o) in owed {
+        if !received.contains_key(code) && !o.is_zero() {
+            out.push(money_diff(
+                class::UNREFUNDED,
+                code,
+                *o,
+                Decimal::ZERO,
+                format!(
+                    "台账应退 {}（多退少补），支付清单中没有退回记录",
+                    grouped2(-*o)
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// A difference of money for a payee (no line of its own).
+fn money_diff(
+    class: &'static str,
+    code: &str,
+    ledger: Decimal,
+    other: Decimal,
+    detail: String,
+) -> Difference {
+    Difference {
+        class,
+        application_id: String::new(),
+        rule_id: String::new(),
+        credit_code: code.to_string(),
+        ledger: fixed2(ledger),
+        other: fixed2(other),
+        detail,
+    }
 }
 
 fn join(rows: &[usize]) -> String {

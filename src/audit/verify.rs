@@ -10,8 +10,29 @@ use rust_decimal::Decimal;
 use super::{ledger_code, line_code, DETAIL_SIGNED, REFUSED_SIGNED};
 use crate::ingest::{cell_ref, read_grid, IngestError, RawCell};
 use crate::ledger::workbook::{
-    LABEL_CODE, LABEL_TOTAL, PENDING_RESULT, PENDING_SHEET, PENDING_SIGNED, SHEETS,
+    KIND_REFUND, LABEL_CODE, LABEL_REFUND_TOTAL, LABEL_TOTAL, PENDING_RESULT, PENDING_SHEET,
+    PENDING_SIGNED, SHEETS,
 };
+
+/// A line's key across the sheets: (申报编号, 条款编号, n), n counting the lines of one
+/// application and rule in sheet order — an award paid to several payees (多个收款方) has one
+/// line per payee, written in the same order in every sheet.
+pub type LineKey = (String, String, u32);
+
+/// Numbers repeated (申报编号, 条款编号) pairs in order of appearance.
+#[derive(Default)]
+pub(crate) struct Occurrences(BTreeMap<(String, String), u32>);
+
+impl Occurrences {
+    pub(crate) fn key(&mut self, application: String, rule: String) -> LineKey {
+        let n = self
+            .0
+            .entry((application.clone(), rule.clone()))
+            .or_default();
+        *n += 1;
+        (application, rule, *n - 1)
+    }
+}
 use crate::money::{fixed2, grouped2};
 
 /// Why a ledger cannot be verified at all.
@@ -47,6 +68,8 @@ pub enum Change {
     Removed { amount: String },
     /// 汇总's total no longer equals the sum of 发放明细.
     Total { stated: String, lines: String },
+    /// 汇总's 应退合计 no longer equals the sum of 发放明细's 应退 lines (or went missing).
+    RefundTotal { stated: String, lines: String },
     /// 台账校验码 no longer fits the line codes (a code was edited, or lines reordered).
     LedgerCode,
 }
@@ -65,6 +88,9 @@ impl std::fmt::Display for Finding {
             Change::Removed { amount } => format!("行被删除：计算过程中此行结果为 {amount}"),
             Change::Total { stated, lines } => {
                 format!("汇总合计被改动：汇总为 {stated}，发放明细合计 {lines}")
+            }
+            Change::RefundTotal { stated, lines } => {
+                format!("应退合计被改动：汇总为 {stated}，发放明细应退合计 {lines}")
             }
             Change::LedgerCode => "台账校验码与各行校验码不符".to_string(),
         };
@@ -96,7 +122,7 @@ type Grid = Vec<Vec<Option<RawCell>>>;
 /// A line of a detail sheet as read back.
 struct ReadLine {
     row: u32,
-    key: (String, String),
+    key: LineKey,
     amount: String,
     stored: String,
     computed: String,
@@ -108,6 +134,7 @@ fn read_lines(
     code_col: usize,
     amount_col: Option<usize>,
 ) -> Vec<ReadLine> {
+    let mut seen = Occurrences::default();
     grid.iter()
         .enumerate()
         .skip(1)
@@ -116,7 +143,7 @@ fn read_lines(
             let parts: Vec<String> = signed.iter().map(|&c| cell_text(row.get(c))).collect();
             ReadLine {
                 row: r as u32,
-                key: (parts[0].clone(), parts[2].clone()),
+                key: seen.key(parts[0].clone(), parts[2].clone()),
                 amount: amount_col
                     .map(|c| cell_text(row.get(c)))
                     .unwrap_or_default(),
@@ -127,14 +154,15 @@ fn read_lines(
         .collect()
 }
 
-/// The final 结果 of every line of 计算过程, by (申报编号, 条款编号).
-fn results_of(grid: &Grid) -> BTreeMap<(String, String), String> {
+/// The final 结果 of every line of 计算过程, by [`LineKey`].
+fn results_of(grid: &Grid) -> BTreeMap<LineKey, String> {
+    let mut seen = Occurrences::default();
     grid.iter()
         .skip(1)
         .filter(|row| row.iter().any(Option::is_some))
         .map(|row| {
             (
-                (cell_text(row.first()), cell_text(row.get(1))),
+                seen.key(cell_text(row.first()), cell_text(row.get(1))),
                 cell_text(row.get(2)),
             )
         })
@@ -143,9 +171,9 @@ fn results_of(grid: &Grid) -> BTreeMap<(String, String), String> {
 
 /// A ledger read back: its lines' figures, the files it records, and what `verify` found.
 pub struct ReadBack {
-    /// (申报编号, 条款编号) → (sheet, 统一社会信用代码, 金额 as 2-decimal text, or "" for other
-    /// lines, 待审核 ones included: nothing is due on them).
-    pub lines: BTreeMap<(String, String), (&'static str, String, String)>,
+    /// [`LineKey`] → (sheet, 统一社会信用代码, 金额 as 2-decimal text — negative for 应退 —,
+    /// or "" for other lines, 待审核 ones included: nothing is due on them).
+    pub lines: BTreeMap<LineKey, (&'static str, String, String)>,
     /// "输入 path" / "政策 path" / "历史 path" → SHA-256, as the run recorded them.
     pub files: BTreeMap<String, String>,
     pub findings: Vec<Finding>,
@@ -250,6 +278,11 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
             .iter()
             .position(|row| cell_text(row.first()) == label)
     };
+    findings.extend(refund_total(
+        summary,
+        details,
+        label_row(LABEL_REFUND_TOTAL),
+    ));
     if let Some(r) = label_row(LABEL_TOTAL) {
         let stated = amount_of(summary[r].get(1));
         if stated != lines_total {
@@ -328,4 +361,30 @@ fn grouped2_text(s: &str) -> String {
     crate::money::parse_decimal(s)
         .map(grouped2)
         .unwrap_or_else(|| s.to_string())
+}
+
+/// 汇总's 应退合计 against the 应退 lines of 发放明细: edited, or gone while refunds remain.
+fn refund_total(summary: &Grid, details: &Grid, label: Option<usize>) -> Option<Finding> {
+    let refunds: Vec<Decimal> = details
+        .iter()
+        .skip(1)
+        .filter(|row| cell_text(row.get(9)) == KIND_REFUND)
+        .map(|row| amount_of(row.get(10)))
+        .collect();
+    let lines: Decimal = refunds.iter().sum();
+    let (cell, stated) = match label {
+        Some(r) => (cell_ref(r as u32, 1), amount_of(summary[r].get(1))),
+        None if refunds.is_empty() => return None,
+        None => (String::new(), Decimal::ZERO),
+    };
+    (stated != lines).then(|| Finding {
+        sheet: SHEETS[0].into(),
+        cell,
+        application_id: String::new(),
+        rule_id: String::new(),
+        what: Change::RefundTotal {
+            stated: grouped2(stated),
+            lines: grouped2(lines),
+        },
+    })
 }

@@ -40,6 +40,9 @@ pub enum LineKind {
     /// 待审核: a payout line whose review is open. Its amount and shares are what it would
     /// get if approved; it is in no payout total.
     Pending { reason: String },
+    /// 应退: a settlement below what the project was already paid (多退少补), where the rule
+    /// settles. Its amount and shares are negative: money owed back, in its own total.
+    Refund,
 }
 
 /// A line ready for the ledger.
@@ -51,12 +54,25 @@ pub struct Line {
     /// Funding shares, summing to `amount` exactly.
     pub shares: Vec<(Payer, Decimal)>,
     pub trace: Trace,
+    /// 多个收款方: one line per payee, summing to `amount` (empty: the applicant takes it all).
+    pub payees: Vec<super::payment::PayeeLine>,
 }
 
 impl Line {
     /// 奖补资金, counted in the payout totals.
     pub fn is_payout(&self) -> bool {
         matches!(self.kind, LineKind::Payout)
+    }
+
+    /// 应退: money owed back (negative).
+    pub fn is_refund(&self) -> bool {
+        matches!(self.kind, LineKind::Refund)
+    }
+
+    /// Money that changes hands: a payout (应付) or a refund (应退); the ledger shows its
+    /// amount and shares.
+    pub fn is_money(&self) -> bool {
+        self.is_payout() || self.is_refund()
     }
 
     /// 待审核: computed in full, not paid.
@@ -77,7 +93,10 @@ impl Line {
     pub fn close(&mut self) {
         if !matches!(
             self.kind,
-            LineKind::Payout | LineKind::Measure { .. } | LineKind::Pending { .. }
+            LineKind::Payout
+                | LineKind::Measure { .. }
+                | LineKind::Pending { .. }
+                | LineKind::Refund
         ) {
             return;
         }
@@ -97,6 +116,10 @@ impl Line {
         match self.kind {
             LineKind::Pending { .. } => self.trace.push(&format!(
                 "结果 待审核预计 {}（审核通过前不予发放，不计入奖补资金合计）",
+                grouped2(self.amount)
+            )),
+            LineKind::Refund => self.trace.push(&format!(
+                "结果 应退 {}（退回款，计入应退合计）",
                 grouped2(self.amount)
             )),
             _ => self.trace.push(&format!("结果 {}", grouped2(self.amount))),
@@ -211,6 +234,7 @@ fn settle_amounts(
     mut amounts: Vec<Option<Decimal>>,
 ) -> (Vec<Option<Decimal>>, Vec<Trace>) {
     let mut extra: Vec<Trace> = vec![Trace::default(); pending.len()];
+    super::payment::apply_settlements(pending, &mut amounts, &mut extra);
     apply_shared_caps(pending, &mut amounts, &mut extra);
     apply_exclusive(pending, &mut amounts, &mut extra);
     round_and_floor(pending, &mut amounts, &mut extra);
@@ -567,20 +591,32 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Trace) -> Line {
             amount: Decimal::ZERO,
             shares: Vec::new(),
             trace,
+            payees: Vec::new(),
         };
     };
+    // A settlement below what was paid, where the rule settles (多退少补), is money owed back.
+    let kind = match kind {
+        LineKind::Payout if rounded < Decimal::ZERO => LineKind::Refund,
+        kind => kind,
+    };
     let shares = match kind {
-        LineKind::Payout | LineKind::Pending { .. } => {
+        LineKind::Payout | LineKind::Pending { .. } | LineKind::Refund => {
             split(rounded, p.evaluation.split.as_deref(), p.payer)
         }
         _ => Vec::new(),
     };
-    Line {
+    let mut line = Line {
         kind,
         amount: rounded,
         shares,
         trace,
+        payees: Vec::new(),
+    };
+    if let Some(partner) = &p.evaluation.payment.partner {
+        line.payees =
+            super::payment::payee_lines(&line, partner, p.evaluation.split.as_deref(), p.payer);
     }
+    line
 }
 
 /// Chinese name of a payer, as shown in the ledger.

@@ -6,6 +6,7 @@
 //! result cannot depend on thread count or input order.
 
 pub mod batch;
+pub mod payment;
 pub mod review;
 
 use chrono::Datelike;
@@ -146,6 +147,8 @@ pub struct Evaluation {
     /// The ceilings of the rule's shared caps (every cap but the line's own), in the rule's
     /// order, as this row makes them; the batch pass applies them.
     pub shared_caps: Vec<Decimal>,
+    /// Instalment and second payee read from the row (see [`payment`]).
+    pub payment: payment::LinePayment,
 }
 
 /// Why evaluation stopped before an amount.
@@ -233,6 +236,7 @@ fn evaluate_with(
         split: rule.split.clone(),
         tracing,
         shared_caps: Vec::new(),
+        payment: payment::LinePayment::default(),
     };
     let result = match ev.in_force(policy) {
         Ok(()) => ev.run(rule),
@@ -243,6 +247,7 @@ fn evaluate_with(
         trace: ev.trace,
         split: ev.split,
         shared_caps: ev.shared_caps,
+        payment: ev.payment,
     }
 }
 
@@ -255,6 +260,8 @@ struct Evaluator<'a> {
     tracing: bool,
     /// Ceilings of the shared caps, for the batch pass.
     shared_caps: Vec<Decimal>,
+    /// Instalment and second payee, for the batch pass.
+    payment: payment::LinePayment,
 }
 
 impl Evaluator<'_> {
@@ -310,8 +317,11 @@ impl Evaluator<'_> {
                 Err(stop) => return self.finish(stop, verdict),
             }
         }
-        match self.caps(rule, amount) {
-            Ok(capped) => Result::Amount(capped),
+        match self
+            .caps(rule, amount)
+            .and_then(|capped| self.payment(rule, capped))
+        {
+            Ok(paid) => Result::Amount(paid),
             Err(stop) => self.finish(stop, verdict),
         }
     }

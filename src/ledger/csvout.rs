@@ -45,6 +45,7 @@ fn line_type(kind: &LineKind) -> String {
         LineKind::Ineligible { .. } => "ineligible".into(),
         LineKind::Rejected { .. } => "rejected".into(),
         LineKind::Pending { .. } => "pending".into(),
+        LineKind::Refund => "refund".into(),
     }
 }
 
@@ -72,6 +73,7 @@ pub fn payouts_header() -> Vec<&'static str> {
         "region",
         "application_year",
         "reason",
+        "project_id",
     ]);
     header
 }
@@ -79,12 +81,13 @@ pub fn payouts_header() -> Vec<&'static str> {
 /// The `payouts.csv` (and `payouts.parquet`) rows of some lines: payouts with their award and
 /// shares; other lines with award and shares 0.00, their type, result and reason. A 待审核
 /// line (`pending`) shows what it would get only in `result`, so that no sum of `award` or of
-/// a share column can take it in.
+/// a share column can take it in. A 应退 line (`refund`) shows its negative amount and shares:
+/// money owed back.
 pub fn payout_records(lines: &[LedgerLine]) -> Vec<Vec<String>> {
     lines
         .iter()
         .map(|l| {
-            let award = if l.is_payout() {
+            let award = if l.is_money() {
                 fixed2(l.line.amount)
             } else {
                 "0.00".into()
@@ -101,7 +104,7 @@ pub fn payout_records(lines: &[LedgerLine]) -> Vec<Vec<String>> {
                 award,
             ];
             rec.extend(SHARE_COLUMNS.iter().map(|(p, _)| {
-                if l.is_payout() {
+                if l.is_money() {
                     fixed2(l.share(*p))
                 } else {
                     "0.00".into()
@@ -114,6 +117,7 @@ pub fn payout_records(lines: &[LedgerLine]) -> Vec<Vec<String>> {
                 neutralise(&l.region).into(),
                 l.year.clone(),
                 neutralise(&l.reason()).into(),
+                neutralise(&l.project_id).into(),
             ]);
             rec
         })

@@ -41,11 +41,18 @@ pub struct LedgerLine {
     pub source: String,
     /// Columns no field matched, as `表头=值；…`.
     pub extras: String,
+    /// 项目编号 (empty when the row has none): what a later settlement matches by.
+    pub project_id: String,
 }
 
 impl LedgerLine {
     pub fn is_payout(&self) -> bool {
         self.line.is_payout()
+    }
+
+    /// A payout or a refund (应退): its amount and shares are shown.
+    pub fn is_money(&self) -> bool {
+        self.line.is_money()
     }
 
     pub fn share(&self, payer: Payer) -> Decimal {
@@ -130,6 +137,18 @@ pub struct Totals {
     pub sheet_rows: BTreeMap<String, usize>,
     /// Hash total of the payees: SHA-256 over the sorted distinct 统一社会信用代码 of 发放明细.
     pub credit_code_hash: String,
+    /// 应退 lines (多退少补: settlements below what was paid); left out when there are none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub refund_lines: usize,
+    /// 应退合计: money owed back, negative, 2 decimals; in no payout total.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub refund_total: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub refund_by_payer: BTreeMap<String, String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Report<'_> {
@@ -141,6 +160,8 @@ impl Report<'_> {
     pub fn totals(&self) -> Totals {
         let payouts = || self.settled().filter(|l| l.is_payout());
         let pending = || self.settled().filter(|l| l.is_pending());
+        let refunds = || self.settled().filter(|l| l.is_refund());
+        let refund_lines = refunds().count();
         let total: Decimal = payouts().map(|l| l.amount).sum();
         let (by_payer, pending_by_payer) = (shares_by_payer(payouts()), shares_by_payer(pending()));
         let count = |f: fn(&LineKind) -> bool| self.settled().filter(|l| f(&l.kind)).count();
@@ -180,6 +201,12 @@ impl Report<'_> {
             pending_by_payer,
             sheet_rows,
             credit_code_hash,
+            refund_lines,
+            refund_total: match refund_lines {
+                0 => String::new(),
+                _ => crate::money::fixed2(refunds().map(|l| l.amount).sum()),
+            },
+            refund_by_payer: shares_by_payer(refunds()),
         }
     }
 }

@@ -56,10 +56,15 @@ pub const PENDING_HEADERS: [&str; 19] = [
 pub const PENDING_SIGNED: [usize; 10] = [1, 2, 6, 9, 10, 11, 12, 13, 14, 15];
 /// How 计算过程's 结果 begins for a 待审核 line (the amount follows).
 pub const PENDING_RESULT: &str = "待审核预计 ";
+/// Label of 汇总's refund total (应退, 多退少补: money owed back, negative; shown only when
+/// there are refunds, and not part of 奖补资金合计).
+pub const LABEL_REFUND_TOTAL: &str = "应退合计（元，多退少补，不计入奖补资金合计）";
+/// 结果类型 of a refund line in 发放明细.
+pub const KIND_REFUND: &str = "应退";
 /// Label of 汇总's pending total (not part of 奖补资金合计).
 pub const LABEL_PENDING_TOTAL: &str = "待审核预计合计（元，不计入奖补资金合计）";
 
-pub const DETAIL_HEADERS: [&str; 21] = [
+pub const DETAIL_HEADERS: [&str; 22] = [
     "序号",
     "申报编号",
     "统一社会信用代码",
@@ -81,6 +86,7 @@ pub const DETAIL_HEADERS: [&str; 21] = [
     "数据来源",
     "其他列",
     "校验码",
+    "项目编号",
 ];
 const DETAIL_PAYERS: [Payer; 5] = [
     Payer::Region,
@@ -247,6 +253,7 @@ fn kind_and_result(l: &LedgerLine) -> (String, String) {
         ),
         LineKind::Text { label, value } => (label.clone(), value.clone()),
         LineKind::Pending { reason } => ("待审核".to_string(), reason.clone()),
+        LineKind::Refund => (KIND_REFUND.to_string(), String::new()),
         LineKind::Ineligible { .. } | LineKind::Rejected { .. } => (String::new(), String::new()),
     }
 }
@@ -254,7 +261,7 @@ fn kind_and_result(l: &LedgerLine) -> (String, String) {
 /// The check code of a 发放明细 line, over the text of its signed cells as written.
 fn detail_code(l: &LedgerLine, kind: &str, result: &str) -> String {
     let money = |v: Decimal| {
-        if l.is_payout() {
+        if l.is_money() {
             fixed2(v)
         } else {
             String::new()
@@ -480,9 +487,9 @@ const PENDING_WIDTHS: [f64; 19] = [
     6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 58.0,
     40.0, 36.0, 18.0,
 ];
-const DETAIL_WIDTHS: [f64; 21] = [
+const DETAIL_WIDTHS: [f64; 22] = [
     6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0,
-    16.0, 40.0, 36.0, 24.0, 18.0,
+    16.0, 40.0, 36.0, 24.0, 18.0, 14.0,
 ];
 
 /// Writes every line to 发放明细, 待审核 or 不予支持 and to 计算过程, and its `payouts.csv` row.
@@ -706,6 +713,16 @@ fn summary(
             .sum(),
     )?;
     r += 1;
+    if t.refund_lines > 0 {
+        ws.write_string_with_format(r, 0, LABEL_REFUND_TOTAL, &f.text)?;
+        let owed: Decimal = report
+            .settled()
+            .filter(|l| l.is_refund())
+            .map(|l| l.amount)
+            .sum();
+        money(ws, &f.money, r, 1, owed)?;
+        r += 1;
+    }
     ws.write_string_with_format(r, 0, LABEL_CODE, &f.text)?;
     ws.write_string_with_format(r, 1, code, &f.text)?;
     r += 2;
@@ -950,7 +967,7 @@ fn detail_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(
     let l = &p.line;
     identity_cells(ws, f, r, l)?;
     text(ws, f, r, 9, &p.kind)?;
-    if l.is_payout() {
+    if l.is_money() {
         money(ws, &f.money, r, 10, l.line.amount)?;
         for (i, payer) in DETAIL_PAYERS.iter().enumerate() {
             money(ws, &f.money, r, 11 + i as u16, l.share(*payer))?;
@@ -960,7 +977,8 @@ fn detail_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(
     text(ws, f, r, 17, &p.note)?;
     text(ws, f, r, 18, &l.source)?;
     text(ws, f, r, 19, &fit(&l.extras, FullText::Input))?;
-    text(ws, f, r, 20, &p.code)
+    text(ws, f, r, 20, &p.code)?;
+    text(ws, f, r, 21, &l.project_id)
 }
 
 /// One row per line: its result and every step, numbered, one per line of the cell.
@@ -975,7 +993,7 @@ fn trace_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<()
 /// The result column of 计算过程: the amount as 发放明细 shows it, or the verdict / text.
 pub fn trace_result(l: &LedgerLine) -> String {
     match &l.line.kind {
-        LineKind::Payout | LineKind::Measure { .. } => fixed2(l.line.amount),
+        LineKind::Payout | LineKind::Measure { .. } | LineKind::Refund => fixed2(l.line.amount),
         LineKind::Pending { .. } => format!("{PENDING_RESULT}{}", fixed2(l.line.amount)),
         _ => l.line.result_text(),
     }

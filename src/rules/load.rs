@@ -131,6 +131,8 @@ struct RawRule {
     differential: bool,
     exclusive: Option<String>,
     budget: Option<Spanned<String>>,
+    payees: Option<Spanned<super::payment::RawPayees>>,
+    advance: Option<Spanned<super::payment::RawAdvance>>,
 }
 
 #[derive(Deserialize)]
@@ -487,6 +489,7 @@ impl Cx<'_> {
                 .as_ref()
                 .map(|s| self.split(s.get_ref(), s.span().start))
                 .transpose()?;
+            let (payees, advance) = self.payment(&r, &outcome, &formula)?;
             Ok(Rule {
                 id: id.clone(),
                 clause: r.clause.clone(),
@@ -505,9 +508,57 @@ impl Cx<'_> {
                 differential: r.differential,
                 exclusive: r.exclusive.clone(),
                 budget: r.budget.as_ref().map(|b| b.get_ref().clone()),
+                payees,
+                advance,
             })
         })();
         built.map_err(wrap)
+    }
+
+    /// `payees` and `advance` (see [`super::payment`]): only on payout rules; an advance
+    /// never draws on a budget or a pool, whose shares a refund would unbalance.
+    #[allow(clippy::type_complexity)]
+    fn payment(
+        &self,
+        r: &RawRule,
+        outcome: &Outcome,
+        formula: &Formula,
+    ) -> R<(
+        Option<super::payment::Payees>,
+        Option<super::payment::Advance>,
+    )> {
+        use super::payment::{check_advance, check_payees};
+        let payees = match &r.payees {
+            Some(p) if *outcome != Outcome::Payout => {
+                return Err(at(p.span().start, "`payees` goes only with a payout rule"))
+            }
+            Some(p) => {
+                Some(check_payees(p.get_ref(), self.vocab).map_err(|m| at(p.span().start, m))?)
+            }
+            None => None,
+        };
+        let advance = match &r.advance {
+            Some(a) if *outcome != Outcome::Payout => {
+                return Err(at(a.span().start, "`advance` goes only with a payout rule"))
+            }
+            Some(a) if r.budget.is_some() || matches!(formula, Formula::PoolShare) => {
+                return Err(at(a.span().start, "`advance` cannot draw on a budget or a pool: a settlement refund would unbalance its shares"))
+            }
+            Some(a) => {
+                Some(check_advance(a.get_ref(), self.vocab).map_err(|m| at(a.span().start, m))?)
+            }
+            None => None,
+        };
+        // The history records each payee's part under its own credit code: a shared cap or a
+        // settlement by project would then see only the applicant's part of what was paid.
+        if let (Some(p), true) = (&r.payees, advance.is_some()) {
+            return Err(at(p.span().start, "`payees` and `advance` on one rule are not supported: a settlement would not see the second payee's part of the advance in the history"));
+        }
+        let shared = r.caps.iter().any(|c| c.get_ref().scope != "application");
+        if let (Some(p), true) = (&r.payees, shared) {
+            return Err(at(p.span().start, "`payees` with a shared cap (scope enterprise_year or enterprise) is not supported: the history records the second payee's part under its own credit code, so the enterprise's room would be overstated"));
+        }
+        Ok((payees, advance))
     }
 
     fn outcome(&self, v: Option<&Spanned<Value>>) -> R<Outcome> {

@@ -7,6 +7,7 @@ pub mod describe;
 pub mod load;
 pub mod lpr;
 pub mod params;
+pub mod payment;
 mod text;
 
 use std::path::PathBuf;
@@ -173,6 +174,10 @@ pub struct Rule {
     pub exclusive: Option<String>,
     /// The budget (by id, of the same policy) this rule draws on.
     pub budget: Option<String>,
+    /// 多个收款方: the award shared with a second payee (合同能源管理).
+    pub payees: Option<payment::Payees>,
+    /// 预拨与清算 (多退少补): paid as an advance, then settled on the actual figures.
+    pub advance: Option<payment::Advance>,
 }
 
 /// A value computed from the row: a field, a constant or a combination (基数表达式).
@@ -555,6 +560,10 @@ impl Rule {
         self.formula.refs(&mut out);
         for c in &self.caps {
             c.amount.refs(&mut out);
+        }
+        if let Some(payment::PartnerShare::Field(f)) = self.payees.as_ref().map(|p| p.partner_share)
+        {
+            out.push(f);
         }
         out
     }

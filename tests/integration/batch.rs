@@ -82,6 +82,7 @@ fn run(policy: &Policy, lines: &[(&str, &str, &str, &str)]) -> Vec<Line> {
                     trace: Default::default(),
                     split: None,
                     shared_caps: vec![],
+                    payment: Default::default(),
                 },
                 credit_code: code,
                 year: "2023",

@@ -37,6 +37,8 @@ fn capped_rule(id: &str, cap: Decimal) -> Rule {
         differential: false,
         exclusive: None,
         budget: None,
+        payees: None,
+        advance: None,
     }
 }
 
@@ -51,6 +53,7 @@ fn settle_amounts(rules: &[Rule], lines: &[(usize, u64, String, String)]) -> Vec
                 trace: Default::default(),
                 split: None,
                 shared_caps: vec![],
+                payment: Default::default(),
             },
             credit_code: code,
             year: "2023",
@@ -201,6 +204,7 @@ fn settle_with_history(
                 trace: Default::default(),
                 split: None,
                 shared_caps: vec![],
+                payment: Default::default(),
             },
             credit_code: code,
             year: "2023",

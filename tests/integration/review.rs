@@ -92,6 +92,7 @@ fn run(policy: &Policy, lines: &[(&str, &str, &str, &str, bool)]) -> Vec<Line> {
                     trace: Default::default(),
                     split: None,
                     shared_caps: vec![],
+                    payment: Default::default(),
                 },
                 credit_code: code,
                 year: "2023",
@@ -275,6 +276,7 @@ fn only_a_payout_amount_is_held_back() {
         trace: Default::default(),
         split: None,
         shared_caps: vec![],
+        payment: Default::default(),
     };
     hold(&mut amount, &p.rules[0], || "未填".into());
     assert_eq!(
@@ -290,6 +292,7 @@ fn only_a_payout_amount_is_held_back() {
         trace: Default::default(),
         split: None,
         shared_caps: vec![],
+        payment: Default::default(),
     };
     hold(&mut refused, &p.rules[0], || "未填".into());
     assert_eq!(refused.result, EvalResult::Ineligible("不足".into()));
@@ -305,6 +308,7 @@ fn only_a_payout_amount_is_held_back() {
         trace: Default::default(),
         split: None,
         shared_caps: vec![],
+        payment: Default::default(),
     };
     hold(&mut figure, &measure.rules[0], || "未填".into());
     assert_eq!(
