@@ -7,10 +7,10 @@ use rust_decimal::Decimal;
 
 use super::batch::{largest_remainder, split, Line, LineKind, Pending};
 use super::{Eval, Evaluator, Result, Stop, Trace};
-use crate::money::{grouped2, plain, round_yuan};
+use crate::domain::money::{grouped2, plain, round_yuan};
+use crate::domain::value::Value;
 use crate::rules::payment::{PartnerShare, Stage};
 use crate::rules::Rule;
-use crate::value::Value;
 
 /// What the row says about how its award is paid, for the batch pass.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -139,7 +139,7 @@ impl Evaluator<'_> {
         Ok(amount)
     }
 
-    fn field(&self, key: &str) -> Eval<crate::fields::FieldId> {
+    fn field(&self, key: &str) -> Eval<crate::domain::fields::FieldId> {
         // The loader refuses `payees` and `advance` when the vocabulary lacks their fields.
         self.cx
             .vocab

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::parse_rate;
-use crate::fields::{FieldId, FieldType, Vocabulary};
+use crate::domain::fields::{FieldId, FieldType, Vocabulary};
 
 /// 多个收款方: one capped award shared between the applicant and a second payee (合同能源管理:
 /// the enterprise and its energy-service company). Each payee gets its own ledger line with its
