@@ -46,8 +46,12 @@ advance = { share = "50%", words = "先预拨50%，验收后补足" }
 
 const HEADER: &str = "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固定资产投资额（元）,项目编号,拨付阶段,第二收款单位统一社会信用代码,第二收款单位名称,第二收款单位分配比例（%）\n";
 const A: &str = "91150100MA0000001A";
-const B: &str = "91150100MA0000002B";
-const ESCO: &str = "91150100MA00000ESC";
+const B: &str = "91150100MA0000002D";
+const ESCO: &str = "91150100MA000000EJ";
+
+fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
 
 fn policy(dir: &Path) -> PathBuf {
     let p = dir.join("policy.toml");
@@ -124,7 +128,7 @@ fn one_award_is_paid_to_two_payees_each_split_by_payer_summing_exactly() {
     );
     // Every payee line is its own line of 发放明细 and 计算过程: the ledger verifies.
     let o = subsidy(&["verify", out.join("ledger.xlsx").to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", crate::cli::stdout(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
 #[test]
@@ -148,8 +152,6 @@ fn a_share_from_the_row_leaves_the_odd_cent_with_the_applicant() {
             (ESCO.to_string(), "20000.00".to_string())
         ]
     );
-    // The trace names the share and the payee.
-    assert!(records[1][15].is_empty() || !records[1][15].contains("封顶"));
 }
 
 #[test]
@@ -253,11 +255,6 @@ fn a_settlement_deducts_what_the_history_paid_the_same_project() {
     );
     let (records, _) = run(&dir, &rows, Some(&h));
     assert_eq!(&records[0][4], "50000.00");
-    assert!(
-        records[0][15].is_empty() || records[0][15].contains("清算"),
-        "{:?}",
-        &records[0]
-    );
     // P9: 60,000.00 − 70,000.00 = −10,000.00 owed back.
     assert_eq!((&records[1][4], &records[1][10]), ("-10000.00", "refund"));
 
@@ -316,7 +313,7 @@ fn a_refund_verifies_and_reconciles_as_money_owed_back() {
     let (_, out) = run(&dir, &rows, None);
     let ledger = out.join("ledger.xlsx");
     let o = subsidy(&["verify", ledger.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "{}", crate::cli::stdout(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     // The ledger as written is also what the inputs recompute to.
     let rec = dir.join("rec");
     let o = subsidy(&[
@@ -328,13 +325,7 @@ fn a_refund_verifies_and_reconciles_as_money_owed_back() {
         rec.to_str().unwrap(),
         dir.join("in.csv").to_str().unwrap(),
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}{}",
-        crate::cli::stdout(&o),
-        stderr(&o)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     // The bank paid the advance; the refund has not come back yet.
     let bank = dir.join("bank.csv");
     std::fs::write(
@@ -353,7 +344,7 @@ fn a_refund_verifies_and_reconciles_as_money_owed_back() {
         ])
     };
     let o = reconcile(&bank);
-    let text = crate::cli::stdout(&o);
+    let text = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{text}");
     assert!(
         text.contains(&format!(
@@ -367,7 +358,7 @@ fn a_refund_verifies_and_reconciles_as_money_owed_back() {
         format!("统一社会信用代码,户名,金额\n{A},甲公司,100000.00\n{A},甲公司,-15000.00\n"),
     )
     .unwrap();
-    let text = crate::cli::stdout(&reconcile(&bank));
+    let text = stdout(&reconcile(&bank));
     assert!(
         text.contains(&format!(
             "少退   {A} 台账 -20000.00 / -15000.00 甲公司（第 3 行）少退 5,000.00"
@@ -381,7 +372,7 @@ fn a_refund_verifies_and_reconciles_as_money_owed_back() {
     )
     .unwrap();
     let o = reconcile(&bank);
-    assert_eq!(o.status.code(), Some(0), "{}", crate::cli::stdout(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
 #[test]
