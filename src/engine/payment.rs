@@ -283,6 +283,7 @@ pub(super) fn payee_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::money::fixed2;
     use crate::rules::Payer;
 
     fn d(s: &str) -> Decimal {
@@ -316,7 +317,7 @@ mod tests {
             Some(&weights),
             Payer::City,
         );
-        let amounts: Vec<String> = parts.iter().map(|p| p.line.amount.to_string()).collect();
+        let amounts: Vec<String> = parts.iter().map(|p| fixed2(p.line.amount)).collect();
         assert_eq!(amounts, ["50000.01", "50000.00"]);
         assert_eq!(parts[0].payee, None);
         assert_eq!(
@@ -337,7 +338,7 @@ mod tests {
             None,
             Payer::City,
         );
-        let amounts: Vec<String> = parts.iter().map(|p| p.line.amount.to_string()).collect();
+        let amounts: Vec<String> = parts.iter().map(|p| fixed2(p.line.amount)).collect();
         assert_eq!(amounts, ["-0.01", "-0.02"]);
         assert_eq!(parts[1].line.kind, LineKind::Refund);
     }

@@ -22,7 +22,7 @@ use crate::ingest::InputFile;
 use crate::normalise::Exception;
 use crate::rules::{Payer, PolicySet};
 
-pub use csvout::neutralise;
+pub use csvout::{neutralise, payouts_header};
 
 /// One computed (application, rule) line with its identity and source.
 #[derive(Debug, Clone)]

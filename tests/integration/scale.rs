@@ -240,7 +240,10 @@ impl CellVisitor for Table {
         }
         let r = row as usize - 1;
         if self.rows.len() <= r {
-            self.rows.resize(r + 1, vec![String::new(); 16]);
+            self.rows.resize(
+                r + 1,
+                vec![String::new(); subsidy::ledger::payouts_header().len()],
+            );
         }
         self.rows[r][col as usize] = match cell {
             RawCell::Num(d) => format!("{d:.2}"),
