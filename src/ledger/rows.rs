@@ -54,7 +54,7 @@ pub(super) fn sheet_of(kind: &LineKind) -> Sheet {
 }
 
 /// A cell of 发放明细 for line `p` on row `r`.
-fn detail(p: &Prepared, r: u32, c: Detail) -> Cell<'_> {
+pub(super) fn detail(p: &Prepared, r: u32, c: Detail) -> Cell<'_> {
     let l = &p.line;
     // Amounts are shown on payouts only: a measure's figure is in 测算/认定结果.
     let amount = |v: Decimal| match l.is_payout() {
@@ -87,7 +87,7 @@ fn detail(p: &Prepared, r: u32, c: Detail) -> Cell<'_> {
 }
 
 /// A cell of 待审核 for line `p` on row `r`: what it would get, its shares, what awaits review.
-fn pending(p: &Prepared, r: u32, c: Pending) -> Cell<'_> {
+pub(super) fn pending(p: &Prepared, r: u32, c: Pending) -> Cell<'_> {
     let l = &p.line;
     match c {
         Pending::Serial => Cell::Number(r),
@@ -113,7 +113,7 @@ fn pending(p: &Prepared, r: u32, c: Pending) -> Cell<'_> {
 }
 
 /// A cell of 不予支持 for line `p`.
-fn refused(p: &Prepared, c: Refused) -> Cell<'_> {
+pub(super) fn refused(p: &Prepared, _row: u32, c: Refused) -> Cell<'_> {
     let l = &p.line;
     match c {
         Refused::ApplicationId => borrowed(&l.application_id),
@@ -128,7 +128,7 @@ fn refused(p: &Prepared, c: Refused) -> Cell<'_> {
 }
 
 /// A cell of 计算过程 for line `p`.
-fn trace(p: &Prepared, c: Trace) -> Cell<'_> {
+pub(super) fn trace(p: &Prepared, _row: u32, c: Trace) -> Cell<'_> {
     match c {
         Trace::ApplicationId => borrowed(&p.line.application_id),
         Trace::RuleId => borrowed(&p.line.rule_id),
@@ -146,7 +146,7 @@ fn code_over<'a, C: Columns>(cell: impl Fn(C) -> Cell<'a>) -> String {
 /// The check code of a prepared line (its `code` not yet set), on the sheet it goes to.
 pub(super) fn code_of(p: &Prepared) -> String {
     match sheet_of(&p.line.line.kind) {
-        Sheet::Refused => code_over(|c| refused(p, c)),
+        Sheet::Refused => code_over(|c| refused(p, 0, c)),
         Sheet::Pending => code_over(|c| pending(p, 0, c)),
         _ => code_over(|c| detail(p, 0, c)),
     }
@@ -173,51 +173,16 @@ fn put<C: Columns>(
     }
 }
 
-fn put_row<'a, C: Columns>(
+/// Writes line `p`'s row `r` of a line sheet, each column as its enum says.
+pub(super) fn put_row<C: Columns>(
     ws: &mut Worksheet,
     f: &Formats,
     r: u32,
-    cell: impl Fn(C) -> Cell<'a>,
+    p: &Prepared,
+    cell: fn(&Prepared, u32, C) -> Cell<'_>,
 ) -> Result<(), XlsxError> {
     for c in C::ALL {
-        put(ws, f, r, *c, cell(*c))?;
+        put(ws, f, r, *c, cell(p, r, *c))?;
     }
     Ok(())
-}
-
-pub(super) fn detail_row(
-    ws: &mut Worksheet,
-    f: &Formats,
-    r: u32,
-    p: &Prepared,
-) -> Result<(), XlsxError> {
-    put_row(ws, f, r, |c| detail(p, r, c))
-}
-
-pub(super) fn pending_row(
-    ws: &mut Worksheet,
-    f: &Formats,
-    r: u32,
-    p: &Prepared,
-) -> Result<(), XlsxError> {
-    put_row(ws, f, r, |c| pending(p, r, c))
-}
-
-pub(super) fn refused_row(
-    ws: &mut Worksheet,
-    f: &Formats,
-    r: u32,
-    p: &Prepared,
-) -> Result<(), XlsxError> {
-    put_row(ws, f, r, |c| refused(p, c))
-}
-
-/// One row per line: its result and every step, numbered, one per line of the cell.
-pub(super) fn trace_row(
-    ws: &mut Worksheet,
-    f: &Formats,
-    r: u32,
-    p: &Prepared,
-) -> Result<(), XlsxError> {
-    put_row(ws, f, r, |c| trace(p, c))
 }

@@ -426,7 +426,7 @@ fn stream_lines(
             let mut r = 1u32;
             for chunk in trace_rx {
                 for p in &chunk.lines {
-                    rows::trace_row(traces, f, r, p)?;
+                    rows::put_row(traces, f, r, p, rows::trace)?;
                     r += 1;
                 }
             }
@@ -445,17 +445,17 @@ fn stream_lines(
                 let sheet = rows::sheet_of(&p.line.line.kind);
                 match sheet {
                     Sheet::Refused => {
-                        rows::refused_row(refused, f, rr, p)?;
+                        rows::put_row(refused, f, rr, p, rows::refused)?;
                         refused_codes.push((sheet.name(), p.code.clone()));
                         rr += 1;
                     }
                     Sheet::Pending => {
-                        rows::pending_row(pending, f, pr, p)?;
+                        rows::put_row(pending, f, pr, p, rows::pending)?;
                         pending_codes.push((sheet.name(), p.code.clone()));
                         pr += 1;
                     }
                     _ => {
-                        rows::detail_row(detail, f, dr, p)?;
+                        rows::put_row(detail, f, dr, p, rows::detail)?;
                         detail_codes.push((sheet.name(), p.code.clone()));
                         dr += 1;
                     }
