@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
-use super::{ledger_code, line_code};
+use crate::domain::money::{fixed2, grouped2};
 use crate::ingest::{cell_ref, read_grid, IngestError, RawCell};
+use crate::ledger::check_code::{ledger_code, line_code};
 use crate::ledger::columns::{Columns, Detail, LineSheet, Pending, Refused, Sheet, Trace};
 use crate::ledger::workbook::{LABEL_CODE, LABEL_FILES, LABEL_TOTAL, PAYOUT_KIND, PENDING_RESULT};
-use crate::money::{fixed2, grouped2};
 
 /// Why a ledger cannot be verified at all.
 #[derive(Debug, thiserror::Error)]
@@ -104,9 +104,9 @@ fn cell_text(c: Option<&Option<RawCell>>) -> String {
 
 fn amount_of(c: Option<&Option<RawCell>>) -> Decimal {
     match c.and_then(Option::as_ref) {
-        Some(RawCell::Num(d)) => crate::money::round_yuan(*d),
+        Some(RawCell::Num(d)) => crate::domain::money::round_yuan(*d),
         Some(RawCell::Text(t)) => {
-            crate::money::parse_decimal(&t.replace(',', "")).unwrap_or_default()
+            crate::domain::money::parse_decimal(&t.replace(',', "")).unwrap_or_default()
         }
         _ => Decimal::ZERO,
     }
@@ -310,7 +310,7 @@ fn check_line(sheet: &SheetLines, l: &ReadLine, result: Option<&String>) -> Opti
         return None;
     }
     let result = result.strip_prefix(PENDING_RESULT).unwrap_or(result);
-    let was = crate::money::parse_decimal(&result.replace(',', ""))
+    let was = crate::domain::money::parse_decimal(&result.replace(',', ""))
         .map(fixed2)
         .unwrap_or_default();
     match sheet.amount_col {
@@ -386,7 +386,7 @@ fn check_summary(
 }
 
 fn grouped2_text(s: &str) -> String {
-    crate::money::parse_decimal(s)
+    crate::domain::money::parse_decimal(s)
         .map(grouped2)
         .unwrap_or_else(|| s.to_string())
 }

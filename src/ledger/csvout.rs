@@ -4,8 +4,8 @@
 use rust_decimal::Decimal;
 
 use super::columns::{Columns, ErrorColumn, Payout};
+use crate::domain::money::fixed2;
 use crate::engine::batch::LineKind;
-use crate::money::fixed2;
 use crate::rules::Payer;
 
 use super::{LedgerError, LedgerLine, Report};

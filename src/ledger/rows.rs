@@ -8,12 +8,12 @@ use std::borrow::Cow;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Worksheet, XlsxError};
 
+use super::check_code::line_code;
 use super::columns::{CellKind, Columns, Detail, Pending, Refused, Sheet, Trace};
 use super::fit::{fit, FullText};
 use super::workbook::{money, text, Formats, Prepared};
-use crate::audit::line_code;
+use crate::domain::money::fixed2;
 use crate::engine::batch::LineKind;
-use crate::money::fixed2;
 
 /// A cell's value before it is written.
 pub(super) enum Cell<'a> {

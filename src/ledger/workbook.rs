@@ -9,10 +9,10 @@ use rust_xlsxwriter::{
     ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
 
-use crate::audit::ledger_code;
+use super::check_code::ledger_code;
+use crate::domain::fields::Vocabulary;
+use crate::domain::money::fixed2;
 use crate::engine::batch::{payer_label, LineKind};
-use crate::fields::Vocabulary;
-use crate::money::fixed2;
 use crate::rules::{describe, Outcome, Payer, Policy, Rule};
 
 use super::columns::{
@@ -22,7 +22,7 @@ use super::columns::{
 use super::fit::{fit, FullText};
 use super::rows;
 use super::{LedgerError, LedgerLine, Report, Totals};
-use crate::normalise::columnar::{Kind, ParquetTable};
+use crate::ingest::parquet::{Kind, ParquetTable};
 
 /// What 结果类型 shows for a payout line (`verify` totals the lines that show it).
 pub const PAYOUT_KIND: &str = "奖补资金";
@@ -152,7 +152,7 @@ fn kind_and_result(l: &LedgerLine) -> (String, String) {
         LineKind::Payout => (PAYOUT_KIND.to_string(), String::new()),
         LineKind::Measure { label, unit } => (
             label.clone(),
-            format!("{} {unit}", crate::money::grouped2(l.line.amount)),
+            format!("{} {unit}", crate::domain::money::grouped2(l.line.amount)),
         ),
         LineKind::Verdict {
             label,
@@ -509,7 +509,7 @@ fn summary(
         for p in &report.policies.policies {
             all.push_str(&p.digest);
         }
-        crate::digest::sha256_hex(all.as_bytes())
+        crate::domain::digest::sha256_hex(all.as_bytes())
     };
     let sheet_rows = t
         .sheet_rows

@@ -12,6 +12,7 @@ mod golden;
 mod history;
 mod hostile;
 mod installed;
+mod layers;
 mod ledger;
 mod long_text;
 mod messages;

@@ -29,12 +29,12 @@ const TESTED: &[(&str, &str, &str)] = &[
     ("FieldsError::Aliases", M, "field_vocabulary_messages"),
     (
         "FieldsError::AliasUnknownField",
-        "src/fields/tests.rs",
+        "src/domain/fields/tests.rs",
         "alias_errors_name_the_file",
     ),
     (
         "FieldsError::AmbiguousAlias",
-        "src/fields/tests.rs",
+        "src/domain/fields/tests.rs",
         "alias_errors_name_the_file",
     ),
     ("CliError::Output", M, "a_full_standard_output_is_an_error"),
@@ -350,7 +350,7 @@ fn history_messages() {
 /// are not TOML.
 #[test]
 fn field_vocabulary_messages() {
-    use subsidy::fields::Vocabulary;
+    use subsidy::domain::fields::Vocabulary;
     let path = Path::new("cfg/fields.json");
     let field = |key: &str, ty: &str| {
         format!(
@@ -578,9 +578,9 @@ fn a_full_standard_output_is_an_error() {
 fn messages_no_test_can_cause() {
     use subsidy::ingest::parquet::ColumnarError;
     use subsidy::ingest::{CsvError, IngestError};
-    use subsidy::ledger::sample::SampleError;
     use subsidy::ledger::LedgerError;
-    use subsidy::run::RunError;
+    use subsidy::pipeline::RunError;
+    use subsidy::sample::SampleError;
     let p = || PathBuf::from("out/ledger.xlsx");
     let io = || std::io::Error::other("disk full");
     let cases: Vec<(Box<dyn std::error::Error>, &str)> = vec![
