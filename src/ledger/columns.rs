@@ -390,19 +390,12 @@ mod tests {
     /// here would make every earlier ledger fail `verify`.
     #[test]
     fn signed_columns_are_those_earlier_ledgers_were_signed_over() {
-        let of = |v: Vec<usize>| v;
-        assert_eq!(
-            of(Detail::signed().map(Columns::index).collect()),
-            [1, 2, 6, 9, 10, 11, 12, 13, 14, 15, 16]
-        );
-        assert_eq!(
-            of(Pending::signed().map(Columns::index).collect()),
-            [1, 2, 6, 9, 10, 11, 12, 13, 14, 15]
-        );
-        assert_eq!(
-            of(Refused::signed().map(Columns::index).collect()),
-            [0, 1, 3, 5]
-        );
+        fn signed<C: Columns>() -> Vec<usize> {
+            C::signed().map(Columns::index).collect()
+        }
+        assert_eq!(signed::<Detail>(), [1, 2, 6, 9, 10, 11, 12, 13, 14, 15, 16]);
+        assert_eq!(signed::<Pending>(), [1, 2, 6, 9, 10, 11, 12, 13, 14, 15]);
+        assert_eq!(signed::<Refused>(), [0, 1, 3, 5]);
     }
 
     #[test]
