@@ -1,15 +1,26 @@
 //! Expressions (基数表达式): a value computed from the row, with its description for the trace.
 
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::{Eval, Evaluator, Stop};
 use crate::fields::FieldId;
 use crate::money::plain;
-use crate::rules::Expr;
+use crate::rules::{DateTerm, Expr};
 use crate::value::Value;
 
 impl Evaluator<'_> {
+    /// A date of the row or of the clause, with its description (`放款日期 2023-05-01`).
+    pub(super) fn date(&self, d: &DateTerm) -> Eval<(NaiveDate, String)> {
+        match d {
+            DateTerm::Fixed(x) => Ok((*x, desc!(self, "{x}"))),
+            DateTerm::Field(f) => match self.row.get(*f) {
+                Some(Value::Date(x)) => Ok((*x, desc!(self, "{} {x}", self.label(*f)))),
+                _ => Err(Stop::Missing(*f)),
+            },
+        }
+    }
+
     pub(super) fn num(&self, f: FieldId) -> Eval<Decimal> {
         match self.row.get(f) {
             Some(Value::Num(d)) => Ok(*d),
@@ -123,22 +134,9 @@ impl Evaluator<'_> {
                 _ => Err(Stop::Missing(*f)),
             },
             Expr::DaysBetween(a, b) => {
-                let date = |f: FieldId| match self.row.get(f) {
-                    Some(Value::Date(d)) => Ok(*d),
-                    _ => Err(Stop::Missing(f)),
-                };
-                let (x, y) = (date(*a)?, date(*b)?);
+                let ((x, xd), (y, yd)) = (self.date(a)?, self.date(b)?);
                 let n = Decimal::from((y - x).num_days());
-                Ok((
-                    n,
-                    desc!(
-                        self,
-                        "{} {x} 至 {} {y} 共 {} 天",
-                        self.label(*a),
-                        self.label(*b),
-                        plain(n)
-                    ),
-                ))
+                Ok((n, desc!(self, "{xd} 至 {yd} 共 {} 天", plain(n))))
             }
             Expr::Quotient(a, b) => {
                 let (x, xd) = self.expr(a)?;
