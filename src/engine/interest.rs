@@ -222,8 +222,6 @@ impl Evaluator<'_> {
 
     /// An end of a window: `None` when the window leaves it open.
     fn window_end(&self, d: &Option<DateTerm>) -> Eval<Option<NaiveDate>> {
-        d.as_ref()
-            .map(|d| self.date(d).map(|(x, _)| x))
-            .transpose()
+        d.as_ref().map(|d| self.date(d).map(|(x, _)| x)).transpose()
     }
 }
