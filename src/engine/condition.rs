@@ -5,10 +5,10 @@ use chrono::Datelike;
 use rust_decimal::Decimal;
 
 use super::{Eval, Evaluator, StepKind, Stop, Truth};
-use crate::money::plain;
+use crate::domain::money::plain;
+use crate::domain::value::Value;
 use crate::rules::load::same_title;
 use crate::rules::{Condition, DateRef, Policy, Rule};
-use crate::value::Value;
 
 impl Evaluator<'_> {
     /// The policy's validity (有效期) against the row's 申报年度: a year the policy does not

@@ -4,10 +4,10 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::{Eval, Evaluator, Stop};
-use crate::fields::FieldId;
-use crate::money::plain;
+use crate::domain::fields::FieldId;
+use crate::domain::money::plain;
+use crate::domain::value::Value;
 use crate::rules::{DateTerm, Expr};
-use crate::value::Value;
 
 impl Evaluator<'_> {
     /// A date of the row or of the clause, with its description (`放款日期 2023-05-01`).

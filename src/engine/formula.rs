@@ -3,11 +3,11 @@
 use rust_decimal::Decimal;
 
 use super::{Eval, Evaluator, StepKind, Stop, Truth};
-use crate::fields::FieldId;
-use crate::money::{grouped2, plain};
+use crate::domain::fields::FieldId;
+use crate::domain::money::{grouped2, plain};
+use crate::domain::value::Value;
 use crate::rules::load::{normalise_title, same_title};
 use crate::rules::{Bracket, Combine, Expr, Formula, Param, Payer, TitleEntry};
-use crate::value::Value;
 
 impl Evaluator<'_> {
     /// A parameter's value for this row, with its description (D5 for ranged values).

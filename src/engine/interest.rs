@@ -6,9 +6,9 @@ use chrono::{Duration, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::{Eval, Evaluator, StepKind, Stop};
-use crate::money::{grouped2, plain};
+use crate::domain::money::{grouped2, plain};
+use crate::domain::value::Value;
 use crate::rules::{DateTerm, Interest};
-use crate::value::Value;
 
 impl Evaluator<'_> {
     pub(super) fn interest(&mut self, i: &Interest) -> Eval<Decimal> {

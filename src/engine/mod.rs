@@ -11,12 +11,12 @@ mod trace;
 
 use rust_decimal::Decimal;
 
-use crate::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
-use crate::money::{grouped2, plain};
+use crate::domain::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
+use crate::domain::money::{grouped2, plain};
+use crate::domain::value::{Row, Value};
 use crate::rules::lpr::LprTable;
 use crate::rules::params::Params;
 use crate::rules::{CapScope, Condition, Expr, Formula, Outcome, Payer, Policy, Rule};
-use crate::value::{Row, Value};
 
 pub use trace::{Step, StepKind, Trace};
 

@@ -7,10 +7,10 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
+use subsidy::domain::value::{parse_text, DenseRow, Value};
 use subsidy::engine::{evaluate, Context, Evaluation, Result as EvalResult};
 use subsidy::rules::params::Params;
 use subsidy::rules::{load_policy_text, Policy};
-use subsidy::value::{parse_text, DenseRow, Value};
 
 use crate::common::{lpr, root, vocab};
 
@@ -43,7 +43,7 @@ fn run(policy: &Policy, rule: &str, row: &[(&str, &str)]) -> Evaluation {
 
 fn amount(ev: &Evaluation) -> String {
     match &ev.result {
-        EvalResult::Amount(a) => subsidy::money::fixed2(*a),
+        EvalResult::Amount(a) => subsidy::domain::money::fixed2(*a),
         other => panic!("not an amount: {other:?}\n{:#?}", ev.trace),
     }
 }

@@ -12,6 +12,7 @@ mod faults;
 mod history;
 mod hostile;
 mod installed;
+mod layers;
 mod ledger;
 mod long_text;
 mod model;
