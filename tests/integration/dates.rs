@@ -218,3 +218,58 @@ fn bad_dates_and_windows_are_refused_at_their_line() {
         "{e}"
     );
 }
+
+/// The ledger's 说明 (发放明细) shows steps by kind: the day split is arithmetic, so it is shown
+/// although no Chinese prefix the ledger ever listed opens it (分段, not 分档).
+#[test]
+fn the_ledger_note_shows_the_day_split_by_its_kind() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+
+    use subsidy::normalise::credit_code_check_char;
+
+    use crate::cli::{stderr, subsidy, tmp};
+
+    let dir = tmp("dates-note");
+    let readme = std::fs::read_to_string(root().join("config/README.md")).unwrap();
+    let section = &readme[readme.find("## Dates in formulas").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + section[start..].find("```").unwrap();
+    let policy = dir.join("dates.toml");
+    std::fs::write(&policy, &section[start..end]).unwrap();
+    let input = dir.join("in.csv");
+    let first = "91150100000000001";
+    let code = format!("{first}{}", credit_code_check_char(first).unwrap());
+    std::fs::write(
+        &input,
+        format!("申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,贷款本金（元）,放款日期,计息天数（天）\n\
+         D1,{code},某公司,新城区,2024,from-march,1000000,2024-02-01,60\n"),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = subsidy(&[
+        "run",
+        "--policy",
+        policy.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut wb: Xlsx<_> = open_workbook(out.join("ledger.xlsx")).unwrap();
+    let detail = wb.worksheet_range("发放明细").unwrap();
+    let notes: Vec<String> = detail
+        .rows()
+        .skip(1)
+        .flat_map(|row| row.iter())
+        .filter_map(|c| match c {
+            Data::String(s) if s.starts_with("分段") => Some(s.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        ["分段 计息期 2024-02-01 至 2024-03-31 共 60 天：2024年3月1日起 31 天按 80%，其余 29 天按 50%；计算 本金 1,000,000.00 × (2.76%（3.45% × 80%）× 31 天 + 1.725%（3.45% × 50%）× 29 天) ÷ 360（上限 无）= 3,766.25"],
+        "{}",
+        stderr(&o)
+    );
+}
