@@ -15,22 +15,32 @@ use subsidy::rules::{load_policy_text, Policy};
 use crate::common::{lpr, root, vocab};
 
 /// The TOML block of the README's "Dates in formulas" section.
-fn readme_policy() -> Policy {
+fn readme_block() -> String {
     let readme = std::fs::read_to_string(root().join("config/README.md")).unwrap();
     let section = &readme[readme.find("## Dates in formulas").expect("section")..];
     let start = section.find("```toml\n").expect("a TOML block") + "```toml\n".len();
     let end = start + section[start..].find("```").unwrap();
-    load_policy_text(&section[start..end], Path::new("dates.toml"), &vocab())
+    section[start..end].to_string()
+}
+
+fn readme_policy() -> Policy {
+    load_policy_text(&readme_block(), Path::new("dates.toml"), &vocab())
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn run(policy: &Policy, rule: &str, row: &[(&str, &str)]) -> Evaluation {
+/// A row of (field key, cell text) as ingest types it.
+fn dense(row: &[(&str, &str)]) -> DenseRow {
     let vocab = vocab();
     let mut dense = DenseRow::new(vocab.len());
     for (key, cell) in row {
         let id = vocab.id(key).unwrap();
         dense.set(id, parse_text(vocab.get(id), cell, Decimal::ONE).unwrap());
     }
+    dense
+}
+
+fn evaluate_on(policy: &Policy, rule: &str, row: &DenseRow) -> Evaluation {
+    let vocab = vocab();
     let rule = policy.rules.iter().find(|r| r.id == rule).unwrap();
     let (lpr, params) = (lpr(), Params::default());
     let cx = Context {
@@ -38,7 +48,11 @@ fn run(policy: &Policy, rule: &str, row: &[(&str, &str)]) -> Evaluation {
         lpr: &lpr,
         params: &params,
     };
-    evaluate(policy, rule, &dense, cx)
+    evaluate(policy, rule, row, cx)
+}
+
+fn run(policy: &Policy, rule: &str, row: &[(&str, &str)]) -> Evaluation {
+    evaluate_on(policy, rule, &dense(row))
 }
 
 fn amount(ev: &Evaluation) -> String {
@@ -149,23 +163,14 @@ fn a_share_of_principal_pro_rata_to_a_clause_date() {
 #[test]
 fn a_fractional_day_count_is_refused_not_rounded() {
     let p = readme_policy();
-    let vocab = vocab();
-    let mut dense = DenseRow::new(vocab.len());
-    for (key, cell) in loan("2024-02-01", "60", "否") {
-        let id = vocab.id(key).unwrap();
-        dense.set(id, parse_text(vocab.get(id), &cell, Decimal::ONE).unwrap());
-    }
-    dense.set(
-        vocab.id("interest_days").unwrap(),
+    let row = loan("2024-02-01", "60", "否");
+    let row: Vec<(&str, &str)> = row.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut row = dense(&row);
+    row.set(
+        vocab().id("interest_days").unwrap(),
         Value::Num(Decimal::new(605, 1)),
     );
-    let (lpr, params) = (lpr(), Params::default());
-    let cx = Context {
-        vocab: &vocab,
-        lpr: &lpr,
-        params: &params,
-    };
-    let ev = evaluate(&p, &p.rules[1], &dense, cx);
+    let ev = evaluate_on(&p, "from-march", &row);
     assert_eq!(
         ev.result,
         EvalResult::Rejected("计息天数 60.5 不是整天数，无法按日分段计息".into())
@@ -230,12 +235,8 @@ fn the_ledger_note_shows_the_day_split_by_its_kind() {
     use crate::cli::{stderr, subsidy, tmp};
 
     let dir = tmp("dates-note");
-    let readme = std::fs::read_to_string(root().join("config/README.md")).unwrap();
-    let section = &readme[readme.find("## Dates in formulas").unwrap()..];
-    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
-    let end = start + section[start..].find("```").unwrap();
     let policy = dir.join("dates.toml");
-    std::fs::write(&policy, &section[start..end]).unwrap();
+    std::fs::write(&policy, readme_block()).unwrap();
     let input = dir.join("in.csv");
     let first = "91150100000000001";
     let code = format!("{first}{}", credit_code_check_char(first).unwrap());
