@@ -14,6 +14,7 @@ mod installed;
 mod ledger;
 mod long_text;
 mod model;
+mod no_negative;
 mod percent;
 mod policy_errors;
 mod properties;

@@ -65,12 +65,16 @@ fn parquet(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Every integer width, float32 from its own shortest text (4.9 万元 is 49,000 元, paid
+/// Every integer width (8 to 64 bits, signed and not), float32 from its own shortest text (4.9 万元 is 49,000 元, paid
 /// 2%: 980.00), float64, decimals: the awards to the 分.
 #[test]
 fn parquet_amounts_of_every_numeric_type_pay_to_the_fen() {
     let dir = tmp("parquet-amounts");
     for (file, want) in [
+        ("amount_int8.parquet", vec!["N0=600.00", "N1=20000.00"]),
+        ("amount_uint8.parquet", vec!["N0=600.00", "N1=40000.00"]),
+        ("amount_int16.parquet", vec!["N0=600.00", "N1=6000000.00"]),
+        ("amount_uint16.parquet", vec!["N0=600.00", "N1=6000000.00"]),
         ("amount_int32.parquet", vec!["N0=600.00", "N1=6000000.00"]),
         ("amount_uint32.parquet", vec!["N0=600.00", "N1=6000000.00"]),
         ("amount_int64.parquet", vec!["N0=600.00", "N1=6000000.00"]),
@@ -91,6 +95,11 @@ fn parquet_amounts_of_every_numeric_type_pay_to_the_fen() {
         ),
         (
             "strings_large_string.parquet",
+            vec!["S0=600.00", "S1=6000000.00"],
+        ),
+        // pandas categoricals: dictionary-encoded strings (polars reads them as categoricals).
+        (
+            "strings_dictionary.parquet",
             vec!["S0=600.00", "S1=6000000.00"],
         ),
     ] {

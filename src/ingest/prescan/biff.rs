@@ -9,17 +9,24 @@ use std::path::Path;
 
 use crate::ingest::{cell_ref, IngestError, Limits, XLS_MAX_DECLARED_CELLS};
 
-struct Record<'a> {
-    typ: u16,
-    data: &'a [u8],
+pub(in crate::ingest) struct Record<'a> {
+    pub(in crate::ingest) typ: u16,
+    pub(in crate::ingest) data: &'a [u8],
     cont: Vec<&'a [u8]>,
 }
 
 /// calamine's `RecordIter`: a record and the CONTINUE records after it.
-struct Records<'a> {
+pub(in crate::ingest) struct Records<'a> {
     stream: &'a [u8],
     /// Bytes walked, for the overlap budget.
     walked: u64,
+}
+
+impl<'a> Records<'a> {
+    /// The records of a stream from its start.
+    pub(in crate::ingest) fn of(stream: &'a [u8]) -> Self {
+        Records { stream, walked: 0 }
+    }
 }
 
 impl<'a> Iterator for Records<'a> {
@@ -51,11 +58,11 @@ impl<'a> Iterator for Records<'a> {
     }
 }
 
-fn u16_at(b: &[u8], i: usize) -> u32 {
+pub(in crate::ingest) fn u16_at(b: &[u8], i: usize) -> u32 {
     u32::from(u16::from_le_bytes([b[i], b[i + 1]]))
 }
 
-fn u32_at(b: &[u8], i: usize) -> u32 {
+pub(in crate::ingest) fn u32_at(b: &[u8], i: usize) -> u32 {
     u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
 }
 
@@ -138,7 +145,7 @@ fn sst_lengths(r: &Record<'_>, most: u64) -> Option<Vec<u32>> {
 }
 
 /// A sheet name from a BoundSheet8 record (for messages only).
-fn sheet_name(data: &[u8]) -> String {
+pub(in crate::ingest) fn sheet_name(data: &[u8]) -> String {
     let s = data.get(6..).unwrap_or(&[]);
     let Some((&cch, rest)) = s.split_first() else {
         return String::new();
