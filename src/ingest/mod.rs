@@ -53,8 +53,9 @@
 //!
 //! A file goes through: [`sniff`] (what the bytes are; zip and OLE container checks) →
 //! [`prescan`] (per-format predictions of what calamine would build) → [`workbook`] (opening
-//! with calamine and visiting a sheet's cells, typed by [`cell`]) or [`csv`] / [`parquet`] →
-//! [`header`] (binding the header, handing rows on). [`ledger_read`] reads ledgers and tables
+//! with calamine and visiting a sheet's cells, typed by [`cell`]; [`marks`] gives what a sheet
+//! shows beyond its values: percent formats and merged ranges) or [`csv`] / [`parquet`] →
+//! [`header`] (binding the header, handing rows on, merged ranges spread over data rows). [`ledger_read`] reads ledgers and tables
 //! back. This file holds the public API, the batch types, the errors and the limits.
 
 mod cell;
