@@ -20,7 +20,7 @@ use super::{
     extension, Batch, Handoff, IngestError, Limits, NotData, RawCell, SetAside, Stop, TextBudget,
     MAX_COLUMNS, READ_BUDGET_SLACK,
 };
-use crate::fields::Vocabulary;
+use crate::domain::fields::Vocabulary;
 
 /// How many times a sheet part of an xlsx is read: its percent-formatted cells, its merged
 /// ranges (after its cells, at the end of the part), its values. The read budget is this many
@@ -378,7 +378,7 @@ fn sheet_merges(
 /// The text of an error cell standing for a formula the file holds no result for.
 pub const NO_CACHED_RESULT: &str = "公式没有保存计算结果（请在 Excel/WPS 中打开、保存后再提交）";
 
-pub(super) fn read_workbook(
+pub(crate) fn read_workbook(
     bytes: &[u8],
     path: &Path,
     file: usize,
