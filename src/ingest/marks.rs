@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use super::header::is_blank;
 use super::percent::PercentCells;
 use super::{cell_ref, Column, RawCell};
-use crate::fields::{FieldType, Vocabulary};
+use crate::domain::fields::{FieldType, Vocabulary};
 
 /// A merged range of a sheet, 0-based and inclusive (合并区域).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
