@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::ingest::percent::{is_percent_code, PercentCells, BUILTIN_PERCENT};
-use crate::ingest::prescan::biff::{sheet_name, u16_at, u32_at, Record, Records};
+use crate::ingest::prescan::biff::{biff_chars, sheet_name, u16_at, u32_at, Record, Records};
 
 /// BIFF record types read here.
 const BOF: u16 = 0x0809;
@@ -27,18 +27,7 @@ fn format_record(d: &[u8]) -> Option<(u32, String)> {
     let id = u16_at(d.get(..2)?, 0);
     let cch = u16_at(d.get(2..4)?, 0) as usize;
     let flags = *d.get(4)?;
-    let chars = d.get(5..)?;
-    let code = if flags & 1 != 0 {
-        let units: Vec<u16> = chars
-            .chunks_exact(2)
-            .take(cch)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        String::from_utf16_lossy(&units)
-    } else {
-        chars.iter().take(cch).map(|&b| char::from(b)).collect()
-    };
-    Some((id, code))
+    Some((id, biff_chars(d.get(5..)?, cch, flags)))
 }
 
 /// Which cell formats (XF records, by index) show numbers as percents.

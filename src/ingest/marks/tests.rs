@@ -3,9 +3,8 @@
 use rust_decimal::Decimal;
 
 use super::*;
-use crate::ingest::header::{SheetBuilder, SheetOut};
-use crate::ingest::tests::vocab;
-use crate::ingest::{Batch, Handoff, Limits, RawRow};
+use crate::ingest::tests::{sheet_with_merges, vocab};
+use crate::ingest::RawRow;
 
 fn t(s: &str) -> RawCell {
     RawCell::Text(s.into())
@@ -24,21 +23,7 @@ fn merge(range: ((u32, u32), (u32, u32))) -> Merge {
 
 /// The data rows of a sheet read with its merged ranges.
 fn rows_of(cells: &[(u32, u32, RawCell)], merges: &[Merge]) -> Vec<RawRow> {
-    let v = vocab();
-    let mut rows = Vec::new();
-    let mut batch = Batch::default();
-    let mut sink = |_: &Batch, row: RawRow| rows.push(row);
-    let mut to = Handoff {
-        sink: &mut sink,
-        filter: None,
-    };
-    let mut out = SheetOut::new(0, "表", &mut batch, &mut to).with_merges(merges.to_vec());
-    let mut sb = SheetBuilder::new(&v, &Limits::default());
-    for (r, c, cell) in cells.iter().cloned() {
-        sb.push(r, c, cell, &mut out).unwrap();
-    }
-    sb.finish(&mut out);
-    rows
+    sheet_with_merges(&vocab(), cells.iter().cloned(), merges.to_vec()).rows
 }
 
 fn cell(row: &RawRow, col: u32) -> Option<&RawCell> {

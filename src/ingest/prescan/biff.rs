@@ -152,16 +152,23 @@ pub(in crate::ingest) fn sheet_name(data: &[u8]) -> String {
     };
     let cch = cch as usize;
     match rest.split_first() {
-        Some((&flags, chars)) if flags & 1 != 0 => {
-            let units: Vec<u16> = chars
-                .chunks_exact(2)
-                .take(cch)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect();
-            String::from_utf16_lossy(&units)
-        }
-        Some((_, chars)) => chars.iter().take(cch).map(|&b| b as char).collect(),
+        Some((&flags, chars)) => biff_chars(chars, cch, flags),
         None => String::new(),
+    }
+}
+
+/// The `cch` characters of a BIFF8 string after its flags byte: UTF-16 when the flags' low
+/// bit is set, else one byte a character.
+pub(in crate::ingest) fn biff_chars(chars: &[u8], cch: usize, flags: u8) -> String {
+    if flags & 1 != 0 {
+        let units: Vec<u16> = chars
+            .chunks_exact(2)
+            .take(cch)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    } else {
+        chars.iter().take(cch).map(|&b| char::from(b)).collect()
     }
 }
 
