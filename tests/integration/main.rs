@@ -18,6 +18,7 @@ mod ledger;
 mod long_text;
 mod messages;
 mod model;
+mod no_negative;
 mod percent;
 mod policy_errors;
 mod properties;
