@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::Workbook;
 use serde_json::Value as Json;
 
-use subsidy::normalise::credit_code_check_char;
+use subsidy::domain::identity::credit_code_check_char;
 
 use crate::cli::{stderr, subsidy, tmp};
 use crate::common::{cases, policies, vocab};
