@@ -476,7 +476,9 @@ impl<'a> Normaliser<'a> {
 }
 
 /// Normalises a batch read whole (its `rows`). `known_rule` tells whether a rule id is loaded.
-pub fn normalise(
+/// Runs use [`Normaliser`] row by row as rows arrive; this whole-batch form serves tests.
+#[cfg(test)]
+pub(crate) fn normalise(
     batch: &Batch,
     vocab: &Vocabulary,
     known_rule: &dyn Fn(&str) -> bool,

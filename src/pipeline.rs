@@ -484,10 +484,6 @@ impl Computed<'_> {
         self.settled.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.settled.is_empty()
-    }
-
     /// Line `k` (ledger order), whole: identity, source and every step of its trace.
     pub fn line(&self, k: usize) -> LedgerLine {
         let i = self.order[k] as usize;

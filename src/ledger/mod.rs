@@ -4,11 +4,11 @@
 //! gives identical bytes; each file is written to a temporary name and renamed. This module
 //! owns rust_xlsxwriter.
 
-pub mod check_code;
+pub(crate) mod check_code;
 mod csvout;
 mod fit;
-pub mod template;
-pub mod workbook;
+pub(crate) mod template;
+pub(crate) mod workbook;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
