@@ -688,7 +688,6 @@ fn rows_are_handed_on_while_the_sheet_is_read() {
     // Every complete row is already handed on; only the last is still open.
     assert_eq!(seen.borrow().len(), 98);
     sb.finish(&mut out);
-    drop(out);
     let seen = seen.into_inner();
     assert_eq!(seen.len(), 100);
     assert_eq!(seen[..98], (1..99).collect::<Vec<u32>>()[..]);

@@ -1046,8 +1046,7 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
         ],
     )?;
     let v = report.vocab;
-    let mut r = 1;
-    for (p, rule) in report.policies.rules() {
+    for (r, (p, rule)) in (1u32..).zip(report.policies.rules()) {
         let outcome = match &rule.outcome {
             Outcome::Payout => "奖补资金".to_string(),
             Outcome::Measure { label, unit, .. } => format!("{label}（{unit}）"),
@@ -1084,7 +1083,6 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
         for (c, s) in cells.iter().enumerate() {
             text(ws, f, r, c as u16, &fit(s, FullText::Policy))?;
         }
-        r += 1;
     }
     Ok(())
 }
