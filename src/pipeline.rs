@@ -1,7 +1,7 @@
 //! One run of the pipeline (一次批处理): load the vocabulary, LPR table and policies, read and
 //! normalise the inputs, evaluate every line in parallel, settle the batch, write the outputs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
@@ -512,10 +512,6 @@ impl Computed<'_> {
         self.settled.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.settled.is_empty()
-    }
-
     /// Line `k` (ledger order), whole: identity, source and every step of its trace.
     pub fn line(&self, k: usize) -> LedgerLine {
         let i = self.order[k] as usize;
@@ -655,7 +651,6 @@ pub struct Summary {
     pub status: ExitStatus,
 }
 
-/// Runs the whole pipeline and writes the outputs into `out`.
 /// A stage of a run, for a progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -664,15 +659,32 @@ pub enum Stage {
     Written,
 }
 
-pub fn run(
-    config: &Config,
-    policies: &[PathBuf],
-    history: &[PathBuf],
-    inputs: &[PathBuf],
-    out: &Path,
-    options: &Options,
-    progress: &dyn Fn(Stage),
-) -> Result<Summary, RunError> {
+/// Everything one run needs (一次批处理的设置), as the command line's settings step builds it.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// Where the vocabulary, reference data and default policies come from.
+    pub config: Config,
+    /// Policy files or folders; empty: the policies of `config`.
+    pub policies: Vec<PathBuf>,
+    /// Earlier payouts (payouts.csv / ledger.xlsx files or folders).
+    pub history: Vec<PathBuf>,
+    /// Application workbooks or folders.
+    pub inputs: Vec<PathBuf>,
+    /// The output folder.
+    pub out: PathBuf,
+    pub options: Options,
+}
+
+/// Runs the batch as `settings` say; `progress` hears each stage as it ends.
+pub fn run(settings: &RunSettings, progress: &dyn Fn(Stage)) -> Result<Summary, RunError> {
+    let RunSettings {
+        config,
+        policies,
+        history,
+        inputs,
+        out,
+        options,
+    } = settings;
     let loaded = load(config, policies)?;
     progress(Stage::Loaded {
         rules: loaded.policies.rule_count(),

@@ -278,7 +278,7 @@ pub fn load_config_policies(config: &Config, vocab: &Vocabulary) -> Result<Polic
         }
         return Ok(set);
     };
-    load_policies(&[dir.clone()], vocab)
+    load_policies(std::slice::from_ref(dir), vocab)
 }
 
 /// Loads one policy from its text; `path` is used in messages and the manifest.

@@ -308,7 +308,8 @@ const HEADER: [&str; 9] = [
 
 fn credit_code(n: u32) -> String {
     let first = format!("91150100ABCDE{n:04}");
-    let check = subsidy::normalise::credit_code_check_char(&first).expect("valid characters");
+    let check =
+        subsidy::domain::identity::credit_code_check_char(&first).expect("valid characters");
     format!("{first}{check}")
 }
 

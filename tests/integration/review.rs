@@ -322,7 +322,7 @@ fn valid(code: &str) -> String {
     let first = &code[..17];
     format!(
         "{first}{}",
-        subsidy::normalise::credit_code_check_char(first).unwrap()
+        subsidy::domain::identity::credit_code_check_char(first).unwrap()
     )
 }
 
