@@ -839,6 +839,10 @@ impl Evaluator<'_> {
                     ),
                 ))
             }
+            Expr::Named { name, of } => {
+                let (v, d) = self.expr(of)?;
+                Ok((v, desc!(self, "{name}〔{d}〕")))
+            }
             Expr::Quotient(a, b) => {
                 let (x, xd) = self.expr(a)?;
                 let (y, yd) = self.expr(b)?;

@@ -44,6 +44,7 @@ pub fn expr(v: &Vocabulary, e: &Expr) -> String {
         Expr::Quotient(a, b) => format!("({} ÷ {})", expr(v, a), expr(v, b)),
         Expr::YearOf(f) => format!("{}的年份", label(v, *f)),
         Expr::DaysBetween(a, b) => format!("{}至{}的天数", label(v, *a), label(v, *b)),
+        Expr::Named { name, of } => format!("{name}〔{}〕", expr(v, of)),
     }
 }
 

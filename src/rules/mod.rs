@@ -2,11 +2,15 @@
 //! its rules. Loading (raw serde → checked [`Policy`]) lives in [`load`]; evaluation lives in
 //! the engine. This module owns the closed set of formula kinds, conditions and caps.
 
+mod arith;
 pub mod coverage;
 pub mod describe;
 pub mod load;
+mod lower;
 pub mod lpr;
+mod node;
 pub mod params;
+mod syntax;
 mod text;
 
 use std::path::PathBuf;
@@ -54,8 +58,9 @@ pub enum Review {
     Assumed,
 }
 
-/// How a budget is shared out (D11).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a budget is shared out (D11); written `method = "pro_rata"` or `"equal"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Allocation {
     /// 按比例核减 when the awards exceed the budget.
     ProRata,
@@ -213,6 +218,11 @@ pub enum Expr {
     YearOf(FieldId),
     /// Days from the first date field to the second (actual days).
     DaysBetween(FieldId, FieldId),
+    /// A value the rule names (`let = { base = "…" }`), shown by its name in the trace.
+    Named {
+        name: String,
+        of: Box<Expr>,
+    },
 }
 
 /// Comparison operators; the boundary word that chose one is kept for the trace (D1).
@@ -366,10 +376,13 @@ pub struct TitleEntry {
     pub split: Option<Vec<(Payer, Decimal)>>,
 }
 
-/// How several titles in one row combine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How several titles in one row combine; written `combine = "highest"` (the default) or
+/// `"sum"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Combine {
     /// 就高: only the highest.
+    #[default]
     Highest,
     /// Each title paid.
     Sum,
@@ -598,6 +611,7 @@ impl Expr {
             Expr::YearOf(f) => out.push(*f),
             Expr::DaysBetween(a, b) => out.extend([*a, *b]),
             Expr::Default { field, .. } => out.push(*field),
+            Expr::Named { of, .. } => of.refs(out),
         }
     }
 }
