@@ -51,7 +51,7 @@ enum Token {
 impl Token {
     fn show(&self) -> String {
         match self {
-            Token::Number(n) => format!("number {}", crate::money::plain(*n)),
+            Token::Number(n) => format!("number {}", crate::domain::money::plain(*n)),
             Token::Name(n) => format!("`{n}`"),
             Token::Op(c) => format!("`{c}`"),
             Token::Open => "`(`".into(),

@@ -14,8 +14,8 @@ use super::lower::Lower;
 use super::node::{table_at, Node};
 use super::syntax::{BudgetSyntax, DocSyntax};
 use super::{Budget, Payer, Policy, Rule};
-use crate::config::Config;
-use crate::fields::{line_of, Vocabulary};
+use crate::domain::config::Config;
+use crate::domain::fields::{line_of, Vocabulary};
 
 /// Errors loading policy files.
 #[derive(Debug, thiserror::Error)]
@@ -256,7 +256,7 @@ pub fn load_policy_text(
         valid_from,
         valid_to,
         path: path.to_path_buf(),
-        digest: crate::digest::sha256_hex(text.as_bytes()),
+        digest: crate::domain::digest::sha256_hex(text.as_bytes()),
         rules,
         budgets,
         review: doc.policy.review,

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::fields::FieldId;
+use crate::domain::fields::FieldId;
 
 pub use load::{load_policies, load_policy_text, PolicyError, PolicySet};
 pub use text::{parse_amount, parse_rate};

@@ -7,7 +7,7 @@ use super::super::syntax::{CondSyntax, ExprSyntax, ListSyntax, S};
 use super::super::text::{date_op_of_word, op_of_word};
 use super::super::{Condition, DateRef, Expr, Op};
 use super::{at, off, Lower, R};
-use crate::fields::FieldType;
+use crate::domain::fields::FieldType;
 
 impl Lower<'_> {
     pub fn expr(&self, e: &S<ExprSyntax>) -> R<Expr> {

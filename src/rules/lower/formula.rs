@@ -13,7 +13,7 @@ use super::super::{
     Bracket, Condition, Expr, Formula, Interest, Interval, Op, Param, Stage, TitleEntry,
 };
 use super::{at, off, Lower, R};
-use crate::fields::FieldType;
+use crate::domain::fields::FieldType;
 
 impl Lower<'_> {
     pub fn formula(&self, f: &S<FormulaSyntax>) -> R<Formula> {
@@ -321,7 +321,7 @@ impl Lower<'_> {
                         off(chosen),
                         format!(
                             "chosen value {} lies outside its range [{lo}, {hi}] (D5)",
-                            crate::money::plain(value)
+                            crate::domain::money::plain(value)
                         ),
                     ));
                 }

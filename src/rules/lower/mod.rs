@@ -18,7 +18,7 @@ use super::syntax::{
 };
 use super::text::{parse_amount, parse_rate};
 use super::{Cap, CapScope, Formula, Outcome, Payer, Rule};
-use crate::fields::{line_of, FieldId, FieldType, Vocabulary};
+use crate::domain::fields::{line_of, FieldId, FieldType, Vocabulary};
 
 /// A refusal inside a rule, at a byte offset of the file (0: the rule's own line).
 pub struct At {
