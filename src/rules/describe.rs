@@ -356,6 +356,9 @@ fn condition(v: &Vocabulary, c: &Condition) -> String {
             format!("{}：{}", label(v, *field), if *value { "是" } else { "否" })
         }
         Condition::All(list) => format!("({})", conditions(v, list)),
+        Condition::Optional { field, of } => {
+            format!("{}（{}未填视为满足）", condition(v, of), label(v, *field))
+        }
         Condition::Any(list) => format!(
             "({})",
             list.iter()

@@ -304,6 +304,13 @@ pub enum Condition {
     },
     All(Vec<Condition>),
     Any(Vec<Condition>),
+    /// A condition on an optional fact (`absent = "pass"`): it holds when the row leaves
+    /// `field` empty, and is the inner condition otherwise — where the clause says the fact
+    /// need not be given, an empty cell is not 缺少数据.
+    Optional {
+        field: FieldId,
+        of: Box<Condition>,
+    },
 }
 
 /// The date a date condition compares with: a fixed date, or another date of the row shifted
@@ -641,6 +648,7 @@ impl Condition {
                 ..
             } => out.extend([*field, *other]),
             Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| c.refs(out)),
+            Condition::Optional { of, .. } => of.refs(out),
         }
     }
 }

@@ -298,7 +298,10 @@ impl<'de> Node<'de> {
             DeValue::Table(t) => visitor
                 .visit_map(Entries::new(t, tag))
                 .map_err(|e| e.missing_in(noun).at(&span)),
-            _ => de::Deserializer::deserialize_any(self, visitor),
+            other => Err(SyntaxError::new(
+                format!("{noun} must be a table, found {}", type_name(&other)),
+                span,
+            )),
         }
     }
 

@@ -295,10 +295,12 @@ pub enum CondSyntax {
     In {
         field: S<String>,
         r#in: ListSyntax,
+        absent: Option<Absent>,
     },
     NotIn {
         field: S<String>,
         not_in: ListSyntax,
+        absent: Option<Absent>,
     },
     Is {
         field: S<String>,
@@ -311,6 +313,7 @@ pub enum CondSyntax {
         date: S<String>,
         word: Option<S<String>>,
         op: Option<S<String>>,
+        absent: Option<Absent>,
     },
     /// A date field against another date field plus whole months.
     After {
@@ -319,6 +322,7 @@ pub enum CondSyntax {
         months: Option<S<String>>,
         word: Option<S<String>>,
         op: Option<S<String>>,
+        absent: Option<Absent>,
     },
     Compare {
         field: S<ExprSyntax>,
@@ -327,6 +331,15 @@ pub enum CondSyntax {
         value: Option<Amount>,
         than: Option<S<ExprSyntax>>,
     },
+}
+
+/// What an empty cell means to an `in`, `not_in` or date condition; without `absent` it is
+/// 缺少数据 (the line is 不予支持 until the fact is given).
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum Absent {
+    /// The clause says the fact is optional: the condition holds when the cell is empty.
+    Pass,
 }
 
 /// The values of `in` / `not_in`: a list of texts or a list parameter.

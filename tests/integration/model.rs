@@ -313,3 +313,58 @@ fn flat_tables_and_let_values_are_checked() {
         "p.toml:10: rule `r1`: unknown field `employes` (did you mean `employees`?); fields are the keys of config/fields.json"
     );
 }
+
+/// `absent = "pass"` (issue 13): a condition on an optional fact holds when the cell is empty,
+/// is checked as usual when it is filled, and without the option an empty cell stays 缺少数据.
+#[test]
+fn absent_pass_holds_a_condition_on_an_empty_optional_fact() {
+    let rule = |absent: &str| {
+        format!(
+            "when = [{{ field = \"title\", not_in = [\"盟市级专精特新中小企业\"]{absent} }}]\nformula = {{ kind = \"rate\", base = \"rent_paid\", rate = \"30%\" }}"
+        )
+    };
+    let optional = rule(", absent = \"pass\"");
+    let (shown, steps) = compute(&optional, &[("rent_paid", "2000000")]);
+    assert_eq!(shown, "600000.00");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("未填：本条件不要求必填，视为满足")),
+        "{steps:?}"
+    );
+    let (shown, _) = compute(
+        &optional,
+        &[
+            ("rent_paid", "2000000"),
+            ("title", "盟市级专精特新中小企业"),
+        ],
+    );
+    assert!(
+        shown.starts_with("不予支持：") && shown.contains("属于排除范围"),
+        "{shown}"
+    );
+    let (shown, _) = compute(
+        &optional,
+        &[
+            ("rent_paid", "2000000"),
+            ("title", "国家级专精特新“小巨人”企业"),
+        ],
+    );
+    assert_eq!(shown, "600000.00");
+    let (shown, _) = compute(&rule(""), &[("rent_paid", "2000000")]);
+    assert!(shown.contains("缺少数据"), "{shown}");
+    // A date condition likewise.
+    let dated = "when = [{ field = \"purchase_date\", word = \"起\", date = \"2022-01-01\", absent = \"pass\" }]\nformula = { kind = \"fixed\", amount = \"1万\" }";
+    assert_eq!(compute(dated, &[]).0, "10000.00");
+    assert_eq!(
+        compute(dated, &[("purchase_date", "2022-01-01")]).0,
+        "10000.00"
+    );
+    assert!(compute(dated, &[("purchase_date", "2021-12-31")])
+        .0
+        .starts_with("不予支持："));
+    assert_eq!(
+        error(&optional.replace("\"pass\"", "\"yes\"")),
+        "p.toml:10: rule `r1`: absent `yes` is not one of: pass"
+    );
+}

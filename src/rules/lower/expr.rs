@@ -3,11 +3,11 @@
 
 use chrono::NaiveDate;
 
-use super::super::syntax::{CondSyntax, ExprSyntax, ListSyntax, S};
+use super::super::syntax::{Absent, CondSyntax, ExprSyntax, ListSyntax, S};
 use super::super::text::{date_op_of_word, op_of_word};
 use super::super::{Condition, DateRef, Expr, Op};
 use super::{at, off, Lower, R};
-use crate::domain::fields::FieldType;
+use crate::domain::fields::{FieldId, FieldType};
 
 impl Lower<'_> {
     pub fn expr(&self, e: &S<ExprSyntax>) -> R<Expr> {
@@ -72,8 +72,24 @@ impl Lower<'_> {
         Ok(match c.get_ref() {
             CondSyntax::All { all } => Condition::All(self.conditions(all)?),
             CondSyntax::Any { any } => Condition::Any(self.conditions(any)?),
-            CondSyntax::In { field, r#in } => self.member(field, r#in, false)?,
-            CondSyntax::NotIn { field, not_in } => self.member(field, not_in, true)?,
+            CondSyntax::In {
+                field,
+                r#in,
+                absent,
+            } => optional(
+                *absent,
+                self.field_id(field)?,
+                self.member(field, r#in, false)?,
+            ),
+            CondSyntax::NotIn {
+                field,
+                not_in,
+                absent,
+            } => optional(
+                *absent,
+                self.field_id(field)?,
+                self.member(field, not_in, true)?,
+            ),
             CondSyntax::Is { field, is, absent } => {
                 let id = self.field_id(field)?;
                 if self.vocab.get(id).ty != FieldType::Bool {
@@ -96,6 +112,7 @@ impl Lower<'_> {
                 date,
                 word,
                 op,
+                absent,
             } => {
                 let d = NaiveDate::parse_from_str(date.get_ref(), "%Y-%m-%d").map_err(|_| {
                     at(
@@ -103,7 +120,8 @@ impl Lower<'_> {
                         format!("date `{}` must be written YYYY-MM-DD", date.get_ref()),
                     )
                 })?;
-                self.date_condition(field, DateRef::Fixed(d), word, op, o)?
+                let c = self.date_condition(field, DateRef::Fixed(d), word, op, o)?;
+                optional(*absent, self.field_id(field)?, c)
             }
             CondSyntax::After {
                 field,
@@ -111,6 +129,7 @@ impl Lower<'_> {
                 months,
                 word,
                 op,
+                absent,
             } => {
                 let other = self.date_field(after)?;
                 let months = match months {
@@ -123,7 +142,8 @@ impl Lower<'_> {
                     field: other,
                     months,
                 };
-                self.date_condition(field, date, word, op, o)?
+                let c = self.date_condition(field, date, word, op, o)?;
+                optional(*absent, self.field_id(field)?, c)
             }
             CondSyntax::Compare {
                 field,
@@ -218,6 +238,17 @@ impl Lower<'_> {
             date,
             word: word.as_ref().map(|w| w.get_ref().clone()),
         })
+    }
+}
+
+/// A condition the clause makes only on a fact it lets the applicant leave out.
+fn optional(absent: Option<Absent>, field: FieldId, c: Condition) -> Condition {
+    match absent {
+        None => c,
+        Some(Absent::Pass) => Condition::Optional {
+            field,
+            of: Box::new(c),
+        },
     }
 }
 
