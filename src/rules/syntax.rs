@@ -521,6 +521,8 @@ pub enum FormulaSyntax {
         share: Rate,
         day_basis: Option<Amount>,
         max_rate: Option<Rate>,
+        #[serde(default)]
+        windows: Vec<S<WindowSyntax>>,
     },
     Staged {
         stages: Vec<StageSyntax>,
@@ -543,6 +545,17 @@ pub enum FormulaSyntax {
         selector: S<ExprSyntax>,
         rows: S<Vec<S<RowSyntax>>>,
     },
+}
+
+/// A span of an interest period paid at its own share (分段贴息); each end a date field or
+/// `YYYY-MM-DD`.
+#[derive(Deserialize)]
+#[serde(rename = "a window", deny_unknown_fields)]
+pub struct WindowSyntax {
+    pub from: Option<S<String>>,
+    pub to: Option<S<String>>,
+    pub share: Rate,
+    pub words: Option<String>,
 }
 
 /// A row of a flat table: a range and the expression it pays.

@@ -48,9 +48,12 @@ impl Lower<'_> {
             ExprSyntax::YearOf { year_of } => Expr::YearOf(self.date_field(year_of)?),
             ExprSyntax::DaysBetween { days_between } => {
                 let [a, b] = days_between.as_slice() else {
-                    return Err(at(o, "`days_between` is [from date field, to date field]"));
+                    return Err(at(
+                        o,
+                        "`days_between` is [from date, to date] (a date field or YYYY-MM-DD)",
+                    ));
                 };
-                Expr::DaysBetween(self.date_field(a)?, self.date_field(b)?)
+                Expr::DaysBetween(self.date_term(a)?, self.date_term(b)?)
             }
             ExprSyntax::Value { value } => Expr::Const(value.0),
         })

@@ -138,6 +138,7 @@ impl Lower<'_> {
                 share,
                 day_basis,
                 max_rate,
+                windows,
             } => {
                 let opt = |k: &Option<S<String>>| k.as_ref().map(|k| self.field_id(k)).transpose();
                 Formula::Interest(Interest {
@@ -150,6 +151,7 @@ impl Lower<'_> {
                     share: share.0,
                     max_rate: max_rate.map(|m| m.0 * Decimal::ONE_HUNDRED),
                     day_basis: day_basis.map_or(Decimal::from(360), |b| b.0),
+                    windows: self.rate_windows(windows)?,
                 })
             }
             FormulaSyntax::Staged { stages } => Formula::Staged {

@@ -4,6 +4,7 @@
 //! refused at the span of the node it is about. Expressions and conditions are lowered in
 //! [`expr`], formulas, rates and bracket tables in [`formula`].
 
+mod dates;
 mod expr;
 mod formula;
 
