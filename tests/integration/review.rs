@@ -241,7 +241,7 @@ fn review_is_required_unless_the_policy_assumes_it_and_is_a_closed_set() {
     .to_string();
     assert_eq!(
         e,
-        "t.toml:6: unknown variant `later`, expected `required` or `assumed`"
+        "t.toml:6: review `later` is not one of: required, assumed"
     );
 
     let flag = v.id("meets_conditions").unwrap();
