@@ -1,7 +1,7 @@
 //! One run of the pipeline (一次批处理): load the vocabulary, LPR table and policies, read and
 //! normalise the inputs, evaluate every line in parallel, settle the batch, write the outputs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
@@ -10,7 +10,7 @@ use crate::domain::exit::ExitStatus;
 use crate::domain::fields::{FieldId, FieldsError, Vocabulary};
 use crate::domain::value::Row;
 use crate::engine::batch::{settle_open, Line, Pending, NOTHING_SHARED};
-use crate::engine::{evaluate, evaluate_untraced, review, Context, Evaluation, Trace};
+use crate::engine::{evaluate, evaluate_untraced, review, Context, Evaluation, StepKind, Trace};
 use crate::ingest::IngestError;
 use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
 use crate::normalise::{type_row, Applications, Normaliser, Rows, Shard, TypedRow};
@@ -92,8 +92,7 @@ pub struct Computed<'l> {
     order: Vec<(u32, u32)>,
     /// Field id of 项目编号 (shown on each line, matched by a later settlement).
     project_field: FieldId,
-    /// Field ids of [`crate::normalise::IDENTITY`].
-    ident: [FieldId; 6],
+    ident: IdentityFields,
     pub inputs: Vec<crate::ingest::InputFile>,
     pub history: Vec<crate::ingest::InputFile>,
     pub skipped_sheets: Vec<String>,
@@ -243,7 +242,7 @@ fn compute_in_pool<'l>(
         })
         .collect();
     t.mark("evaluate");
-    let ident = identity_fields(&loaded.vocab);
+    let ident = IdentityFields::of(&loaded.vocab);
     let settled = settle_lines(&applications, &rules, &of_row, evaluations, ident, &shared);
     let settle = t.mark("settle");
     t.engine(settled.len(), settle.saturating_sub(read));
@@ -353,8 +352,31 @@ fn read_and_normalise(
     Ok((batch, applications))
 }
 
-fn identity_fields(v: &Vocabulary) -> [FieldId; 6] {
-    crate::normalise::IDENTITY.map(|k| v.id(k).unwrap_or(FieldId::MAX))
+/// The fields of a line's identity (申报编号, 统一社会信用代码, 企业名称, 所属旗县区, 申报年度,
+/// 申报条款编号: [`crate::normalise::IDENTITY`]), by name. A field the vocabulary lacks reads
+/// as empty.
+#[derive(Debug, Clone, Copy)]
+struct IdentityFields {
+    application_id: FieldId,
+    credit_code: FieldId,
+    enterprise_name: FieldId,
+    region: FieldId,
+    year: FieldId,
+    rule_id: FieldId,
+}
+
+impl IdentityFields {
+    fn of(v: &Vocabulary) -> Self {
+        let id = |key: &str| v.id(key).unwrap_or(FieldId::MAX);
+        IdentityFields {
+            application_id: id("application_id"),
+            credit_code: id("credit_code"),
+            enterprise_name: id("enterprise_name"),
+            region: id("region"),
+            year: id("application_year"),
+            rule_id: id("rule_id"),
+        }
+    }
 }
 
 /// The rule of every row (an index into the rules returned, each rule once). The normaliser
@@ -408,11 +430,17 @@ fn settle_lines(
     rules: &[RuleView<'_>],
     of_row: &[u32],
     evaluations: Vec<Evaluation>,
-    ident: [FieldId; 6],
+    ident: IdentityFields,
     shared: &crate::history::SharedHistory,
 ) -> Vec<Line> {
     let rows = &apps.rows;
-    let [app_f, code_f, _, _, year_f, rule_f] = ident;
+    let IdentityFields {
+        application_id: app_f,
+        credit_code: code_f,
+        year: year_f,
+        rule_id: rule_f,
+        ..
+    } = ident;
     // A batch has a few distinct years: their text once each.
     let mut year_text: Vec<(Option<crate::domain::value::Value>, String)> = Vec::new();
     let year_of: Vec<u32> = (0..rows.len())
@@ -471,8 +499,8 @@ fn settle_lines(
 }
 
 /// Ledger order: the rows by 申报编号 (unique among computed rows).
-fn ledger_order(rows: &Rows, ident: [FieldId; 6]) -> Vec<u32> {
-    let app_f = ident[0];
+fn ledger_order(rows: &Rows, ident: IdentityFields) -> Vec<u32> {
+    let app_f = ident.application_id;
     let mut order: Vec<u32> = (0..rows.len() as u32).collect();
     order.par_sort_unstable_by(|a, b| {
         rows.str(*a as usize, app_f)
@@ -529,11 +557,12 @@ impl Computed<'_> {
             &self.rules[self.of_row[i] as usize],
         );
         let rows = &apps.rows;
-        let [application_id, mut credit_code, mut enterprise_name, region, year, rule_id] =
-            self.ident.map(|f| rows.text(i, f));
-        if let Some((code, name)) = payee {
-            (credit_code, enterprise_name) = (code.clone(), name.clone());
-        }
+        let ident = self.ident;
+        let text = |f: FieldId| rows.text(i, f);
+        let (credit_code, enterprise_name) = match payee {
+            Some((code, name)) => (code.clone(), name.clone()),
+            None => (text(ident.credit_code), text(ident.enterprise_name)),
+        };
         let cx = Context {
             vocab: &loaded.vocab,
             lpr: &loaded.lpr,
@@ -555,15 +584,15 @@ impl Computed<'_> {
         };
         line.close();
         LedgerLine {
-            application_id,
+            application_id: text(ident.application_id),
             credit_code,
             enterprise_name,
-            region,
-            year,
+            region: text(ident.region),
+            year: text(ident.year),
             clause: view.rule.clause.clone(),
             policy: view.policy.title.clone(),
             formula_kind: view.rule.formula.kind_label(),
-            rule_id,
+            rule_id: text(ident.rule_id),
             line,
             source: apps.source(i),
             extras: apps.extras(i).to_string(),
@@ -600,8 +629,10 @@ impl Lines for Computed<'_> {
             line,
             rule_id: &rule.id,
             clause: &rule.clause,
-            region: rows.str(i, self.ident[3]),
-            credit_code: payee.map_or(rows.str(i, self.ident[1]), |(code, _)| code.as_str()),
+            region: rows.str(i, self.ident.region),
+            credit_code: payee.map_or(rows.str(i, self.ident.credit_code), |(code, _)| {
+                code.as_str()
+            }),
         }
     }
 
@@ -615,20 +646,25 @@ impl Lines for Computed<'_> {
 fn read_steps(loaded: &Loaded, apps: &Applications, view: &RuleView<'_>, i: usize) -> Trace {
     let (sheet, row) = apps.origin(i);
     let mut trace = Trace::default();
-    trace.push(&format!(
-        "申报 {} {} 第{}行，适用 {}（{}）",
-        sheet.file, sheet.name, row, view.rule.id, view.rule.clause
-    ));
+    trace.push(
+        StepKind::Input,
+        &format!(
+            "申报 {} {} 第{}行，适用 {}（{}）",
+            sheet.file, sheet.name, row, view.rule.id, view.rule.clause
+        ),
+    );
     for (f, label) in &view.inputs {
         let field = loaded.vocab.get(*f);
         match (apps.rows.row(i).get(*f), apps.cell(i, *f)) {
-            (Some(v), Some(at)) => trace.push(&format!(
-                "读入 {label} = {}（{}!{at}）",
-                v.display(field),
-                sheet.name
-            )),
-            (Some(v), None) => trace.push(&format!("读入 {label} = {}", v.display(field))),
-            (None, _) => trace.push(&format!("读入 {label}：未填")),
+            (Some(v), Some(at)) => trace.push(
+                StepKind::Input,
+                &format!("读入 {label} = {}（{}!{at}）", v.display(field), sheet.name),
+            ),
+            (Some(v), None) => trace.push(
+                StepKind::Input,
+                &format!("读入 {label} = {}", v.display(field)),
+            ),
+            (None, _) => trace.push(StepKind::Input, &format!("读入 {label}：未填")),
         }
     }
     // A flag with neither value nor column that the policy does not require reviewed is 是.
@@ -640,10 +676,13 @@ fn read_steps(loaded: &Loaded, apps: &Applications, view: &RuleView<'_>, i: usiz
         .filter(|f| row.get(**f).is_none() && !sheet.has(**f))
     {
         if view.policy.review == crate::rules::Review::Assumed {
-            trace.push(&format!(
-                "审核 申报表无“{}”列，本政策按“是”计（review = \"assumed\"）",
-                loaded.vocab.get(*f).header_zh
-            ));
+            trace.push(
+                StepKind::Review,
+                &format!(
+                    "审核 申报表无“{}”列，本政策按“是”计（review = \"assumed\"）",
+                    loaded.vocab.get(*f).header_zh
+                ),
+            );
         }
     }
     trace
@@ -658,7 +697,6 @@ pub struct Summary {
     pub status: ExitStatus,
 }
 
-/// Runs the whole pipeline and writes the outputs into `out`.
 /// A stage of a run, for a progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -667,15 +705,32 @@ pub enum Stage {
     Written,
 }
 
-pub fn run(
-    config: &Config,
-    policies: &[PathBuf],
-    history: &[PathBuf],
-    inputs: &[PathBuf],
-    out: &Path,
-    options: &Options,
-    progress: &dyn Fn(Stage),
-) -> Result<Summary, RunError> {
+/// Everything one run needs (一次批处理的设置), as the command line's settings step builds it.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// Where the vocabulary, reference data and default policies come from.
+    pub config: Config,
+    /// Policy files or folders; empty: the policies of `config`.
+    pub policies: Vec<PathBuf>,
+    /// Earlier payouts (payouts.csv / ledger.xlsx files or folders).
+    pub history: Vec<PathBuf>,
+    /// Application workbooks or folders.
+    pub inputs: Vec<PathBuf>,
+    /// The output folder.
+    pub out: PathBuf,
+    pub options: Options,
+}
+
+/// Runs the batch as `settings` say; `progress` hears each stage as it ends.
+pub fn run(settings: &RunSettings, progress: &dyn Fn(Stage)) -> Result<Summary, RunError> {
+    let RunSettings {
+        config,
+        policies,
+        history,
+        inputs,
+        out,
+        options,
+    } = settings;
     let loaded = load(config, policies)?;
     progress(Stage::Loaded {
         rules: loaded.policies.rule_count(),

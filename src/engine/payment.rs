@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 
 use super::batch::{largest_remainder, split, Line, LineKind, Pending};
-use super::{Eval, Evaluator, Result, Stop, Trace};
+use super::{Eval, Evaluator, Result, StepKind, Stop, Trace};
 use crate::domain::money::{grouped2, plain, round_yuan};
 use crate::domain::value::Value;
 use crate::rules::payment::{PartnerShare, Stage};
@@ -74,7 +74,7 @@ impl Evaluator<'_> {
             amount = match stage {
                 Stage::Advance => {
                     let paid = amount * advance.share;
-                    self.note(format!(
+                    self.note(StepKind::Combination, format!(
                         "预拨 {words}：项目 {project} 按估算核定 {} × 预拨比例 {}% = {}（清算时据实{}）",
                         grouped2(amount),
                         plain(advance.share * Decimal::ONE_HUNDRED),
@@ -85,12 +85,15 @@ impl Evaluator<'_> {
                 }
                 Stage::Settlement => {
                     let prior = self.history_of("prior_paid_project")?;
-                    self.note(format!(
-                        "清算 {words}：项目 {project} 据实核定 {} − 历史已拨付 {} = {}",
-                        grouped2(amount),
-                        grouped2(prior),
-                        grouped2(amount - prior)
-                    ));
+                    self.note(
+                        StepKind::Combination,
+                        format!(
+                            "清算 {words}：项目 {project} 据实核定 {} − 历史已拨付 {} = {}",
+                            grouped2(amount),
+                            grouped2(prior),
+                            grouped2(amount - prior)
+                        ),
+                    );
                     amount - prior
                 }
             };
@@ -124,12 +127,15 @@ impl Evaluator<'_> {
                     percent / Decimal::ONE_HUNDRED
                 }
             };
-            self.note(format!(
-                "收款方 {}：第二收款单位 {name}（{credit_code}）分得 {}%，申报企业分得其余 {}%",
-                payees.words.as_deref().unwrap_or("多个收款方"),
-                plain(share * Decimal::ONE_HUNDRED),
-                plain((Decimal::ONE - share) * Decimal::ONE_HUNDRED)
-            ));
+            self.note(
+                StepKind::Payee,
+                format!(
+                    "收款方 {}：第二收款单位 {name}（{credit_code}）分得 {}%，申报企业分得其余 {}%",
+                    payees.words.as_deref().unwrap_or("多个收款方"),
+                    plain(share * Decimal::ONE_HUNDRED),
+                    plain((Decimal::ONE - share) * Decimal::ONE_HUNDRED)
+                ),
+            );
             self.payment.partner = Some(Partner {
                 credit_code,
                 name,
@@ -151,9 +157,9 @@ impl Evaluator<'_> {
         self.num(self.field(key)?)
     }
 
-    fn note(&mut self, step: String) {
+    fn note(&mut self, kind: StepKind, step: String) {
         if self.tracing {
-            self.trace.push(&step);
+            self.trace.push(kind, &step);
         }
     }
 }
@@ -202,14 +208,17 @@ pub(super) fn apply_settlements(
             let Some(paid) = advance_figure(&pending[j]) else {
                 continue;
             };
-            extra[i].push(&format!(
-                "清算 减本批预拨 {}（申报编号 {}）：{} − {} = {}",
-                grouped2(paid),
-                pending[j].order.0,
-                grouped2(amount),
-                grouped2(paid),
-                grouped2(amount - paid)
-            ));
+            extra[i].push(
+                StepKind::Combination,
+                &format!(
+                    "清算 减本批预拨 {}（申报编号 {}）：{} − {} = {}",
+                    grouped2(paid),
+                    pending[j].order.0,
+                    grouped2(amount),
+                    grouped2(paid),
+                    grouped2(amount - paid)
+                ),
+            );
             amount -= paid;
         }
         let settles = p
@@ -219,16 +228,22 @@ pub(super) fn apply_settlements(
             .as_ref()
             .is_some_and(|x| x.settles);
         if amount < Decimal::ZERO && !settles {
-            extra[i].push_cut(&format!(
+            extra[i].push_cut(
+                StepKind::Combination,
+                &format!(
                 "清算 已拨付多于据实核定 {}：本条款未规定多退，不予退回（只补不退），本次拨付 0.00",
                 grouped2(-amount)
-            ));
+            ),
+            );
             amount = Decimal::ZERO;
         } else if amount < Decimal::ZERO {
-            extra[i].push_cut(&format!(
-                "清算 多退少补：已拨付多于据实核定，应退 {}",
-                grouped2(-amount)
-            ));
+            extra[i].push_cut(
+                StepKind::Combination,
+                &format!(
+                    "清算 多退少补：已拨付多于据实核定，应退 {}",
+                    grouped2(-amount)
+                ),
+            );
         }
         amounts[i] = Some(amount);
     }
@@ -261,11 +276,14 @@ pub(super) fn payee_lines(
         .zip(parts)
         .map(|((payee, label), amount)| {
             let mut trace = Trace::default();
-            trace.push(&format!(
-                "收款方 {label} 分得 {}（合计 {}，最大余额法到分）",
-                grouped2(amount),
-                grouped2(line.amount)
-            ));
+            trace.push(
+                StepKind::Payee,
+                &format!(
+                    "收款方 {label} 分得 {}（合计 {}，最大余额法到分）",
+                    grouped2(amount),
+                    grouped2(line.amount)
+                ),
+            );
             PayeeLine {
                 payee,
                 line: Line {

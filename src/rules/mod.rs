@@ -2,12 +2,16 @@
 //! its rules. Loading (raw serde → checked [`Policy`]) lives in [`load`]; evaluation lives in
 //! the engine. This module owns the closed set of formula kinds, conditions and caps.
 
+mod arith;
 pub mod coverage;
 pub mod describe;
 pub mod load;
+mod lower;
 pub mod lpr;
+mod node;
 pub mod params;
 pub mod payment;
+mod syntax;
 mod text;
 
 use std::path::PathBuf;
@@ -55,8 +59,9 @@ pub enum Review {
     Assumed,
 }
 
-/// How a budget is shared out (D11).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a budget is shared out (D11); written `method = "pro_rata"` or `"equal"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Allocation {
     /// 按比例核减 when the awards exceed the budget.
     ProRata,
@@ -216,8 +221,22 @@ pub enum Expr {
     Quotient(Box<Expr>, Box<Expr>),
     /// The calendar year of a date field (成立年度).
     YearOf(FieldId),
-    /// Days from the first date field to the second (actual days).
-    DaysBetween(FieldId, FieldId),
+    /// Days from the first date to the second (actual days; negative when the second is
+    /// earlier): 自2023年7月1日起至投产日 → `days_between = ["2023-07-01", "production_date"]`.
+    DaysBetween(DateTerm, DateTerm),
+    /// A value the rule names (`let = { base = "…" }`), shown by its name in the trace.
+    Named {
+        name: String,
+        of: Box<Expr>,
+    },
+}
+
+/// A date a formula names (日期): a date field of the row, or a date written in the clause
+/// (2023年7月1日 → `"2023-07-01"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateTerm {
+    Field(FieldId),
+    Fixed(NaiveDate),
 }
 
 /// Comparison operators; the boundary word that chose one is kept for the trace (D1).
@@ -299,6 +318,13 @@ pub enum Condition {
     },
     All(Vec<Condition>),
     Any(Vec<Condition>),
+    /// A condition on an optional fact (`absent = "pass"`): it holds when the row leaves
+    /// `field` empty, and is the inner condition otherwise — where the clause says the fact
+    /// need not be given, an empty cell is not 缺少数据.
+    Optional {
+        field: FieldId,
+        of: Box<Condition>,
+    },
 }
 
 /// The date a date condition compares with: a fixed date, or another date of the row shifted
@@ -371,10 +397,13 @@ pub struct TitleEntry {
     pub split: Option<Vec<(Payer, Decimal)>>,
 }
 
-/// How several titles in one row combine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How several titles in one row combine; written `combine = "highest"` (the default) or
+/// `"sum"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Combine {
     /// 就高: only the highest.
+    #[default]
     Highest,
     /// Each title paid.
     Sum,
@@ -405,6 +434,21 @@ pub struct Interest {
     /// Ceiling on the subsidised rate (最高不超过2%), in percent points.
     pub max_rate: Option<Decimal>,
     pub day_basis: Decimal,
+    /// Spans of the interest period paid at their own share (分段贴息: 2023年7月1日至12月31日
+    /// 期间按80%); days outside every window take `share`. Split by day (D6's actual days).
+    pub windows: Vec<RateWindow>,
+}
+
+/// A span of dates inside which an interest subsidy pays its own share of the rate (贴息比例
+/// 分段). Both ends are inclusive (至 counts its last day); an open end reaches the period's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateWindow {
+    pub from: Option<DateTerm>,
+    pub to: Option<DateTerm>,
+    /// Share of the rate subsidised inside the window (80%).
+    pub share: Decimal,
+    /// The clause's words for the window (2023年7月1日至12月31日期间).
+    pub words: Option<String>,
 }
 
 /// The closed set of formula kinds (计算方式).
@@ -605,8 +649,18 @@ impl Expr {
                 b.refs(out);
             }
             Expr::YearOf(f) => out.push(*f),
-            Expr::DaysBetween(a, b) => out.extend([*a, *b]),
+            Expr::DaysBetween(a, b) => [a, b].into_iter().for_each(|d| d.refs(out)),
             Expr::Default { field, .. } => out.push(*field),
+            Expr::Named { of, .. } => of.refs(out),
+        }
+    }
+}
+
+impl DateTerm {
+    fn refs(&self, out: &mut Refs) {
+        match self {
+            DateTerm::Field(f) => out.push(*f),
+            DateTerm::Fixed(_) => {}
         }
     }
 }
@@ -636,6 +690,7 @@ impl Condition {
                 ..
             } => out.extend([*field, *other]),
             Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| c.refs(out)),
+            Condition::Optional { of, .. } => of.refs(out),
         }
     }
 }
@@ -693,6 +748,10 @@ impl Formula {
                         .chain(&i.interest_paid)
                         .copied(),
                 );
+                i.windows
+                    .iter()
+                    .flat_map(|w| w.from.iter().chain(&w.to))
+                    .for_each(|d| d.refs(out));
             }
             Formula::Staged { stages } => out.extend(stages.iter().map(|s| s.flag)),
             Formula::Verdict { test } => test.iter().for_each(|c| c.refs(out)),

@@ -1,13 +1,12 @@
 //! How an award is paid out, beyond how much it is: to several payees (多个收款方, 合同能源管理)
 //! and in instalments (预拨与清算, 多退少补). This module owns the two constructs' model and
-//! their policy-file syntax (`payees = {…}`, `advance = {…}` on a rule); the engine computes
-//! them and the batch pass settles them.
+//! the fields they read; their policy-file syntax (`payees = {…}`, `advance = {…}` on a rule)
+//! is in [`super::syntax`], lowered in `lower/payment.rs`. The engine computes them and the
+//! batch pass settles them.
 
 use rust_decimal::Decimal;
-use serde::Deserialize;
 
-use super::parse_rate;
-use crate::domain::fields::{FieldId, FieldType, Vocabulary};
+use crate::domain::fields::FieldId;
 
 /// 多个收款方: one capped award shared between the applicant and a second payee (合同能源管理:
 /// the enterprise and its energy-service company). Each payee gets its own ledger line with its
@@ -71,98 +70,6 @@ impl Stage {
     }
 }
 
-/// `payees = { partner_share = "50%" | { field = "…" }, words = "…" }`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPayees {
-    partner_share: RawShare,
-    words: Option<String>,
-}
-
-/// A share written as a rate (`"50%"`) or as a field of the row (`{ field = "…" }`).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum RawShare {
-    Rate(String),
-    Field { field: String },
-}
-
-/// `advance = { share = "50%", settles = true, words = "…" }`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawAdvance {
-    share: String,
-    #[serde(default)]
-    settles: bool,
-    words: Option<String>,
-}
-
 /// The fields the constructs read from the row, which a policy must find in the vocabulary.
 pub const PAYEE_FIELDS: [&str; 2] = ["second_payee_credit_code", "second_payee_name"];
 pub const STAGE_FIELDS: [&str; 3] = ["payment_stage", "project_id", "prior_paid_project"];
-
-fn need_fields(vocab: &Vocabulary, keys: &[&str], what: &str) -> Result<(), String> {
-    match keys.iter().find(|k| vocab.id(k).is_none()) {
-        Some(k) => Err(format!(
-            "{what} needs the field `{k}`, which config/fields.json does not define"
-        )),
-        None => Ok(()),
-    }
-}
-
-/// Checks `payees`: a share between 0% and 100%, or a percent field.
-pub fn check_payees(raw: &RawPayees, vocab: &Vocabulary) -> Result<Payees, String> {
-    need_fields(vocab, &PAYEE_FIELDS, "`payees`")?;
-    let partner_share = match &raw.partner_share {
-        RawShare::Rate(text) => {
-            let share = parse_rate(text).ok_or_else(|| {
-                format!("`payees`: partner_share `{text}` is not a rate; write it with a percent sign, e.g. \"50%\"")
-            })?;
-            if share < Decimal::ZERO || share > Decimal::ONE {
-                return Err(format!(
-                    "`payees`: partner_share `{text}` is not between 0% and 100%"
-                ));
-            }
-            PartnerShare::Fixed(share)
-        }
-        RawShare::Field { field } => {
-            let id = vocab.id(field).ok_or_else(|| {
-                format!(
-                    "`payees`: unknown field `{field}`; fields are the keys of config/fields.json"
-                )
-            })?;
-            if vocab.get(id).ty != FieldType::Percent {
-                return Err(format!(
-                    "`payees`: partner_share field `{field}` is not a percent field (type rate_percent)"
-                ));
-            }
-            PartnerShare::Field(id)
-        }
-    };
-    Ok(Payees {
-        partner_share,
-        words: raw.words.clone(),
-    })
-}
-
-/// Checks `advance`: a share above 0% and at most 100%.
-pub fn check_advance(raw: &RawAdvance, vocab: &Vocabulary) -> Result<Advance, String> {
-    need_fields(vocab, &STAGE_FIELDS, "`advance`")?;
-    let share = parse_rate(&raw.share).ok_or_else(|| {
-        format!(
-            "`advance`: share `{}` is not a rate; write it with a percent sign, e.g. \"50%\"",
-            raw.share
-        )
-    })?;
-    if share <= Decimal::ZERO || share > Decimal::ONE {
-        return Err(format!(
-            "`advance`: share `{}` must be above 0% and at most 100%",
-            raw.share
-        ));
-    }
-    Ok(Advance {
-        share,
-        settles: raw.settles,
-        words: raw.words.clone(),
-    })
-}

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use subsidy::ingest::parquet::{visit_parquet, CellVisitor};
 use subsidy::ingest::RawCell;
+use subsidy::ledger::columns::{Columns, Payout};
 use subsidy::normalise::Shard;
 
 use crate::cli::{stderr, subsidy, tmp};
@@ -240,10 +241,8 @@ impl CellVisitor for Table {
         }
         let r = row as usize - 1;
         if self.rows.len() <= r {
-            self.rows.resize(
-                r + 1,
-                vec![String::new(); subsidy::ledger::payouts_header().len()],
-            );
+            self.rows
+                .resize(r + 1, vec![String::new(); <Payout as Columns>::ALL.len()]);
         }
         self.rows[r][col as usize] = match cell {
             RawCell::Num(d) => format!("{d:.2}"),
