@@ -31,6 +31,8 @@ pub enum CliError {
     Ledger(#[from] crate::ledger::LedgerError),
     #[error(transparent)]
     Coverage(#[from] crate::rules::coverage::CoverageError),
+    #[error(transparent)]
+    Compare(#[from] crate::compare::CompareError),
     #[error("rule `{0}` is not in the loaded policies; `subsidy rules` lists them")]
     UnknownRule(String),
     #[error("reconcile needs INPUT files to recompute, --payments, or both")]
