@@ -6,6 +6,7 @@
 
 mod csvout;
 mod fit;
+pub use fit::{fit, FullText};
 pub mod sample;
 pub mod template;
 pub mod workbook;

@@ -391,6 +391,16 @@ fn compare_equals_two_plain_runs_and_lists_every_kind_of_rule_change() {
         "the new rule's rows"
     );
     assert_eq!(reported, read_errors);
+    // compare.xlsx lists them once too, in 数据错误 (cell, 申报编号, reason).
+    let mut listed: Vec<(String, String, String)> = wb
+        .worksheet_range("数据错误")
+        .unwrap()
+        .rows()
+        .skip(1)
+        .map(|r| (r[2].to_string(), r[3].to_string(), r[5].to_string()))
+        .collect();
+    listed.sort();
+    assert_eq!(listed, read_errors);
     let text = subsidy(
         &args
             .iter()
