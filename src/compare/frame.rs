@@ -1,6 +1,6 @@
 //! The two sets of ledger lines as polars DataFrames (账表): one row per line, amounts as
 //! `Decimal(38,2)` (分 as i128, so a sum is exact), joined on (申报编号, rule) and grouped by
-//! clause, region (旗县区) and payer (出资方).
+//! rule (its clause, 条款), region (旗县区) and payer (出资方).
 //!
 //! Only sums of exact 2-decimal amounts are done in polars; nothing is rounded here (amounts
 //! arrive rounded to 分 once, D7) and a difference is a `rust_decimal` subtraction. The eager
@@ -29,8 +29,8 @@ fn award(l: &LedgerLine) -> Decimal {
     }
 }
 
-/// The lines of one side: `application_id`, `rule_id`, `line` (index into `lines`), `clause`
-/// (条款（rule-id）), `region`, `award`.
+/// The lines of one side: `application_id`, `rule_id`, `line` (index into `lines`), `region`,
+/// `award`.
 pub fn lines_frame(lines: &[LedgerLine]) -> Result<DataFrame, CompareError> {
     let text = |name: &str, f: &dyn Fn(&LedgerLine) -> String| {
         Column::new(name.into(), lines.iter().map(f).collect::<Vec<String>>())
@@ -39,7 +39,6 @@ pub fn lines_frame(lines: &[LedgerLine]) -> Result<DataFrame, CompareError> {
         text("application_id", &|l| l.application_id.clone()),
         text("rule_id", &|l| l.rule_id.clone()),
         Column::new("line".into(), (0..lines.len() as u32).collect::<Vec<u32>>()),
-        text("clause", &|l| format!("{}（{}）", l.clause, l.rule_id)),
         text("region", &|l| l.region.clone()),
         money("award", lines.iter().map(award), lines)?,
     ];

@@ -165,7 +165,19 @@ pub fn compare(
     let base_lines = lines_of(&base_set, &read, history)?;
     let proposed_lines = lines_of(&proposed_set, &read, history)?;
     let rule_changes = rule_changes(&base_set, &proposed_set);
-    let mut c = compare_lines(&base_lines, &proposed_lines, rule_changes, budget)?;
+    // 按条款 in the order of the policy texts (proposed, then rules only the base has), as a
+    // clerk reads them: not 七、 before 三、 as sorted text would put them.
+    let mut order: Vec<&str> = Vec::new();
+    for (_, r) in proposed_set
+        .policies
+        .rules()
+        .chain(base_set.policies.rules())
+    {
+        if !order.contains(&r.id.as_str()) {
+            order.push(&r.id);
+        }
+    }
+    let mut c = compare_lines(&base_lines, &proposed_lines, rule_changes, budget, &order)?;
     c.exceptions = std::mem::take(&mut read.applications.exceptions);
     Ok(c)
 }
@@ -209,13 +221,14 @@ fn side_of(l: &LedgerLine) -> Side {
     }
 }
 
-/// Joins the two runs' lines on (申报编号, rule) and totals them by clause, region and payer,
-/// as DataFrames.
+/// Joins the two runs' lines on (申报编号, rule) and totals them by clause (in `rule_order`,
+/// rule ids), region and payer, as DataFrames.
 pub fn compare_lines(
     base: &[LedgerLine],
     proposed: &[LedgerLine],
     rule_changes: Vec<RuleChange>,
     budget: Option<Decimal>,
+    rule_order: &[&str],
 ) -> Result<Comparison, CompareError> {
     let (b, p) = (frame::lines_frame(base)?, frame::lines_frame(proposed)?);
     let mut changes = Vec::new();
@@ -249,7 +262,11 @@ pub fn compare_lines(
             .cmp(&a.difference().abs())
             .then_with(|| (&a.application_id, &a.rule_id).cmp(&(&b.application_id, &b.rule_id)))
     });
-    let by_clause = totals::<String>(frame::totals_by(&b, &p, "clause", "award")?);
+    let by_clause = clause_totals(
+        frame::totals_by(&b, &p, "rule_id", "award")?,
+        proposed.iter().chain(base),
+        rule_order,
+    );
     let by_region = totals::<String>(frame::totals_by(&b, &p, "region", "award")?);
     let (bs, ps) = (frame::shares_frame(base)?, frame::shares_frame(proposed)?);
     let by_payer = totals::<Payer>(frame::totals_by(&bs, &ps, "payer", "share")?);
@@ -268,6 +285,39 @@ pub fn compare_lines(
         budget,
         exceptions: Vec::new(),
     })
+}
+
+/// Sums by rule as 按条款 totals keyed `条款（rule-id）` (the clause as the proposed version
+/// words it), in `rule_order`, without the rules neither side pays anything under.
+fn clause_totals<'a>(
+    sums: Vec<(String, Decimal, Decimal)>,
+    lines: impl Iterator<Item = &'a LedgerLine>,
+    rule_order: &[&str],
+) -> Vec<Total> {
+    let mut clause: BTreeMap<&str, &str> = BTreeMap::new();
+    for l in lines {
+        clause.entry(&l.rule_id).or_insert(&l.clause);
+    }
+    let place = |rule: &str| rule_order.iter().position(|r| *r == rule);
+    let mut sums: Vec<_> = sums
+        .into_iter()
+        .filter(|(_, b, p)| !(b.is_zero() && p.is_zero()))
+        .collect();
+    // A rule of neither set cannot have lines; were it so, it would come last, by id.
+    sums.sort_by(|x, y| {
+        let (px, py) = (place(&x.0), place(&y.0));
+        px.is_none()
+            .cmp(&py.is_none())
+            .then(px.cmp(&py))
+            .then_with(|| x.0.cmp(&y.0))
+    });
+    sums.into_iter()
+        .map(|(rule, base, proposed)| Total {
+            key: format!("{}（{rule}）", clause.get(rule.as_str()).unwrap_or(&"")),
+            base,
+            proposed,
+        })
+        .collect()
 }
 
 /// Group sums as [`Total`]s in key order (the join's order is not deterministic), without
@@ -470,8 +520,9 @@ pub fn cli(
         );
         if !c.exceptions.is_empty() {
             eprintln!(
-                "subsidy: {} 处数据错误，所在行两种政策下均未计算（`subsidy check` 列出明细）",
-                c.exceptions.len()
+                "subsidy: {} 处数据错误，所在行两种政策下均未计算；明细见 {} 的“数据错误”",
+                c.exceptions.len(),
+                out.join("compare.xlsx").display()
             );
         }
     }

@@ -274,6 +274,19 @@ fn compare_equals_two_plain_runs_and_lists_every_kind_of_rule_change() {
         "the changed, the removed and the new rule, each with lines"
     );
     assert_eq!(by_rule[NEW], p.by_rule[NEW]);
+    // 按条款 in the order of the policy text (the sample's rules are all hohhot-2022's), not
+    // as sorted text (七、 before 三、).
+    let text = std::fs::read_to_string(config().join("hohhot-2022.toml")).unwrap();
+    let places: Vec<usize> = j["by_clause"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let id = rule_of(t["key"].as_str().unwrap());
+            text.find(&format!("id = \"{id}\"")).unwrap()
+        })
+        .collect();
+    assert!(places.windows(2).all(|w| w[0] < w[1]), "{}", j["by_clause"]);
     assert_eq!(by_rule[REMOVED], -b.by_rule[REMOVED]);
     assert_eq!(
         json_differences(&j["by_region"], str::to_string),
