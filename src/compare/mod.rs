@@ -165,21 +165,29 @@ pub fn compare(
     let base_lines = lines_of(&base_set, &read, history)?;
     let proposed_lines = lines_of(&proposed_set, &read, history)?;
     let rule_changes = rule_changes(&base_set, &proposed_set);
-    // 按条款 in the order of the policy texts (proposed, then rules only the base has), as a
-    // clerk reads them: not 七、 before 三、 as sorted text would put them.
-    let mut order: Vec<&str> = Vec::new();
-    for (_, r) in proposed_set
-        .policies
-        .rules()
-        .chain(base_set.policies.rules())
-    {
-        if !order.contains(&r.id.as_str()) {
-            order.push(&r.id);
-        }
-    }
+    let order = rule_order(&base_set.policies, &proposed_set.policies);
     let mut c = compare_lines(&base_lines, &proposed_lines, rule_changes, budget, &order)?;
     c.exceptions = std::mem::take(&mut read.applications.exceptions);
     Ok(c)
+}
+
+/// The rules in the order of the policy texts, as a clerk reads them (not 七、 before 三、 as
+/// sorted text would put them): the proposed set's, each rule only the base has placed after
+/// the base rule before it.
+fn rule_order<'a>(base: &'a PolicySet, proposed: &'a PolicySet) -> Vec<&'a str> {
+    let mut order: Vec<&str> = proposed.rules().map(|(_, r)| r.id.as_str()).collect();
+    let mut before: Option<&str> = None;
+    for (_, r) in base.rules() {
+        let id = r.id.as_str();
+        if !order.contains(&id) {
+            let at = before
+                .and_then(|b| order.iter().position(|x| *x == b))
+                .map_or(0, |k| k + 1);
+            order.insert(at, id);
+        }
+        before = Some(id);
+    }
+    order
 }
 
 /// The lines of the rows whose rule `loaded` has, computed under it.
