@@ -13,16 +13,17 @@ mod frame;
 mod write;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::engine::batch::payer_label;
+use crate::engine::StepKind;
 use crate::ledger::LedgerLine;
 use crate::normalise::Exception;
+use crate::pipeline::{self, Loaded, ReadInputs, RunError};
 use crate::rules::{describe, Payer, Policy, PolicySet, Rule};
-use crate::run::{self, Loaded, ReadInputs, RunError};
 
 pub use write::write_comparison;
 
@@ -35,6 +36,8 @@ pub struct Side {
     pub reason: String,
     /// The last cap or cut that held the amount (封顶 …), if any.
     pub cut: String,
+    /// Whether that last cut was a cap (封顶), not 补差, 就高, 起付 or a budget.
+    pub capped: bool,
 }
 
 /// An application line under both versions (企业变化), joined on (申报编号, rule).
@@ -147,21 +150,21 @@ pub enum CompareError {
 /// Loads both policy sets (base: the shipped ones when empty), reads and normalises the inputs
 /// once, computes them under each set and compares.
 pub fn compare(
-    config: &crate::config::Config,
+    config: &crate::domain::config::Config,
     base: &[PathBuf],
     proposed: &[PathBuf],
     history: &[PathBuf],
     inputs: &[PathBuf],
     budget: Option<Decimal>,
 ) -> Result<Comparison, CompareError> {
-    let base_set = run::load(config, base)?;
-    let proposed_set = run::load(config, proposed)?;
+    let base_set = pipeline::load(config, base)?;
+    let proposed_set = pipeline::load(config, proposed)?;
     // A row is read when either version has its rule: a rule only one version has is new or
     // removed, not an unknown rule. Both sets load the vocabulary of `config`, so the rows typed
     // with the base's serve the proposed set too.
     let known =
         |id: &str| base_set.policies.rule(id).is_some() || proposed_set.policies.rule(id).is_some();
-    let mut read = run::read_once(&base_set.vocab, &known, inputs)?;
+    let mut read = pipeline::read_once(&base_set.vocab, &known, inputs)?;
     let base_lines = lines_of(&base_set, &read, history)?;
     let proposed_lines = lines_of(&proposed_set, &read, history)?;
     let rule_changes = rule_changes(&base_set, &proposed_set);
@@ -199,12 +202,12 @@ fn lines_of(
     let rule_field = loaded
         .vocab
         .id("rule_id")
-        .unwrap_or(crate::fields::FieldId::MAX);
+        .unwrap_or(crate::domain::fields::FieldId::MAX);
     let rows = &read.applications.rows;
     let applications = read
         .applications
         .select(|i| loaded.policies.rule(rows.str(i, rule_field)).is_some());
-    Ok(run::compute_read_once(loaded, &read.batch, applications, history)?.lines())
+    Ok(pipeline::compute_read_once(loaded, &read.batch, applications, history)?.lines())
 }
 
 fn side_of(l: &LedgerLine) -> Side {
@@ -215,17 +218,14 @@ fn side_of(l: &LedgerLine) -> Side {
         .map(|p| (*p, if payout { l.share(*p) } else { Decimal::ZERO }))
         .filter(|(_, v)| !v.is_zero())
         .collect();
+    let last = l.line.trace.last_cut_step();
     Side {
         amount,
         payout,
         shares,
         reason: l.reason(),
-        cut: l
-            .line
-            .trace
-            .last_cut()
-            .map(str::to_string)
-            .unwrap_or_default(),
+        cut: last.map(|s| s.text.to_string()).unwrap_or_default(),
+        capped: last.is_some_and(|s| s.kind == StepKind::Cap),
     }
 }
 
@@ -380,7 +380,7 @@ fn reason_of(c: &LineChange, rule_changes: &[RuleChange]) -> String {
     } else if !b.payout && p.payout {
         why.push(format!("条件现已满足（原：{}）", b.reason));
     }
-    if p.cut.starts_with("封顶") && !b.cut.starts_with("封顶") {
+    if p.capped && !b.capped {
         why.push(format!("封顶生效：{}", p.cut));
     }
     if why.is_empty() {
@@ -455,7 +455,9 @@ fn aspects(loaded: &Loaded, (policy, rule): (&Policy, &Rule)) -> Vec<(&'static s
         ("封顶", describe::caps(v, rule)),
         (
             "起付标准",
-            rule.floor.map(crate::money::grouped2).unwrap_or_default(),
+            rule.floor
+                .map(crate::domain::money::grouped2)
+                .unwrap_or_default(),
         ),
         ("出资方", split),
         (
@@ -484,59 +486,6 @@ pub fn summary_json(c: &Comparison) -> serde_json::Value {
     })
 }
 
-/// `subsidy compare`: computes, writes, reports (exit 0; 2 on bad input, as `run`).
-#[allow(clippy::too_many_arguments)]
-pub fn cli(
-    config: &crate::config::Config,
-    base: &[PathBuf],
-    proposed: &[PathBuf],
-    history: &[PathBuf],
-    inputs: &[PathBuf],
-    budget: Option<Decimal>,
-    out: &Path,
-    json: bool,
-) -> Result<crate::exit::ExitStatus, crate::cli::CliError> {
-    use std::io::Write;
-    let result = compare(config, base, proposed, history, inputs, budget)
-        .map_err(crate::cli::CliError::from)
-        .and_then(|c| {
-            write_comparison(&c, out)?;
-            Ok(c)
-        });
-    let c = match result {
-        Ok(c) => c,
-        Err(e) if json => {
-            let status = crate::exit::ExitStatus::Error;
-            let report = serde_json::json!({ "status": status.json_word(), "exit_code": status.code(), "message": e.to_string() });
-            writeln!(std::io::stdout().lock(), "{report}")?;
-            return Ok(status);
-        }
-        Err(e) => return Err(e),
-    };
-    if json {
-        writeln!(std::io::stdout().lock(), "{}", summary_json(&c))?;
-    } else {
-        let t = &c.total;
-        eprintln!(
-            "subsidy: 现行 {} 元，拟议 {} 元，差额 {} 元；{} 条规则变化，{} 行金额变化；outputs in {}",
-            fixed(t.base),
-            fixed(t.proposed),
-            fixed(t.difference()),
-            c.rule_changes.len(),
-            c.changes.len(),
-            out.display()
-        );
-        if !c.exceptions.is_empty() {
-            eprintln!(
-                "subsidy: {} 处数据错误，所在行两种政策下均未计算；明细见 {} 的“数据错误”",
-                c.exceptions.len(),
-                out.join("compare.xlsx").display()
-            );
-        }
-    }
-    Ok(crate::exit::ExitStatus::Success)
-}
-
 fn fixed(d: Decimal) -> String {
-    crate::money::fixed2(d)
+    crate::domain::money::fixed2(d)
 }

@@ -58,7 +58,7 @@ impl Rows {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::value::{Row, Value};
+    use crate::domain::value::{Row, Value};
 
     #[test]
     fn select_keeps_the_chosen_rows_and_their_values_renumbered() {
