@@ -382,6 +382,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             inputs,
         } => {
             use crate::audit::reconcile;
+            use crate::ledger::columns::FileKind;
             let mut o = std::io::stdout().lock();
             if inputs.is_empty() && payments.is_none() {
                 return Err(CliError::NothingToReconcile);
@@ -393,13 +394,13 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
                 let computed = pipeline::compute(&loaded, &inputs, &history, None)?;
                 let mut now = std::collections::BTreeMap::new();
                 for i in &computed.inputs {
-                    now.insert(format!("输入 {}", i.path.display()), i.sha256.clone());
+                    now.insert(FileKind::Input.recorded(&i.path), i.sha256.clone());
                 }
                 for h in &computed.history {
-                    now.insert(format!("历史 {}", h.path.display()), h.sha256.clone());
+                    now.insert(FileKind::History.recorded(&h.path), h.sha256.clone());
                 }
                 for p in &loaded.policies.policies {
-                    now.insert(format!("政策 {}", p.path.display()), p.digest.clone());
+                    now.insert(FileKind::Policy.recorded(&p.path), p.digest.clone());
                 }
                 diffs.extend(reconcile::against_recomputation(
                     &back,

@@ -536,6 +536,11 @@ pub fn normalise(
     n.finish(batch)
 }
 
+/// Largest magnitude a figure may have in its field's unit (10^14: 一百万亿, above any
+/// enterprise's amount, energy or output). A larger one is a wrong unit or a typing slip, and
+/// products of two such figures could pass what an exact decimal holds (about 7.9 × 10^28).
+pub const MAX_MAGNITUDE: u64 = 100_000_000_000_000;
+
 /// Reads a raw cell as the field's type, in the field's unit: the header's conversion applies
 /// unless the cell states its own unit (`2年`), and a conversion that divides (月 → 年) must
 /// leave the value exact.
@@ -554,6 +559,12 @@ fn typed(
             let name = crate::domain::fields::split_header_unit(&f.header_zh).0;
             return Err(Unreadable(format!(
                 "“{}”为负数，“{name}”不能为负；如为冲减或退回，请另行申报",
+                cell.show()
+            )));
+        }
+        if v.abs() > Decimal::from(MAX_MAGNITUDE) {
+            return Err(Unreadable(format!(
+                "“{}”数值过大（换算后超过 {MAX_MAGNITUDE}，即一百万亿），请核对单位与数值",
                 cell.show()
             )));
         }

@@ -89,8 +89,7 @@ pub struct Computed<'l> {
     settled: Vec<Line>,
     /// Ledger order: the rows by 申报编号 (unique among computed rows).
     order: Vec<u32>,
-    /// Field ids of [`crate::normalise::IDENTITY`].
-    ident: [FieldId; 6],
+    ident: IdentityFields,
     pub inputs: Vec<crate::ingest::InputFile>,
     pub history: Vec<crate::ingest::InputFile>,
     pub skipped_sheets: Vec<String>,
@@ -294,7 +293,7 @@ fn compute_read<'l>(
         })
         .collect();
     t.mark("evaluate");
-    let ident = identity_fields(&loaded.vocab);
+    let ident = IdentityFields::of(&loaded.vocab);
     let settled = settle_lines(&applications, &rules, &of_row, evaluations, ident, &shared);
     let settle = t.mark("settle");
     t.engine(settled.len(), settle.saturating_sub(read));
@@ -402,8 +401,31 @@ fn read_and_normalise(
     Ok((batch, applications))
 }
 
-fn identity_fields(v: &Vocabulary) -> [FieldId; 6] {
-    crate::normalise::IDENTITY.map(|k| v.id(k).unwrap_or(FieldId::MAX))
+/// The fields of a line's identity (申报编号, 统一社会信用代码, 企业名称, 所属旗县区, 申报年度,
+/// 申报条款编号: [`crate::normalise::IDENTITY`]), by name. A field the vocabulary lacks reads
+/// as empty.
+#[derive(Debug, Clone, Copy)]
+struct IdentityFields {
+    application_id: FieldId,
+    credit_code: FieldId,
+    enterprise_name: FieldId,
+    region: FieldId,
+    year: FieldId,
+    rule_id: FieldId,
+}
+
+impl IdentityFields {
+    fn of(v: &Vocabulary) -> Self {
+        let id = |key: &str| v.id(key).unwrap_or(FieldId::MAX);
+        IdentityFields {
+            application_id: id("application_id"),
+            credit_code: id("credit_code"),
+            enterprise_name: id("enterprise_name"),
+            region: id("region"),
+            year: id("application_year"),
+            rule_id: id("rule_id"),
+        }
+    }
 }
 
 /// The rule of every row (an index into the rules returned, each rule once). The normaliser
@@ -457,11 +479,17 @@ fn settle_lines(
     rules: &[RuleView<'_>],
     of_row: &[u32],
     evaluations: Vec<Evaluation>,
-    ident: [FieldId; 6],
+    ident: IdentityFields,
     shared: &crate::history::SharedHistory,
 ) -> Vec<Line> {
     let rows = &apps.rows;
-    let [app_f, code_f, _, _, year_f, rule_f] = ident;
+    let IdentityFields {
+        application_id: app_f,
+        credit_code: code_f,
+        year: year_f,
+        rule_id: rule_f,
+        ..
+    } = ident;
     // A batch has a few distinct years: their text once each.
     let mut year_text: Vec<(Option<crate::domain::value::Value>, String)> = Vec::new();
     let year_of: Vec<u32> = (0..rows.len())
@@ -520,8 +548,8 @@ fn settle_lines(
 }
 
 /// Ledger order: the rows by 申报编号 (unique among computed rows).
-fn ledger_order(rows: &Rows, ident: [FieldId; 6]) -> Vec<u32> {
-    let app_f = ident[0];
+fn ledger_order(rows: &Rows, ident: IdentityFields) -> Vec<u32> {
+    let app_f = ident.application_id;
     let mut order: Vec<u32> = (0..rows.len() as u32).collect();
     order.par_sort_unstable_by(|a, b| {
         rows.str(*a as usize, app_f)
@@ -551,8 +579,8 @@ impl Computed<'_> {
             &self.rules[self.of_row[i] as usize],
         );
         let rows = &apps.rows;
-        let [application_id, credit_code, enterprise_name, region, year, rule_id] =
-            self.ident.map(|f| rows.text(i, f));
+        let ident = self.ident;
+        let text = |f: FieldId| rows.text(i, f);
         let cx = Context {
             vocab: &loaded.vocab,
             lpr: &loaded.lpr,
@@ -570,15 +598,15 @@ impl Computed<'_> {
         };
         line.close();
         LedgerLine {
-            application_id,
-            credit_code,
-            enterprise_name,
-            region,
-            year,
+            application_id: text(ident.application_id),
+            credit_code: text(ident.credit_code),
+            enterprise_name: text(ident.enterprise_name),
+            region: text(ident.region),
+            year: text(ident.year),
             clause: view.rule.clause.clone(),
             policy: view.policy.title.clone(),
             formula_kind: view.rule.formula.kind_label(),
-            rule_id,
+            rule_id: text(ident.rule_id),
             line,
             source: apps.source(i),
             extras: apps.extras(i).to_string(),
@@ -614,8 +642,8 @@ impl Lines for Computed<'_> {
             line: &self.settled[i],
             rule_id: &rule.id,
             clause: &rule.clause,
-            region: rows.str(i, self.ident[3]),
-            credit_code: rows.str(i, self.ident[1]),
+            region: rows.str(i, self.ident.region),
+            credit_code: rows.str(i, self.ident.credit_code),
         }
     }
 

@@ -1200,6 +1200,15 @@ pub(crate) fn sheet_of(
     v: &Vocabulary,
     cells: impl IntoIterator<Item = (u32, u32, RawCell)>,
 ) -> Batch {
+    sheet_with_merges(v, cells, Vec::new())
+}
+
+/// [`sheet_of`] for a sheet with merged ranges.
+pub(super) fn sheet_with_merges(
+    v: &Vocabulary,
+    cells: impl IntoIterator<Item = (u32, u32, RawCell)>,
+    merges: Vec<super::marks::Merge>,
+) -> Batch {
     let mut rows = Vec::new();
     let mut batch = Batch::default();
     {
@@ -1208,7 +1217,7 @@ pub(crate) fn sheet_of(
             sink: &mut sink,
             filter: None,
         };
-        let mut out = SheetOut::new(0, "表", &mut batch, &mut to);
+        let mut out = SheetOut::new(0, "表", &mut batch, &mut to).with_merges(merges);
         let mut sb = SheetBuilder::new(v, &Limits::default());
         for (r, c, cell) in cells {
             sb.push(r, c, cell, &mut out).unwrap();
