@@ -194,10 +194,64 @@ fn compute_in_pool<'l>(
     history: &[PathBuf],
     options: &Options,
 ) -> Result<Computed<'l>, RunError> {
-    let shard = options.shard;
     let t = Timer::start();
-    let (batch, mut applications) =
-        read_and_normalise(loaded, inputs, shard.filter(|_| !options.presplit))?;
+    let known = |id: &str| loaded.policies.rule(id).is_some();
+    let shard = options.shard.filter(|_| !options.presplit);
+    let (batch, applications) = read_and_normalise(&loaded.vocab, &known, inputs, shard)?;
+    compute_read(loaded, &batch, applications, history, options, &t)
+}
+
+/// Inputs read and normalised once, for [`compute_read_once`]: rows kept when some rule set
+/// that will compute them knows their rule.
+pub struct ReadInputs {
+    pub batch: crate::ingest::Batch,
+    pub applications: Applications,
+}
+
+/// Reads and normalises the inputs once (一次读入), keeping every row whose rule `known_rule`
+/// accepts; the rules of several policy sets are then applied to it with
+/// [`compute_read_once`] (`compare`).
+pub fn read_once(
+    vocab: &Vocabulary,
+    known_rule: &dyn Fn(&str) -> bool,
+    inputs: &[PathBuf],
+) -> Result<ReadInputs, RunError> {
+    let (batch, applications) = read_and_normalise(vocab, known_rule, inputs, None)?;
+    Ok(ReadInputs {
+        batch,
+        applications,
+    })
+}
+
+/// Computes `applications` (read once with [`read_once`], then narrowed to the rules of
+/// `loaded`) under `loaded`'s rules, as [`compute`] does after reading.
+pub fn compute_read_once<'l>(
+    loaded: &'l Loaded,
+    batch: &crate::ingest::Batch,
+    applications: Applications,
+    history: &[PathBuf],
+) -> Result<Computed<'l>, RunError> {
+    let t = Timer::start();
+    compute_read(
+        loaded,
+        batch,
+        applications,
+        history,
+        &Options::default(),
+        &t,
+    )
+}
+
+/// Everything after reading: the history joined, every row evaluated, the batch settled.
+fn compute_read<'l>(
+    loaded: &'l Loaded,
+    batch: &crate::ingest::Batch,
+    mut applications: Applications,
+    history: &[PathBuf],
+    options: &Options,
+    t: &Timer,
+) -> Result<Computed<'l>, RunError> {
+    let shard = options.shard;
     let read = t.mark("read");
     let history = crate::history::History::load(history, &loaded.policies)?;
     history.join(&mut applications.rows, &loaded.vocab, &loaded.policies);
@@ -269,7 +323,7 @@ fn compute_in_pool<'l>(
         settled,
         order,
         ident,
-        inputs: batch.files,
+        inputs: batch.files.clone(),
         history: history.files,
         skipped_sheets,
         set_aside,
@@ -280,13 +334,12 @@ fn compute_in_pool<'l>(
 /// Reads the inputs on one thread while this one types and checks the rows it hands over, a
 /// chunk at a time (typing in parallel), so raw cells never pile up.
 fn read_and_normalise(
-    loaded: &Loaded,
+    vocab: &Vocabulary,
+    known_rule: &dyn Fn(&str) -> bool,
     inputs: &[PathBuf],
     shard: Option<Shard>,
 ) -> Result<(crate::ingest::Batch, Applications), RunError> {
-    let vocab = &loaded.vocab;
-    let known = |id: &str| loaded.policies.rule(id).is_some();
-    let mut normaliser = Normaliser::new(vocab, &known).with_shard(shard);
+    let mut normaliser = Normaliser::new(vocab, known_rule).with_shard(shard);
     let mut seen = crate::ingest::Batch::default();
     let (tx, rx) = std::sync::mpsc::sync_channel::<ReadChunk>(4);
     let batch = std::thread::scope(|scope| {
