@@ -374,6 +374,7 @@ pub fn caps(v: &Vocabulary, rule: &Rule) -> String {
                 CapScope::Application => "每项".to_string(),
                 CapScope::EnterpriseYear { group } => format!("每企业每年（共享组 {group}）"),
                 CapScope::Enterprise { group } => format!("每企业累计（共享组 {group}）"),
+                CapScope::Project { group } => format!("每项目（共享组 {group}）"),
             };
             match &c.amount {
                 Expr::Const(a) => format!("{scope} ≤ {}", grouped2(*a)),

@@ -77,6 +77,9 @@ struct RawDoc {
     budget: Vec<RawBudget>,
     #[serde(default)]
     rule: Vec<RawRule>,
+    /// Cap groups declared once, shared by rules of any policy (see [`super::groups`]).
+    #[serde(default)]
+    cap_group: Vec<Spanned<super::groups::RawCapGroup>>,
 }
 
 #[derive(Deserialize)]
@@ -131,13 +134,16 @@ struct RawRule {
     differential: bool,
     exclusive: Option<String>,
     budget: Option<Spanned<String>>,
+    /// 限项 over this rule's lines.
+    limit: Option<Spanned<super::groups::RawLimit>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCap {
-    /// An amount (`"50万"`), a numeric field key, or an expression table.
-    amount: Value,
+    /// An amount (`"50万"`), a numeric field key, or an expression table; absent when the
+    /// cap names a declared `[[cap_group]]` by `group` alone.
+    amount: Option<Value>,
     #[serde(default = "default_scope")]
     scope: String,
     group: Option<String>,
@@ -176,6 +182,11 @@ impl PolicySet {
     /// Every rule id answered, own ids and `same_as` ids.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.index.keys().map(String::as_str)
+    }
+
+    /// Where a rule answering `id` sits: (policy, rule) indices.
+    pub(super) fn place(&self, id: &str) -> Option<(usize, usize)> {
+        self.index.get(id).copied()
     }
 
     fn add(&mut self, policy: Policy) -> Result<(), PolicyError> {
@@ -242,9 +253,10 @@ pub fn load_policies(paths: &[PathBuf], vocab: &Vocabulary) -> Result<PolicySet,
             source,
         })?;
         let text = String::from_utf8_lossy(&bytes);
-        let policy = load_policy_text(&text, &file, vocab)?;
+        let policy = parse_policy_text(&text, &file, vocab)?;
         set.add(policy)?;
     }
+    super::groups::resolve(&mut set)?;
     Ok(set)
 }
 
@@ -268,23 +280,36 @@ pub fn load_config_policies(config: &Config, vocab: &Vocabulary) -> Result<Polic
                     path: config.path_of(name),
                     source,
                 })?;
-            set.add(load_policy_text(
+            set.add(parse_policy_text(
                 &String::from_utf8_lossy(&file.bytes),
                 &file.path,
                 vocab,
             )?)?;
         }
+        super::groups::resolve(&mut set)?;
         return Ok(set);
     };
     load_policies(&[dir.clone()], vocab)
 }
 
-/// Loads one policy from its text; `path` is used in messages and the manifest.
+/// Loads one policy from its text; `path` is used in messages and the manifest. The cap
+/// groups its rules name must be declared in the same text (a set of files resolves them
+/// across files: [`load_policies`]).
 pub fn load_policy_text(
     text: &str,
     path: &Path,
     vocab: &Vocabulary,
 ) -> Result<Policy, PolicyError> {
+    let mut set = PolicySet::default();
+    set.add(parse_policy_text(text, path, vocab)?)?;
+    super::groups::resolve(&mut set)?;
+    set.policies.pop().ok_or_else(|| PolicyError::NoPolicies {
+        path: path.to_path_buf(),
+    })
+}
+
+/// One policy from its text, the cap groups its rules name not yet resolved.
+fn parse_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<Policy, PolicyError> {
     let raw: RawDoc = toml::from_str(text).map_err(|e| PolicyError::Syntax {
         path: path.to_path_buf(),
         line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
@@ -366,6 +391,11 @@ pub fn load_policy_text(
             }
         }
     }
+    let cap_groups = raw
+        .cap_group
+        .iter()
+        .map(|g| cx.cap_group(g))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut rules = Vec::with_capacity(raw.rule.len());
     let mut seen: HashMap<String, usize> = HashMap::new();
     for r in raw.rule {
@@ -392,6 +422,7 @@ pub fn load_policy_text(
         rules,
         budgets,
         review: raw.policy.review,
+        cap_groups,
     })
 }
 
@@ -472,11 +503,27 @@ impl Cx<'_> {
             {
                 return Err(at(r.formula.span().start, "`classify` and `date_add` formulas go with outcome = { category = \"…\" } or { date = \"…\" }, and only with them"));
             }
-            let caps = r
-                .caps
+            let (named, own): (Vec<_>, Vec<_>) =
+                r.caps.iter().partition(|c| c.get_ref().amount.is_none());
+            let caps = own
                 .iter()
-                .map(|c| self.cap(c.get_ref(), c.span().start))
+                .map(|c| self.cap(c.get_ref(), c.span().start, &id))
                 .collect::<R<Vec<_>>>()?;
+            let group_refs = named
+                .iter()
+                .map(|c| self.group_ref(c.get_ref(), c.span().start))
+                .collect::<R<Vec<_>>>()?;
+            let limits = r
+                .limit
+                .as_ref()
+                .map(|l| {
+                    l.get_ref()
+                        .build(&id, None)
+                        .map_err(|e| at(l.span().start, e))
+                })
+                .transpose()?
+                .into_iter()
+                .collect();
             let floor = r
                 .floor
                 .as_ref()
@@ -505,6 +552,8 @@ impl Cx<'_> {
                 differential: r.differential,
                 exclusive: r.exclusive.clone(),
                 budget: r.budget.as_ref().map(|b| b.get_ref().clone()),
+                limits,
+                group_refs,
             })
         })();
         built.map_err(wrap)
@@ -1308,8 +1357,11 @@ impl Cx<'_> {
         })
     }
 
-    fn cap(&self, c: &RawCap, off: usize) -> R<Cap> {
-        let amount = match &c.amount {
+    fn cap(&self, c: &RawCap, off: usize, rule: &str) -> R<Cap> {
+        let Some(amount) = &c.amount else {
+            return Err(at(off, "a cap needs an `amount`"));
+        };
+        let amount = match amount {
             Value::Integer(i) => Expr::Const(Decimal::from(*i)),
             Value::Float(f) => return Err(at(off, format!("cap amount {f} is a TOML float, which is inexact; write it as a string: \"{f}\""))),
             // An amount starts with a digit; anything else names a field.
@@ -1321,16 +1373,54 @@ impl Cx<'_> {
             ("application", Some(_)) => return Err(at(off, "a cap per application has no `group`")),
             ("enterprise_year", Some(g)) => CapScope::EnterpriseYear { group: g.clone() },
             ("enterprise", Some(g)) => CapScope::Enterprise { group: g.clone() },
+            // A project cap alone in its group is shared by the rows of the rule's project.
+            ("project", g) => CapScope::Project { group: g.clone().unwrap_or_else(|| rule.to_string()) },
             ("enterprise_year" | "enterprise", None) => {
                 return Err(at(off, format!("an {} cap needs a `group` naming the rules that share it (D4)", c.scope)))
             }
-            (other, _) => return Err(at(off, format!("cap scope `{other}` is not one of `application`, `enterprise_year`, `enterprise`"))),
+            (other, _) => return Err(at(off, format!("cap scope `{other}` is not one of `application`, `enterprise_year`, `enterprise`, `project`"))),
         };
         Ok(Cap {
             amount,
             scope,
             words: c.words.clone(),
         })
+    }
+
+    /// `{ group = "…" }` alone: the rule joins a declared `[[cap_group]]`.
+    fn group_ref(&self, c: &RawCap, off: usize) -> R<GroupRef> {
+        match (&c.group, c.scope.as_str(), &c.words) {
+            (Some(id), "application", None) => Ok(GroupRef {
+                id: id.clone(),
+                line: line_of(self.text, off),
+            }),
+            _ => Err(at(off, "a cap needs an `amount`; `{ group = \"…\" }` alone (no `scope`, no `words`) names a [[cap_group]]")),
+        }
+    }
+
+    /// A `[[cap_group]]` declaration: its cap built as a rule's cap is, its checks at its line.
+    fn cap_group(&self, g: &Spanned<super::groups::RawCapGroup>) -> Result<CapGroup, PolicyError> {
+        let (raw, off) = (g.get_ref(), g.span().start);
+        let cap = match (&raw.amount, &raw.scope) {
+            (Some(_), Some(scope)) if scope == "application" => {
+                return Err(self.syntax(off, format!("cap group `{}`: a group is shared, its `scope` is project, enterprise_year or enterprise", raw.id)));
+            }
+            (Some(amount), Some(scope)) => {
+                let as_cap = RawCap {
+                    amount: Some(amount.clone()),
+                    scope: scope.clone(),
+                    group: Some(raw.id.clone()),
+                    words: raw.words.clone(),
+                };
+                let cap = self.cap(&as_cap, off, &raw.id).map_err(|e| {
+                    self.syntax(e.offset, format!("cap group `{}`: {}", raw.id, e.message))
+                })?;
+                Some(cap)
+            }
+            _ => None,
+        };
+        raw.build(cap, line_of(self.text, off))
+            .map_err(|m| self.syntax(off, m))
     }
 
     fn split(&self, t: &toml::Table, off: usize) -> R<Vec<(Payer, Decimal)>> {

@@ -16,6 +16,7 @@ mod long_text;
 mod model;
 mod percent;
 mod policy_errors;
+mod projects;
 mod properties;
 mod readers;
 mod reasons;

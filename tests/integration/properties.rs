@@ -37,6 +37,8 @@ fn capped_rule(id: &str, cap: Decimal) -> Rule {
         differential: false,
         exclusive: None,
         budget: None,
+        limits: vec![],
+        group_refs: vec![],
     }
 }
 
@@ -54,6 +56,7 @@ fn settle_amounts(rules: &[Rule], lines: &[(usize, u64, String, String)]) -> Vec
             },
             credit_code: code,
             year: "2023",
+            project: "",
             order: (app, &rules[*r].id),
             prior_shared: &NOTHING_SHARED,
             budget: None,
@@ -204,6 +207,7 @@ fn settle_with_history(
             },
             credit_code: code,
             year: "2023",
+            project: "",
             order: (app, &rules[*r].id),
             prior_shared: &history[code[1..].parse::<usize>().unwrap()],
             budget: None,
