@@ -174,6 +174,10 @@ fn items_of<'p>(
 ) -> BTreeMap<Counted<'p>, Item<'p>> {
     let mut items: BTreeMap<Counted<'p>, Item<'p>> = BTreeMap::new();
     for &i in members {
+        // A refund is money back for a project already supported: never counted, never refused.
+        if amounts[i].is_some_and(|a| a < Decimal::ZERO) {
+            continue;
+        }
         let p = &pending[i];
         let key = match per {
             LimitScope::EnterpriseYear | LimitScope::Enterprise => {
