@@ -1,7 +1,7 @@
 //! The command line (命令行), in two phases as ripgrep does: [`Args`] is what the user typed
 //! (clap), [`Command`] the validated settings the library runs. This module owns clap.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
@@ -9,10 +9,10 @@ use crate::engine::batch::payer_label;
 use crate::rules::{describe, Outcome};
 use std::io::{IsTerminal, Write};
 
-use crate::config::Config;
-use crate::exit::ExitStatus;
-use crate::ledger::sample::SampleError;
-use crate::run::{self, RunError};
+use crate::domain::config::Config;
+use crate::domain::exit::ExitStatus;
+use crate::pipeline::{self, RunError};
+use crate::sample::SampleError;
 
 /// Everything that ends a command with exit status 2.
 #[derive(Debug, thiserror::Error)]
@@ -226,30 +226,30 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
                 .into());
             }
             let show = !quiet && !json && std::io::stderr().is_terminal();
-            let progress = |stage: run::Stage| {
+            let progress = |stage: pipeline::Stage| {
                 if show {
                     let text = match stage {
-                        run::Stage::Loaded { rules } => {
+                        pipeline::Stage::Loaded { rules } => {
                             format!("已加载 {rules} 条政策规则，正在读取申报表…")
                         }
-                        run::Stage::Computed { rows, lines } => {
+                        pipeline::Stage::Computed { rows, lines } => {
                             format!("已读取 {rows} 行，计算 {lines} 行，正在写出台账…")
                         }
-                        run::Stage::Written => "台账已写出".to_string(),
+                        pipeline::Stage::Written => "台账已写出".to_string(),
                     };
                     eprint!("\r\x1b[2K{text}");
-                    if stage == run::Stage::Written {
+                    if stage == pipeline::Stage::Written {
                         eprintln!();
                     }
                 }
             };
-            let options = run::Options {
+            let options = pipeline::Options {
                 threads,
                 shard: shard.or(part),
                 presplit: part.is_some(),
                 parquet,
             };
-            let s = match run::run(
+            let s = match pipeline::run(
                 &config, &policies, &history, &inputs, &out, &options, &progress,
             ) {
                 Ok(s) => s,
@@ -302,7 +302,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             out,
             json,
             inputs,
-        } => crate::compare::cli(
+        } => compare_command(
             &config, &base, &proposed, &history, &inputs, budget, &out, json,
         ),
         Sub::Explain {
@@ -312,8 +312,8 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             inputs,
         } => {
             let mut o = std::io::stdout().lock();
-            let loaded = run::load(&config, &policies)?;
-            let computed = run::compute(&loaded, &inputs, &history, None)?;
+            let loaded = pipeline::load(&config, &policies)?;
+            let computed = pipeline::compute(&loaded, &inputs, &history, None)?;
             let all = computed.lines();
             let lines: Vec<_> = all
                 .iter()
@@ -387,8 +387,8 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             let back = crate::audit::verify::read_back(&ledger)?;
             let mut diffs = Vec::new();
             if !inputs.is_empty() {
-                let loaded = run::load(&config, &policies)?;
-                let computed = run::compute(&loaded, &inputs, &history, None)?;
+                let loaded = pipeline::load(&config, &policies)?;
+                let computed = pipeline::compute(&loaded, &inputs, &history, None)?;
                 let mut now = std::collections::BTreeMap::new();
                 for i in &computed.inputs {
                     now.insert(format!("输入 {}", i.path.display()), i.sha256.clone());
@@ -411,7 +411,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
                     &reconcile::read_payments(p)?,
                 ));
             }
-            crate::ledger::write_reconciliation(&out, &diffs)?;
+            crate::audit::reconcile::write_reconciliation(&out, &diffs)?;
             for d in &diffs {
                 writeln!(
                     o,
@@ -442,7 +442,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             rules,
             out,
         } => {
-            let loaded = run::load(&config, &policies)?;
+            let loaded = pipeline::load(&config, &policies)?;
             let mut chosen = Vec::new();
             for id in &rules {
                 chosen.push(
@@ -467,14 +467,13 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             year,
             profile,
         } => {
-            let vocab = crate::fields::Vocabulary::from_config(&config).map_err(RunError::from)?;
+            let vocab =
+                crate::domain::fields::Vocabulary::from_config(&config).map_err(RunError::from)?;
             let n = match profile {
-                Some(path) => {
-                    crate::ledger::sample::write_sample(&path, &vocab, rows, seed, year, &out)?
-                }
+                Some(path) => crate::sample::write_sample(&path, &vocab, rows, seed, year, &out)?,
                 None => {
-                    let shipped = crate::ledger::sample::SHIPPED_PROFILE;
-                    crate::ledger::sample::write_sample_from(
+                    let shipped = crate::sample::SHIPPED_PROFILE;
+                    crate::sample::write_sample_from(
                         shipped,
                         "samples/profile.json (built in)",
                         &vocab,
@@ -497,7 +496,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             inputs,
         } => {
             let mut o = std::io::stdout().lock();
-            let loaded = run::load(&config, &policies)?;
+            let loaded = pipeline::load(&config, &policies)?;
             writeln!(
                 o,
                 "policies: {} files, {} rules: OK",
@@ -507,7 +506,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             if inputs.is_empty() {
                 return Ok(ExitStatus::Success);
             }
-            let computed = run::compute(&loaded, &inputs, &[], None)?;
+            let computed = pipeline::compute(&loaded, &inputs, &[], None)?;
             let apps = &computed.applications;
             for e in &apps.exceptions {
                 writeln!(
@@ -631,7 +630,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             coverage: true,
         } => {
             let mut o = std::io::stdout().lock();
-            let loaded = run::load(&config, &policies)?;
+            let loaded = pipeline::load(&config, &policies)?;
             let cov = crate::rules::coverage::Coverage::from_config(&config)?;
             let mut counts = std::collections::BTreeMap::<(&str, &str), usize>::new();
             for e in &cov.rule {
@@ -681,7 +680,7 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             coverage: false,
         } => {
             let mut o = std::io::stdout().lock();
-            let loaded = run::load(&config, &policies)?;
+            let loaded = pipeline::load(&config, &policies)?;
             let source = if policies.is_empty() {
                 config.describe()
             } else {
@@ -721,4 +720,54 @@ fn execute(args: Args) -> Result<ExitStatus, CliError> {
             Ok(ExitStatus::Success)
         }
     }
+}
+
+/// `subsidy compare`: computes, writes, reports (exit 0; 2 on bad input, as `run`).
+#[allow(clippy::too_many_arguments)]
+fn compare_command(
+    config: &crate::domain::config::Config,
+    base: &[PathBuf],
+    proposed: &[PathBuf],
+    history: &[PathBuf],
+    inputs: &[PathBuf],
+    budget: Option<rust_decimal::Decimal>,
+    out: &Path,
+    json: bool,
+) -> Result<crate::domain::exit::ExitStatus, CliError> {
+    use std::io::Write;
+    let result = crate::compare::compare(config, base, proposed, history, inputs, budget)
+        .map_err(CliError::from)
+        .and_then(|c| {
+            crate::compare::write_comparison(&c, out)?;
+            Ok(c)
+        });
+    let c = match result {
+        Ok(c) => c,
+        Err(e) if json => {
+            let status = crate::domain::exit::ExitStatus::Error;
+            let report = serde_json::json!({ "status": status.json_word(), "exit_code": status.code(), "message": e.to_string() });
+            writeln!(std::io::stdout().lock(), "{report}")?;
+            return Ok(status);
+        }
+        Err(e) => return Err(e),
+    };
+    if json {
+        writeln!(
+            std::io::stdout().lock(),
+            "{}",
+            crate::compare::summary_json(&c)
+        )?;
+    } else {
+        let t = &c.total;
+        eprintln!(
+            "subsidy: 现行 {} 元，拟议 {} 元，差额 {} 元；{} 条规则变化，{} 行金额变化；outputs in {}",
+            crate::domain::money::fixed2(t.base),
+            crate::domain::money::fixed2(t.proposed),
+            crate::domain::money::fixed2(t.difference()),
+            c.rule_changes.len(),
+            c.changes.len(),
+            out.display()
+        );
+    }
+    Ok(crate::domain::exit::ExitStatus::Success)
 }

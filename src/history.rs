@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
+use crate::domain::fields::Vocabulary;
+use crate::domain::money::parse_decimal;
+use crate::domain::value::Value;
 use crate::engine::batch::SharedPaid;
-use crate::fields::Vocabulary;
 use crate::ingest::{expand_history, read_table, IngestError};
-use crate::money::parse_decimal;
 use crate::normalise::Rows;
 use crate::rules::{CapScope, LimitScope, PolicySet};
-use crate::value::Value;
 
 /// Errors reading history files.
 #[derive(Debug, thiserror::Error)]
@@ -163,7 +163,7 @@ impl History {
                 source,
             })?;
             h.files.push(crate::ingest::InputFile {
-                sha256: crate::digest::sha256_hex(&bytes),
+                sha256: crate::domain::digest::sha256_hex(&bytes),
                 bytes: bytes.len() as u64,
                 path,
                 date_system: Default::default(),

@@ -1,21 +1,35 @@
 //! `subsidy`: enterprise subsidy payouts (奖补资金) from application workbooks to an audited
-//! ledger. The modules follow the pipeline's stages: [`ingest`] reads workbooks, [`normalise`]
-//! builds the typed frame, [`rules`] loads policy files, [`engine`] computes every line,
-//! [`ledger`] writes the outputs; [`run`] ties them together for the command line.
+//! ledger. The modules are layered, each importing only from those below it (bottom → top):
+//! [`domain`] (money, values, field vocabulary, digests, configuration source, exit status),
+//! [`rules`] loads policy files, [`ingest`] reads workbooks, [`normalise`] builds the typed
+//! rows, [`engine`] computes every line, [`history`] reads earlier ledgers for it, [`ledger`]
+//! writes the outputs, [`audit`] checks them, [`sample`] generates test batches, [`pipeline`]
+//! ties one run together, [`compare`] runs two policy sets side by side, and [`cli`] turns the
+//! command line into settings. `tests/integration/layers.rs` keeps the order true.
+
+pub mod domain;
+
+pub mod rules;
+
+pub mod ingest;
+
+pub mod normalise;
+
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
+
+pub mod engine;
+
+pub mod history;
+
+pub mod ledger;
 
 pub mod audit;
-pub mod cli;
+
+pub mod sample;
+
+pub mod pipeline;
+
 pub mod compare;
-pub mod config;
-pub mod digest;
-pub mod engine;
-pub mod exit;
-pub mod fields;
-pub mod history;
-pub mod ingest;
-pub mod ledger;
-pub mod money;
-pub mod normalise;
-pub mod rules;
-pub mod run;
-pub mod value;
+
+pub mod cli;

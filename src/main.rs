@@ -1,4 +1,4 @@
-//! The `subsidy` binary: parse the arguments, run, map the result to an exit code ([`subsidy::exit::ExitStatus`]).
+//! The `subsidy` binary: parse the arguments, run, map the result to an exit code ([`subsidy::domain::exit::ExitStatus`]).
 
 use clap::Parser;
 

@@ -5,16 +5,13 @@
 //! unknown rule ids, bad 统一社会信用代码 (GB 32100-2015) and duplicate 申报编号 become
 //! exceptions with file, sheet and cell; nothing is dropped silently.
 
-/// Parquet reading and writing moved to [`crate::ingest::parquet`]; the old path stays.
-pub use crate::ingest::parquet as columnar;
-
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use crate::fields::{split_cell_unit, FieldId, FieldType, Figure, Scale, Vocabulary};
+use crate::domain::fields::{split_cell_unit, FieldId, FieldType, Figure, Scale, Vocabulary};
+use crate::domain::value::{parse_bool, parse_text, Row, Unreadable, Value};
 use crate::ingest::{cell_ref, serial_date, Batch, DateSystem, RawCell, RawRow, Sheet};
-use crate::value::{parse_bool, parse_text, Row, Unreadable, Value};
 
 /// The identity fields every application row has.
 pub const IDENTITY: [&str; 6] = [
@@ -250,7 +247,7 @@ fn keep_value(
                     .unwrap_or_default()
             };
             let first = t.values[k].2;
-            let name = crate::fields::split_header_unit(&vocab.get(value.0).header_zh).0;
+            let name = crate::domain::fields::split_header_unit(&vocab.get(value.0).header_zh).0;
             let reason = format!(
                 "两列都是“{name}”且数值不同（{}列“{}”、{}列“{}”），无法确定取哪一列；若一列为核定数，请在其表头或上方的分组表头写明“核定”",
                 crate::ingest::column_letters(first),
@@ -550,11 +547,11 @@ fn typed(
     dates: DateSystem,
 ) -> Result<Value, Unreadable> {
     let f = vocab.get(field);
-    let own_unit = matches!(cell, RawCell::Text(t) if split_cell_unit(f, &crate::money::clean_number_text(t.trim())).1.is_some());
+    let own_unit = matches!(cell, RawCell::Text(t) if split_cell_unit(f, &crate::domain::money::clean_number_text(t.trim())).1.is_some());
     let value = typed_by(vocab, field, cell, Decimal::from(scale.mul), dates)?;
     if let Value::Num(v) = &value {
         if v.is_sign_negative() && !v.is_zero() && !f.signed {
-            let name = crate::fields::split_header_unit(&f.header_zh).0;
+            let name = crate::domain::fields::split_header_unit(&f.header_zh).0;
             return Err(Unreadable(format!(
                 "“{}”为负数，“{name}”不能为负；如为冲减或退回，请另行申报",
                 cell.show()
@@ -563,7 +560,7 @@ fn typed(
     }
     match value {
         Value::Num(n) if scale.div != 1 && !own_unit => {
-            let unit = crate::fields::units::field_unit_name(f).unwrap_or_default();
+            let unit = crate::domain::fields::units::field_unit_name(f).unwrap_or_default();
             let v = Scale {
                 mul: 1,
                 div: scale.div,
@@ -820,3 +817,8 @@ impl Row for RowRef<'_> {
 #[cfg(test)]
 #[path = "normalise/tests.rs"]
 mod tests;
+
+/// Header binding read through to normalised values (it needs both layers).
+#[cfg(test)]
+#[path = "normalise/header_tests.rs"]
+mod header_tests;

@@ -3,7 +3,7 @@
 
 use chrono::Datelike;
 use libfuzzer_sys::fuzz_target;
-use subsidy::ingest::fuzz::fuzz_date;
+use subsidy::fuzz::fuzz_date;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {

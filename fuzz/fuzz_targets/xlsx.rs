@@ -5,8 +5,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use subsidy::fields::Vocabulary;
-use subsidy::ingest::fuzz::{fuzz_read, FuzzFormat};
+use subsidy::domain::fields::Vocabulary;
+use subsidy::fuzz::{fuzz_read, FuzzFormat};
 
 fn vocab() -> &'static Vocabulary {
     static V: OnceLock<Vocabulary> = OnceLock::new();

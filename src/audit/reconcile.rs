@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 
 use super::verify::{Change, ReadBack, VerifyError};
+use crate::domain::money::{fixed2, grouped2, parse_decimal};
 use crate::ingest::{read_table, IngestError};
 use crate::ledger::LedgerLine;
-use crate::money::{fixed2, grouped2, parse_decimal};
 
 /// Errors that stop a reconciliation.
 #[derive(Debug, thiserror::Error)]
@@ -237,7 +237,7 @@ pub fn read_payments(path: &Path) -> Result<Vec<(usize, String, String, Decimal)
         if cell(code).is_empty() && cell(amount).is_empty() {
             continue;
         }
-        let text = crate::money::clean_number_text(&cell(amount));
+        let text = crate::domain::money::clean_number_text(&cell(amount));
         let value = parse_decimal(&text).ok_or_else(|| ReconcileError::PaymentAmount {
             path: path.to_path_buf(),
             row: i + 1,
@@ -352,4 +352,66 @@ fn join(rows: &[usize]) -> String {
         .map(usize::to_string)
         .collect::<Vec<_>>()
         .join("、")
+}
+
+/// Writes a reconciliation (对账结果) as `reconciliation.xlsx` and `reconciliation.csv` in `out`.
+pub fn write_reconciliation(
+    out: &Path,
+    diffs: &[Difference],
+) -> Result<(), crate::ledger::LedgerError> {
+    std::fs::create_dir_all(out).map_err(|source| crate::ledger::LedgerError::CreateDir {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    const HEADERS: [&str; 7] = [
+        "类别",
+        "申报编号",
+        "申报条款编号",
+        "统一社会信用代码",
+        "台账",
+        "对方/重算",
+        "说明",
+    ];
+    let rows: Vec<[String; 7]> = diffs
+        .iter()
+        .map(|d| {
+            [
+                d.class.to_string(),
+                d.application_id.clone(),
+                d.rule_id.clone(),
+                d.credit_code.clone(),
+                d.ledger.clone(),
+                d.other.clone(),
+                d.detail.clone(),
+            ]
+        })
+        .collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let err = |e: csv::Error| crate::ledger::LedgerError::Csv {
+        file: "reconciliation.csv",
+        message: e.to_string(),
+    };
+    w.write_record([
+        "class",
+        "application_id",
+        "rule_id",
+        "credit_code",
+        "ledger",
+        "other",
+        "detail",
+    ])
+    .map_err(err)?;
+    for r in &rows {
+        w.write_record(r.iter().map(|s| crate::ledger::neutralise(s).into_owned()))
+            .map_err(err)?;
+    }
+    let csv_bytes = w
+        .into_inner()
+        .map_err(|e| crate::ledger::LedgerError::Csv {
+            file: "reconciliation.csv",
+            message: e.to_string(),
+        })?;
+    let xlsx = crate::ledger::workbook::table("对账结果", &HEADERS, &rows)?;
+    crate::ledger::write_atomic(&out.join("reconciliation.xlsx"), &xlsx)?;
+    crate::ledger::write_atomic(&out.join("reconciliation.csv"), &csv_bytes)
 }

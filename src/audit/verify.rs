@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
-use super::{ledger_code, line_code, DETAIL_SIGNED, REFUSED_SIGNED};
+use crate::domain::money::{fixed2, grouped2};
 use crate::ingest::{cell_ref, read_grid, IngestError, RawCell};
+use crate::ledger::check_code::{ledger_code, line_code, DETAIL_SIGNED, REFUSED_SIGNED};
 use crate::ledger::workbook::{
     LABEL_CODE, LABEL_TOTAL, PENDING_RESULT, PENDING_SHEET, PENDING_SIGNED, SHEETS,
 };
-use crate::money::{fixed2, grouped2};
 
 /// Why a ledger cannot be verified at all.
 #[derive(Debug, thiserror::Error)]
@@ -83,9 +83,9 @@ fn cell_text(c: Option<&Option<RawCell>>) -> String {
 
 fn amount_of(c: Option<&Option<RawCell>>) -> Decimal {
     match c.and_then(Option::as_ref) {
-        Some(RawCell::Num(d)) => crate::money::round_yuan(*d),
+        Some(RawCell::Num(d)) => crate::domain::money::round_yuan(*d),
         Some(RawCell::Text(t)) => {
-            crate::money::parse_decimal(&t.replace(',', "")).unwrap_or_default()
+            crate::domain::money::parse_decimal(&t.replace(',', "")).unwrap_or_default()
         }
         _ => Decimal::ZERO,
     }
@@ -209,7 +209,7 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
                 continue;
             }
             let result = result.strip_prefix(PENDING_RESULT).unwrap_or(result);
-            let was = crate::money::parse_decimal(&result.replace(',', ""))
+            let was = crate::domain::money::parse_decimal(&result.replace(',', ""))
                 .map(fixed2)
                 .unwrap_or_default();
             let amount_col = if sheet == PENDING_SHEET { 9 } else { 10 };
@@ -325,7 +325,7 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
 }
 
 fn grouped2_text(s: &str) -> String {
-    crate::money::parse_decimal(s)
+    crate::domain::money::parse_decimal(s)
         .map(grouped2)
         .unwrap_or_else(|| s.to_string())
 }

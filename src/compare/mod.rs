@@ -13,15 +13,15 @@
 mod write;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::engine::batch::payer_label;
 use crate::ledger::LedgerLine;
+use crate::pipeline::{self, Loaded, RunError};
 use crate::rules::{describe, Payer, Policy, PolicySet, Rule};
-use crate::run::{self, Loaded, RunError};
 
 pub use write::write_comparison;
 
@@ -126,15 +126,15 @@ pub struct Comparison {
 /// Loads both policy sets (base: the shipped ones when empty), computes the batch under each
 /// and compares.
 pub fn compare(
-    config: &crate::config::Config,
+    config: &crate::domain::config::Config,
     base: &[PathBuf],
     proposed: &[PathBuf],
     history: &[PathBuf],
     inputs: &[PathBuf],
     budget: Option<Decimal>,
 ) -> Result<Comparison, RunError> {
-    let base_set = run::load(config, base)?;
-    let proposed_set = run::load(config, proposed)?;
+    let base_set = pipeline::load(config, base)?;
+    let proposed_set = pipeline::load(config, proposed)?;
     let base_lines = lines_of(&base_set, inputs, history)?;
     let proposed_lines = lines_of(&proposed_set, inputs, history)?;
     let rule_changes = rule_changes(&base_set, &proposed_set);
@@ -151,7 +151,7 @@ fn lines_of(
     inputs: &[PathBuf],
     history: &[PathBuf],
 ) -> Result<Vec<LedgerLine>, RunError> {
-    Ok(run::compute(loaded, inputs, history, None)?.lines())
+    Ok(pipeline::compute(loaded, inputs, history, None)?.lines())
 }
 
 fn side_of(l: &LedgerLine) -> Side {
@@ -406,7 +406,9 @@ fn aspects(loaded: &Loaded, (policy, rule): (&Policy, &Rule)) -> Vec<(&'static s
         ("封顶", describe::caps(v, rule)),
         (
             "起付标准",
-            rule.floor.map(crate::money::grouped2).unwrap_or_default(),
+            rule.floor
+                .map(crate::domain::money::grouped2)
+                .unwrap_or_default(),
         ),
         ("出资方", split),
         (
@@ -431,52 +433,6 @@ pub fn summary_json(c: &Comparison) -> serde_json::Value {
     })
 }
 
-/// `subsidy compare`: computes, writes, reports (exit 0; 2 on bad input, as `run`).
-#[allow(clippy::too_many_arguments)]
-pub fn cli(
-    config: &crate::config::Config,
-    base: &[PathBuf],
-    proposed: &[PathBuf],
-    history: &[PathBuf],
-    inputs: &[PathBuf],
-    budget: Option<Decimal>,
-    out: &Path,
-    json: bool,
-) -> Result<crate::exit::ExitStatus, crate::cli::CliError> {
-    use std::io::Write;
-    let result = compare(config, base, proposed, history, inputs, budget)
-        .map_err(crate::cli::CliError::from)
-        .and_then(|c| {
-            write_comparison(&c, out)?;
-            Ok(c)
-        });
-    let c = match result {
-        Ok(c) => c,
-        Err(e) if json => {
-            let status = crate::exit::ExitStatus::Error;
-            let report = serde_json::json!({ "status": status.json_word(), "exit_code": status.code(), "message": e.to_string() });
-            writeln!(std::io::stdout().lock(), "{report}")?;
-            return Ok(status);
-        }
-        Err(e) => return Err(e),
-    };
-    if json {
-        writeln!(std::io::stdout().lock(), "{}", summary_json(&c))?;
-    } else {
-        let t = &c.total;
-        eprintln!(
-            "subsidy: 现行 {} 元，拟议 {} 元，差额 {} 元；{} 条规则变化，{} 行金额变化；outputs in {}",
-            fixed(t.base),
-            fixed(t.proposed),
-            fixed(t.difference()),
-            c.rule_changes.len(),
-            c.changes.len(),
-            out.display()
-        );
-    }
-    Ok(crate::exit::ExitStatus::Success)
-}
-
 fn fixed(d: Decimal) -> String {
-    crate::money::fixed2(d)
+    crate::domain::money::fixed2(d)
 }

@@ -58,7 +58,8 @@ fn csv(c: &Comparison) -> Result<Vec<u8>, LedgerError> {
             .map(|s| crate::ledger::neutralise(s).into_owned())
             .collect();
         rec.extend(
-            [l.base_amount(), l.proposed_amount(), l.difference()].map(crate::money::fixed2),
+            [l.base_amount(), l.proposed_amount(), l.difference()]
+                .map(crate::domain::money::fixed2),
         );
         rec.push(crate::ledger::neutralise(&l.reason).into_owned());
         w.write_record(rec).map_err(err)?;

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use super::{Evaluation, Result, Trace};
-use crate::money::{grouped2, round_yuan};
+use crate::domain::money::{grouped2, round_yuan};
 use crate::rules::{Allocation, Budget, CapScope, Outcome, Payer, Rule};
 
 /// What a ledger line is.
@@ -125,7 +125,7 @@ impl Line {
             LineKind::Text { value, .. } => value.clone(),
             LineKind::Rejected { .. } => "rejected".into(),
             LineKind::Ineligible { shown: Some(s), .. } => s.clone(),
-            _ => crate::money::fixed2(self.amount),
+            _ => crate::domain::money::fixed2(self.amount),
         }
     }
 }

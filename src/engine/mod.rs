@@ -11,8 +11,9 @@ pub mod review;
 use chrono::Datelike;
 use rust_decimal::Decimal;
 
-use crate::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
-use crate::money::{grouped2, plain};
+use crate::domain::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
+use crate::domain::money::{grouped2, plain};
+use crate::domain::value::{Row, Value};
 use crate::rules::load::{normalise_title, same_title};
 use crate::rules::lpr::LprTable;
 use crate::rules::params::Params;
@@ -20,7 +21,6 @@ use crate::rules::{
     Bracket, CapScope, Combine, Condition, DateRef, Expr, Formula, Interest, Outcome, Param, Payer,
     Policy, Rule, TitleEntry,
 };
-use crate::value::{Row, Value};
 
 /// Reference data the engine reads besides the row.
 #[derive(Debug, Clone, Copy)]

@@ -29,9 +29,9 @@
 //! then change the reviewed ones on the next run. A reviewed line whose figure would change
 //! says so in its trace (待审核影响); 汇总 keeps the two totals side by side, never added.
 
-use crate::fields::{FieldId, Vocabulary};
+use crate::domain::fields::{FieldId, Vocabulary};
+use crate::domain::value::Row;
 use crate::rules::{Outcome, Policy, Review, Rule};
-use crate::value::Row;
 
 use super::{Evaluation, Result};
 

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::RawCell;
-use crate::money::from_cell_f64;
+use crate::domain::money::from_cell_f64;
 
 /// A binary float read from a cell (any format) as its shortest decimal text, once, here.
 pub fn from_float(f: f64) -> RawCell {
@@ -109,4 +109,51 @@ pub(super) fn from_data(v: &Data) -> Option<RawCell> {
         Data::DateTimeIso(s) | Data::DurationIso(s) => RawCell::Text(s.clone()),
         Data::Error(e) => RawCell::Error(e.to_string()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
+    use super::{serial_date, DateSystem};
+
+    /// Excel serial days in both date systems: 45047 is 2023-05-01 in the 1900 system, and the
+    /// same day is 43585 in the 1904 system; the fraction (time of day) is dropped.
+    #[test]
+    fn reads_serial_dates_in_both_systems() {
+        let may_day = NaiveDate::from_ymd_opt(2023, 5, 1);
+        assert_eq!(
+            serial_date(Decimal::from(45047), DateSystem::Excel1900),
+            may_day
+        );
+        assert_eq!(
+            serial_date(Decimal::new(450475, 1), DateSystem::Excel1900),
+            may_day
+        );
+        assert_eq!(
+            serial_date(Decimal::from(43585), DateSystem::Excel1904),
+            may_day
+        );
+        assert_eq!(
+            serial_date(Decimal::from(61), DateSystem::Excel1900),
+            NaiveDate::from_ymd_opt(1900, 3, 1)
+        );
+        assert_eq!(
+            serial_date(Decimal::from(0), DateSystem::Excel1904),
+            NaiveDate::from_ymd_opt(1904, 1, 1)
+        );
+        assert_eq!(
+            serial_date(Decimal::from(2_958_465), DateSystem::Excel1900),
+            NaiveDate::from_ymd_opt(9999, 12, 31)
+        );
+        for (n, system) in [
+            (60, DateSystem::Excel1900),
+            (-1, DateSystem::Excel1904),
+            (2_958_466, DateSystem::Excel1900),
+            (2_957_004, DateSystem::Excel1904),
+        ] {
+            assert_eq!(serial_date(Decimal::from(n), system), None, "{n}");
+        }
+    }
 }

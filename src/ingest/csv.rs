@@ -13,7 +13,7 @@ use std::path::Path;
 use super::header::{SheetBuilder, SheetOut};
 use super::workbook::stopped;
 use super::{Batch, Handoff, IngestError, Limits, RawCell, TextBudget, MAX_COLUMNS};
-use crate::fields::Vocabulary;
+use crate::domain::fields::Vocabulary;
 
 /// How a CSV file's bytes are text (编码).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,7 +183,7 @@ fn reader(bytes: &[u8], sep: u8) -> csv::Reader<&[u8]> {
         .from_reader(bytes)
 }
 
-pub(super) fn read_csv(
+pub(crate) fn read_csv(
     bytes: &[u8],
     path: &Path,
     file: usize,

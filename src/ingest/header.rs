@@ -6,7 +6,7 @@ mod not_data;
 mod path;
 
 use super::{Batch, Handoff, Limits, NotData, RawCell, RawRow, SetAside, Sheet, Stop, MAX_COLUMNS};
-use crate::fields::Vocabulary;
+use crate::domain::fields::Vocabulary;
 
 /// Rows scanned for a header before a sheet is taken to have none.
 const HEADER_SCAN_ROWS: u32 = 10;
@@ -355,7 +355,3 @@ fn set_aside(out: &mut SheetOut<'_, '_, '_>, row: u32, reason: NotData) {
 pub(super) fn is_blank(c: &RawCell) -> bool {
     matches!(c, RawCell::Text(t) if t.trim().is_empty())
 }
-
-#[cfg(test)]
-#[path = "header/tests.rs"]
-mod tests;

@@ -59,8 +59,6 @@
 mod cell;
 mod csv;
 mod folder;
-#[cfg(feature = "fuzzing")]
-pub mod fuzz;
 mod header;
 mod ledger_read;
 pub mod parquet;
@@ -76,8 +74,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::digest::sha256_hex;
-use crate::fields::{Figure, HeaderMatch, Vocabulary};
+use crate::domain::digest::sha256_hex;
+use crate::domain::fields::{Figure, HeaderMatch, Vocabulary};
 
 pub use cell::{from_float, serial_date, DateSystem};
 pub use csv::{decode_csv, decode_text, detect_separator, CsvEncoding, CsvError, DecodedCsv};
@@ -85,9 +83,9 @@ pub use folder::{expand_folders, Inputs, NotRead, NotReadReason, MAX_FOLDER_DEPT
 pub use ledger_read::{expand_history, read_grid, read_table};
 pub use workbook::NO_CACHED_RESULT;
 
-use csv::read_csv;
+pub(crate) use csv::read_csv;
 use parquet::read_parquet;
-use workbook::read_workbook;
+pub(crate) use workbook::read_workbook;
 
 /// Columns read per sheet; a real application form has far fewer. Cells further right are
 /// not read (no header can name them).
@@ -479,14 +477,14 @@ pub fn stream_inputs(
 /// (Parquet) skips it before decoding the rest of it. One part of a batch split by enterprise
 /// is read this way, so rows of other parts cost next to nothing.
 pub struct RowFilter<'f> {
-    pub field: crate::fields::FieldId,
+    pub field: crate::domain::fields::FieldId,
     pub keep: &'f dyn Fn(&str) -> bool,
 }
 
 /// Where the rows of a reading go, and which of them.
-struct Handoff<'h, 's> {
-    sink: &'h mut RowSink<'s>,
-    filter: Option<&'h RowFilter<'h>>,
+pub(crate) struct Handoff<'h, 's> {
+    pub(crate) sink: &'h mut RowSink<'s>,
+    pub(crate) filter: Option<&'h RowFilter<'h>>,
 }
 
 /// Reads a file's bytes, refusing it before reading when it is larger than the limit.
@@ -626,4 +624,4 @@ impl TextBudget {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

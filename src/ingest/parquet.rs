@@ -16,7 +16,7 @@ use rust_decimal::Decimal;
 use super::header::{SheetBuilder, SheetOut};
 use super::workbook::stopped;
 use super::{guarded, Batch, Handoff, IngestError, InputFile, Limits, RawCell, Stop, TextBudget};
-use crate::fields::Vocabulary;
+use crate::domain::fields::Vocabulary;
 
 /// Rows decoded per slice of a Parquet file.
 const SLICE_ROWS: usize = 65_536;
@@ -378,7 +378,7 @@ impl ParquetTable {
                 Kind::Money => {
                     let mut cents: Vec<Option<i128>> = Vec::with_capacity(rows.len());
                     for t in texts {
-                        cents.push(match crate::money::parse_decimal(t) {
+                        cents.push(match crate::domain::money::parse_decimal(t) {
                             None => None,
                             // Amounts are already in 分; one with more decimals is a bug upstream,
                             // never silently rounded here.
@@ -551,7 +551,8 @@ pub(super) fn read_parquet(
         source,
     };
     let (sha256, bytes) =
-        crate::digest::sha256_hex_of(&mut std::fs::File::open(path).map_err(io)?).map_err(io)?;
+        crate::domain::digest::sha256_hex_of(&mut std::fs::File::open(path).map_err(io)?)
+            .map_err(io)?;
     let file = batch.files.len();
     batch.files.push(InputFile {
         path: path.to_path_buf(),

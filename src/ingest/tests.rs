@@ -7,7 +7,7 @@ use super::prescan::{biff, ods::*, xml::*};
 use super::sniff::*;
 use super::*;
 
-pub(super) fn vocab() -> Vocabulary {
+pub(crate) fn vocab() -> Vocabulary {
     Vocabulary::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config"))
         .expect("config/fields.json loads")
 }
@@ -1196,7 +1196,7 @@ fn read_table_counts_from_the_used_range_as_before() {
 }
 
 /// Reads one sheet's cells through a [`SheetBuilder`], collecting the rows it hands on.
-pub(super) fn sheet_of(
+pub(crate) fn sheet_of(
     v: &Vocabulary,
     cells: impl IntoIterator<Item = (u32, u32, RawCell)>,
 ) -> Batch {

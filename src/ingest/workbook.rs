@@ -19,7 +19,7 @@ use super::{
     extension, Batch, Handoff, IngestError, Limits, NotData, RawCell, SetAside, Stop, TextBudget,
     MAX_COLUMNS, READ_BUDGET_SLACK,
 };
-use crate::fields::Vocabulary;
+use crate::domain::fields::Vocabulary;
 
 /// An opened workbook and the flag its reader raises when the read budget is spent.
 pub(super) struct Opened<'a> {
@@ -289,7 +289,7 @@ fn percent_cells<RS: Read + Seek>(
 /// The text of an error cell standing for a formula the file holds no result for.
 pub const NO_CACHED_RESULT: &str = "公式没有保存计算结果（请在 Excel/WPS 中打开、保存后再提交）";
 
-pub(super) fn read_workbook(
+pub(crate) fn read_workbook(
     bytes: &[u8],
     path: &Path,
     file: usize,

@@ -1,8 +1,8 @@
 //! `payouts.csv` and `exceptions.csv`: UTF-8 with a header row, RFC 4180 quoting, and text that
 //! a spreadsheet would run as a formula neutralised with a leading apostrophe.
 
+use crate::domain::money::fixed2;
 use crate::engine::batch::LineKind;
-use crate::money::fixed2;
 use crate::rules::Payer;
 
 use super::{LedgerError, LedgerLine, Report};

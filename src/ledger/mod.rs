@@ -4,9 +4,9 @@
 //! gives identical bytes; each file is written to a temporary name and renamed. This module
 //! owns rust_xlsxwriter.
 
+pub mod check_code;
 mod csvout;
 mod fit;
-pub mod sample;
 pub mod template;
 pub mod workbook;
 
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::digest::sha256_hex;
+use crate::domain::digest::sha256_hex;
 use crate::engine::batch::{Line, LineKind};
 use crate::ingest::InputFile;
 use crate::normalise::Exception;
@@ -95,7 +95,7 @@ pub struct Report<'a> {
     pub lines: &'a dyn Lines,
     pub exceptions: Vec<Exception>,
     pub policies: &'a PolicySet,
-    pub vocab: &'a crate::fields::Vocabulary,
+    pub vocab: &'a crate::domain::fields::Vocabulary,
     pub inputs: Vec<InputFile>,
     /// Payout histories joined (--history).
     pub history: Vec<InputFile>,
@@ -173,10 +173,10 @@ impl Report<'_> {
             measure_lines: count(|k| matches!(k, LineKind::Measure { .. })),
             verdict_lines: count(|k| matches!(k, LineKind::Verdict { .. } | LineKind::Text { .. })),
             exception_cells: self.exceptions.len(),
-            award_total: crate::money::fixed2(total),
+            award_total: crate::domain::money::fixed2(total),
             by_payer,
             pending_lines,
-            pending_total: crate::money::fixed2(pending().map(|l| l.amount).sum()),
+            pending_total: crate::domain::money::fixed2(pending().map(|l| l.amount).sum()),
             pending_by_payer,
             sheet_rows,
             credit_code_hash,
@@ -197,7 +197,7 @@ fn shares_by_payer<'l>(lines: impl Iterator<Item = &'l Line>) -> BTreeMap<String
         .map(|(p, v)| {
             (
                 crate::engine::batch::payer_label(p).to_string(),
-                crate::money::fixed2(v),
+                crate::domain::money::fixed2(v),
             )
         })
         .collect()
@@ -221,7 +221,7 @@ pub enum LedgerError {
     #[error("cannot build {file}: {message}")]
     Csv { file: &'static str, message: String },
     #[error(transparent)]
-    Parquet(#[from] crate::normalise::columnar::ColumnarError),
+    Parquet(#[from] crate::ingest::parquet::ColumnarError),
     #[error("another run is writing to {path} (lock {lock}); wait for it to finish")]
     Locked { path: PathBuf, lock: PathBuf },
 }
@@ -358,7 +358,7 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
 fn digest_file(path: &Path) -> Result<(String, u64), LedgerError> {
     let err = io_err(path);
     let mut f = std::fs::File::open(path).map_err(&err)?;
-    crate::digest::sha256_hex_of(&mut f).map_err(err)
+    crate::domain::digest::sha256_hex_of(&mut f).map_err(err)
 }
 
 /// Swaps two paths atomically.
@@ -426,7 +426,7 @@ struct PolicyDigest {
 pub fn write_outputs(
     report: &Report<'_>,
     out: &Path,
-    status: crate::exit::ExitStatus,
+    status: crate::domain::exit::ExitStatus,
 ) -> Result<(Totals, BTreeMap<String, String>), LedgerError> {
     let _lock = OutputLock::take(out)?;
     let totals = report.totals();
@@ -524,64 +524,4 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), LedgerError> {
     }
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
-}
-
-/// Writes a reconciliation (对账结果) as `reconciliation.xlsx` and `reconciliation.csv` in `out`.
-pub fn write_reconciliation(
-    out: &Path,
-    diffs: &[crate::audit::reconcile::Difference],
-) -> Result<(), LedgerError> {
-    std::fs::create_dir_all(out).map_err(|source| LedgerError::CreateDir {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    const HEADERS: [&str; 7] = [
-        "类别",
-        "申报编号",
-        "申报条款编号",
-        "统一社会信用代码",
-        "台账",
-        "对方/重算",
-        "说明",
-    ];
-    let rows: Vec<[String; 7]> = diffs
-        .iter()
-        .map(|d| {
-            [
-                d.class.to_string(),
-                d.application_id.clone(),
-                d.rule_id.clone(),
-                d.credit_code.clone(),
-                d.ledger.clone(),
-                d.other.clone(),
-                d.detail.clone(),
-            ]
-        })
-        .collect();
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let err = |e: csv::Error| LedgerError::Csv {
-        file: "reconciliation.csv",
-        message: e.to_string(),
-    };
-    w.write_record([
-        "class",
-        "application_id",
-        "rule_id",
-        "credit_code",
-        "ledger",
-        "other",
-        "detail",
-    ])
-    .map_err(err)?;
-    for r in &rows {
-        w.write_record(r.iter().map(|s| csvout::neutralise(s).into_owned()))
-            .map_err(err)?;
-    }
-    let csv_bytes = w.into_inner().map_err(|e| LedgerError::Csv {
-        file: "reconciliation.csv",
-        message: e.to_string(),
-    })?;
-    let xlsx = workbook::table("对账结果", &HEADERS, &rows)?;
-    write_atomic(&out.join("reconciliation.xlsx"), &xlsx)?;
-    write_atomic(&out.join("reconciliation.csv"), &csv_bytes)
 }

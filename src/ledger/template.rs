@@ -10,7 +10,7 @@ use rust_xlsxwriter::{
     FormatBorder, Formula, Workbook, XlsxError,
 };
 
-use crate::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
+use crate::domain::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
 use crate::normalise::IDENTITY;
 use crate::rules::{describe, Formula as RuleFormula, Policy, Rule};
 

@@ -9,14 +9,14 @@ use rust_xlsxwriter::{
     ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
 
-use crate::audit::{ledger_code, line_code};
+use super::check_code::{ledger_code, line_code};
+use crate::domain::money::fixed2;
 use crate::engine::batch::{payer_label, LineKind};
-use crate::money::fixed2;
 use crate::rules::{describe, Outcome, Payer};
 
 use super::fit::{fit, FullText};
 use super::{LedgerError, LedgerLine, Report, Totals};
-use crate::normalise::columnar::{Kind, ParquetTable};
+use crate::ingest::parquet::{Kind, ParquetTable};
 
 /// Sheet names (工作表), as DESIGN.md fixes them.
 pub const SHEETS: [&str; 6] = [
@@ -233,7 +233,7 @@ fn kind_and_result(l: &LedgerLine) -> (String, String) {
         LineKind::Payout => ("奖补资金".to_string(), String::new()),
         LineKind::Measure { label, unit } => (
             label.clone(),
-            format!("{} {unit}", crate::money::grouped2(l.line.amount)),
+            format!("{} {unit}", crate::domain::money::grouped2(l.line.amount)),
         ),
         LineKind::Verdict {
             label,
@@ -643,7 +643,7 @@ fn summary(
         for p in &report.policies.policies {
             all.push_str(&p.digest);
         }
-        crate::digest::sha256_hex(all.as_bytes())
+        crate::domain::digest::sha256_hex(all.as_bytes())
     };
     let sheet_rows = t
         .sheet_rows

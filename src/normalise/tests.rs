@@ -38,7 +38,7 @@ fn individuals_are_identified_by_resident_id() {
 /// the message says so and how to fix the column. An exact integer (Parquet) that checks is kept.
 #[test]
 fn credit_codes_stored_as_numbers_say_how_to_fix_the_column() {
-    let vocab = crate::fields::Vocabulary::load(std::path::Path::new("config"))
+    let vocab = crate::domain::fields::Vocabulary::load(std::path::Path::new("config"))
         .expect("config/fields.json");
     let code = vocab.id("credit_code").expect("credit_code");
     let typed = |cell: RawCell| {
@@ -46,11 +46,13 @@ fn credit_codes_stored_as_numbers_say_how_to_fix_the_column() {
             &vocab,
             code,
             &cell,
-            crate::fields::Scale { mul: 1, div: 1 },
+            crate::domain::fields::Scale { mul: 1, div: 1 },
             DateSystem::Excel1900,
         )
     };
-    let lost = Err(crate::value::Unreadable(CREDIT_CODE_AS_NUMBER.into()));
+    let lost = Err(crate::domain::value::Unreadable(
+        CREDIT_CODE_AS_NUMBER.into(),
+    ));
     // 911501001234567890 as Excel keeps it: 15 significant digits.
     assert_eq!(
         typed(RawCell::Num(Decimal::from(911_501_001_234_567_000_u64))),
@@ -82,9 +84,9 @@ mod signs {
     use rust_decimal::Decimal;
 
     use super::super::typed;
-    use crate::fields::{Scale, Vocabulary};
+    use crate::domain::fields::{Scale, Vocabulary};
+    use crate::domain::value::Value;
     use crate::ingest::RawCell;
-    use crate::value::Value;
 
     fn vocab() -> Vocabulary {
         Vocabulary::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config")).unwrap()

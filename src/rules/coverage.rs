@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
-use crate::fields::line_of;
+use crate::domain::config::Config;
+use crate::domain::fields::line_of;
 
 /// One catalogue rule's coverage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! Plain-language descriptions of rules (政策参数), for the ledger and `subsidy rules`.
 
-use crate::fields::{split_header_unit, FieldId, Vocabulary};
-use crate::money::{grouped2, plain};
+use crate::domain::fields::{split_header_unit, FieldId, Vocabulary};
+use crate::domain::money::{grouped2, plain};
 
 use super::{
     Allocation, Bracket, CapScope, Combine, Condition, Expr, Formula, Param, Payer, Policy, Rule,

@@ -14,8 +14,8 @@ use super::text::{
     parse_ratio,
 };
 use super::*;
-use crate::config::Config;
-use crate::fields::{line_of, FieldType, Vocabulary};
+use crate::domain::config::Config;
+use crate::domain::fields::{line_of, FieldType, Vocabulary};
 
 /// Errors loading policy files.
 #[derive(Debug, thiserror::Error)]
@@ -418,7 +418,7 @@ fn parse_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<Poli
         valid_from,
         valid_to,
         path: path.to_path_buf(),
-        digest: crate::digest::sha256_hex(text.as_bytes()),
+        digest: crate::domain::digest::sha256_hex(text.as_bytes()),
         rules,
         budgets,
         review: raw.policy.review,
@@ -1046,7 +1046,7 @@ impl Cx<'_> {
                         off,
                         format!(
                             "chosen value {} lies outside its range [{lo}, {hi}] (D5)",
-                            crate::money::plain(chosen)
+                            crate::domain::money::plain(chosen)
                         ),
                     ));
                 }

@@ -6,9 +6,9 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::config::Config;
-use crate::fields::line_of;
-use crate::money::parse_decimal;
+use crate::domain::config::Config;
+use crate::domain::fields::line_of;
+use crate::domain::money::parse_decimal;
 
 /// One published fixing: rates in percent points.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::fields::FieldId;
+use crate::domain::fields::FieldId;
 
 pub use groups::{CapGroup, CountLimit, GroupRef, Keep, LimitScope};
 pub use load::{load_policies, load_policy_text, PolicyError, PolicySet};

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::config::Config;
-use crate::fields::line_of;
-use crate::money::parse_decimal;
+use crate::domain::config::Config;
+use crate::domain::fields::line_of;
+use crate::domain::money::parse_decimal;
 
 /// A parameter's value: a number or a list of names.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 
 use super::{Interval, Op};
-use crate::money::parse_decimal;
+use crate::domain::money::parse_decimal;
 
 /// An amount or quantity: decimal text with an optional 万 or 亿 suffix.
 pub fn parse_amount(text: &str) -> Option<Decimal> {

@@ -9,13 +9,13 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde_json::Value as Json;
 
+use subsidy::domain::fields::Vocabulary;
+use subsidy::domain::value::{parse_text, DenseRow, Value};
 use subsidy::engine::batch::{settle, Pending, SharedPaid, NOTHING_SHARED};
 use subsidy::engine::{evaluate, evaluate_untraced, Context};
-use subsidy::fields::Vocabulary;
 use subsidy::rules::lpr::{Fixing, LprTable};
 use subsidy::rules::params::{ParamValue, Params};
 use subsidy::rules::Payer;
-use subsidy::value::{parse_text, DenseRow, Value};
 
 use crate::common::{cases, lpr, policies, vocab};
 

@@ -192,7 +192,7 @@ fn check_suggests_the_field_a_mistyped_header_meant_and_writes_a_report() {
 
 #[test]
 fn readme_exit_table_lists_every_exit_status() {
-    use subsidy::exit::ExitStatus;
+    use subsidy::domain::exit::ExitStatus;
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let table: Vec<&str> = readme
         .lines()

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use subsidy::fields::Vocabulary;
+use subsidy::domain::fields::Vocabulary;
 use subsidy::rules::lpr::LprTable;
 use subsidy::rules::{load_policies, PolicySet};
 

@@ -62,7 +62,7 @@ fn a_copied_binary_in_an_empty_folder_writes_a_sample_and_runs_it() {
             .unwrap_or_else(|| panic!("{path} is not named as config/ names it"));
         assert_eq!(
             sha,
-            &subsidy::digest::sha256_hex(&std::fs::read(config().join(name)).unwrap()),
+            &subsidy::domain::digest::sha256_hex(&std::fs::read(config().join(name)).unwrap()),
             "{path}"
         );
     }

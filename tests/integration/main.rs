@@ -11,6 +11,7 @@ mod faults;
 mod history;
 mod hostile;
 mod installed;
+mod layers;
 mod ledger;
 mod long_text;
 mod model;

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
+use subsidy::domain::value::{parse_text, DenseRow};
 use subsidy::engine::{evaluate, Context, Result as EvalResult};
 use subsidy::rules::load_policy_text;
 use subsidy::rules::params::Params;
-use subsidy::value::{parse_text, DenseRow};
 
 use crate::common::{lpr, vocab};
 
@@ -39,7 +39,7 @@ fn compute(body: &str, row: &[(&str, &str)]) -> (String, Vec<String>) {
         },
     );
     let shown = match &ev.result {
-        EvalResult::Amount(a) => subsidy::money::fixed2(*a),
+        EvalResult::Amount(a) => subsidy::domain::money::fixed2(*a),
         EvalResult::Ineligible(why) => format!("不予支持：{why}"),
         other => format!("{other:?}"),
     };

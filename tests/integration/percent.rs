@@ -6,8 +6,8 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook};
+use subsidy::domain::value::{parse_text, Value};
 use subsidy::ingest::{read_inputs, RawCell};
-use subsidy::value::{parse_text, Value};
 
 use crate::cli::{stderr, subsidy, tmp};
 use crate::common::vocab;

@@ -149,7 +149,7 @@ proptest! {
         for l in &lines {
             if l.1 < 0 {
                 let got = forward.iter().find(|(app, _)| *app == l.3).unwrap().1.amount;
-                prop_assert_eq!(got, subsidy::money::round_yuan(Decimal::new(l.1, 3)), "a refund passes unchanged");
+                prop_assert_eq!(got, subsidy::domain::money::round_yuan(Decimal::new(l.1, 3)), "a refund passes unchanged");
             }
         }
         let mut reversed = lines.clone();

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
+use subsidy::domain::value::{DenseRow, Value};
 use subsidy::engine::batch::{settle, Line, Pending, NOTHING_SHARED};
 use subsidy::engine::review::{awaiting, hold, Awaiting};
 use subsidy::engine::{Evaluation, Result as EvalResult};
 use subsidy::rules::{load_policy_text, Policy, Review};
-use subsidy::value::{DenseRow, Value};
 
 use crate::cli::{stderr, subsidy, tmp};
 use crate::common::vocab;

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use subsidy::ingest::parquet::{visit_parquet, CellVisitor};
 use subsidy::ingest::RawCell;
-use subsidy::normalise::columnar::{visit_parquet, CellVisitor};
 use subsidy::normalise::Shard;
 
 use crate::cli::{stderr, subsidy, tmp};

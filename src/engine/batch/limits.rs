@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use rust_decimal::Decimal;
 
 use super::{Pending, ProjectKey, Stage};
+use crate::domain::money::grouped2;
 use crate::engine::Trace;
-use crate::money::grouped2;
 use crate::rules::{CountLimit, Keep, LimitScope, Outcome};
 
 /// What a count limit counts: a project, or (per project) a rule's award.

@@ -12,7 +12,7 @@
 //! across shows its text in its first column.
 
 use super::{is_blank, Buffered};
-use crate::fields::{
+use crate::domain::fields::{
     convert, split_header_unit, strip_annotations, FieldType, Figure, HeaderMatch, Scale,
     Vocabulary,
 };
@@ -52,7 +52,7 @@ fn note_unit(t: &str) -> Option<(String, bool)> {
         .chars()
         .take_while(|c| !matches!(c, ')' | '）' | '，' | ',' | '；' | ';' | '。'))
         .collect();
-    crate::fields::is_unit_text(&unit).then(|| (unit, compact[..at].ends_with("金额")))
+    crate::domain::fields::is_unit_text(&unit).then(|| (unit, compact[..at].ends_with("金额")))
 }
 
 /// A cell of a units row: `（万元）`, `(年)`, `万元`.
@@ -65,7 +65,7 @@ fn unit_cell(t: &str) -> Option<String> {
                 .chars()
                 .filter(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | '（' | '）'))
                 .collect();
-            crate::fields::is_unit_text(&bare).then_some(bare)
+            crate::domain::fields::is_unit_text(&bare).then_some(bare)
         }
     }
 }
@@ -95,7 +95,7 @@ fn figures_row(cells: &[(u32, RawCell)]) -> Option<Vec<(u32, Figure)>> {
         .iter()
         .filter_map(|(col, t)| {
             let (bare, _) = strip_annotations(t);
-            match crate::fields::split_annotation(&bare) {
+            match crate::domain::fields::split_annotation(&bare) {
                 Some(f) if f != Figure::Unmarked => Some((*col, f)),
                 _ => None,
             }
@@ -298,7 +298,7 @@ pub(super) fn bind_columns(
 /// The conversion the stated units give a column, or why the column is refused.
 fn resolve(
     vocab: &Vocabulary,
-    field: crate::fields::FieldId,
+    field: crate::domain::fields::FieldId,
     stated: &[Stated],
 ) -> (Scale, Option<String>) {
     let f = vocab.get(field);

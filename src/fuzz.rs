@@ -6,10 +6,8 @@
 
 use std::path::Path;
 
-use super::csv::read_csv;
-use super::workbook::read_workbook;
-use super::{Batch, Handoff, IngestError, Limits};
-use crate::fields::Vocabulary;
+use crate::domain::fields::Vocabulary;
+use crate::ingest::{read_csv, read_workbook, Batch, Handoff, IngestError, Limits, RawRow};
 
 /// The format a fuzz input is read as (the extension a run would see).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +56,7 @@ pub fn fuzz_read(
     let path = Path::new(format.file_name());
     let mut batch = Batch::default();
     let mut rows = 0usize;
-    let mut sink = |batch: &Batch, row: super::RawRow| {
+    let mut sink = |batch: &Batch, row: RawRow| {
         let _typed = crate::normalise::type_row(batch, vocab, &row);
         rows += 1;
     };
@@ -75,5 +73,5 @@ pub fn fuzz_read(
 
 /// Parses one text as a date the way a date column reads it.
 pub fn fuzz_date(text: &str) -> Option<chrono::NaiveDate> {
-    crate::value::parse_date(text).ok()
+    crate::domain::value::parse_date(text).ok()
 }

@@ -5,18 +5,18 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::config::Config;
+use crate::domain::config::Config;
+use crate::domain::exit::ExitStatus;
+use crate::domain::fields::{FieldId, FieldsError, Vocabulary};
+use crate::domain::value::Row;
 use crate::engine::batch::{settle_open, Line, Pending, NOTHING_SHARED};
 use crate::engine::{evaluate, evaluate_untraced, review, Context, Evaluation, Trace};
-use crate::exit::ExitStatus;
-use crate::fields::{FieldId, FieldsError, Vocabulary};
 use crate::ingest::IngestError;
 use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
 use crate::normalise::{type_row, Applications, Normaliser, Rows, Shard, TypedRow};
 use crate::rules::load::load_config_policies;
 use crate::rules::lpr::{LprError, LprTable};
 use crate::rules::{load_policies, Policy, PolicyError, PolicySet, Rule};
-use crate::value::Row;
 
 /// Everything that stops a run before any output is written (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -384,7 +384,10 @@ fn resolve<'a>(loaded: &'a Loaded, rows: &Rows) -> Result<(Vec<u32>, Vec<RuleVie
                     .map(|f| {
                         (
                             f,
-                            crate::fields::split_header_unit(&loaded.vocab.get(f).header_zh).0,
+                            crate::domain::fields::split_header_unit(
+                                &loaded.vocab.get(f).header_zh,
+                            )
+                            .0,
                         )
                     })
                     .collect();
@@ -415,7 +418,7 @@ fn settle_lines(
     let rows = &apps.rows;
     let [app_f, code_f, _, _, year_f, rule_f] = ident;
     // A batch has a few distinct years: their text once each.
-    let mut year_text: Vec<(Option<crate::value::Value>, String)> = Vec::new();
+    let mut year_text: Vec<(Option<crate::domain::value::Value>, String)> = Vec::new();
     let year_of: Vec<u32> = (0..rows.len())
         .map(|i| {
             let v = rows.row(i).get(year_f).cloned();

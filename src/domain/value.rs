@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::fields::{Field, FieldType};
-use crate::money;
+use crate::domain::fields::{Field, FieldType};
+use crate::domain::money;
 
 /// One value of a row, already in the field's base unit.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +38,7 @@ impl Value {
 
 /// Read access to one application row by field.
 pub trait Row {
-    fn get(&self, field: crate::fields::FieldId) -> Option<&Value>;
+    fn get(&self, field: crate::domain::fields::FieldId) -> Option<&Value>;
 }
 
 /// A row held as a dense vector indexed by field id (what tests and the engine use).
@@ -50,7 +50,7 @@ impl DenseRow {
         DenseRow(vec![None; fields])
     }
 
-    pub fn set(&mut self, field: crate::fields::FieldId, value: Value) {
+    pub fn set(&mut self, field: crate::domain::fields::FieldId, value: Value) {
         let i = field as usize;
         if i >= self.0.len() {
             self.0.resize(i + 1, None);
@@ -60,7 +60,7 @@ impl DenseRow {
 }
 
 impl Row for DenseRow {
-    fn get(&self, field: crate::fields::FieldId) -> Option<&Value> {
+    fn get(&self, field: crate::domain::fields::FieldId) -> Option<&Value> {
         self.0.get(field as usize).and_then(Option::as_ref)
     }
 }
@@ -81,7 +81,7 @@ pub fn parse_text(field: &Field, text: &str, scale: Decimal) -> Result<Value, Un
         | FieldType::Integer
         | FieldType::Year => {
             let cleaned = money::clean_number_text(t);
-            let (num, cell_scale) = crate::fields::split_cell_unit(field, &cleaned);
+            let (num, cell_scale) = crate::domain::fields::split_cell_unit(field, &cleaned);
             // A percent is a rate's own form; on an amount or a quantity its meaning is not certain.
             let num = match (num.strip_suffix('%'), field.ty) {
                 (Some(n), FieldType::Percent) => n,

@@ -23,7 +23,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde::Deserialize;
 
-use crate::fields::{FieldType, Vocabulary};
+use crate::domain::fields::{FieldType, Vocabulary};
 use crate::normalise::credit_code_check_char;
 
 /// Batches larger than this are written with a constant-memory worksheet.
@@ -311,7 +311,7 @@ impl<'p> Batch<'p> {
 
 /// The row shapes `subsidy sample` uses without `--profile`: `samples/profile.json` as it was
 /// when the binary was built, so the command works from any folder.
-pub const SHIPPED_PROFILE: &str = include_str!("../../samples/profile.json");
+pub const SHIPPED_PROFILE: &str = include_str!("../samples/profile.json");
 
 /// Writes a batch of `rows` applications for `year` to an .xlsx, .csv or .parquet file.
 pub fn write_sample(
@@ -382,7 +382,7 @@ pub fn write_sample_from(
             if WAN_FIELDS.contains(k) {
                 format!(
                     "{}（万元）",
-                    crate::fields::split_header_unit(&f.header_zh).0
+                    crate::domain::fields::split_header_unit(&f.header_zh).0
                 )
             } else {
                 f.header_zh.clone()
@@ -417,7 +417,7 @@ pub fn write_sample_from(
     let batch = Batch::plan(shapes, rows, seed, year);
     if ext == "parquet" {
         // Text columns, as a bureau's export holds them; the reader parses them like CSV cells.
-        use crate::normalise::columnar::{Kind, ParquetTable};
+        use crate::ingest::parquet::{Kind, ParquetTable};
         let columns: Vec<(&str, Kind)> = headers.iter().map(|h| (h.as_str(), Kind::Text)).collect();
         let mut table = ParquetTable::create(out, &columns).map_err(|e| werr(e.to_string()))?;
         let mut chunk: Vec<Vec<String>> = Vec::with_capacity(PARQUET_CHUNK);
@@ -427,7 +427,7 @@ pub fn write_sample_from(
                 if chunk.len() == PARQUET_CHUNK {
                     table.write(&std::mem::take(&mut chunk))?;
                 }
-                Ok::<(), crate::normalise::columnar::ColumnarError>(())
+                Ok::<(), crate::ingest::parquet::ColumnarError>(())
             })
             .map_err(|e| werr(e.to_string()))?;
         table.write(&chunk).map_err(|e| werr(e.to_string()))?;

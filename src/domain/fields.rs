@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::config::Config;
+use crate::domain::config::Config;
 
 /// Index of a field in the vocabulary; rules and rows refer to fields by it.
 pub type FieldId = u16;

@@ -2,11 +2,11 @@
 //! (申报数 / 核定数), annotated headers; read through to normalised values and exceptions.
 use rust_decimal::Decimal;
 
-use crate::fields::{Figure, Scale};
+use crate::domain::fields::{Figure, Scale};
+use crate::domain::value::{Row, Value};
 use crate::ingest::tests::{sheet_of, vocab};
 use crate::ingest::{Batch, InputFile, RawCell};
 use crate::normalise::{normalise, Applications};
-use crate::value::{Row, Value};
 
 fn t(s: &str) -> RawCell {
     RawCell::Text(s.into())
