@@ -527,7 +527,7 @@ mod projects_and_limits {
             // A refund is never counted, cut or refused.
             for l in &lines {
                 if l.1 < 0 {
-                    prop_assert_eq!(got(l).amount, subsidy::money::round_yuan(Decimal::new(l.1, 3)));
+                    prop_assert_eq!(got(l).amount, subsidy::domain::money::round_yuan(Decimal::new(l.1, 3)));
                     prop_assert!(got(l).is_payout());
                 }
             }
