@@ -341,6 +341,11 @@ fn a_project_cap_names_the_project_and_its_history() {
     let dir = tmp("projects-trace");
     let policies = policy_dir(&dir, &[("boilers.toml", readme_file("boilers.toml"))]);
     let policies = load_policies(&[policies], &vocab()).unwrap().policies;
+    // As `subsidy rules` and compare's 政策变化 show it.
+    assert_eq!(
+        subsidy::rules::describe::caps(&vocab(), &policies[0].rules[0]),
+        "每项目（共享组 boilers-1） ≤ 1,000,000.00；限项 每企业每年最多 2 个项目（组 boilers-1，按奖补金额从高到低保留）"
+    );
     let mut prior = SharedPaid::default();
     prior.add_project("boilers-1", "P1", Decimal::new(30000000, 2));
     prior.add_project("boilers-1", "P9", Decimal::new(90000000, 2));
