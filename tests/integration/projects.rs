@@ -504,3 +504,47 @@ fn declarations_and_limits_are_checked_where_written() {
         "p.toml:11: rule `a-1`: cap scope `projekt` is not one of `application`, `enterprise_year`, `enterprise`, `project`"
     );
 }
+
+/// A 待审核 line takes no place from a reviewed one: the reviewed project is paid, and says
+/// that it would be refused were the pending, higher one approved; the pending line shows
+/// what it would get.
+#[test]
+fn a_pending_project_takes_no_place_from_a_reviewed_one() {
+    let dir = tmp("projects-pending");
+    let one = readme_file("boilers.toml").replace("most = 2", "most = 1");
+    let policies = policy_dir(&dir, &[("boilers.toml", one)]);
+    let policies = load_policies(&[policies], &vocab()).unwrap().policies;
+    let rule = &policies[0].rules[0];
+    let line = |app: &'static str, project: &'static str, result: EvalResult| Pending {
+        rule,
+        payer: policies[0].payer,
+        evaluation: Evaluation {
+            result,
+            trace: Default::default(),
+            split: None,
+            shared_caps: vec![],
+        },
+        credit_code: E,
+        year: "2023",
+        project,
+        order: (app, &rule.id),
+        prior_shared: &NOTHING_SHARED,
+        budget: None,
+    };
+    let lines = settle(vec![
+        line("B1", "P1", EvalResult::Amount(Decimal::new(400000, 0))),
+        line(
+            "B2",
+            "P2",
+            EvalResult::AwaitingReview {
+                amount: Decimal::new(900000, 0),
+                reason: "审核结论未填".into(),
+            },
+        ),
+    ]);
+    assert!(lines[0].is_payout());
+    assert_eq!(lines[0].result_text(), "400000.00");
+    assert!(lines[0].trace.steps().any(|s| s == "待审核影响 本批待审核的申报若审核通过，本条将不予支持（限项 每个企业每年最多支持2个项目：2023 年度已支持 1 个（历史 0 个，本批 项目 P2；按奖补金额从高到低保留），项目 P1 不予支持）；应付按已审核的申报计"), "{:?}", lines[0].trace.steps().collect::<Vec<_>>());
+    assert!(lines[1].is_pending());
+    assert_eq!(lines[1].amount, Decimal::new(90000000, 2));
+}
