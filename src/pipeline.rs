@@ -10,7 +10,7 @@ use crate::domain::exit::ExitStatus;
 use crate::domain::fields::{FieldId, FieldsError, Vocabulary};
 use crate::domain::value::Row;
 use crate::engine::batch::{settle_open, Line, Pending, NOTHING_SHARED};
-use crate::engine::{evaluate, evaluate_untraced, review, Context, Evaluation, Trace};
+use crate::engine::{evaluate, evaluate_untraced, review, Context, Evaluation, StepKind, Trace};
 use crate::ingest::IngestError;
 use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
 use crate::normalise::{type_row, Applications, Normaliser, Rows, Shard, TypedRow};
@@ -603,20 +603,25 @@ impl Lines for Computed<'_> {
 fn read_steps(loaded: &Loaded, apps: &Applications, view: &RuleView<'_>, i: usize) -> Trace {
     let (sheet, row) = apps.origin(i);
     let mut trace = Trace::default();
-    trace.push(&format!(
-        "申报 {} {} 第{}行，适用 {}（{}）",
-        sheet.file, sheet.name, row, view.rule.id, view.rule.clause
-    ));
+    trace.push(
+        StepKind::Input,
+        &format!(
+            "申报 {} {} 第{}行，适用 {}（{}）",
+            sheet.file, sheet.name, row, view.rule.id, view.rule.clause
+        ),
+    );
     for (f, label) in &view.inputs {
         let field = loaded.vocab.get(*f);
         match (apps.rows.row(i).get(*f), apps.cell(i, *f)) {
-            (Some(v), Some(at)) => trace.push(&format!(
-                "读入 {label} = {}（{}!{at}）",
-                v.display(field),
-                sheet.name
-            )),
-            (Some(v), None) => trace.push(&format!("读入 {label} = {}", v.display(field))),
-            (None, _) => trace.push(&format!("读入 {label}：未填")),
+            (Some(v), Some(at)) => trace.push(
+                StepKind::Input,
+                &format!("读入 {label} = {}（{}!{at}）", v.display(field), sheet.name),
+            ),
+            (Some(v), None) => trace.push(
+                StepKind::Input,
+                &format!("读入 {label} = {}", v.display(field)),
+            ),
+            (None, _) => trace.push(StepKind::Input, &format!("读入 {label}：未填")),
         }
     }
     // A flag with neither value nor column that the policy does not require reviewed is 是.
@@ -628,10 +633,13 @@ fn read_steps(loaded: &Loaded, apps: &Applications, view: &RuleView<'_>, i: usiz
         .filter(|f| row.get(**f).is_none() && !sheet.has(**f))
     {
         if view.policy.review == crate::rules::Review::Assumed {
-            trace.push(&format!(
-                "审核 申报表无“{}”列，本政策按“是”计（review = \"assumed\"）",
-                loaded.vocab.get(*f).header_zh
-            ));
+            trace.push(
+                StepKind::Review,
+                &format!(
+                    "审核 申报表无“{}”列，本政策按“是”计（review = \"assumed\"）",
+                    loaded.vocab.get(*f).header_zh
+                ),
+            );
         }
     }
     trace

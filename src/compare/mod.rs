@@ -19,6 +19,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::engine::batch::payer_label;
+use crate::engine::StepKind;
 use crate::ledger::LedgerLine;
 use crate::pipeline::{self, Loaded, RunError};
 use crate::rules::{describe, Payer, Policy, PolicySet, Rule};
@@ -34,6 +35,8 @@ pub struct Side {
     pub reason: String,
     /// The last cap or cut that held the amount (封顶 …), if any.
     pub cut: String,
+    /// Whether that last cut was a cap (封顶), not 补差, 就高, 起付 or a budget.
+    pub capped: bool,
 }
 
 /// An application line under both versions (企业变化), joined on (申报编号, rule).
@@ -164,17 +167,14 @@ fn side_of(l: &LedgerLine) -> Side {
         .map(|p| (*p, if payout { l.share(*p) } else { Decimal::ZERO }))
         .filter(|(_, v)| !v.is_zero())
         .collect();
+    let last = l.line.trace.last_cut_step();
     Side {
         amount,
         payout,
         shares,
         reason: l.reason(),
-        cut: l
-            .line
-            .trace
-            .last_cut()
-            .map(str::to_string)
-            .unwrap_or_default(),
+        cut: last.map(|s| s.text.to_string()).unwrap_or_default(),
+        capped: last.is_some_and(|s| s.kind == StepKind::Cap),
     }
 }
 
@@ -331,7 +331,7 @@ fn reason_of(c: &LineChange, rule_changes: &[RuleChange]) -> String {
     } else if !b.payout && p.payout {
         why.push(format!("条件现已满足（原：{}）", b.reason));
     }
-    if p.cut.starts_with("封顶") && !b.cut.starts_with("封顶") {
+    if p.capped && !b.capped {
         why.push(format!("封顶生效：{}", p.cut));
     }
     if why.is_empty() {

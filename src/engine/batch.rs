@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 
-use super::{Evaluation, Result, Trace};
+use super::{Evaluation, Result, StepKind, Trace};
 use crate::domain::money::{grouped2, round_yuan};
 use crate::rules::{Allocation, Budget, CapScope, Outcome, Payer, Rule};
 
@@ -87,7 +87,7 @@ impl Line {
         }
         // Said when shown, not held per line: the reason is in the kind.
         if let LineKind::Pending { reason } = &self.kind {
-            self.trace.push(&format!("待审核 {reason}：按审核通过测算（与本批其他待审核申报一并视为通过），审核通过前不予发放"));
+            self.trace.push(StepKind::Review, &format!("待审核 {reason}：按审核通过测算（与本批其他待审核申报一并视为通过），审核通过前不予发放"));
         }
         if self.shares.len() > 1 {
             let text = self
@@ -96,14 +96,20 @@ impl Line {
                 .map(|(p, v)| format!("{} {}", payer_label(*p), grouped2(*v)))
                 .collect::<Vec<_>>()
                 .join("，");
-            self.trace.push(&format!("分担 {text}（D14，最大余额法）"));
+            self.trace
+                .push(StepKind::Split, &format!("分担 {text}（D14，最大余额法）"));
         }
         match self.kind {
-            LineKind::Pending { .. } => self.trace.push(&format!(
-                "结果 待审核预计 {}（审核通过前不予发放，不计入奖补资金合计）",
-                grouped2(self.amount)
-            )),
-            _ => self.trace.push(&format!("结果 {}", grouped2(self.amount))),
+            LineKind::Pending { .. } => self.trace.push(
+                StepKind::Result,
+                &format!(
+                    "结果 待审核预计 {}（审核通过前不予发放，不计入奖补资金合计）",
+                    grouped2(self.amount)
+                ),
+            ),
+            _ => self
+                .trace
+                .push(StepKind::Result, &format!("结果 {}", grouped2(self.amount))),
         }
     }
 
@@ -350,10 +356,10 @@ fn settle_awaiting(
             amounts[i] = as_approved[i];
         } else if let (Some(now), Some(then)) = (amounts[i], as_approved[i]) {
             if now != then {
-                extra[i].push(&format!("待审核影响 本批待审核的申报若审核通过，本条将为 {}（共享上限、就高或资金池）；应付按已审核的申报计", grouped2(then)));
+                extra[i].push(StepKind::Review, &format!("待审核影响 本批待审核的申报若审核通过，本条将为 {}（共享上限、就高或资金池）；应付按已审核的申报计", grouped2(then)));
             }
         } else if let (None, Some(why)) = (&refused[i], &refused_then[i]) {
-            extra[i].push(&format!("待审核影响 本批待审核的申报若审核通过，本条将不予支持（{why}）；应付按已审核的申报计"));
+            extra[i].push(StepKind::Review, &format!("待审核影响 本批待审核的申报若审核通过，本条将不予支持（{why}）；应付按已审核的申报计"));
         }
     }
 }
@@ -405,7 +411,7 @@ fn apply_exclusive(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
         for i in members {
             if i != best {
                 let kept = &pending[best];
-                extra[i].push_cut(&format!(
+                extra[i].push_cut(StepKind::Stacking, &format!(
                     "就高 同一事项（互斥组 {group}）{year} 年度已按 {} {} 计 {}，本条不再支付（D9）",
                     kept.order.0,
                     kept.rule.id,
@@ -423,19 +429,22 @@ fn round_and_floor(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
         let Some(raw) = amounts[i] else { continue };
         let mut rounded = round_yuan(raw);
         if rounded != raw {
-            extra[i].push(&format!(
-                "取整 四舍五入到分（D7）：{raw} → {}",
-                grouped2(rounded)
-            ));
+            extra[i].push(
+                StepKind::Rounding,
+                &format!("取整 四舍五入到分（D7）：{raw} → {}", grouped2(rounded)),
+            );
         }
         if let Some(floor) = p.rule.floor {
             // A refund (a negative line) is money owed back, not an award held to a minimum.
             if rounded > Decimal::ZERO && rounded < floor {
-                extra[i].push_cut(&format!(
-                    "起付 {} 少于 {}，不予补助（D12）",
-                    grouped2(rounded),
-                    grouped2(floor)
-                ));
+                extra[i].push_cut(
+                    StepKind::Floor,
+                    &format!(
+                        "起付 {} 少于 {}，不予补助（D12）",
+                        grouped2(rounded),
+                        grouped2(floor)
+                    ),
+                );
                 rounded = Decimal::ZERO;
             }
         }
@@ -485,8 +494,8 @@ fn apply_budgets(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra
                 ),
             };
             match share == *claim {
-                true => extra[i].push(&how),
-                false => extra[i].push_cut(&how),
+                true => extra[i].push(StepKind::Budget, &how),
+                false => extra[i].push_cut(StepKind::Budget, &how),
             }
             amounts[i] = Some(share);
         }
@@ -621,31 +630,40 @@ fn apply_shared_caps(
             if a < Decimal::ZERO {
                 // A refund is money coming back for its own project: it neither uses the room
                 // nor gives any back, so the other lines' cut cannot depend on where it sorts.
-                extra[i].push(&format!(
-                    "封顶 {words}：退回 {} 不占用也不增加共享上限的额度（{who} {span}已计 {}）",
-                    grouped2(a),
-                    grouped2(used)
-                ));
+                extra[i].push(
+                    StepKind::Cap,
+                    &format!(
+                        "封顶 {words}：退回 {} 不占用也不增加共享上限的额度（{who} {span}已计 {}）",
+                        grouped2(a),
+                        grouped2(used)
+                    ),
+                );
                 continue;
             }
             let left = (cap - used).max(Decimal::ZERO);
             if a > left {
-                extra[i].push_cut(&format!(
-                    "封顶 {words}（{span}共享上限 {}，{who}已计 {}，剩余 {}）：{} → {}",
-                    grouped2(cap),
-                    grouped2(used),
-                    grouped2(left),
-                    grouped2(a),
-                    grouped2(left)
-                ));
+                extra[i].push_cut(
+                    StepKind::Cap,
+                    &format!(
+                        "封顶 {words}（{span}共享上限 {}，{who}已计 {}，剩余 {}）：{} → {}",
+                        grouped2(cap),
+                        grouped2(used),
+                        grouped2(left),
+                        grouped2(a),
+                        grouped2(left)
+                    ),
+                );
                 amounts[i] = Some(left);
                 used += left;
             } else {
-                extra[i].push(&format!(
-                    "封顶 {words}：{who} {span}累计 {} ≤ {}，不调整",
-                    grouped2(used + a),
-                    grouped2(cap)
-                ));
+                extra[i].push(
+                    StepKind::Cap,
+                    &format!(
+                        "封顶 {words}：{who} {span}累计 {} ≤ {}，不调整",
+                        grouped2(used + a),
+                        grouped2(cap)
+                    ),
+                );
                 used += a;
             }
         }

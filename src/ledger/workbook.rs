@@ -314,14 +314,12 @@ fn prepare(l: LedgerLine) -> Prepared {
         (reason, code)
     } else {
         // The computation, and every step that changed the amount: the last is the reason.
-        const SHOWN: [&str; 6] = ["计算", "分档", "封顶", "定额", "称号", "超额"];
-        let shown = |(s, cut): &(&str, bool)| *cut || SHOWN.iter().any(|p| s.starts_with(p));
         let explain = l
             .line
             .trace
-            .marked_steps()
-            .filter(shown)
-            .map(|(s, _)| s)
+            .entries()
+            .filter(|s| s.cut || s.kind.explains_amount())
+            .map(|s| s.text)
             .collect::<Vec<_>>()
             .join("；");
         let explain = fit(&explain, FullText::Nowhere).into_owned();

@@ -4,8 +4,8 @@ use crate::domain::fields::{split_header_unit, FieldId, Vocabulary};
 use crate::domain::money::{grouped2, plain};
 
 use super::{
-    Allocation, Bracket, CapScope, Combine, Condition, Expr, Formula, Param, Payer, Policy, Rule,
-    TitleEntry,
+    Allocation, Bracket, CapScope, Combine, Condition, DateTerm, Expr, Formula, Param, Payer,
+    Policy, RateWindow, Rule, TitleEntry,
 };
 
 fn label(v: &Vocabulary, f: FieldId) -> String {
@@ -43,8 +43,29 @@ pub fn expr(v: &Vocabulary, e: &Expr) -> String {
         }
         Expr::Quotient(a, b) => format!("({} ÷ {})", expr(v, a), expr(v, b)),
         Expr::YearOf(f) => format!("{}的年份", label(v, *f)),
-        Expr::DaysBetween(a, b) => format!("{}至{}的天数", label(v, *a), label(v, *b)),
+        Expr::DaysBetween(a, b) => format!("{}至{}的天数", date(v, a), date(v, b)),
     }
+}
+
+/// A date in words: the field's name, or the date as written.
+fn date(v: &Vocabulary, d: &DateTerm) -> String {
+    match d {
+        DateTerm::Field(f) => label(v, *f),
+        DateTerm::Fixed(x) => x.to_string(),
+    }
+}
+
+/// The windows of an interest subsidy in words: `（2023-07-01至2023-12-31 按 80%）`.
+fn windows(v: &Vocabulary, ws: &[RateWindow]) -> String {
+    ws.iter()
+        .map(|w| {
+            let span = w.words.clone().unwrap_or_else(|| {
+                let end = |d: &Option<DateTerm>| d.as_ref().map(|d| date(v, d)).unwrap_or_default();
+                format!("{}至{}", end(&w.from), end(&w.to))
+            });
+            format!("（{span} 按 {}）", pct(w.share))
+        })
+        .collect()
 }
 
 fn param(v: &Vocabulary, p: &Param, rate: bool) -> String {
@@ -148,10 +169,11 @@ pub fn formula(v: &Vocabulary, f: &Formula) -> String {
         ),
         Formula::Amount { base } => expr(v, base),
         Formula::Interest(i) => format!(
-            "{} × min(LPR, 实际利率) × {} × 天数 ÷ {}",
+            "{} × min(LPR, 实际利率) × {} × 天数 ÷ {}{}",
             label(v, i.principal),
             pct(i.share),
-            plain(i.day_basis)
+            plain(i.day_basis),
+            windows(v, &i.windows)
         ),
         Formula::Staged { stages } => stages
             .iter()

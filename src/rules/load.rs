@@ -17,6 +17,8 @@ use super::*;
 use crate::domain::config::Config;
 use crate::domain::fields::{line_of, FieldType, Vocabulary};
 
+mod dates;
+
 /// Errors loading policy files.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
@@ -816,12 +818,12 @@ impl Cx<'_> {
                     let [a, b] = names.as_slice() else {
                         return Err(at(
                             off,
-                            "`days_between` is [from date field, to date field]",
+                            "`days_between` is [from date, to date] (a date field or YYYY-MM-DD)",
                         ));
                     };
                     return Ok(Expr::DaysBetween(
-                        self.date_field(a, off)?,
-                        self.date_field(b, off)?,
+                        self.date_term(a, off)?,
+                        self.date_term(b, off)?,
                     ));
                 }
                 if t.contains_key("value") {
@@ -1253,7 +1255,7 @@ impl Cx<'_> {
                 Formula::Amount { base: self.expr(get("base")?, off)? }
             }
             "interest" => {
-                keys(&["principal", "disbursed", "days", "term_months", "loan_rate", "interest_paid", "share", "day_basis", "max_rate"])?;
+                keys(&["principal", "disbursed", "days", "term_months", "loan_rate", "interest_paid", "share", "day_basis", "max_rate", "windows"])?;
                 let field = |k: &str| self.field_id(self.str_of(get(k)?, k, off)?, off);
                 let opt = |k: &str| t.get(k).map(|v| self.str_of(v, k, off).and_then(|s| self.field_id(s, off))).transpose();
                 let basis = match t.get("day_basis") {
@@ -1273,6 +1275,7 @@ impl Cx<'_> {
                         .map(|m| self.rate(self.str_of(m, "max_rate", off)?, off).map(|r| r * Decimal::ONE_HUNDRED))
                         .transpose()?,
                     day_basis: basis,
+                    windows: self.rate_windows(t.get("windows"), off)?,
                 })
             }
             "staged" => {

@@ -221,8 +221,17 @@ pub enum Expr {
     Quotient(Box<Expr>, Box<Expr>),
     /// The calendar year of a date field (成立年度).
     YearOf(FieldId),
-    /// Days from the first date field to the second (actual days).
-    DaysBetween(FieldId, FieldId),
+    /// Days from the first date to the second (actual days; negative when the second is
+    /// earlier): 自2023年7月1日起至投产日 → `days_between = ["2023-07-01", "production_date"]`.
+    DaysBetween(DateTerm, DateTerm),
+}
+
+/// A date a formula names (日期): a date field of the row, or a date written in the clause
+/// (2023年7月1日 → `"2023-07-01"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateTerm {
+    Field(FieldId),
+    Fixed(NaiveDate),
 }
 
 /// Comparison operators; the boundary word that chose one is kept for the trace (D1).
@@ -410,6 +419,21 @@ pub struct Interest {
     /// Ceiling on the subsidised rate (最高不超过2%), in percent points.
     pub max_rate: Option<Decimal>,
     pub day_basis: Decimal,
+    /// Spans of the interest period paid at their own share (分段贴息: 2023年7月1日至12月31日
+    /// 期间按80%); days outside every window take `share`. Split by day (D6's actual days).
+    pub windows: Vec<RateWindow>,
+}
+
+/// A span of dates inside which an interest subsidy pays its own share of the rate (贴息比例
+/// 分段). Both ends are inclusive (至 counts its last day); an open end reaches the period's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateWindow {
+    pub from: Option<DateTerm>,
+    pub to: Option<DateTerm>,
+    /// Share of the rate subsidised inside the window (80%).
+    pub share: Decimal,
+    /// The clause's words for the window (2023年7月1日至12月31日期间).
+    pub words: Option<String>,
 }
 
 /// The closed set of formula kinds (计算方式).
@@ -612,8 +636,17 @@ impl Expr {
                 b.refs(out);
             }
             Expr::YearOf(f) => out.push(*f),
-            Expr::DaysBetween(a, b) => out.extend([*a, *b]),
+            Expr::DaysBetween(a, b) => [a, b].into_iter().for_each(|d| d.refs(out)),
             Expr::Default { field, .. } => out.push(*field),
+        }
+    }
+}
+
+impl DateTerm {
+    fn refs(&self, out: &mut Refs) {
+        match self {
+            DateTerm::Field(f) => out.push(*f),
+            DateTerm::Fixed(_) => {}
         }
     }
 }
@@ -700,6 +733,10 @@ impl Formula {
                         .chain(&i.interest_paid)
                         .copied(),
                 );
+                i.windows
+                    .iter()
+                    .flat_map(|w| w.from.iter().chain(&w.to))
+                    .for_each(|d| d.refs(out));
             }
             Formula::Staged { stages } => out.extend(stages.iter().map(|s| s.flag)),
             Formula::Verdict { test } => test.iter().for_each(|c| c.refs(out)),

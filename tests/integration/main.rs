@@ -7,6 +7,7 @@ mod catalogue;
 mod cli;
 mod common;
 mod compare;
+mod dates;
 mod faults;
 mod history;
 mod hostile;

@@ -12,7 +12,8 @@ use rust_decimal::Decimal;
 
 use super::{Pending, ProjectKey, Stage};
 use crate::domain::money::grouped2;
-use crate::engine::Trace;
+// A count limit is a ceiling on how many: its steps are 封顶-kind (the ledger's filter).
+use crate::engine::{StepKind, Trace};
 use crate::rules::{CountLimit, Keep, LimitScope, Outcome};
 
 /// What a count limit counts: a project, or (per project) a rule's award.
@@ -96,11 +97,14 @@ pub(super) fn apply_count_limits(
         };
         for (key, item) in &old {
             for &i in &item.lines {
-                extra[i].push(&format!(
-                    "限项 {words}：{} 已在历史发放中计入（{}），不另占名额",
-                    key.label(),
-                    span.trim_end()
-                ));
+                extra[i].push(
+                    StepKind::Cap,
+                    &format!(
+                        "限项 {words}：{} 已在历史发放中计入（{}），不另占名额",
+                        key.label(),
+                        span.trim_end()
+                    ),
+                );
             }
         }
         let kept: Vec<String> = new.iter().take(room).map(|(k, _)| k.label()).collect();
@@ -113,7 +117,9 @@ pub(super) fn apply_count_limits(
                     limit.most,
                     limit.keep.label()
                 );
-                item.lines.iter().for_each(|&i| extra[i].push(&step));
+                item.lines
+                    .iter()
+                    .for_each(|&i| extra[i].push(StepKind::Cap, &step));
                 continue;
             }
             let reason = format!(
@@ -126,7 +132,10 @@ pub(super) fn apply_count_limits(
                 key.label()
             );
             for &i in &item.lines {
-                extra[i].push_cut(&format!("{reason}（本条 {}）", grouped2(item.award)));
+                extra[i].push_cut(
+                    StepKind::Cap,
+                    &format!("{reason}（本条 {}）", grouped2(item.award)),
+                );
                 refused[i] = Some(reason.clone());
                 amounts[i] = None;
             }
