@@ -1,6 +1,6 @@
 //! Builds the list of the shipped configuration files (`config/*.toml`, `config/*.json`) that
-//! `src/config.rs` carries in the binary, so an installed `subsidy` works from any folder. A
-//! file added to `config/` is carried without touching the code.
+//! `src/domain/config.rs` carries in the binary, so an installed `subsidy` works from any
+//! folder. A file added to `config/` is carried without touching the code.
 
 use std::path::Path;
 

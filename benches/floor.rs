@@ -72,7 +72,7 @@ struct Sampler {
 
 impl Sampler {
     fn keep(&self, r: u32) -> bool {
-        r == 0 || r % self.stride == 0
+        r == 0 || r.is_multiple_of(self.stride)
     }
 
     fn push(&mut self, r: u32, c: u32, v: Value) {

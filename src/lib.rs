@@ -5,7 +5,8 @@
 //! rows, [`engine`] computes every line, [`history`] reads earlier ledgers for it, [`ledger`]
 //! writes the outputs, [`audit`] checks them, [`sample`] generates test batches, [`pipeline`]
 //! ties one run together, [`compare`] runs two policy sets side by side, and [`cli`] turns the
-//! command line into settings. `tests/integration/layers.rs` keeps the order true.
+//! command line into settings. `tests/integration/layers.rs` keeps the order true. Modules the
+//! binary, the integration tests and the fuzz targets do not use are `pub(crate)`.
 
 pub mod domain;
 
@@ -20,16 +21,16 @@ pub mod fuzz;
 
 pub mod engine;
 
-pub mod history;
+pub(crate) mod history;
 
 pub mod ledger;
 
-pub mod audit;
+pub(crate) mod audit;
 
 pub mod sample;
 
 pub mod pipeline;
 
-pub mod compare;
+pub(crate) mod compare;
 
 pub mod cli;

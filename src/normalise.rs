@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 use crate::domain::fields::{split_cell_unit, FieldId, FieldType, Figure, Scale, Vocabulary};
+use crate::domain::identity::{credit_code_valid, payee_id_valid};
 use crate::domain::value::{parse_bool, parse_text, Row, Unreadable, Value};
 use crate::ingest::{cell_ref, serial_date, Batch, DateSystem, RawCell, RawRow, Sheet};
 
@@ -105,55 +106,6 @@ impl Applications {
             Err(_) => "",
         }
     }
-}
-
-/// GB 32100-2015: the 18th character of a 统一社会信用代码 is a check character over the first 17.
-pub fn credit_code_valid(code: &str) -> bool {
-    let mut chars = code.chars();
-    let first17: String = chars.by_ref().take(17).collect();
-    match (chars.next(), chars.next()) {
-        (Some(last), None) if first17.chars().count() == 17 => {
-            credit_code_check_char(&first17) == Some(last)
-        }
-        _ => false,
-    }
-}
-
-/// GB 11643-1999: the 18th character of a 居民身份证号 is a check character (MOD 11-2), so an
-/// individual payee (人才补贴、个人奖励) is identified as reliably as an enterprise.
-pub fn resident_id_valid(id: &str) -> bool {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const CHECK: &[u8; 11] = b"10X98765432";
-    let b = id.as_bytes();
-    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let sum: u32 = b[..17]
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    CHECK[(sum % 11) as usize] == b[17].to_ascii_uppercase()
-}
-
-/// A payee's identifier: a 统一社会信用代码 (enterprises, parks, banks, institutions) or a
-/// 居民身份证号 (individuals).
-pub fn payee_id_valid(code: &str) -> bool {
-    credit_code_valid(code) || resident_id_valid(code)
-}
-
-/// The check character that completes the first 17 characters of a credit code, or `None`
-/// when one of them is outside the code's alphabet (no I, O, S, V, Z).
-pub fn credit_code_check_char(first17: &str) -> Option<char> {
-    const CHARS: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [u32; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    let mut sum = 0;
-    for (i, c) in first17.chars().enumerate().take(17) {
-        sum += CHARS.find(c)? as u32 * WEIGHTS[i];
-    }
-    CHARS.chars().nth(((31 - sum % 31) % 31) as usize)
 }
 
 /// A data row read as typed values (the part of normalising that needs no other row, so
@@ -524,7 +476,9 @@ impl<'a> Normaliser<'a> {
 }
 
 /// Normalises a batch read whole (its `rows`). `known_rule` tells whether a rule id is loaded.
-pub fn normalise(
+/// Runs use [`Normaliser`] row by row as rows arrive; this whole-batch form serves tests.
+#[cfg(test)]
+pub(crate) fn normalise(
     batch: &Batch,
     vocab: &Vocabulary,
     known_rule: &dyn Fn(&str) -> bool,
@@ -535,6 +489,11 @@ pub fn normalise(
     }
     n.finish(batch)
 }
+
+/// Largest magnitude a figure may have in its field's unit (10^14: 一百万亿, above any
+/// enterprise's amount, energy or output). A larger one is a wrong unit or a typing slip, and
+/// products of two such figures could pass what an exact decimal holds (about 7.9 × 10^28).
+pub const MAX_MAGNITUDE: u64 = 100_000_000_000_000;
 
 /// Reads a raw cell as the field's type, in the field's unit: the header's conversion applies
 /// unless the cell states its own unit (`2年`), and a conversion that divides (月 → 年) must
@@ -554,6 +513,12 @@ fn typed(
             let name = crate::domain::fields::split_header_unit(&f.header_zh).0;
             return Err(Unreadable(format!(
                 "“{}”为负数，“{name}”不能为负；如为冲减或退回，请另行申报",
+                cell.show()
+            )));
+        }
+        if v.abs() > Decimal::from(MAX_MAGNITUDE) {
+            return Err(Unreadable(format!(
+                "“{}”数值过大（换算后超过 {MAX_MAGNITUDE}，即一百万亿），请核对单位与数值",
                 cell.show()
             )));
         }

@@ -1,7 +1,7 @@
 //! One run of the pipeline (一次批处理): load the vocabulary, LPR table and policies, read and
 //! normalise the inputs, evaluate every line in parallel, settle the batch, write the outputs.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
@@ -89,8 +89,7 @@ pub struct Computed<'l> {
     settled: Vec<Line>,
     /// Ledger order: the rows by 申报编号 (unique among computed rows).
     order: Vec<u32>,
-    /// Field ids of [`crate::normalise::IDENTITY`].
-    ident: [FieldId; 6],
+    ident: IdentityFields,
     pub inputs: Vec<crate::ingest::InputFile>,
     pub history: Vec<crate::ingest::InputFile>,
     pub skipped_sheets: Vec<String>,
@@ -240,7 +239,7 @@ fn compute_in_pool<'l>(
         })
         .collect();
     t.mark("evaluate");
-    let ident = identity_fields(&loaded.vocab);
+    let ident = IdentityFields::of(&loaded.vocab);
     let projects = project_numbers(&applications.rows, &rules, loaded.vocab.id("project_id"));
     let settled = settle_lines(
         &applications,
@@ -357,8 +356,31 @@ fn read_and_normalise(
     Ok((batch, applications))
 }
 
-fn identity_fields(v: &Vocabulary) -> [FieldId; 6] {
-    crate::normalise::IDENTITY.map(|k| v.id(k).unwrap_or(FieldId::MAX))
+/// The fields of a line's identity (申报编号, 统一社会信用代码, 企业名称, 所属旗县区, 申报年度,
+/// 申报条款编号: [`crate::normalise::IDENTITY`]), by name. A field the vocabulary lacks reads
+/// as empty.
+#[derive(Debug, Clone, Copy)]
+struct IdentityFields {
+    application_id: FieldId,
+    credit_code: FieldId,
+    enterprise_name: FieldId,
+    region: FieldId,
+    year: FieldId,
+    rule_id: FieldId,
+}
+
+impl IdentityFields {
+    fn of(v: &Vocabulary) -> Self {
+        let id = |key: &str| v.id(key).unwrap_or(FieldId::MAX);
+        IdentityFields {
+            application_id: id("application_id"),
+            credit_code: id("credit_code"),
+            enterprise_name: id("enterprise_name"),
+            region: id("region"),
+            year: id("application_year"),
+            rule_id: id("rule_id"),
+        }
+    }
 }
 
 /// The rule of every row (an index into the rules returned, each rule once). The normaliser
@@ -412,11 +434,17 @@ fn settle_lines(
     rules: &[RuleView<'_>],
     of_row: &[u32],
     evaluations: Vec<Evaluation>,
-    ident: [FieldId; 6],
+    ident: IdentityFields,
     (shared, projects): (&crate::history::SharedHistory, &[String]),
 ) -> Vec<Line> {
     let rows = &apps.rows;
-    let [app_f, code_f, _, _, year_f, rule_f] = ident;
+    let IdentityFields {
+        application_id: app_f,
+        credit_code: code_f,
+        year: year_f,
+        rule_id: rule_f,
+        ..
+    } = ident;
     // A batch has a few distinct years: their text once each.
     let mut year_text: Vec<(Option<crate::domain::value::Value>, String)> = Vec::new();
     let year_of: Vec<u32> = (0..rows.len())
@@ -494,8 +522,8 @@ fn project_numbers(rows: &Rows, rules: &[RuleView<'_>], field: Option<FieldId>) 
 }
 
 /// Ledger order: the rows by 申报编号 (unique among computed rows).
-fn ledger_order(rows: &Rows, ident: [FieldId; 6]) -> Vec<u32> {
-    let app_f = ident[0];
+fn ledger_order(rows: &Rows, ident: IdentityFields) -> Vec<u32> {
+    let app_f = ident.application_id;
     let mut order: Vec<u32> = (0..rows.len() as u32).collect();
     order.par_sort_unstable_by(|a, b| {
         rows.str(*a as usize, app_f)
@@ -511,10 +539,6 @@ impl Computed<'_> {
         self.settled.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.settled.is_empty()
-    }
-
     /// Line `k` (ledger order), whole: identity, source and every step of its trace.
     pub fn line(&self, k: usize) -> LedgerLine {
         let i = self.order[k] as usize;
@@ -525,8 +549,8 @@ impl Computed<'_> {
             &self.rules[self.of_row[i] as usize],
         );
         let rows = &apps.rows;
-        let [application_id, credit_code, enterprise_name, region, year, rule_id] =
-            self.ident.map(|f| rows.text(i, f));
+        let ident = self.ident;
+        let text = |f: FieldId| rows.text(i, f);
         let cx = Context {
             vocab: &loaded.vocab,
             lpr: &loaded.lpr,
@@ -544,15 +568,15 @@ impl Computed<'_> {
         };
         line.close();
         LedgerLine {
-            application_id,
-            credit_code,
-            enterprise_name,
-            region,
-            year,
+            application_id: text(ident.application_id),
+            credit_code: text(ident.credit_code),
+            enterprise_name: text(ident.enterprise_name),
+            region: text(ident.region),
+            year: text(ident.year),
             clause: view.rule.clause.clone(),
             policy: view.policy.title.clone(),
             formula_kind: view.rule.formula.kind_label(),
-            rule_id,
+            rule_id: text(ident.rule_id),
             line,
             source: apps.source(i),
             extras: apps.extras(i).to_string(),
@@ -588,8 +612,8 @@ impl Lines for Computed<'_> {
             line: &self.settled[i],
             rule_id: &rule.id,
             clause: &rule.clause,
-            region: rows.str(i, self.ident[3]),
-            credit_code: rows.str(i, self.ident[1]),
+            region: rows.str(i, self.ident.region),
+            credit_code: rows.str(i, self.ident.credit_code),
         }
     }
 
@@ -654,7 +678,6 @@ pub struct Summary {
     pub status: ExitStatus,
 }
 
-/// Runs the whole pipeline and writes the outputs into `out`.
 /// A stage of a run, for a progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
@@ -663,15 +686,32 @@ pub enum Stage {
     Written,
 }
 
-pub fn run(
-    config: &Config,
-    policies: &[PathBuf],
-    history: &[PathBuf],
-    inputs: &[PathBuf],
-    out: &Path,
-    options: &Options,
-    progress: &dyn Fn(Stage),
-) -> Result<Summary, RunError> {
+/// Everything one run needs (一次批处理的设置), as the command line's settings step builds it.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// Where the vocabulary, reference data and default policies come from.
+    pub config: Config,
+    /// Policy files or folders; empty: the policies of `config`.
+    pub policies: Vec<PathBuf>,
+    /// Earlier payouts (payouts.csv / ledger.xlsx files or folders).
+    pub history: Vec<PathBuf>,
+    /// Application workbooks or folders.
+    pub inputs: Vec<PathBuf>,
+    /// The output folder.
+    pub out: PathBuf,
+    pub options: Options,
+}
+
+/// Runs the batch as `settings` say; `progress` hears each stage as it ends.
+pub fn run(settings: &RunSettings, progress: &dyn Fn(Stage)) -> Result<Summary, RunError> {
+    let RunSettings {
+        config,
+        policies,
+        history,
+        inputs,
+        out,
+        options,
+    } = settings;
     let loaded = load(config, policies)?;
     progress(Stage::Loaded {
         rules: loaded.policies.rule_count(),

@@ -24,7 +24,7 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 use serde::Deserialize;
 
 use crate::domain::fields::{FieldType, Vocabulary};
-use crate::normalise::credit_code_check_char;
+use crate::domain::identity::credit_code_check_char;
 
 /// Batches larger than this are written with a constant-memory worksheet.
 pub const CONSTANT_MEMORY_ABOVE: usize = 5_000;

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
-use super::verify::{Change, ReadBack, VerifyError};
+use super::verify::{Change, Entry, ReadBack, VerifyError};
 use crate::domain::money::{fixed2, grouped2, parse_decimal};
 use crate::ingest::{read_table, IngestError};
+use crate::ledger::columns::{FileKind, Sheet};
 use crate::ledger::LedgerLine;
 
 /// Errors that stop a reconciliation.
@@ -33,8 +34,7 @@ pub enum ReconcileError {
 /// A classified difference.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Difference {
-    /// 人工改动 / 新增行 / 删除行 / 输入已变更 / 政策已变更 / 舍入差异 / 未解释差异 / 未支付 / 多付 / 少付 / 重复支付 / 未知收款人.
-    pub class: &'static str,
+    pub class: Class,
     pub application_id: String,
     pub rule_id: String,
     pub credit_code: String,
@@ -43,24 +43,76 @@ pub struct Difference {
     pub detail: String,
 }
 
-/// The classes, as the reconciliation shows them.
-pub mod class {
-    pub const EDITED: &str = "人工改动";
-    pub const ADDED: &str = "新增行";
-    pub const REMOVED: &str = "删除行";
-    pub const INPUT_CHANGED: &str = "输入已变更";
-    pub const POLICY_CHANGED: &str = "政策已变更";
-    pub const ROUNDING: &str = "舍入差异";
-    pub const UNEXPLAINED: &str = "未解释差异";
-    pub const UNPAID: &str = "未支付";
-    pub const OVERPAID: &str = "多付";
-    pub const UNDERPAID: &str = "少付";
-    pub const DUPLICATE: &str = "重复支付";
-    pub const UNKNOWN: &str = "未知收款人";
+/// The class of a difference (差异类别).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    /// 人工改动: a line's figures no longer fit its check code.
+    Edited,
+    /// 新增行: a line the recomputation does not have.
+    Added,
+    /// 删除行: a line the recomputation has and the ledger does not.
+    Removed,
+    /// 输入已变更: an input file (or history) differs from the one the run read.
+    InputChanged,
+    /// 政策已变更: a policy file differs from the one the run read.
+    PolicyChanged,
+    /// 舍入差异: amounts a 分 apart.
+    Rounding,
+    /// 未解释差异: amounts differ and nothing above explains it.
+    Unexplained,
+    /// 未支付: due and not in the payment list.
+    Unpaid,
+    /// 多付: paid more than due.
+    Overpaid,
+    /// 少付: paid less than due.
+    Underpaid,
+    /// 重复支付: paid in more than one row.
+    Duplicate,
+    /// 未知收款人: paid and not due anything in the ledger.
+    Unknown,
+}
+
+impl Class {
+    /// The class as the reconciliation shows it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Class::Edited => "人工改动",
+            Class::Added => "新增行",
+            Class::Removed => "删除行",
+            Class::InputChanged => "输入已变更",
+            Class::PolicyChanged => "政策已变更",
+            Class::Rounding => "舍入差异",
+            Class::Unexplained => "未解释差异",
+            Class::Unpaid => "未支付",
+            Class::Overpaid => "多付",
+            Class::Underpaid => "少付",
+            Class::Duplicate => "重复支付",
+            Class::Unknown => "未知收款人",
+        }
+    }
+}
+
+impl std::fmt::Display for Class {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// Differences are listed by their class's label, as reconciliations always listed them.
+impl Ord for Class {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.label().cmp(other.label())
+    }
+}
+
+impl PartialOrd for Class {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 fn diff(
-    class: &'static str,
+    class: Class,
     key: &(String, String),
     code: &str,
     ledger: String,
@@ -84,10 +136,9 @@ fn changed_files(
     now: &BTreeMap<String, String>,
 ) -> Vec<Difference> {
     let file_diff = |name: &str, ledger: &str, other: &str, detail: String| Difference {
-        class: if name.starts_with("政策") {
-            class::POLICY_CHANGED
-        } else {
-            class::INPUT_CHANGED
+        class: match FileKind::of_recorded(name) {
+            Some(FileKind::Policy) => Class::PolicyChanged,
+            Some(FileKind::Input | FileKind::History) | None => Class::InputChanged,
         },
         application_id: String::new(),
         rule_id: String::new(),
@@ -123,8 +174,8 @@ pub fn against_recomputation(
     files_now: &BTreeMap<String, String>,
 ) -> Vec<Difference> {
     let file_diffs = changed_files(&ledger.files, files_now);
-    let inputs_changed = file_diffs.iter().any(|d| d.class == class::INPUT_CHANGED);
-    let policy_changed = file_diffs.iter().any(|d| d.class == class::POLICY_CHANGED);
+    let inputs_changed = file_diffs.iter().any(|d| d.class == Class::InputChanged);
+    let policy_changed = file_diffs.iter().any(|d| d.class == Class::PolicyChanged);
     let edited: BTreeMap<(String, String), &Change> = ledger
         .findings
         .iter()
@@ -144,10 +195,18 @@ pub fn against_recomputation(
             (l.credit_code.clone(), amount),
         );
     }
-    for (key, (_, code, amount)) in &ledger.lines {
+    for (
+        key,
+        Entry {
+            credit_code: code,
+            amount,
+            ..
+        },
+    ) in &ledger.lines
+    {
         let Some((_, now)) = recomputed.get(key) else {
             out.push(diff(
-                class::ADDED,
+                Class::Added,
                 key,
                 code,
                 amount.clone(),
@@ -159,7 +218,7 @@ pub fn against_recomputation(
         if amount == now {
             if let Some(change) = edited.get(key) {
                 out.push(diff(
-                    class::EDITED,
+                    Class::Edited,
                     key,
                     code,
                     amount.clone(),
@@ -174,15 +233,15 @@ pub fn against_recomputation(
             parse_decimal(now).unwrap_or_default(),
         );
         let class = if edited.contains_key(key) {
-            class::EDITED
+            Class::Edited
         } else if inputs_changed {
-            class::INPUT_CHANGED
+            Class::InputChanged
         } else if policy_changed {
-            class::POLICY_CHANGED
+            Class::PolicyChanged
         } else if (a - b).abs() <= Decimal::new(1, 2) {
-            class::ROUNDING
+            Class::Rounding
         } else {
-            class::UNEXPLAINED
+            Class::Unexplained
         };
         out.push(diff(
             class,
@@ -196,9 +255,9 @@ pub fn against_recomputation(
     for (key, (code, now)) in &recomputed {
         if !ledger.lines.contains_key(key) {
             let class = if inputs_changed {
-                class::INPUT_CHANGED
+                Class::InputChanged
             } else {
-                class::REMOVED
+                Class::Removed
             };
             out.push(diff(
                 class,
@@ -254,17 +313,18 @@ pub fn against_payments(
     payments: &[(usize, String, String, Decimal)],
 ) -> Vec<Difference> {
     let mut due: BTreeMap<&str, Decimal> = BTreeMap::new();
-    for (sheet, code, amount) in ledger.lines.values() {
-        if *sheet == crate::ledger::workbook::SHEETS[1] && !amount.is_empty() {
-            *due.entry(code.as_str()).or_default() += parse_decimal(amount).unwrap_or_default();
+    for e in ledger.lines.values() {
+        if e.sheet == Sheet::Details && !e.amount.is_empty() {
+            *due.entry(e.credit_code.as_str()).or_default() +=
+                parse_decimal(&e.amount).unwrap_or_default();
         }
     }
     // Payees whose lines all await review: nothing is due to them yet.
     let held: std::collections::BTreeSet<&str> = ledger
         .lines
         .values()
-        .filter(|(sheet, _, _)| *sheet == crate::ledger::workbook::PENDING_SHEET)
-        .map(|(_, code, _)| code.as_str())
+        .filter(|e| e.sheet == Sheet::Pending)
+        .map(|e| e.credit_code.as_str())
         .collect();
     let mut paid: BTreeMap<&str, (Decimal, Vec<usize>, &str)> = BTreeMap::new();
     for (row, code, name, amount) in payments {
@@ -289,7 +349,7 @@ pub fn against_payments(
         let owed = due.get(code).copied();
         if rows.len() > 1 {
             out.push(mk(
-                class::DUPLICATE,
+                Class::Duplicate,
                 code,
                 owed.unwrap_or_default(),
                 *amount,
@@ -302,28 +362,28 @@ pub fn against_payments(
         }
         match owed {
             None if held.contains(code) => out.push(mk(
-                class::UNKNOWN,
+                Class::Unknown,
                 code,
                 Decimal::ZERO,
                 *amount,
                 format!("{name} 的申报待审核（审核结论未填），台账中尚无应付"),
             )),
             None => out.push(mk(
-                class::UNKNOWN,
+                Class::Unknown,
                 code,
                 Decimal::ZERO,
                 *amount,
                 format!("{name} 不在台账的发放明细中"),
             )),
             Some(o) if *amount > o => out.push(mk(
-                class::OVERPAID,
+                Class::Overpaid,
                 code,
                 o,
                 *amount,
                 format!("多付 {}", grouped2(*amount - o)),
             )),
             Some(o) if *amount < o => out.push(mk(
-                class::UNDERPAID,
+                Class::Underpaid,
                 code,
                 o,
                 *amount,
@@ -335,7 +395,7 @@ pub fn against_payments(
     for (code, owed) in &due {
         if !paid.contains_key(code) && !owed.is_zero() {
             out.push(mk(
-                class::UNPAID,
+                Class::Unpaid,
                 code,
                 *owed,
                 Decimal::ZERO,

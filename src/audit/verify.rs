@@ -9,10 +9,9 @@ use rust_decimal::Decimal;
 
 use crate::domain::money::{fixed2, grouped2};
 use crate::ingest::{cell_ref, read_grid, IngestError, RawCell};
-use crate::ledger::check_code::{ledger_code, line_code, DETAIL_SIGNED, REFUSED_SIGNED};
-use crate::ledger::workbook::{
-    LABEL_CODE, LABEL_TOTAL, PENDING_RESULT, PENDING_SHEET, PENDING_SIGNED, SHEETS,
-};
+use crate::ledger::check_code::{ledger_code, line_code};
+use crate::ledger::columns::{Columns, Detail, LineSheet, Pending, Refused, Sheet, Trace};
+use crate::ledger::workbook::{LABEL_CODE, LABEL_FILES, LABEL_TOTAL, PAYOUT_KIND, PENDING_RESULT};
 
 /// Why a ledger cannot be verified at all.
 #[derive(Debug, thiserror::Error)]
@@ -24,14 +23,36 @@ pub enum VerifyError {
 }
 
 /// One difference between the ledger as it is and as it was written.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
-    pub sheet: String,
+    pub sheet: Sheet,
     /// A1 reference of the cell or row concerned.
     pub cell: String,
     pub application_id: String,
     pub rule_id: String,
     pub what: Change,
+}
+
+/// Findings are listed by sheet name, cell, line and change, as `verify` always listed them.
+impl Ord for Finding {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        fn key(f: &Finding) -> (&str, &str, &str, &str, &Change) {
+            (
+                f.sheet.name(),
+                &f.cell,
+                &f.application_id,
+                &f.rule_id,
+                &f.what,
+            )
+        }
+        key(self).cmp(&key(other))
+    }
+}
+
+impl PartialOrd for Finding {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// The kinds of difference `verify` reports.
@@ -68,7 +89,7 @@ impl std::fmt::Display for Finding {
             }
             Change::LedgerCode => "台账校验码与各行校验码不符".to_string(),
         };
-        write!(f, "{}!{}{who}: {what}", self.sheet, self.cell)
+        write!(f, "{}!{}{who}: {what}", self.sheet.name(), self.cell)
     }
 }
 
@@ -93,38 +114,49 @@ fn amount_of(c: Option<&Option<RawCell>>) -> Decimal {
 
 type Grid = Vec<Vec<Option<RawCell>>>;
 
-/// A line of a detail sheet as read back.
+/// A line of a line sheet as read back.
 struct ReadLine {
     row: u32,
+    /// (申报编号, 申报条款编号).
     key: (String, String),
+    credit_code: String,
     amount: String,
     stored: String,
     computed: String,
 }
 
-fn read_lines(
-    grid: &Grid,
-    signed: &[usize],
-    code_col: usize,
+/// The lines of one line sheet as read back.
+struct SheetLines {
+    sheet: Sheet,
+    /// The column of the amount, on sheets that show one.
     amount_col: Option<usize>,
-) -> Vec<ReadLine> {
-    grid.iter()
+    lines: Vec<ReadLine>,
+}
+
+fn read_lines<S: LineSheet>(grid: &Grid) -> SheetLines {
+    let lines = grid
+        .iter()
         .enumerate()
         .skip(1)
         .filter(|(_, row)| row.iter().any(Option::is_some))
         .map(|(r, row)| {
-            let parts: Vec<String> = signed.iter().map(|&c| cell_text(row.get(c))).collect();
+            let at = |c: S| cell_text(row.get(c.index()));
+            let parts: Vec<String> = S::signed().map(at).collect();
             ReadLine {
                 row: r as u32,
-                key: (parts[0].clone(), parts[2].clone()),
-                amount: amount_col
-                    .map(|c| cell_text(row.get(c)))
-                    .unwrap_or_default(),
-                stored: cell_text(row.get(code_col)),
+                key: (at(S::APPLICATION_ID), at(S::RULE_ID)),
+                credit_code: at(S::CREDIT_CODE),
+                amount: S::AMOUNT.map(at).unwrap_or_default(),
+                stored: at(S::CODE),
                 computed: line_code(&parts),
             }
         })
-        .collect()
+        .collect();
+    SheetLines {
+        sheet: S::SHEET,
+        amount_col: S::AMOUNT.map(Columns::index),
+        lines,
+    }
 }
 
 /// The final 结果 of every line of 计算过程, by (申报编号, 条款编号).
@@ -133,9 +165,10 @@ fn results_of(grid: &Grid) -> BTreeMap<(String, String), String> {
         .skip(1)
         .filter(|row| row.iter().any(Option::is_some))
         .map(|row| {
+            let at = |c: Trace| cell_text(row.get(c.index()));
             (
-                (cell_text(row.first()), cell_text(row.get(1))),
-                cell_text(row.get(2)),
+                (at(Trace::ApplicationId), at(Trace::RuleId)),
+                at(Trace::Result),
             )
         })
         .collect()
@@ -143,12 +176,24 @@ fn results_of(grid: &Grid) -> BTreeMap<(String, String), String> {
 
 /// A ledger read back: its lines' figures, the files it records, and what `verify` found.
 pub struct ReadBack {
-    /// (申报编号, 条款编号) → (sheet, 统一社会信用代码, 金额 as 2-decimal text, or "" for other
-    /// lines, 待审核 ones included: nothing is due on them).
-    pub lines: BTreeMap<(String, String), (&'static str, String, String)>,
-    /// "输入 path" / "政策 path" / "历史 path" → SHA-256, as the run recorded them.
+    /// (申报编号, 条款编号) → the line.
+    pub lines: BTreeMap<(String, String), Entry>,
+    /// "输入 path" / "政策 path" / "历史 path" ([`crate::ledger::columns::FileKind::recorded`])
+    /// → SHA-256, as the run recorded them.
     pub files: BTreeMap<String, String>,
     pub findings: Vec<Finding>,
+}
+
+/// A line of a ledger as read back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// 发放明细, 待审核 or 不予支持.
+    pub sheet: Sheet,
+    /// 统一社会信用代码.
+    pub credit_code: String,
+    /// 金额 as 2-decimal text on 发放明细's payouts; "" on other lines, 待审核 ones included:
+    /// nothing is due on them.
+    pub amount: String,
 }
 
 /// Verifies a ledger; an empty list means it is intact.
@@ -159,77 +204,45 @@ pub fn verify(path: &Path) -> Result<Vec<Finding>, VerifyError> {
 /// Reads a ledger back and verifies it.
 pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
     let sheets = read_grid(path)?;
-    let get = |name: &'static str| -> Result<&Grid, VerifyError> {
+    let find = |sheet: Sheet| {
         sheets
             .iter()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| n == sheet.name())
             .map(|(_, g)| g)
-            .ok_or(VerifyError::MissingSheet {
-                path: path.to_path_buf(),
-                sheet: name,
-            })
+    };
+    let get = |sheet: Sheet| -> Result<&Grid, VerifyError> {
+        find(sheet).ok_or(VerifyError::MissingSheet {
+            path: path.to_path_buf(),
+            sheet: sheet.name(),
+        })
     };
     let (summary, details, traces, refused) = (
-        get(SHEETS[0])?,
-        get(SHEETS[1])?,
-        get(SHEETS[2])?,
-        get(SHEETS[3])?,
+        get(Sheet::Summary)?,
+        get(Sheet::Details)?,
+        get(Sheet::Trace)?,
+        get(Sheet::Refused)?,
     );
     // 待审核 is checked like the others but counts in no total; a ledger older than it has none.
     let no_sheet = Grid::new();
-    let held = sheets
-        .iter()
-        .find(|(n, _)| n == PENDING_SHEET)
-        .map_or(&no_sheet, |(_, g)| g);
-    let detail = read_lines(details, &DETAIL_SIGNED, 20, Some(10));
-    let pending = read_lines(held, &PENDING_SIGNED, 18, Some(9));
-    let refusal = read_lines(refused, &REFUSED_SIGNED, 7, None);
+    let held = find(Sheet::Pending).unwrap_or(&no_sheet);
+    let line_sheets = [
+        read_lines::<Detail>(details),
+        read_lines::<Pending>(held),
+        read_lines::<Refused>(refused),
+    ];
     let results = results_of(traces);
     let mut findings = Vec::new();
     let mut seen = BTreeSet::new();
-    for (sheet, lines) in [
-        (SHEETS[1], &detail),
-        (PENDING_SHEET, &pending),
-        (SHEETS[3], &refusal),
-    ] {
-        for l in lines {
+    for sheet in &line_sheets {
+        for l in &sheet.lines {
             seen.insert(l.key.clone());
-            let finding = |cell: String, what| Finding {
-                sheet: sheet.into(),
-                cell,
-                application_id: l.key.0.clone(),
-                rule_id: l.key.1.clone(),
-                what,
-            };
-            let Some(result) = results.get(&l.key) else {
-                findings.push(finding(format!("A{}", l.row + 1), Change::Added));
-                continue;
-            };
-            if l.computed == l.stored {
-                continue;
-            }
-            let result = result.strip_prefix(PENDING_RESULT).unwrap_or(result);
-            let was = crate::domain::money::parse_decimal(&result.replace(',', ""))
-                .map(fixed2)
-                .unwrap_or_default();
-            let amount_col = if sheet == PENDING_SHEET { 9 } else { 10 };
-            if sheet != SHEETS[3] && !l.amount.is_empty() && l.amount != was {
-                findings.push(finding(
-                    cell_ref(l.row, amount_col),
-                    Change::Amount {
-                        was: grouped2_text(&was),
-                        now: grouped2_text(&l.amount),
-                    },
-                ));
-            } else {
-                findings.push(finding(format!("A{}", l.row + 1), Change::Figures));
-            }
+            findings.extend(check_line(sheet, l, results.get(&l.key)));
         }
     }
     for (key, amount) in &results {
         if !seen.contains(key) && !key.0.is_empty() {
             findings.push(Finding {
-                sheet: SHEETS[2].into(),
+                sheet: Sheet::Trace,
                 cell: String::new(),
                 application_id: key.0.clone(),
                 rule_id: key.1.clone(),
@@ -239,76 +252,32 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
             });
         }
     }
-    let lines_total: Decimal = details
-        .iter()
-        .skip(1)
-        .filter(|row| cell_text(row.get(9)) == "奖补资金")
-        .map(|row| amount_of(row.get(10)))
-        .sum();
-    let label_row = |label: &str| {
-        summary
-            .iter()
-            .position(|row| cell_text(row.first()) == label)
-    };
-    if let Some(r) = label_row(LABEL_TOTAL) {
-        let stated = amount_of(summary[r].get(1));
-        if stated != lines_total {
-            findings.push(Finding {
-                sheet: SHEETS[0].into(),
-                cell: cell_ref(r as u32, 1),
-                application_id: String::new(),
-                rule_id: String::new(),
-                what: Change::Total {
-                    stated: grouped2(stated),
-                    lines: grouped2(lines_total),
-                },
-            });
-        }
-    }
-    if let Some(r) = label_row(LABEL_CODE) {
-        let codes: Vec<(&str, &str)> = detail
-            .iter()
-            .map(|l| (SHEETS[1], l.stored.as_str()))
-            .chain(pending.iter().map(|l| (PENDING_SHEET, l.stored.as_str())))
-            .chain(refusal.iter().map(|l| (SHEETS[3], l.stored.as_str())))
-            .collect();
-        let stated_total = label_row(LABEL_TOTAL)
-            .map(|t| fixed2(amount_of(summary[t].get(1))))
-            .unwrap_or_default();
-        if ledger_code(&codes, &stated_total) != cell_text(summary[r].get(1)) && findings.is_empty()
-        {
-            findings.push(Finding {
-                sheet: SHEETS[0].into(),
-                cell: cell_ref(r as u32, 1),
-                application_id: String::new(),
-                rule_id: String::new(),
-                what: Change::LedgerCode,
-            });
-        }
-    }
+    findings.extend(check_summary(
+        summary,
+        details,
+        &line_sheets,
+        findings.is_empty(),
+    ));
     findings.sort();
-    let mut lines = BTreeMap::new();
-    for l in &detail {
-        let code = details
-            .get(l.row as usize)
-            .map(|row| cell_text(row.get(2)))
-            .unwrap_or_default();
-        lines.insert(l.key.clone(), (SHEETS[1], code, l.amount.clone()));
-    }
-    // A pending line is in no payment: no amount is due on it.
-    for (grid, sheet, l) in pending
+    let lines = line_sheets
         .iter()
-        .map(|l| (held, PENDING_SHEET, l))
-        .chain(refusal.iter().map(|l| (refused, SHEETS[3], l)))
-    {
-        let code = grid
-            .get(l.row as usize)
-            .map(|row| cell_text(row.get(if sheet == PENDING_SHEET { 2 } else { 1 })))
-            .unwrap_or_default();
-        lines.insert(l.key.clone(), (sheet, code, String::new()));
-    }
+        .flat_map(|sheet| {
+            sheet.lines.iter().map(|l| {
+                let entry = Entry {
+                    sheet: sheet.sheet,
+                    credit_code: l.credit_code.clone(),
+                    // A pending line is in no payment: no amount is due on it.
+                    amount: match sheet.sheet {
+                        Sheet::Details => l.amount.clone(),
+                        _ => String::new(),
+                    },
+                };
+                (l.key.clone(), entry)
+            })
+        })
+        .collect();
     let mut files = BTreeMap::new();
-    if let Some(start) = label_row(crate::ledger::workbook::LABEL_FILES) {
+    if let Some(start) = label_row(summary, LABEL_FILES) {
         for row in summary.iter().skip(start + 1) {
             let (name, sha) = (cell_text(row.first()), cell_text(row.get(1)));
             if name.is_empty() {
@@ -322,6 +291,98 @@ pub fn read_back(path: &Path) -> Result<ReadBack, VerifyError> {
         files,
         findings,
     })
+}
+
+/// What is wrong with one line: no 计算过程 behind it, an amount that differs from its
+/// 计算过程's 结果, or other signed figures that no longer fit its code.
+fn check_line(sheet: &SheetLines, l: &ReadLine, result: Option<&String>) -> Option<Finding> {
+    let finding = |cell: String, what| Finding {
+        sheet: sheet.sheet,
+        cell,
+        application_id: l.key.0.clone(),
+        rule_id: l.key.1.clone(),
+        what,
+    };
+    let Some(result) = result else {
+        return Some(finding(format!("A{}", l.row + 1), Change::Added));
+    };
+    if l.computed == l.stored {
+        return None;
+    }
+    let result = result.strip_prefix(PENDING_RESULT).unwrap_or(result);
+    let was = crate::domain::money::parse_decimal(&result.replace(',', ""))
+        .map(fixed2)
+        .unwrap_or_default();
+    match sheet.amount_col {
+        Some(c) if !l.amount.is_empty() && l.amount != was => Some(finding(
+            cell_ref(l.row, c as u32),
+            Change::Amount {
+                was: grouped2_text(&was),
+                now: grouped2_text(&l.amount),
+            },
+        )),
+        _ => Some(finding(format!("A{}", l.row + 1), Change::Figures)),
+    }
+}
+
+/// The row of 汇总 whose first cell is `label`.
+fn label_row(summary: &Grid, label: &str) -> Option<usize> {
+    summary
+        .iter()
+        .position(|row| cell_text(row.first()) == label)
+}
+
+/// 汇总's total against the sum of 发放明细's payouts, and its 台账校验码 against the line codes
+/// (reported only when nothing else was found: any edit above also changes it).
+fn check_summary(
+    summary: &Grid,
+    details: &Grid,
+    line_sheets: &[SheetLines],
+    nothing_else: bool,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let lines_total: Decimal = details
+        .iter()
+        .skip(1)
+        .filter(|row| cell_text(row.get(Detail::ResultKind.index())) == PAYOUT_KIND)
+        .map(|row| amount_of(row.get(Detail::Amount.index())))
+        .sum();
+    let summary_finding = |r: usize, what| Finding {
+        sheet: Sheet::Summary,
+        cell: cell_ref(r as u32, 1),
+        application_id: String::new(),
+        rule_id: String::new(),
+        what,
+    };
+    let total_row = label_row(summary, LABEL_TOTAL);
+    if let Some(r) = total_row {
+        let stated = amount_of(summary[r].get(1));
+        if stated != lines_total {
+            findings.push(summary_finding(
+                r,
+                Change::Total {
+                    stated: grouped2(stated),
+                    lines: grouped2(lines_total),
+                },
+            ));
+        }
+    }
+    if let Some(r) = label_row(summary, LABEL_CODE) {
+        let codes: Vec<(&str, &str)> = line_sheets
+            .iter()
+            .flat_map(|s| s.lines.iter().map(|l| (s.sheet.name(), l.stored.as_str())))
+            .collect();
+        let stated_total = total_row
+            .map(|t| fixed2(amount_of(summary[t].get(1))))
+            .unwrap_or_default();
+        if ledger_code(&codes, &stated_total) != cell_text(summary[r].get(1))
+            && nothing_else
+            && findings.is_empty()
+        {
+            findings.push(summary_finding(r, Change::LedgerCode));
+        }
+    }
+    findings
 }
 
 fn grouped2_text(s: &str) -> String {

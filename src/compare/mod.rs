@@ -178,6 +178,9 @@ fn side_of(l: &LedgerLine) -> Side {
     }
 }
 
+/// One application's line for one rule in the current and the proposed run, where present.
+type Pair<'l> = (Option<&'l LedgerLine>, Option<&'l LedgerLine>);
+
 /// Joins the two runs' lines on (申报编号, rule) and totals them.
 pub fn compare_lines(
     base: &[LedgerLine],
@@ -185,8 +188,7 @@ pub fn compare_lines(
     rule_changes: Vec<RuleChange>,
     budget: Option<Decimal>,
 ) -> Comparison {
-    let mut joined: BTreeMap<(&str, &str), (Option<&LedgerLine>, Option<&LedgerLine>)> =
-        BTreeMap::new();
+    let mut joined: BTreeMap<(&str, &str), Pair> = BTreeMap::new();
     for l in base {
         joined.entry((&l.application_id, &l.rule_id)).or_default().0 = Some(l);
     }

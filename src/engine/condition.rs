@@ -98,6 +98,18 @@ impl Evaluator<'_> {
                     None => Truth::No(reasons.join("；且")),
                 }
             }
+            Condition::Optional { field, of } => match self.row.get(*field) {
+                None => {
+                    step!(
+                        self,
+                        Condition,
+                        "条件 {}未填：本条件不要求必填，视为满足",
+                        self.label(*field)
+                    );
+                    Truth::Yes
+                }
+                Some(_) => self.condition(of),
+            },
             Condition::Compare {
                 left,
                 op,

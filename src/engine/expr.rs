@@ -138,6 +138,10 @@ impl Evaluator<'_> {
                 let n = Decimal::from((y - x).num_days());
                 Ok((n, desc!(self, "{xd} 至 {yd} 共 {} 天", plain(n))))
             }
+            Expr::Named { name, of } => {
+                let (v, d) = self.expr(of)?;
+                Ok((v, desc!(self, "{name}〔{d}〕")))
+            }
             Expr::Quotient(a, b) => {
                 let (x, xd) = self.expr(a)?;
                 let (y, yd) = self.expr(b)?;

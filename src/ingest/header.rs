@@ -5,6 +5,7 @@
 mod not_data;
 mod path;
 
+use super::marks::{Merge, MergeFill};
 use super::{Batch, Handoff, Limits, NotData, RawCell, RawRow, SetAside, Sheet, Stop, MAX_COLUMNS};
 use crate::domain::fields::Vocabulary;
 
@@ -51,6 +52,9 @@ pub(super) struct SheetOut<'a, 'h, 's> {
     to: &'a mut Handoff<'h, 's>,
     /// The column the filter reads, once the header is bound.
     key: Option<u32>,
+    /// The sheet's merged ranges, and once the header is bound those over data rows.
+    merges: Vec<Merge>,
+    fill: MergeFill,
 }
 
 impl SheetOut<'_, '_, '_> {
@@ -66,7 +70,15 @@ impl SheetOut<'_, '_, '_> {
             batch,
             to,
             key: None,
+            merges: Vec::new(),
+            fill: MergeFill::default(),
         }
+    }
+
+    /// The sheet's merged ranges (see [`super::marks`]).
+    pub(super) fn with_merges(mut self, merges: Vec<Merge>) -> Self {
+        self.merges = merges;
+        self
     }
 
     /// Whether a row's key text passes the filter (every row does without one).
@@ -270,6 +282,9 @@ impl<'v> SheetBuilder<'v> {
                     .find(|c| c.field.is_some_and(|m| m.field == f.field))
             })
             .map(|c| c.col);
+        if !out.merges.is_empty() {
+            out.fill = MergeFill::new(&out.merges, &columns, self.vocab);
+        }
         let sheet = out.batch.sheets.len();
         out.batch.sheets.push(Sheet {
             file: out.file,
@@ -313,6 +328,7 @@ pub(super) fn emit(
     mut cells: Vec<(u32, RawCell)>,
     out: &mut SheetOut<'_, '_, '_>,
 ) {
+    out.fill.apply(row, &mut cells);
     cells.retain(|(_, c)| !is_blank(c));
     if cells.is_empty() {
         return;

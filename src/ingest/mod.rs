@@ -21,7 +21,8 @@
 //!   compression ratio ([`MAX_COMPRESSION_RATIO`]). The `zip` crate stops inflating a part at
 //!   its declared size ("File is larger than its declared uncompressed size"), so the
 //!   declaration binds. calamine then reads through a counting reader that refuses to unpack
-//!   more than twice the declared total (a workbook naming one sheet part many times);
+//!   more than three times the declared total (a sheet part is read for its percent formats,
+//!   its merged ranges and its values; a workbook naming one sheet part many times is stopped);
 //! * `.xlsx`: the shared-string part's unpacked size ([`MAX_SHARED_STRINGS_BYTES`], loaded
 //!   whole at open) and the count calamine reserves memory for (`uniqueCount`,
 //!   [`MAX_SHARED_STRINGS`]). Sheets are streamed cell by cell, so a `<dimension>` claiming
@@ -52,8 +53,9 @@
 //!
 //! A file goes through: [`sniff`] (what the bytes are; zip and OLE container checks) →
 //! [`prescan`] (per-format predictions of what calamine would build) → [`workbook`] (opening
-//! with calamine and visiting a sheet's cells, typed by [`cell`]) or [`csv`] / [`parquet`] →
-//! [`header`] (binding the header, handing rows on). [`ledger_read`] reads ledgers and tables
+//! with calamine and visiting a sheet's cells, typed by [`cell`]; [`marks`] gives what a sheet
+//! shows beyond its values: percent formats and merged ranges) or [`csv`] / [`parquet`] →
+//! [`header`] (binding the header, handing rows on, merged ranges spread over data rows). [`ledger_read`] reads ledgers and tables
 //! back. This file holds the public API, the batch types, the errors and the limits.
 
 mod cell;
@@ -61,6 +63,7 @@ mod csv;
 mod folder;
 mod header;
 mod ledger_read;
+mod marks;
 pub mod parquet;
 mod percent;
 mod prescan;
@@ -127,7 +130,7 @@ pub const MAX_COLUMNAR_CELLS: u64 = 1_000_000_000;
 pub const MAX_PARQUET_GROUP_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 /// Cells an `.xls` DIMENSIONS record may declare: a whole Excel 97-2003 sheet, 65,536 × 256.
 pub const XLS_MAX_DECLARED_CELLS: u64 = 65_536 * 256;
-/// Slack of the read budget over twice the declared unpacked size (central directory, headers).
+/// Slack of the read budget over three times the declared unpacked size (central directory, headers).
 const READ_BUDGET_SLACK: u64 = 16 * 1024 * 1024;
 
 /// The bounds one input file is read within. [`Limits::default`] holds the constants above;

@@ -418,11 +418,14 @@ impl ParquetTable {
 mod tests {
     use super::*;
 
+    /// Whether a row is read, from its text in the filtered column.
+    type KeepRow = fn(Option<&str>) -> bool;
+
     /// Collects every cell; with `skip`, reads only rows whose text in that column passes.
     #[derive(Default)]
     struct Collect {
         seen: Vec<(u32, u32, RawCell)>,
-        skip: Option<(u32, fn(Option<&str>) -> bool)>,
+        skip: Option<(u32, KeepRow)>,
     }
 
     impl CellVisitor for Collect {

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 use super::RawCell;
 
 /// Built-in number formats that are percent: 9 (`0%`) and 10 (`0.00%`).
-const BUILTIN_PERCENT: [u32; 2] = [9, 10];
+pub(super) const BUILTIN_PERCENT: [u32; 2] = [9, 10];
 
 /// Whether a number format code shows its number as a percent: a `%` outside quoted text
 /// (`"%"`), an escaped character (`\%`) and a bracketed part (`[Red]`).

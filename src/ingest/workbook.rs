@@ -12,6 +12,7 @@ use calamine::{Ods, Reader, SheetType, SheetVisible, Sheets, Xls, Xlsb, Xlsx};
 
 use super::cell::{date_system, from_data, from_ref};
 use super::header::{SheetBuilder, SheetOut};
+use super::marks::{self, Merge, SheetMarks};
 use super::percent::{as_shown, is_percent_style, PercentCells};
 use super::prescan::{biff, xlsb};
 use super::sniff::{check_zip, ole, sniff, BudgetReader, Content, ZipKind};
@@ -21,6 +22,11 @@ use super::{
 };
 use crate::domain::fields::Vocabulary;
 
+/// How many times a sheet part of an xlsx is read: its percent-formatted cells, its merged
+/// ranges (after its cells, at the end of the part), its values. The read budget is this many
+/// times the declared unpacked total.
+const READS_PER_PART: u64 = 3;
+
 /// An opened workbook and the flag its reader raises when the read budget is spent.
 pub(super) struct Opened<'a> {
     pub(super) wb: Sheets<BudgetReader<'a>>,
@@ -28,6 +34,9 @@ pub(super) struct Opened<'a> {
     budget: u64,
     /// `.xlsb`: per sheet name, which cells calamine yields from records cut short.
     truncated: HashMap<String, Vec<bool>>,
+    /// `.xls` and `.ods`: per sheet name, what the pre-read found that calamine does not
+    /// expose (percent formats; ods merged ranges).
+    marks: HashMap<String, SheetMarks>,
 }
 
 /// Sniffs, pre-checks and opens a workbook held in memory.
@@ -43,7 +52,7 @@ pub(super) fn open_checked<'a>(
             let plan = check_zip(path, bytes, &ext, limits)?;
             let budget = plan
                 .unpacked
-                .saturating_mul(2)
+                .saturating_mul(READS_PER_PART)
                 .saturating_add(READ_BUDGET_SLACK);
             let reader = BudgetReader::new(bytes, plan.spans, budget);
             let exceeded = reader.exceeded.clone();
@@ -67,11 +76,17 @@ pub(super) fn open_checked<'a>(
             } else {
                 HashMap::new()
             };
+            let marks = if matches!(plan.kind, ZipKind::Ods) {
+                ods_marks(bytes)
+            } else {
+                HashMap::new()
+            };
             Ok(Opened {
                 wb,
                 exceeded,
                 budget,
                 truncated,
+                marks,
             })
         }
         Content::Ole => {
@@ -93,6 +108,16 @@ pub(super) fn open_checked<'a>(
                 })?
                 .map_err(|reason| IngestError::Damaged { path: path.to_path_buf(), reason })?;
             biff::check(path, &stream, limits)?;
+            let marks = marks::biff::percent_cells(&stream)
+                .into_iter()
+                .map(|(name, percent)| {
+                    let marks = SheetMarks {
+                        percent,
+                        merges: Vec::new(),
+                    };
+                    (name, marks)
+                })
+                .collect();
             // .xls is read whole when opened; the budget does not apply (pre-scan bounds it).
             let reader = BudgetReader::new(bytes, Vec::new(), u64::MAX);
             let exceeded = reader.exceeded.clone();
@@ -102,6 +127,7 @@ pub(super) fn open_checked<'a>(
                 exceeded,
                 budget: u64::MAX,
                 truncated: HashMap::new(),
+                marks,
             })
         }
         Content::Empty => Err(IngestError::Damaged {
@@ -142,6 +168,19 @@ fn xlsb_truncated(bytes: &[u8]) -> HashMap<String, Vec<bool>> {
         .into_iter()
         .filter_map(|(name, part)| Some((name, truncated.get(&part)?.clone())))
         .collect()
+}
+
+/// The percent cells and merged ranges of an `.ods` package's tables, by name (the package
+/// was checked against the limits before: declared sizes bind).
+fn ods_marks(bytes: &[u8]) -> HashMap<String, SheetMarks> {
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return HashMap::new();
+    };
+    let marks = match zip.by_name("content.xml") {
+        Ok(part) => marks::ods::sheet_marks(part),
+        Err(_) => HashMap::new(),
+    };
+    marks
 }
 
 pub(super) fn open_error(path: &Path, e: calamine::Error) -> IngestError {
@@ -203,9 +242,16 @@ pub(super) fn visit_sheet(
             }
         }
     };
+    let percent = match &mut opened.wb {
+        Sheets::Xlsx(x) => percent_cells(x, name).map_err(|e| sheet_err(e.to_string()))?,
+        _ => opened
+            .marks
+            .get(name)
+            .map(|m| m.percent.clone())
+            .unwrap_or_default(),
+    };
     match &mut opened.wb {
         Sheets::Xlsx(x) => {
-            let percent = percent_cells(x, name).map_err(|e| sheet_err(e.to_string()))?;
             let mut reader = x
                 .worksheet_cells_reader(name)
                 .map_err(|e| sheet_err(e.to_string()))?;
@@ -254,8 +300,14 @@ pub(super) fn visit_sheet(
                 .map_err(|e| sheet_err(e.to_string()))?;
             let (r0, c0) = range.start().unwrap_or((0, 0));
             for (r, c, v) in range.used_cells() {
+                let (r, c) = (r0 + r as u32, c0 + c as u32);
                 if let Some(v) = from_data(v) {
-                    if let Err(stop) = visit(r0 + r as u32, c0 + c as u32, v) {
+                    let v = if percent.contains(&(r, c)) {
+                        as_shown(v)
+                    } else {
+                        v
+                    };
+                    if let Err(stop) = visit(r, c, v) {
                         return Ok(Err(stop));
                     }
                 }
@@ -284,6 +336,43 @@ fn percent_cells<RS: Read + Seek>(
         }
     }
     Ok(cells)
+}
+
+/// The merged ranges of a sheet: xlsx and xls from calamine, ods from the pre-read of its
+/// `content.xml`; none for xlsb (calamine does not read them).
+fn sheet_merges(
+    opened: &mut Opened<'_>,
+    path: &Path,
+    name: &str,
+) -> Result<Vec<Merge>, IngestError> {
+    let sheet_err = |message: String| IngestError::Sheet {
+        path: path.to_path_buf(),
+        sheet: name.to_string(),
+        message,
+    };
+    let dims = match &mut opened.wb {
+        Sheets::Xlsx(x) => x
+            .merge_cells_by_sheet_name(name)
+            .map_err(|e| sheet_err(e.to_string()))?,
+        Sheets::Xls(x) => x
+            .merge_cells_by_sheet_name(name)
+            .map_err(|e| sheet_err(e.to_string()))?,
+        Sheets::Ods(_) => {
+            return Ok(opened
+                .marks
+                .get(name)
+                .map(|m| m.merges.clone())
+                .unwrap_or_default())
+        }
+        Sheets::Xlsb(_) => Vec::new(),
+    };
+    Ok(dims
+        .into_iter()
+        .map(|d| Merge {
+            first: d.start,
+            last: d.end,
+        })
+        .collect())
 }
 
 /// The text of an error cell standing for a formula the file holds no result for.
@@ -318,8 +407,9 @@ pub(crate) fn read_workbook(
             });
             continue;
         }
+        let merges = sheet_merges(&mut opened, path, &name)?;
         let mut sb = SheetBuilder::new(vocab, limits);
-        let mut out = SheetOut::new(file, &name, &mut *batch, &mut *to);
+        let mut out = SheetOut::new(file, &name, &mut *batch, &mut *to).with_merges(merges);
         let outcome = visit_sheet(&mut opened, path, &name, &mut |r, c, v| {
             if c >= MAX_COLUMNS {
                 return Ok(());

@@ -4,14 +4,8 @@
 
 use sha2::{Digest, Sha256};
 
-/// Columns of 发放明细 that a line's check code covers: 申报编号, 统一社会信用代码, 申报条款编号,
-/// 结果类型, 金额, the five shares and 测算/认定结果.
-pub const DETAIL_SIGNED: [usize; 11] = [1, 2, 6, 9, 10, 11, 12, 13, 14, 15, 16];
-/// Columns of 不予支持 covered: 申报编号, 统一社会信用代码, 申报条款编号, 原因.
-pub const REFUSED_SIGNED: [usize; 4] = [0, 1, 3, 5];
-
 /// The check code (校验码) of one ledger line: 16 hex digits of SHA-256 over its signed cells'
-/// text, separated by the unit separator. Amounts enter as 2-decimal text.
+/// text (the columns marked signed in [`super::columns`], in order), separated by the unit separator. Amounts enter as 2-decimal text.
 pub fn line_code(parts: &[String]) -> String {
     let mut h = Sha256::new();
     for (i, p) in parts.iter().enumerate() {

@@ -1,6 +1,9 @@
 //! `payouts.csv` and `exceptions.csv`: UTF-8 with a header row, RFC 4180 quoting, and text that
 //! a spreadsheet would run as a formula neutralised with a leading apostrophe.
 
+use rust_decimal::Decimal;
+
+use super::columns::{Columns, ErrorColumn, Payout};
 use crate::domain::money::fixed2;
 use crate::engine::batch::LineKind;
 use crate::rules::Payer;
@@ -27,15 +30,6 @@ pub fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The payer columns of `payouts.csv`, in order.
-pub const SHARE_COLUMNS: [(Payer, &str); 5] = [
-    (Payer::Region, "share_region"),
-    (Payer::City, "share_city"),
-    (Payer::County, "share_county"),
-    (Payer::Central, "share_central"),
-    (Payer::Other, "share_other"),
-];
-
 fn line_type(kind: &LineKind) -> String {
     match kind {
         LineKind::Payout => "payout".into(),
@@ -55,27 +49,6 @@ fn csv_err(file: &'static str) -> impl Fn(csv::Error) -> LedgerError {
     }
 }
 
-/// The header of `payouts.csv`.
-pub fn payouts_header() -> Vec<&'static str> {
-    let mut header = vec![
-        "application_id",
-        "credit_code",
-        "enterprise_name",
-        "rule_id",
-        "award",
-    ];
-    header.extend(SHARE_COLUMNS.iter().map(|(_, n)| *n));
-    header.extend([
-        "line_type",
-        "result",
-        "unit",
-        "region",
-        "application_year",
-        "reason",
-    ]);
-    header
-}
-
 /// The `payouts.csv` (and `payouts.parquet`) rows of some lines: payouts with their award and
 /// shares; other lines with award and shares 0.00, their type, result and reason. A 待审核
 /// line (`pending`) shows what it would get only in `result`, so that no sum of `award` or of
@@ -83,46 +56,38 @@ pub fn payouts_header() -> Vec<&'static str> {
 pub fn payout_records(lines: &[LedgerLine]) -> Vec<Vec<String>> {
     lines
         .iter()
-        .map(|l| {
-            let award = if l.is_payout() {
-                fixed2(l.line.amount)
-            } else {
-                "0.00".into()
-            };
-            let unit = match &l.line.kind {
-                LineKind::Measure { unit, label } => format!("{unit}（{label}）"),
-                _ => String::new(),
-            };
-            let mut rec: Vec<String> = vec![
-                neutralise(&l.application_id).into(),
-                neutralise(&l.credit_code).into(),
-                neutralise(&l.enterprise_name).into(),
-                l.rule_id.clone(),
-                award,
-            ];
-            rec.extend(SHARE_COLUMNS.iter().map(|(p, _)| {
-                if l.is_payout() {
-                    fixed2(l.share(*p))
-                } else {
-                    "0.00".into()
-                }
-            }));
-            rec.extend([
-                line_type(&l.line.kind),
-                l.line.result_text(),
-                unit,
-                neutralise(&l.region).into(),
-                l.year.clone(),
-                neutralise(&l.reason()).into(),
-            ]);
-            rec
-        })
+        .map(|l| Payout::ALL.iter().map(|c| payout_cell(l, *c)).collect())
         .collect()
 }
 
-/// Which `payouts` columns are amounts (元, 2 decimals): award and the shares.
-pub fn is_money_column(c: usize) -> bool {
-    (4..5 + SHARE_COLUMNS.len()).contains(&c)
+/// A cell of `payouts.csv` for line `l`.
+fn payout_cell(l: &LedgerLine, c: Payout) -> String {
+    // Amounts are due on reviewed payouts only; every other line shows 0.00.
+    let due = |v: Decimal| match l.is_payout() {
+        true => fixed2(v),
+        false => "0.00".into(),
+    };
+    match c {
+        Payout::ApplicationId => neutralise(&l.application_id).into(),
+        Payout::CreditCode => neutralise(&l.credit_code).into(),
+        Payout::EnterpriseName => neutralise(&l.enterprise_name).into(),
+        Payout::RuleId => l.rule_id.clone(),
+        Payout::Award => due(l.line.amount),
+        Payout::ShareRegion => due(l.share(Payer::Region)),
+        Payout::ShareCity => due(l.share(Payer::City)),
+        Payout::ShareCounty => due(l.share(Payer::County)),
+        Payout::ShareCentral => due(l.share(Payer::Central)),
+        Payout::ShareOther => due(l.share(Payer::Other)),
+        Payout::LineType => line_type(&l.line.kind),
+        Payout::Result => l.line.result_text(),
+        Payout::Unit => match &l.line.kind {
+            LineKind::Measure { unit, label } => format!("{unit}（{label}）"),
+            _ => String::new(),
+        },
+        Payout::Region => neutralise(&l.region).into(),
+        Payout::Year => l.year.clone(),
+        Payout::Reason => neutralise(&l.reason()).into(),
+    }
 }
 
 /// The CSV text of records, with the header row first when `header`.
@@ -130,7 +95,7 @@ pub fn payouts_csv(records: &[Vec<String>], header: bool) -> Result<Vec<u8>, Led
     let err = csv_err("payouts.csv");
     let mut w = csv::Writer::from_writer(Vec::new());
     if header {
-        w.write_record(payouts_header()).map_err(&err)?;
+        w.write_record(Payout::headers()).map_err(&err)?;
     }
     for rec in records {
         w.write_record(rec).map_err(&err)?;
@@ -145,18 +110,15 @@ pub fn payouts_csv(records: &[Vec<String>], header: bool) -> Result<Vec<u8>, Led
 pub fn exceptions(report: &Report<'_>) -> Result<Vec<u8>, LedgerError> {
     let err = csv_err("exceptions.csv");
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["file", "sheet", "cell", "application_id", "value", "reason"])
+    w.write_record(ErrorColumn::ALL.iter().map(|c| c.csv_header()))
         .map_err(&err)?;
     for e in &report.exceptions {
-        w.write_record([
-            neutralise(&e.file).as_ref(),
-            neutralise(&e.sheet).as_ref(),
-            neutralise(&e.cell).as_ref(),
-            neutralise(&e.application_id).as_ref(),
-            neutralise(&e.value).as_ref(),
-            neutralise(&e.reason).as_ref(),
-        ])
-        .map_err(&err)?;
+        let cells: Vec<_> = ErrorColumn::ALL
+            .iter()
+            .map(|c| neutralise(c.of(e)))
+            .collect();
+        w.write_record(cells.iter().map(|c| c.as_bytes()))
+            .map_err(&err)?;
     }
     w.into_inner().map_err(|e| LedgerError::Csv {
         file: "exceptions.csv",

@@ -5,8 +5,10 @@
 //! owns rust_xlsxwriter.
 
 pub mod check_code;
+pub mod columns;
 mod csvout;
 mod fit;
+mod rows;
 pub mod template;
 pub mod workbook;
 
@@ -21,6 +23,7 @@ use crate::engine::batch::{Line, LineKind};
 use crate::ingest::InputFile;
 use crate::normalise::Exception;
 use crate::rules::{Payer, PolicySet};
+use columns::Sheet;
 
 pub use csvout::neutralise;
 
@@ -149,11 +152,15 @@ impl Report<'_> {
         let pending_lines = pending().count();
         let n = self.lines.count();
         let mut sheet_rows = BTreeMap::new();
-        sheet_rows.insert(workbook::SHEETS[1].to_string(), n - refused - pending_lines);
-        sheet_rows.insert(workbook::PENDING_SHEET.to_string(), pending_lines);
-        sheet_rows.insert(workbook::SHEETS[2].to_string(), n);
-        sheet_rows.insert(workbook::SHEETS[3].to_string(), refused);
-        sheet_rows.insert(workbook::SHEETS[4].to_string(), self.exceptions.len());
+        for (sheet, rows) in [
+            (Sheet::Details, n - refused - pending_lines),
+            (Sheet::Pending, pending_lines),
+            (Sheet::Trace, n),
+            (Sheet::Refused, refused),
+            (Sheet::Errors, self.exceptions.len()),
+        ] {
+            sheet_rows.insert(sheet.name().to_string(), rows);
+        }
         let codes: std::collections::BTreeSet<&str> = (0..n)
             .map(|i| self.lines.facts(i))
             .filter(|f| !f.line.is_refused() && !f.line.is_pending())

@@ -9,128 +9,43 @@ use rust_xlsxwriter::{
     ProtectionOptions, Workbook, Worksheet, XlsxError,
 };
 
-use super::check_code::{ledger_code, line_code};
+use super::check_code::ledger_code;
+use crate::domain::fields::Vocabulary;
 use crate::domain::money::fixed2;
 use crate::engine::batch::{payer_label, LineKind};
-use crate::rules::{describe, Outcome, Payer};
+use crate::rules::{describe, Outcome, Payer, Policy, Rule};
 
+use super::columns::{
+    CellKind, Columns, Detail, ErrorColumn, FileKind, Payout, Pending, PolicyColumn, Refused,
+    Sheet, Trace,
+};
 use super::fit::{fit, FullText};
+use super::rows;
 use super::{LedgerError, LedgerLine, Report, Totals};
 use crate::ingest::parquet::{Kind, ParquetTable};
 
-/// Sheet names (工作表), as DESIGN.md fixes them.
-pub const SHEETS: [&str; 6] = [
-    "汇总",
-    "发放明细",
-    "计算过程",
-    "不予支持",
-    "数据错误",
-    "政策参数",
-];
-/// 待审核: lines whose review is open, computed in full and not paid; in the workbook it
-/// follows 发放明细.
-pub const PENDING_SHEET: &str = "待审核";
-pub const PENDING_HEADERS: [&str; 19] = [
-    "序号",
-    "申报编号",
-    "统一社会信用代码",
-    "企业名称",
-    "所属旗县区",
-    "申报年度",
-    "申报条款编号",
-    "条款",
-    "计算方式",
-    "待审核预计（元）",
-    "自治区",
-    "盟市",
-    "旗县区",
-    "中央",
-    "其他",
-    "待审核事项",
-    "说明",
-    "数据来源",
-    "校验码",
-];
-/// Columns of 待审核 whose text its check code covers: 申报编号, 统一社会信用代码, 申报条款编号,
-/// 待审核预计, the five shares and 待审核事项.
-pub const PENDING_SIGNED: [usize; 10] = [1, 2, 6, 9, 10, 11, 12, 13, 14, 15];
+/// What 结果类型 shows for a payout line (`verify` totals the lines that show it).
+pub const PAYOUT_KIND: &str = "奖补资金";
 /// How 计算过程's 结果 begins for a 待审核 line (the amount follows).
 pub const PENDING_RESULT: &str = "待审核预计 ";
 /// Label of 汇总's pending total (not part of 奖补资金合计).
 pub const LABEL_PENDING_TOTAL: &str = "待审核预计合计（元，不计入奖补资金合计）";
 
-pub const DETAIL_HEADERS: [&str; 21] = [
-    "序号",
-    "申报编号",
-    "统一社会信用代码",
-    "企业名称",
-    "所属旗县区",
-    "申报年度",
-    "申报条款编号",
-    "条款",
-    "计算方式",
-    "结果类型",
-    "金额（元）",
-    "自治区",
-    "盟市",
-    "旗县区",
-    "中央",
-    "其他",
-    "测算/认定结果",
-    "说明",
-    "数据来源",
-    "其他列",
-    "校验码",
-];
-const DETAIL_PAYERS: [Payer; 5] = [
-    Payer::Region,
-    Payer::City,
-    Payer::County,
-    Payer::Central,
-    Payer::Other,
-];
-const TRACE_HEADERS: [&str; 4] = ["申报编号", "申报条款编号", "结果", "计算过程"];
 /// Data rows one worksheet holds (Excel's 1,048,576 rows less the header).
 pub const MAX_SHEET_LINES: usize = 1_048_575;
-pub const REFUSED_HEADERS: [&str; 8] = [
-    "申报编号",
-    "统一社会信用代码",
-    "企业名称",
-    "申报条款编号",
-    "条款",
-    "原因",
-    "数据来源",
-    "校验码",
-];
 /// Labels of 汇总 that `verify` and `reconcile` read back.
 pub const LABEL_TOTAL: &str = "奖补资金合计（元）";
 pub const LABEL_CODE: &str = "台账校验码";
 pub const LABEL_FILES: &str = "输入与政策文件（SHA-256）";
-const ERROR_HEADERS: [&str; 6] = ["文件", "工作表", "单元格", "申报编号", "原值", "原因"];
-const POLICY_HEADERS: [&str; 12] = [
-    "政策文件",
-    "申报条款编号",
-    "条款",
-    "原文摘录",
-    "结果类型",
-    "计算方式",
-    "参数",
-    "申报条件",
-    "上限",
-    "分担",
-    "解读",
-    "位置",
-];
-
-struct Formats {
+pub(super) struct Formats {
     header: Format,
-    money: Format,
+    pub(super) money: Format,
     /// Plain text: also the workbook's default format.
     text: Format,
     quoted: Format,
     title: Format,
     bold_money: Format,
-    wrap: Format,
+    pub(super) wrap: Format,
 }
 
 impl Formats {
@@ -163,7 +78,13 @@ impl Formats {
 /// Writes text; text that starts like a formula gets Excel's quote prefix, so it is never run.
 /// Text longer than a cell holds is cut with a marker (callers that know where it is whole
 /// cut it first, naming that place), so no text can fail the batch.
-fn text(ws: &mut Worksheet, f: &Formats, row: u32, col: u16, s: &str) -> Result<(), XlsxError> {
+pub(super) fn text(
+    ws: &mut Worksheet,
+    f: &Formats,
+    row: u32,
+    col: u16,
+    s: &str,
+) -> Result<(), XlsxError> {
     let s = &*fit(s, FullText::Nowhere);
     if s.is_empty() {
         return Ok(());
@@ -204,10 +125,15 @@ fn widths(ws: &mut Worksheet, w: &[f64]) -> Result<(), XlsxError> {
     Ok(())
 }
 
-fn detail_sheet(
+/// A sheet of rows under one header row, its columns as `C`'s table says.
+fn detail_sheet<C: Columns>(ws: &mut Worksheet, f: &Formats) -> Result<(), XlsxError> {
+    headed_sheet(ws, f, &C::headers(), &C::widths())
+}
+
+fn headed_sheet(
     ws: &mut Worksheet,
-    names: &[&str],
     f: &Formats,
+    names: &[&str],
     w: &[f64],
 ) -> Result<(), XlsxError> {
     headers(ws, f, 0, names)?;
@@ -220,17 +146,10 @@ fn detail_sheet(
     Ok(())
 }
 
-fn is_refused(l: &LedgerLine) -> bool {
-    matches!(
-        l.line.kind,
-        LineKind::Ineligible { .. } | LineKind::Rejected { .. }
-    )
-}
-
 /// What 结果类型 and 测算/认定结果 show for a detail line.
 fn kind_and_result(l: &LedgerLine) -> (String, String) {
     match &l.line.kind {
-        LineKind::Payout => ("奖补资金".to_string(), String::new()),
+        LineKind::Payout => (PAYOUT_KIND.to_string(), String::new()),
         LineKind::Measure { label, unit } => (
             label.clone(),
             format!("{} {unit}", crate::domain::money::grouped2(l.line.amount)),
@@ -251,67 +170,27 @@ fn kind_and_result(l: &LedgerLine) -> (String, String) {
     }
 }
 
-/// The check code of a 发放明细 line, over the text of its signed cells as written.
-fn detail_code(l: &LedgerLine, kind: &str, result: &str) -> String {
-    let money = |v: Decimal| {
-        if l.is_payout() {
-            fixed2(v)
-        } else {
-            String::new()
-        }
-    };
-    let mut parts = vec![
-        l.application_id.clone(),
-        l.credit_code.clone(),
-        l.rule_id.clone(),
-        kind.to_string(),
-        money(l.line.amount),
-    ];
-    parts.extend(DETAIL_PAYERS.iter().map(|p| money(l.share(*p))));
-    parts.push(result.to_string());
-    line_code(&parts)
-}
-
-/// The check code of a 待审核 line, over the text of its signed cells as written
-/// ([`PENDING_SIGNED`]).
-fn pending_code(l: &LedgerLine, reason: &str) -> String {
-    let mut parts = vec![
-        l.application_id.clone(),
-        l.credit_code.clone(),
-        l.rule_id.clone(),
-        fixed2(l.line.amount),
-    ];
-    parts.extend(DETAIL_PAYERS.iter().map(|p| fixed2(l.share(*p))));
-    parts.push(reason.to_string());
-    line_code(&parts)
-}
-
 /// A line made ready for the sheets: the text of its cells and its check code. Lines are
 /// prepared on a second thread while the first writes, as the workbook writer is serial.
-struct Prepared {
-    line: LedgerLine,
-    kind: String,
-    result: String,
-    /// 说明 of 发放明细, or 原因 of 不予支持.
-    note: String,
-    code: String,
-    trace_result: String,
-    steps: String,
+pub(super) struct Prepared {
+    pub(super) line: LedgerLine,
+    /// 结果类型.
+    pub(super) kind: String,
+    /// 测算/认定结果, or 待审核事项.
+    pub(super) result: String,
+    /// 说明 of 发放明细 and 待审核, or 原因 of 不予支持.
+    pub(super) note: String,
+    pub(super) code: String,
+    pub(super) trace_result: String,
+    pub(super) steps: String,
 }
 
 fn prepare(l: LedgerLine) -> Prepared {
     let (kind, result) = kind_and_result(&l);
     // Codes are taken over the texts as the ledger shows them, so `verify` can recompute them.
     let result = fit(&result, FullText::Payouts).into_owned();
-    let (note, code) = if is_refused(&l) {
-        let reason = fit(&l.reason(), FullText::Payouts).into_owned();
-        let code = line_code(&[
-            l.application_id.clone(),
-            l.credit_code.clone(),
-            l.rule_id.clone(),
-            reason.clone(),
-        ]);
-        (reason, code)
+    let note = if rows::sheet_of(&l.line.kind) == Sheet::Refused {
+        fit(&l.reason(), FullText::Payouts).into_owned()
     } else {
         // The computation, and every step that changed the amount: the last is the reason.
         let explain = l
@@ -322,13 +201,7 @@ fn prepare(l: LedgerLine) -> Prepared {
             .map(|s| s.text)
             .collect::<Vec<_>>()
             .join("；");
-        let explain = fit(&explain, FullText::Nowhere).into_owned();
-        let code = if l.line.is_pending() {
-            pending_code(&l, &result)
-        } else {
-            detail_code(&l, &kind, &result)
-        };
-        (explain, code)
+        fit(&explain, FullText::Nowhere).into_owned()
     };
     let mut steps = String::with_capacity(l.line.trace.len() + 64);
     for (n, step) in l.line.trace.steps().enumerate() {
@@ -339,15 +212,17 @@ fn prepare(l: LedgerLine) -> Prepared {
         let _ = write!(steps, "{}. {step}", n + 1);
     }
     let steps = fit(&steps, FullText::Nowhere).into_owned();
-    Prepared {
+    let mut prepared = Prepared {
         trace_result: trace_result(&l),
         kind,
         result,
         note,
-        code,
+        code: String::new(),
         steps,
         line: l,
-    }
+    };
+    prepared.code = rows::code_of(&prepared);
+    prepared
 }
 
 /// Lines prepared per message between the two threads.
@@ -405,42 +280,42 @@ pub fn write(
         return Err(XlsxError::RowColumnLimitError.into());
     }
     wb.add_worksheet()
-        .set_name(SHEETS[0])?
+        .set_name(Sheet::Summary.name())?
         .protect_with_options(&protection);
     // The long sheets are written row by row in constant memory (rows go to a temporary file),
     // so memory stays flat however large the batch.
     let ws = wb
         .add_worksheet_with_constant_memory()?
-        .set_name(SHEETS[1])?
+        .set_name(Sheet::Details.name())?
         .protect_with_options(&protection);
-    detail_sheet(ws, &DETAIL_HEADERS, &f, &DETAIL_WIDTHS)?;
+    detail_sheet::<Detail>(ws, &f)?;
     let ws = wb
         .add_worksheet_with_constant_memory()?
-        .set_name(PENDING_SHEET)?
+        .set_name(Sheet::Pending.name())?
         .protect_with_options(&protection);
     ws.set_tab_color(rust_xlsxwriter::Color::RGB(0xF4B183));
-    detail_sheet(ws, &PENDING_HEADERS, &f, &PENDING_WIDTHS)?;
-    detail_sheet(
+    detail_sheet::<Pending>(ws, &f)?;
+    detail_sheet::<Trace>(
         wb.add_worksheet_with_constant_memory()?
-            .set_name(SHEETS[2])?,
-        &TRACE_HEADERS,
+            .set_name(Sheet::Trace.name())?,
         &f,
-        &[14.0, 36.0, 16.0, 120.0],
     )?;
-    detail_sheet(
+    detail_sheet::<Refused>(
         wb.add_worksheet_with_constant_memory()?
-            .set_name(SHEETS[3])?,
-        &REFUSED_HEADERS,
+            .set_name(Sheet::Refused.name())?,
         &f,
-        &[14.0, 21.0, 28.0, 36.0, 30.0, 60.0, 36.0, 18.0],
     )?;
     errors(
         wb.add_worksheet_with_constant_memory()?
-            .set_name(SHEETS[4])?,
+            .set_name(Sheet::Errors.name())?,
         report,
         &f,
     )?;
-    policy(wb.add_worksheet().set_name(SHEETS[5])?, report, &f)?;
+    policy(
+        wb.add_worksheet().set_name(Sheet::Policy.name())?,
+        report,
+        &f,
+    )?;
     csv.write_all(&super::csvout::payouts_csv(&[], true)?)
         .map_err(|source| LedgerError::Write {
             path: path.with_file_name("payouts.csv"),
@@ -474,15 +349,6 @@ pub fn write(
     Ok(())
 }
 
-const PENDING_WIDTHS: [f64; 19] = [
-    6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0, 58.0,
-    40.0, 36.0, 18.0,
-];
-const DETAIL_WIDTHS: [f64; 21] = [
-    6.0, 14.0, 21.0, 28.0, 12.0, 9.0, 36.0, 30.0, 12.0, 12.0, 16.0, 14.0, 14.0, 14.0, 10.0, 10.0,
-    16.0, 40.0, 36.0, 24.0, 18.0,
-];
-
 /// Writes every line to 发放明细, 待审核 or 不予支持 and to 计算过程, and its `payouts.csv` row.
 /// Three threads share the work: one makes the lines whole and prepares their cells, one
 /// writes 计算过程, this one writes the rest (a worksheet is written by one thread; two
@@ -497,18 +363,13 @@ fn stream_lines(
 ) -> Result<Vec<(&'static str, String)>, LedgerError> {
     let mut parquet = match report.parquet {
         true => {
-            let columns: Vec<(&str, Kind)> = super::csvout::payouts_header()
-                .into_iter()
-                .enumerate()
-                .map(|(c, name)| {
-                    (
-                        name,
-                        if super::csvout::is_money_column(c) {
-                            Kind::Money
-                        } else {
-                            Kind::Text
-                        },
-                    )
+            let columns: Vec<(&str, Kind)> = Payout::ALL
+                .iter()
+                .map(|c| match c.column().kind {
+                    CellKind::Money => (c.header(), Kind::Money),
+                    CellKind::Serial | CellKind::Text | CellKind::Wrapped => {
+                        (c.header(), Kind::Text)
+                    }
                 })
                 .collect();
             Some(ParquetTable::create(
@@ -563,7 +424,7 @@ fn stream_lines(
             let mut r = 1u32;
             for chunk in trace_rx {
                 for p in &chunk.lines {
-                    trace_row(traces, f, r, p)?;
+                    rows::put_row(traces, f, r, p, rows::trace)?;
                     r += 1;
                 }
             }
@@ -579,18 +440,23 @@ fn stream_lines(
                     source,
                 })?;
             for p in &chunk.lines {
-                if is_refused(&p.line) {
-                    refused_row(refused, f, rr, p)?;
-                    refused_codes.push((SHEETS[3], p.code.clone()));
-                    rr += 1;
-                } else if p.line.line.is_pending() {
-                    pending_row(pending, f, pr, p)?;
-                    pending_codes.push((PENDING_SHEET, p.code.clone()));
-                    pr += 1;
-                } else {
-                    detail_row(detail, f, dr, p)?;
-                    detail_codes.push((SHEETS[1], p.code.clone()));
-                    dr += 1;
+                let sheet = rows::sheet_of(&p.line.line.kind);
+                match sheet {
+                    Sheet::Refused => {
+                        rows::put_row(refused, f, rr, p, rows::refused)?;
+                        refused_codes.push((sheet.name(), p.code.clone()));
+                        rr += 1;
+                    }
+                    Sheet::Pending => {
+                        rows::put_row(pending, f, pr, p, rows::pending)?;
+                        pending_codes.push((sheet.name(), p.code.clone()));
+                        pr += 1;
+                    }
+                    _ => {
+                        rows::put_row(detail, f, dr, p, rows::detail)?;
+                        detail_codes.push((sheet.name(), p.code.clone()));
+                        dr += 1;
+                    }
                 }
             }
             at = Instant::now();
@@ -608,13 +474,13 @@ fn stream_lines(
         Ok(())
     })?;
     if dr > 1 {
-        detail.autofilter(0, 0, dr - 1, (DETAIL_HEADERS.len() - 1) as u16)?;
+        detail.autofilter(0, 0, dr - 1, (Detail::ALL.len() - 1) as u16)?;
     }
     if pr > 1 {
-        pending.autofilter(0, 0, pr - 1, (PENDING_HEADERS.len() - 1) as u16)?;
+        pending.autofilter(0, 0, pr - 1, (Pending::ALL.len() - 1) as u16)?;
     }
     if rr > 1 {
-        refused.autofilter(0, 0, rr - 1, (REFUSED_HEADERS.len() - 1) as u16)?;
+        refused.autofilter(0, 0, rr - 1, (Refused::ALL.len() - 1) as u16)?;
     }
     detail_codes.extend(pending_codes);
     detail_codes.extend(refused_codes);
@@ -817,23 +683,23 @@ fn summary(
     let files = report
         .inputs
         .iter()
-        .map(|i| ("输入", i.path.display().to_string(), i.sha256.clone()))
+        .map(|i| (FileKind::Input, &i.path, &i.sha256))
         .chain(
             report
                 .history
                 .iter()
-                .map(|i| ("历史", i.path.display().to_string(), i.sha256.clone())),
+                .map(|i| (FileKind::History, &i.path, &i.sha256)),
         )
         .chain(
             report
                 .policies
                 .policies
                 .iter()
-                .map(|p| ("政策", p.path.display().to_string(), p.digest.clone())),
+                .map(|p| (FileKind::Policy, &p.path, &p.digest)),
         );
     for (kind, path, sha) in files {
-        text(ws, f, r, 0, &format!("{kind} {path}"))?;
-        text(ws, f, r, 1, &sha)?;
+        text(ws, f, r, 0, &kind.recorded(path))?;
+        text(ws, f, r, 1, sha)?;
         r += 1;
     }
     Ok(())
@@ -874,7 +740,7 @@ fn charts(
     regions: (u32, u32),
     payers: (u32, u32),
 ) -> Result<(), XlsxError> {
-    let sheet = SHEETS[0];
+    let sheet = Sheet::Summary.name();
     let specs = [
         (ChartType::Bar, "奖补金额：按条款", rules),
         (ChartType::Column, "奖补金额：按地区", regions),
@@ -919,57 +785,6 @@ fn charts(
     Ok(())
 }
 
-/// Columns A–I of 发放明细 and 待审核: 序号, the line's identity, its clause and 计算方式.
-fn identity_cells(
-    ws: &mut Worksheet,
-    f: &Formats,
-    r: u32,
-    l: &LedgerLine,
-) -> Result<(), XlsxError> {
-    ws.write_number(r, 0, r as f64)?;
-    for (c, s) in [
-        &l.application_id,
-        &l.credit_code,
-        &l.enterprise_name,
-        &l.region,
-        &l.year,
-        &l.rule_id,
-        &l.clause,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        text(ws, f, r, 1 + c as u16, s)?;
-    }
-    text(ws, f, r, 8, l.formula_kind)
-}
-
-fn detail_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
-    let l = &p.line;
-    identity_cells(ws, f, r, l)?;
-    text(ws, f, r, 9, &p.kind)?;
-    if l.is_payout() {
-        money(ws, &f.money, r, 10, l.line.amount)?;
-        for (i, payer) in DETAIL_PAYERS.iter().enumerate() {
-            money(ws, &f.money, r, 11 + i as u16, l.share(*payer))?;
-        }
-    }
-    text(ws, f, r, 16, &p.result)?;
-    text(ws, f, r, 17, &p.note)?;
-    text(ws, f, r, 18, &l.source)?;
-    text(ws, f, r, 19, &fit(&l.extras, FullText::Input))?;
-    text(ws, f, r, 20, &p.code)
-}
-
-/// One row per line: its result and every step, numbered, one per line of the cell.
-fn trace_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
-    text(ws, f, r, 0, &p.line.application_id)?;
-    text(ws, f, r, 1, &p.line.rule_id)?;
-    text(ws, f, r, 2, &p.trace_result)?;
-    ws.write_string_with_format(r, 3, &p.steps, &f.wrap)?;
-    Ok(())
-}
-
 /// The result column of 计算过程: the amount as 发放明细 shows it, or the verdict / text.
 pub fn trace_result(l: &LedgerLine) -> String {
     match &l.line.kind {
@@ -979,112 +794,70 @@ pub fn trace_result(l: &LedgerLine) -> String {
     }
 }
 
-/// A 待审核 line: what it would get, its shares, and what awaits review.
-fn pending_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
-    let l = &p.line;
-    identity_cells(ws, f, r, l)?;
-    money(ws, &f.money, r, 9, l.line.amount)?;
-    for (i, payer) in DETAIL_PAYERS.iter().enumerate() {
-        money(ws, &f.money, r, 10 + i as u16, l.share(*payer))?;
-    }
-    text(ws, f, r, 15, &p.result)?;
-    text(ws, f, r, 16, &p.note)?;
-    text(ws, f, r, 17, &l.source)?;
-    text(ws, f, r, 18, &p.code)
-}
-
-fn refused_row(ws: &mut Worksheet, f: &Formats, r: u32, p: &Prepared) -> Result<(), XlsxError> {
-    let l = &p.line;
-    for (c, s) in [
-        &l.application_id,
-        &l.credit_code,
-        &l.enterprise_name,
-        &l.rule_id,
-        &l.clause,
-        &p.note,
-        &l.source,
-        &p.code,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        text(ws, f, r, c as u16, s)?;
-    }
-    Ok(())
-}
-
 fn errors(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
-    detail_sheet(ws, &ERROR_HEADERS, f, &[36.0, 14.0, 9.0, 14.0, 24.0, 60.0])?;
+    detail_sheet::<ErrorColumn>(ws, f)?;
     for (i, e) in report.exceptions.iter().enumerate() {
         let r = i as u32 + 1;
-        for (c, s) in [
-            &e.file,
-            &e.sheet,
-            &e.cell,
-            &e.application_id,
-            &e.value,
-            &e.reason,
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            text(ws, f, r, c as u16, &fit(s, FullText::Exceptions))?;
+        for c in ErrorColumn::ALL {
+            text(ws, f, r, c.col(), &fit(c.of(e), FullText::Exceptions))?;
         }
     }
     Ok(())
 }
 
 fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
-    detail_sheet(
-        ws,
-        &POLICY_HEADERS,
-        f,
-        &[
-            30.0, 36.0, 30.0, 60.0, 12.0, 12.0, 60.0, 40.0, 24.0, 24.0, 40.0, 30.0,
-        ],
-    )?;
+    detail_sheet::<PolicyColumn>(ws, f)?;
     let v = report.vocab;
     let mut r = 1;
     for (p, rule) in report.policies.rules() {
-        let outcome = match &rule.outcome {
-            Outcome::Payout => "奖补资金".to_string(),
-            Outcome::Measure { label, unit, .. } => format!("{label}（{unit}）"),
-            Outcome::Verdict { label, .. } => format!("资格认定：{label}"),
-            Outcome::Text { label } => format!("认定：{label}"),
-        };
-        let split = rule
-            .split
-            .as_ref()
-            .map(|s| describe::split(s))
-            .unwrap_or_else(|| payer_label(p.payer).to_string());
-        let cells = [
-            p.title.clone(),
-            rule.id.clone(),
-            rule.clause.clone(),
-            rule.excerpt.clone(),
-            outcome,
-            rule.formula.kind_label().to_string(),
-            // Caps have their own column; the other settings that change the money follow the formula.
-            [
-                describe::formula(v, &rule.formula),
-                describe::settings(p, rule),
-            ]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("；"),
-            describe::conditions(v, &rule.when),
-            describe::caps(v, rule),
-            split,
-            rule.readings.join("；"),
-            format!("{}:{}", p.path.display(), rule.line),
-        ];
-        for (c, s) in cells.iter().enumerate() {
-            text(ws, f, r, c as u16, &fit(s, FullText::Policy))?;
+        for c in PolicyColumn::ALL {
+            text(
+                ws,
+                f,
+                r,
+                c.col(),
+                &fit(&rule_cell(v, p, rule, *c), FullText::Policy),
+            )?;
         }
         r += 1;
     }
     Ok(())
+}
+
+/// A cell of 政策参数 for `rule` of policy `p`.
+fn rule_cell(v: &Vocabulary, p: &Policy, rule: &Rule, c: PolicyColumn) -> String {
+    match c {
+        PolicyColumn::Policy => p.title.clone(),
+        PolicyColumn::RuleId => rule.id.clone(),
+        PolicyColumn::Clause => rule.clause.clone(),
+        PolicyColumn::Excerpt => rule.excerpt.clone(),
+        PolicyColumn::Outcome => match &rule.outcome {
+            Outcome::Payout => PAYOUT_KIND.to_string(),
+            Outcome::Measure { label, unit, .. } => format!("{label}（{unit}）"),
+            Outcome::Verdict { label, .. } => format!("资格认定：{label}"),
+            Outcome::Text { label } => format!("认定：{label}"),
+        },
+        PolicyColumn::FormulaKind => rule.formula.kind_label().to_string(),
+        // Caps have their own column; the other settings that change the money follow the
+        // formula.
+        PolicyColumn::Parameters => [
+            describe::formula(v, &rule.formula),
+            describe::settings(p, rule),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("；"),
+        PolicyColumn::Conditions => describe::conditions(v, &rule.when),
+        PolicyColumn::Caps => describe::caps(v, rule),
+        PolicyColumn::Split => rule
+            .split
+            .as_ref()
+            .map(|s| describe::split(s))
+            .unwrap_or_else(|| payer_label(p.payer).to_string()),
+        PolicyColumn::Readings => rule.readings.join("；"),
+        PolicyColumn::Location => format!("{}:{}", p.path.display(), rule.line),
+    }
 }
 
 /// A one-sheet workbook of text rows (对账结果 and the like), with the ledger's look.
@@ -1098,7 +871,7 @@ pub fn table<const N: usize>(
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
     wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed));
     let ws = wb.add_worksheet().set_name(name)?;
-    detail_sheet(ws, headers, &f, &vec![18.0; N])?;
+    headed_sheet(ws, &f, headers, &[18.0; N])?;
     for (r, row) in rows.iter().enumerate() {
         for (c, s) in row.iter().enumerate() {
             text(ws, &f, r as u32 + 1, c as u16, s)?;

@@ -357,3 +357,27 @@ fn a_negative_amount_is_an_exception_unless_the_field_may_be_negative() {
     );
     assert_eq!(num(&apps, 0, "annual_profit"), Some(Decimal::from(-1200)));
 }
+
+#[test]
+fn a_figure_past_a_hundred_trillion_is_an_exception() {
+    let mut cells = identity_header(0);
+    cells.push((0, 5, t("固定资产投资额（万元）")));
+    cells.extend(identity(1, "A1"));
+    // 10^10 万元 is 10^14 元: the largest figure read; one more 万元 is past it.
+    cells.push((1, 5, n(10_000_000_000)));
+    cells.extend(identity(2, "A2"));
+    cells.push((2, 5, t("10000000001")));
+    let (_, apps) = read(cells);
+    assert_eq!(
+        reasons(&apps),
+        [(
+            "F3".to_string(),
+            "“10000000001”数值过大（换算后超过 100000000000000，即一百万亿），请核对单位与数值"
+                .to_string()
+        )]
+    );
+    assert_eq!(
+        num(&apps, 0, "fixed_asset_investment"),
+        Some(Decimal::from(100_000_000_000_000u64))
+    );
+}

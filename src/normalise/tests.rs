@@ -1,5 +1,8 @@
 //! Unit tests of `normalise`.
 use super::*;
+use crate::domain::identity::{
+    credit_code_check_char, credit_code_valid, payee_id_valid, resident_id_valid,
+};
 use chrono::NaiveDate;
 
 #[test]

@@ -84,7 +84,7 @@ impl Coverage {
         let (path, text) = (file.path.clone(), file.text().map_err(read)?);
         toml::from_str(text).map_err(|e| CoverageError::Invalid {
             path,
-            line: e.span().map_or(0, |s| line_of(&text, s.start)),
+            line: e.span().map_or(0, |s| line_of(text, s.start)),
             message: e.message().trim_end().to_string(),
         })
     }

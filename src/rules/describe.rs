@@ -44,6 +44,7 @@ pub fn expr(v: &Vocabulary, e: &Expr) -> String {
         Expr::Quotient(a, b) => format!("({} ÷ {})", expr(v, a), expr(v, b)),
         Expr::YearOf(f) => format!("{}的年份", label(v, *f)),
         Expr::DaysBetween(a, b) => format!("{}至{}的天数", date(v, a), date(v, b)),
+        Expr::Named { name, of } => format!("{name}〔{}〕", expr(v, of)),
     }
 }
 
@@ -377,6 +378,9 @@ fn condition(v: &Vocabulary, c: &Condition) -> String {
             format!("{}：{}", label(v, *field), if *value { "是" } else { "否" })
         }
         Condition::All(list) => format!("({})", conditions(v, list)),
+        Condition::Optional { field, of } => {
+            format!("{}（{}未填视为满足）", condition(v, of), label(v, *field))
+        }
         Condition::Any(list) => format!(
             "({})",
             list.iter()

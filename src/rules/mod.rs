@@ -2,12 +2,16 @@
 //! its rules. Loading (raw serde → checked [`Policy`]) lives in [`load`]; evaluation lives in
 //! the engine. This module owns the closed set of formula kinds, conditions and caps.
 
+mod arith;
 pub mod coverage;
 pub mod describe;
 mod groups;
 pub mod load;
+mod lower;
 pub mod lpr;
+mod node;
 pub mod params;
+mod syntax;
 mod text;
 
 use std::path::PathBuf;
@@ -58,8 +62,9 @@ pub enum Review {
     Assumed,
 }
 
-/// How a budget is shared out (D11).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a budget is shared out (D11); written `method = "pro_rata"` or `"equal"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Allocation {
     /// 按比例核减 when the awards exceed the budget.
     ProRata,
@@ -224,6 +229,11 @@ pub enum Expr {
     /// Days from the first date to the second (actual days; negative when the second is
     /// earlier): 自2023年7月1日起至投产日 → `days_between = ["2023-07-01", "production_date"]`.
     DaysBetween(DateTerm, DateTerm),
+    /// A value the rule names (`let = { base = "…" }`), shown by its name in the trace.
+    Named {
+        name: String,
+        of: Box<Expr>,
+    },
 }
 
 /// A date a formula names (日期): a date field of the row, or a date written in the clause
@@ -313,6 +323,13 @@ pub enum Condition {
     },
     All(Vec<Condition>),
     Any(Vec<Condition>),
+    /// A condition on an optional fact (`absent = "pass"`): it holds when the row leaves
+    /// `field` empty, and is the inner condition otherwise — where the clause says the fact
+    /// need not be given, an empty cell is not 缺少数据.
+    Optional {
+        field: FieldId,
+        of: Box<Condition>,
+    },
 }
 
 /// The date a date condition compares with: a fixed date, or another date of the row shifted
@@ -385,10 +402,13 @@ pub struct TitleEntry {
     pub split: Option<Vec<(Payer, Decimal)>>,
 }
 
-/// How several titles in one row combine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How several titles in one row combine; written `combine = "highest"` (the default) or
+/// `"sum"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Combine {
     /// 就高: only the highest.
+    #[default]
     Highest,
     /// Each title paid.
     Sum,
@@ -638,6 +658,7 @@ impl Expr {
             Expr::YearOf(f) => out.push(*f),
             Expr::DaysBetween(a, b) => [a, b].into_iter().for_each(|d| d.refs(out)),
             Expr::Default { field, .. } => out.push(*field),
+            Expr::Named { of, .. } => of.refs(out),
         }
     }
 }
@@ -676,6 +697,7 @@ impl Condition {
                 ..
             } => out.extend([*field, *other]),
             Condition::All(v) | Condition::Any(v) => v.iter().for_each(|c| c.refs(out)),
+            Condition::Optional { of, .. } => of.refs(out),
         }
     }
 }

@@ -80,6 +80,10 @@ def cell_xml(ref, v):
             return '<c r="%s"><f>%s</f>%s</c>' % (ref, esc(v[1]), cached)
         if kind == "error":
             return '<c r="%s" t="e"><v>%s</v></c>' % (ref, v[1])
+        if kind == "covered":  # a cell a merged range covers: nothing stored
+            return ""
+        if kind == "spanned":  # ("spanned", rows, value): the first cell of a merged range
+            return cell_xml(ref, v[2])
         raise ValueError(kind)
     if isinstance(v, (int, float)):
         return '<c r="%s"><v>%s</v></c>' % (ref, v)
@@ -295,8 +299,31 @@ def label_sst(r, c, i):
     return rec(0x00FD, struct.pack("<HHHI", r, c, 0, i))
 
 
-def number(r, c, v):
-    return rec(0x0203, struct.pack("<HHHd", r, c, 0, v))
+def number(r, c, v, xf=0):
+    return rec(0x0203, struct.pack("<HHHd", r, c, xf, v))
+
+
+def merged_cells(ranges):
+    """A MERGEDCELLS record: ranges of ((first_row, first_col), (last_row, last_col)), 0-based."""
+    return rec(0x00E5, struct.pack("<H", len(ranges)) + b"".join(struct.pack("<HHHH", r0, r1, c0, c1) for (r0, c0), (r1, c1) in ranges))
+
+
+def xls_formats(codes):
+    """FORMAT records for custom codes (ids 164 …) and XF records: XF 0 General, then one XF
+    per entry of `codes` (a built-in format id, or a custom code string)."""
+    out = b""
+    ids = []
+    custom = 164
+    for code in codes:
+        if isinstance(code, int):
+            ids.append(code)
+        else:
+            out += rec(0x041E, struct.pack("<H", custom) + xls_string(code))
+            ids.append(custom)
+            custom += 1
+    for i in [0] + ids:
+        out += rec(0x00E0, struct.pack("<HH", 0, i) + b"\0" * 16)
+    return out
 
 
 def bool_err(r, c, code):
@@ -315,7 +342,13 @@ def xls_sheet_from_rows(rows, strings):
         for c, v in enumerate(values):
             if v is None:
                 continue
-            if isinstance(v, tuple) and v[0] == "error":
+            if isinstance(v, tuple) and v[0] == "covered":
+                continue
+            if isinstance(v, tuple) and v[0] == "spanned":
+                v = v[2]
+            if isinstance(v, tuple) and v[0] == "percent":  # ("percent", value, xf)
+                out.append(number(r, c, float(v[1]), v[2]))
+            elif isinstance(v, tuple) and v[0] == "error":
                 out.append(bool_err(r, c, v[1]))
             elif isinstance(v, tuple) and v[0] == "formula":
                 out.append(formula_num(r, c, v[1]))
@@ -338,6 +371,14 @@ ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
 def ods_cell(v):
     if v is None:
         return "<table:table-cell/>"
+    if isinstance(v, tuple) and v[0] == "covered":
+        return "<table:covered-table-cell/>"
+    if isinstance(v, tuple) and v[0] == "percent":  # ("percent", 0.03)
+        return ('<table:table-cell office:value-type="percentage" office:value="%s">'
+                '<text:p>%s%%</text:p></table:table-cell>' % (v[1], round(v[1] * 100, 10)))
+    if isinstance(v, tuple) and v[0] == "spanned":  # ("spanned", rows, value)
+        inner = ods_cell(v[2])
+        return inner.replace("<table:table-cell", '<table:table-cell table:number-rows-spanned="%d"' % v[1], 1)
     if isinstance(v, (int, float)):
         return '<table:table-cell office:value-type="float" office:value="%s"><text:p>%s</text:p></table:table-cell>' % (v, v)
     return '<table:table-cell office:value-type="string"><text:p>%s</text:p></table:table-cell>' % esc(v)
@@ -624,11 +665,12 @@ def readable():
 
 # --- issue 12, part 2: dates, CSV, containers, injection (one fixture per case) ---------------
 
-def expect_lines(name, exceptions=None, payouts=None):
+def expect_lines(name, exceptions=None, payouts=None, reasons=()):
     """Adds what the ledger must hold to the last expectation: the number of exceptions.csv
-    lines, and the award of named applications (id → amount text, to the 分)."""
+    lines, the award of each payout line (id → amount text, to the 分: exactly these lines),
+    and texts the exceptions' reasons must hold."""
     assert EXPECTED[-1][0] == name
-    EXTRA[name] = (exceptions, payouts)
+    EXTRA[name] = (exceptions, payouts, list(reasons))
 
 
 EXTRA = {}
@@ -701,6 +743,169 @@ def dates_and_csv():
     expect_lines("injection_fullwidth.csv", exceptions=0)
 
 
+# --- issue 12, part 3: merged cells, percent formats in .xls and .ods ---------------------------
+
+AUDIT = ["是否符合申报条件（审核结论）", "是否首次/新获认定"]
+RULE_RATE = "hohhot-2022-25b-major-tech-transfer-multi-year"
+
+
+def spans(rows):
+    """The merged ranges of a grid: ("spanned", n, v) at (r, c) covers (r, c)–(r + n - 1, c)."""
+    out = []
+    for r, values in enumerate(rows):
+        for c, v in enumerate(values):
+            if isinstance(v, tuple) and v[0] == "spanned":
+                out.append(((r, c), (r + v[1] - 1, c)))
+    return out
+
+
+def merged_grid():
+    """An enterprise's name, credit code, region and review answers merged down over its
+    project rows (each row gets them); another's investment merged over its two projects
+    (per project or their total? each of those rows is an exception naming the range)."""
+    header = ["企业名称", "统一社会信用代码", "所属旗县区", "申报编号", "申报年度", "申报条款编号", "固定资产投资额（万元）"] + AUDIT
+    cov = ("covered",)
+
+    def sp(n, v):
+        return ("spanned", n, v)
+    rows = [
+        ["2023年度项目明细表（同一企业多个项目）"],
+        header,
+        [sp(3, "甲公司"), sp(3, credit_code(501)), sp(3, "新城区"), "MG1", 2023, RULE, 30001, sp(3, "是"), sp(3, "是")],
+        [cov, cov, cov, "MG2", 2023, RULE, 30002, cov, cov],
+        [cov, cov, cov, "MG3", 2023, RULE, 30003, cov, cov],
+        [sp(2, "乙公司"), sp(2, credit_code(502)), sp(2, "回民区"), "MG4", 2023, RULE, sp(2, 60000), "是", "是"],
+        [cov, cov, cov, "MG5", 2023, RULE, cov, "是", "是"],
+        ["丙公司", credit_code(503), "玉泉区", "MG6", 2023, RULE, 30006, "是", "是"],
+    ]
+    return rows
+
+
+MERGED_REASON = "合并单元格 G6:G7（跨 2 行）：金额或数量合并在几行上，是每行各自的数还是几行的合计不能确定"
+PERCENT_REASON = "“50%”是百分数，本栏不是比率，含义不确定"
+MERGED_PAYOUTS = {"MG1": award(1), "MG2": award(2), "MG3": award(3), "MG6": award(6)}
+MERGED_WHAT = "names, codes, regions and review answers merged down over project rows; an amount merged over two rows"
+
+
+def ods_merged_row(values):
+    return "<table:table-row>%s</table:table-row>" % "".join(ods_cell(v) for v in values)
+
+
+def merged_and_percent():
+    rows = merged_grid()
+    ref = lambda rc: "%s%d" % (col_letters(rc[1]), rc[0] + 1)
+    merges = ["%s:%s" % (ref(a), ref(b)) for a, b in spans(rows)]
+    write("merged_cells.xlsx", xlsx([("项目明细", sheet_xml(rows, merges=merges), "sheet")]))
+    expect("merged_cells.xlsx", 1, "rows could not be read; see 数据错误", "xlsx: " + MERGED_WHAT, rows=6)
+    expect_lines("merged_cells.xlsx", exceptions=2, payouts=MERGED_PAYOUTS, reasons=[MERGED_REASON])
+
+    strings = []
+    cells = xls_sheet_from_rows(rows, strings) + [merged_cells(spans(rows))]
+    write("merged_cells.xls", ole([("Workbook", xls([("项目明细", cells)], sst=strings))]))
+    expect("merged_cells.xls", 1, "rows could not be read; see 数据错误", "xls (MERGEDCELLS): " + MERGED_WHAT, rows=6)
+    expect_lines("merged_cells.xls", exceptions=2, payouts=MERGED_PAYOUTS, reasons=[MERGED_REASON])
+
+    table = '<table:table table:name="项目明细">%s</table:table>' % "".join(ods_merged_row(r) for r in rows)
+    write("merged_cells.ods", ods(table))
+    expect("merged_cells.ods", 1, "rows could not be read; see 数据错误", "ods (number-rows-spanned): " + MERGED_WHAT, rows=6)
+    expect_lines("merged_cells.ods", exceptions=2, payouts=MERGED_PAYOUTS, reasons=[MERGED_REASON])
+
+    # Percent formats: 核定比例 shown 3% is stored 0.03 and means 3% (1亿 × 3% = 300万); a
+    # rate typed as 4 means 4%; an investment shown as a percent is not an amount: exception.
+    header = ["申报编号", "统一社会信用代码", "企业名称", "所属旗县区", "申报年度", "申报条款编号", "项目总投资额（万元）", "核定比例（%）"] + AUDIT
+
+    def grid(pct):
+        return [header,
+                ["PC1", credit_code(601), "甲公司", "新城区", 2023, RULE_RATE, 10000, pct(0.03, 1), "是", "是"],
+                ["PC2", credit_code(602), "乙公司", "新城区", 2023, RULE_RATE, 10000, 4, "是", "是"],
+                ["PC3", credit_code(603), "丙公司", "新城区", 2023, RULE_RATE, pct(0.5, 2), pct(0.0125, 2), "是", "是"]]
+    payouts = {"PC1": "3000000.00", "PC2": "4000000.00"}
+    what = "核定比例 shown as 3%% (stored 0.03) pays 3%%; an investment shown as 50%% is an exception"
+    strings = []
+    cells = xls_sheet_from_rows(grid(lambda v, xf: ("percent", v, xf)), strings)
+    write("percent.xls", ole([("Workbook", xls([("申报表", cells)], sst=strings, globals_extra=xls_formats([9, "0.00%"])))]))
+    expect("percent.xls", 1, "rows could not be read; see 数据错误", "xls: " + what.replace("%%", "%"), rows=3)
+    expect_lines("percent.xls", exceptions=1, payouts=payouts, reasons=[PERCENT_REASON])
+    write("percent.ods", ods(ods_table("申报表", grid(lambda v, xf: ("percent", v)))))
+    expect("percent.ods", 1, "rows could not be read; see 数据错误", "ods: " + what.replace("%%", "%"), rows=3)
+    expect_lines("percent.ods", exceptions=1, payouts=payouts, reasons=[PERCENT_REASON])
+
+
+def reviewed_rows(prefix, n, start=1):
+    """good_rows with the bureau's review answers (是, 是), so each line is a payout."""
+    return [r + ["是", "是"] for r in good_rows(prefix, n, start)]
+
+
+def csv_lines(rows):
+    out = io.StringIO()
+    import csv as csvmod
+    w = csvmod.writer(out, lineterminator="\r\n")
+    for r in rows:
+        w.writerow(r)
+    return out.getvalue().encode()
+
+
+def layouts():
+    """Issue 12 items 1, 3, 4, 7, 8: units outside the header cell, two columns for one field,
+    negative amounts, rows that are not data, annotated headers; each with its payouts."""
+    plain = ["申报编号", "统一社会信用代码", "企业名称", "所属旗县区", "申报年度", "申报条款编号"]
+    # 1. A group header carrying the unit over a column that has none (merged across).
+    rows = [["2023年度申报表"], plain + ["投资情况（万元）", None] + AUDIT,
+            [None] * 6 + ["固定资产投资额", "设备投资额"]]
+    rows += [r[:7] + [1000] + r[7:] for r in reviewed_rows("UG", 2)]
+    write("units_group_header.xlsx", xlsx([("申报表", sheet_xml(rows, merges=["G2:H2"]), "sheet")]))
+    expect("units_group_header.xlsx", 0, "2 rows read", "the unit in a group header 投资情况（万元） merged over the column", rows=2)
+    expect_lines("units_group_header.xlsx", exceptions=0, payouts={"UG0": award(0), "UG1": award(1)})
+    # A units row under the header; a note above the table.
+    head = plain + ["固定资产投资额"] + AUDIT
+    write("units_row.csv", csv_lines([head, [""] * 6 + ["（万元）"] + [""] * 2] + reviewed_rows("UR", 2)))
+    expect("units_row.csv", 0, "2 rows read", "a units row （万元） under the header", rows=2)
+    expect_lines("units_row.csv", exceptions=0, payouts={"UR0": award(0), "UR1": award(1)})
+    write("units_note.csv", csv_lines([["金额单位：万元"], head] + reviewed_rows("UN", 2)))
+    expect("units_note.csv", 0, "2 rows read", "a note 金额单位：万元 above the table", rows=2)
+    expect_lines("units_note.csv", exceptions=0, payouts={"UN0": award(0), "UN1": award(1)})
+    # Two places, two units: the column is refused, both places named; no payout.
+    conflict = plain + ["固定资产投资额（元）"] + AUDIT
+    write("units_conflict.csv", csv_lines([["单位：万元"], conflict] + reviewed_rows("UC", 2)))
+    expect("units_conflict.csv", 1, "rows could not be read; see 数据错误", "header says 元, the note 万元: refused", rows=2)
+    expect_lines("units_conflict.csv", exceptions=2, reasons=["单位冲突：G2“固定资产投资额（元）”为“元”，A1“单位：万元”为“万元”"])
+
+    # 3. 申报数 and 核定数 of one item: the approved figure is paid.
+    rows = [plain + ["固定资产投资额（万元）", None] + AUDIT, [None] * 6 + ["申报数", "核定数"]]
+    rows += [r[:6] + [99999, r[6]] + r[7:] for r in reviewed_rows("TF", 2)]
+    write("two_figures.xlsx", xlsx([("申报表", sheet_xml(rows, merges=["G1:H1"]), "sheet")]))
+    expect("two_figures.xlsx", 0, "2 rows read", "申报数 / 核定数 under one header: the approved figure is paid", rows=2)
+    expect_lines("two_figures.xlsx", exceptions=0, payouts={"TF0": award(0), "TF1": award(1)})
+    # Two columns of one field and nothing telling them apart: each row an exception.
+    head = plain + ["固定资产投资额（万元）", "固定资产投资额（万元）"] + AUDIT
+    write("two_columns.csv", csv_lines([head] + [r[:7] + [99999] + r[7:] for r in reviewed_rows("TC", 2)]))
+    expect("two_columns.csv", 1, "rows could not be read; see 数据错误", "two columns bound to one field, nothing marks the approved one", rows=2)
+    expect_lines("two_columns.csv", exceptions=2, reasons=["两列都是“固定资产投资额”且数值不同（G列“固定资产投资额（万元）”、H列“固定资产投资额（万元）”），无法确定取哪一列"])
+
+    # 4. A negative amount is an exception, never a negative payout.
+    rows = reviewed_rows("NG", 3)
+    rows[1][6] = -30001
+    rows[2][6] = "－30002"
+    write("negative_amount.csv", csv_lines([plain + ["固定资产投资额（万元）"] + AUDIT] + rows))
+    expect("negative_amount.csv", 1, "rows could not be read; see 数据错误", "negative amounts (ASCII and full-width minus)", rows=3)
+    expect_lines("negative_amount.csv", exceptions=2, payouts={"NG0": award(0)}, reasons=["“-30001”为负数，“固定资产投资额”不能为负", "“－30002”为负数"])
+
+    # 7. 栏次 row, 小计 and 合计 rows, a signature footer: set aside, not data errors.
+    head = plain + ["固定资产投资额（万元）"] + AUDIT
+    rows = [head, [str(i) for i in range(1, 10)]] + reviewed_rows("ND", 2)
+    rows += [["小计", "", "", "", "", "", "60001", "", ""], ["合计", "", "", "", "", "", "60001", "", ""],
+             ["填表人：张三", "", "审核人：李四", "", "", "", "", "", ""]]
+    write("not_data_rows.csv", csv_lines(rows))
+    expect("not_data_rows.csv", 0, "2 rows read", "栏次, 小计, 合计 and 填表人 rows set aside", rows=2)
+    expect_lines("not_data_rows.csv", exceptions=0, payouts={"ND0": award(0), "ND1": award(1)})
+
+    # 8. Annotated headers: （必填）, （18位）, a trailing *, a line break, stray spaces.
+    head = ["申报编号（必填）", "统一社会信用代码（18位）", "企业名称*", "所属\n旗县区", " 申报 年度 ", "申报条款编号", "固定资产投资额\n（万元）"] + AUDIT
+    write("annotated_headers.csv", csv_lines([head] + reviewed_rows("AH", 2)))
+    expect("annotated_headers.csv", 0, "2 rows read", "headers with （必填）, （18位）, *, line breaks, spaces", rows=2)
+    expect_lines("annotated_headers.csv", exceptions=0, payouts={"AH0": award(0), "AH1": award(1)})
+
+
 def containers():
     # Two parts of one name: readers disagree on which they take.
     import warnings
@@ -727,6 +932,8 @@ def main():
     readable()
     dates_and_csv()
     containers()
+    merged_and_percent()
+    layouts()
     lines = ["# Written by make_corpus.py: for each file of files/, what `subsidy run` must do.",
              "# exit: the exit code; message: a substring of its message (stderr); rows: data rows the",
              "# file holds, each of which must end in the ledger or in 数据错误.", ""]
@@ -737,11 +944,13 @@ def main():
         lines.append('message = "%s"' % message.replace("\\", "\\\\").replace('"', '\\"'))
         if rows is not None:
             lines.append("rows = %d" % rows)
-        exceptions, payouts = EXTRA.get(name, (None, None))
+        exceptions, payouts, reasons = EXTRA.get(name, (None, None, []))
         if exceptions is not None:
             lines.append("exceptions = %d" % exceptions)
         if payouts:
             lines.append("payouts = [%s]" % ", ".join('"%s=%s"' % kv for kv in sorted(payouts.items())))
+        if reasons:
+            lines.append("reasons = [%s]" % ", ".join('"%s"' % r.replace('"', '\\"') for r in reasons))
         lines.append('what = "%s"' % what)
         lines.append("")
     with open(os.path.join(HERE, "expected.toml"), "w", encoding="utf-8") as f:

@@ -17,7 +17,7 @@ fn code_b() -> String {
     let first = &B[..17];
     format!(
         "{first}{}",
-        subsidy::normalise::credit_code_check_char(first).unwrap()
+        subsidy::domain::identity::credit_code_check_char(first).unwrap()
     )
 }
 

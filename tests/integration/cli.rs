@@ -79,7 +79,7 @@ fn a_bad_policy_exits_2_writes_nothing_and_names_the_line() {
     let o = subsidy(&["run", "--policy", s(&policy), "--out", s(&out), "samples/"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("bad.toml:9: rule `r`: amount: 1.5 is a TOML float"),
+        stderr(&o).contains("bad.toml:9: rule `r`: amount 1.5 is a TOML float"),
         "{}",
         stderr(&o)
     );

@@ -230,7 +230,7 @@ fn bad_dates_and_windows_are_refused_at_their_line() {
 fn the_ledger_note_shows_the_day_split_by_its_kind() {
     use calamine::{open_workbook, Data, Reader, Xlsx};
 
-    use subsidy::normalise::credit_code_check_char;
+    use subsidy::domain::identity::credit_code_check_char;
 
     use crate::cli::{stderr, subsidy, tmp};
 

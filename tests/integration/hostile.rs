@@ -77,9 +77,12 @@ struct Case {
     rows: Option<u64>,
     /// Lines of exceptions.csv, when given.
     exceptions: Option<u64>,
-    /// `申报编号=award` of payouts.csv lines, to the 分, when given.
+    /// `申报编号=award` of payouts.csv lines, to the 分, when given: exactly the payout lines.
     #[serde(default)]
     payouts: Vec<String>,
+    /// Texts the reasons of exceptions.csv must hold (each in at least one line).
+    #[serde(default)]
+    reasons: Vec<String>,
     what: String,
 }
 
@@ -90,22 +93,36 @@ fn assert_lines(out: &Path, case: &Case, label: &str) {
         let got = csv::Reader::from_reader(text.as_bytes()).records().count() as u64;
         assert_eq!(got, n, "{label}: exceptions.csv lines:\n{text}");
     }
+    if !case.reasons.is_empty() {
+        let text = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
+        for want in &case.reasons {
+            assert!(
+                text.contains(want.as_str()),
+                "{label}: exceptions.csv should hold {want:?}:\n{text}"
+            );
+        }
+    }
     if case.payouts.is_empty() {
         return;
     }
     let text = std::fs::read_to_string(out.join("payouts.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let awards: Vec<String> = reader
+    let kind = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "line_type")
+        .unwrap();
+    let mut awards: Vec<String> = reader
         .records()
         .map(|r| r.unwrap())
+        .filter(|r| &r[kind] == "payout")
         .map(|r| format!("{}={}", &r[0], &r[4]))
         .collect();
-    for want in &case.payouts {
-        assert!(
-            awards.contains(want),
-            "{label}: payouts.csv should hold {want}: {awards:?}"
-        );
-    }
+    awards.sort();
+    let mut want = case.payouts.clone();
+    want.sort();
+    assert_eq!(awards, want, "{label}: the payout lines of payouts.csv");
 }
 
 fn corpus() -> PathBuf {
@@ -291,7 +308,8 @@ const HEADER: [&str; 9] = [
 
 fn credit_code(n: u32) -> String {
     let first = format!("91150100ABCDE{n:04}");
-    let check = subsidy::normalise::credit_code_check_char(&first).expect("valid characters");
+    let check =
+        subsidy::domain::identity::credit_code_check_char(&first).expect("valid characters");
     format!("{first}{check}")
 }
 

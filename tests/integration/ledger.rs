@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use rust_xlsxwriter::Workbook;
 use serde_json::Value as Json;
 
-use subsidy::normalise::credit_code_check_char;
+use subsidy::domain::identity::credit_code_check_char;
 
 use crate::cli::{stderr, subsidy, tmp};
 use crate::common::{cases, policies, vocab};
@@ -331,7 +331,7 @@ fn ledger_foots_and_accounts_for_every_row(out: &Path) {
     let mut detail_rows = 0;
     for row in detail.rows().skip(1) {
         detail_rows += 1;
-        if row[kind].to_string() != "奖补资金" {
+        if row[kind] != "奖补资金" {
             continue;
         }
         let a = cell_money(&row[amount]);
@@ -345,7 +345,7 @@ fn ledger_foots_and_accounts_for_every_row(out: &Path) {
     let summary = wb.worksheet_range("汇总").unwrap();
     let stated = summary
         .rows()
-        .find(|r| r[0].to_string() == "奖补资金合计（元）")
+        .find(|r| r[0] == "奖补资金合计（元）")
         .map(|r| cell_money(&r[1]))
         .unwrap();
     assert_eq!(stated, total, "汇总 does not foot to 发放明细");
@@ -358,7 +358,7 @@ fn ledger_foots_and_accounts_for_every_row(out: &Path) {
     ] {
         let start = rows
             .iter()
-            .position(|r| r[0].to_string() == title)
+            .position(|r| r[0] == title)
             .unwrap_or_else(|| panic!("{title} missing"));
         let sum = |c: usize| -> Decimal {
             rows[start + 1..]

@@ -26,7 +26,7 @@ fn column(range: &calamine::Range<Data>, header: &str) -> usize {
         .next()
         .unwrap()
         .iter()
-        .position(|c| c.to_string() == header)
+        .position(|c| *c == header)
         .unwrap()
 }
 

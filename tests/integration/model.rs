@@ -217,8 +217,154 @@ fn a_cap_the_loader_cannot_read_is_refused_with_its_line() {
     assert_eq!(f("{ amount = \"100万\", scope = \"enterprise\" }"), "p.toml:11: rule `r1`: an enterprise cap needs a `group` naming the rules that share it (D4)");
     assert_eq!(
         f("{ amount = \"100万\", scope = \"forever\", group = \"g\" }"),
-        "p.toml:11: rule `r1`: cap scope `forever` is not one of `application`, `enterprise_year`, `enterprise`, `project`"
+        "p.toml:11: rule `r1`: scope `forever` is not one of: application, enterprise_year, enterprise, project"
     );
     // Each cap points at its own line.
     assert_eq!(f("\n  { amount = \"1万\" },\n  { amount = \"2万\", scope = \"enterprise\" },\n"), "p.toml:13: rule `r1`: an enterprise cap needs a `group` naming the rules that share it (D4)");
+}
+
+/// The worked example of config/README.md's "Arithmetic, named values (`let`) and flat tables"
+/// (issue 13 item 9): a flat table whose rows hold a range and the clause's arithmetic, over
+/// named values shown by name in the trace — loaded from the README itself so it cannot rot.
+#[test]
+fn the_flat_table_with_let_values_of_the_readme_computes_to_the_fen() {
+    let readme = std::fs::read_to_string(crate::common::config().join("README.md")).unwrap();
+    let section = &readme[readme.find("## Arithmetic, named values").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let text = &section[start..start + section[start..].find("```").unwrap()];
+    let vocab = vocab();
+    let policy = load_policy_text(text, Path::new("example.toml"), &vocab).unwrap();
+    let run = |kw: &str| {
+        let mut row = DenseRow::new(vocab.len());
+        let id = vocab.id("connection_capacity_kw").unwrap();
+        row.set(id, parse_text(vocab.get(id), kw, Decimal::ONE).unwrap());
+        let (lpr, params) = (lpr(), Params::default());
+        let cx = Context {
+            vocab: &vocab,
+            lpr: &lpr,
+            params: &params,
+        };
+        let ev = evaluate(&policy, &policy.rules[0], &row, cx);
+        let EvalResult::Amount(a) = ev.result else {
+            panic!("{kw}: {:?}", ev.result)
+        };
+        let steps: Vec<String> = ev.trace.steps().map(str::to_string).collect();
+        (subsidy::domain::money::fixed2(a), steps)
+    };
+    let got: Vec<String> = ["80", "100", "499.5", "1000", "2000"]
+        .iter()
+        .map(|kw| run(kw).0)
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "24000.00",
+            "46000.00",
+            "189820.00",
+            "470000.00",
+            "500000.00"
+        ]
+    );
+    let (_, steps) = run("100");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("base〔") && s.contains("per_kw〔300〕")),
+        "{steps:?}"
+    );
+}
+
+/// A flat table's rows are checked as brackets are, and `let` names are names, used, and
+/// acyclic; each refusal at its own line.
+#[test]
+fn flat_tables_and_let_values_are_checked() {
+    let table = |rows: &str| {
+        error(&format!(
+            "formula = {{ kind = \"table\", selector = \"employees\", rows = [\n{rows}] }}"
+        ))
+    };
+    assert_eq!(
+        table("  { range = \"[1, 10]\", value = \"1万\" },\n  { range = \"[12, )\", value = \"2万\" },\n"),
+        "p.toml:12: rule `r1`: `rows`: gap between `[1, 10]` and `[12, )`: no bracket holds 11 (D1: rows must have no gap and no overlap)"
+    );
+    assert_eq!(
+        table("  { range = \"[1, )\", value = \"employees × 1万 +\" },\n"),
+        "p.toml:11: rule `r1`: the expression ends where a number or a name was expected"
+    );
+    let with_let = |lets: &str, value: &str| {
+        error(&format!(
+            "let = {{ {lets} }}\nformula = {{ kind = \"amount\", base = \"{value}\" }}"
+        ))
+    };
+    assert_eq!(
+        with_let("a = \"b + 1\", b = \"a × 2\"", "a"),
+        "p.toml:10: rule `r1`: let `a` refers to itself (directly or through another let value)"
+    );
+    assert_eq!(
+        with_let("a = \"employees\", unused = \"2\"", "a"),
+        "p.toml:10: rule `r1`: let `unused` is never used"
+    );
+    assert_eq!(
+        with_let("employees = \"2\"", "employees"),
+        "p.toml:10: rule `r1`: let `employees` is a field key; name the value differently"
+    );
+    assert_eq!(
+        with_let("a = \"employes\"", "a"),
+        "p.toml:10: rule `r1`: unknown field `employes` (did you mean `employees`?); fields are the keys of config/fields.json"
+    );
+}
+
+/// `absent = "pass"` (issue 13): a condition on an optional fact holds when the cell is empty,
+/// is checked as usual when it is filled, and without the option an empty cell stays 缺少数据.
+#[test]
+fn absent_pass_holds_a_condition_on_an_empty_optional_fact() {
+    let rule = |absent: &str| {
+        format!(
+            "when = [{{ field = \"title\", not_in = [\"盟市级专精特新中小企业\"]{absent} }}]\nformula = {{ kind = \"rate\", base = \"rent_paid\", rate = \"30%\" }}"
+        )
+    };
+    let optional = rule(", absent = \"pass\"");
+    let (shown, steps) = compute(&optional, &[("rent_paid", "2000000")]);
+    assert_eq!(shown, "600000.00");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("未填：本条件不要求必填，视为满足")),
+        "{steps:?}"
+    );
+    let (shown, _) = compute(
+        &optional,
+        &[
+            ("rent_paid", "2000000"),
+            ("title", "盟市级专精特新中小企业"),
+        ],
+    );
+    assert!(
+        shown.starts_with("不予支持：") && shown.contains("属于排除范围"),
+        "{shown}"
+    );
+    let (shown, _) = compute(
+        &optional,
+        &[
+            ("rent_paid", "2000000"),
+            ("title", "国家级专精特新“小巨人”企业"),
+        ],
+    );
+    assert_eq!(shown, "600000.00");
+    let (shown, _) = compute(&rule(""), &[("rent_paid", "2000000")]);
+    assert!(shown.contains("缺少数据"), "{shown}");
+    // A date condition likewise.
+    let dated = "when = [{ field = \"purchase_date\", word = \"起\", date = \"2022-01-01\", absent = \"pass\" }]\nformula = { kind = \"fixed\", amount = \"1万\" }";
+    assert_eq!(compute(dated, &[]).0, "10000.00");
+    assert_eq!(
+        compute(dated, &[("purchase_date", "2022-01-01")]).0,
+        "10000.00"
+    );
+    assert!(compute(dated, &[("purchase_date", "2021-12-31")])
+        .0
+        .starts_with("不予支持："));
+    assert_eq!(
+        error(&optional.replace("\"pass\"", "\"yes\"")),
+        "p.toml:10: rule `r1`: absent `yes` is not one of: pass"
+    );
 }

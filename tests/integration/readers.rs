@@ -65,12 +65,16 @@ fn parquet(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Every integer width, float32 from its own shortest text (4.9 万元 is 49,000 元, paid
+/// Every integer width (8 to 64 bits, signed and not), float32 from its own shortest text (4.9 万元 is 49,000 元, paid
 /// 2%: 980.00), float64, decimals: the awards to the 分.
 #[test]
 fn parquet_amounts_of_every_numeric_type_pay_to_the_fen() {
     let dir = tmp("parquet-amounts");
     for (file, want) in [
+        ("amount_int8.parquet", vec!["N0=600.00", "N1=20000.00"]),
+        ("amount_uint8.parquet", vec!["N0=600.00", "N1=40000.00"]),
+        ("amount_int16.parquet", vec!["N0=600.00", "N1=6000000.00"]),
+        ("amount_uint16.parquet", vec!["N0=600.00", "N1=6000000.00"]),
         ("amount_int32.parquet", vec!["N0=600.00", "N1=6000000.00"]),
         ("amount_uint32.parquet", vec!["N0=600.00", "N1=6000000.00"]),
         ("amount_int64.parquet", vec!["N0=600.00", "N1=6000000.00"]),
@@ -91,6 +95,11 @@ fn parquet_amounts_of_every_numeric_type_pay_to_the_fen() {
         ),
         (
             "strings_large_string.parquet",
+            vec!["S0=600.00", "S1=6000000.00"],
+        ),
+        // pandas categoricals: dictionary-encoded strings (polars reads them as categoricals).
+        (
+            "strings_dictionary.parquet",
             vec!["S0=600.00", "S1=6000000.00"],
         ),
     ] {
@@ -199,4 +208,54 @@ fn full_width_formula_starts_are_neutralised_in_payouts() {
         .map(|r| r.unwrap()[2].to_string())
         .collect();
     assert_eq!(names, ["'＝HYPERLINK(\"http://x\")", "'＠SUM(1+1)"]);
+}
+
+/// Workbooks saved by LibreOffice Calc 7.4 (`soffice --headless --convert-to xls|ods` of the
+/// corpus' merged_cells.xlsx and of an xlsx whose rate and investment cells have the `0.00%`
+/// format): a real writer's MERGEDCELLS, XF/FORMAT records, `number-rows-spanned` and
+/// percentage data styles. Names merged down reach every project row; the merged investment is
+/// an exception on both its rows; a rate shown as 3% pays 3% (1亿 × 3% = 300万); an
+/// investment shown as 50% is an exception.
+#[test]
+fn libreoffice_saved_merges_and_percents_are_read_as_shown() {
+    let dir = tmp("libreoffice");
+    let saved = |name: &str| root().join("tests/corpus/libreoffice").join(name);
+    for name in ["merged_cells.xls", "merged_cells.ods"] {
+        let out = dir.join(name);
+        let (code, stderr) = run(&out, &[&saved(name)]);
+        assert_eq!(code, Some(1), "{name}: {stderr}");
+        assert_eq!(
+            awards(&out),
+            [
+                "MG1=6000200.00",
+                "MG2=6000400.00",
+                "MG3=6000600.00",
+                "MG6=6001200.00"
+            ],
+            "{name}"
+        );
+        let cells: Vec<String> = exceptions(&out)
+            .into_iter()
+            .map(|(_, cell, _, reason)| format!("{cell} {reason}"))
+            .collect();
+        let reason = "合并单元格 G6:G7（跨 2 行）：金额或数量合并在几行上，是每行各自的数还是几行的合计不能确定；请取消合并，在每行填写各自的数值";
+        assert_eq!(
+            cells,
+            [format!("G6 {reason}"), format!("G7 {reason}")],
+            "{name}"
+        );
+    }
+    for name in ["percent.xls", "percent.ods"] {
+        let out = dir.join(name);
+        let (code, stderr) = run(&out, &[&saved(name)]);
+        assert_eq!(code, Some(1), "{name}: {stderr}");
+        assert_eq!(awards(&out), ["PC1=3000000.00"], "{name}");
+        let got = exceptions(&out);
+        assert_eq!(got.len(), 1, "{name}: {got:?}");
+        assert_eq!(
+            (got[0].1.as_str(), got[0].2.as_str(), got[0].3.as_str()),
+            ("G3", "50%", "“50%”是百分数，本栏不是比率，含义不确定"),
+            "{name}"
+        );
+    }
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 
-use subsidy::normalise::credit_code_check_char;
+use subsidy::domain::identity::credit_code_check_char;
 
 use crate::cli::{stderr, subsidy, tmp};
 

@@ -242,7 +242,7 @@ fn review_is_required_unless_the_policy_assumes_it_and_is_a_closed_set() {
     .to_string();
     assert_eq!(
         e,
-        "t.toml:6: unknown variant `later`, expected `required` or `assumed`"
+        "t.toml:6: review `later` is not one of: required, assumed"
     );
 
     let flag = v.id("meets_conditions").unwrap();
@@ -323,7 +323,7 @@ fn valid(code: &str) -> String {
     let first = &code[..17];
     format!(
         "{first}{}",
-        subsidy::normalise::credit_code_check_char(first).unwrap()
+        subsidy::domain::identity::credit_code_check_char(first).unwrap()
     )
 }
 

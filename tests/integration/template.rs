@@ -54,7 +54,7 @@ fn a_filled_form_runs_unchanged() {
     );
     let review = notes
         .rows()
-        .find(|r| r[0].to_string() == "审核结论列")
+        .find(|r| r[0] == "审核结论列")
         .map(|r| r[2].to_string())
         .unwrap_or_default();
     assert!(

@@ -190,7 +190,7 @@ impl Scale {
         let mantissa = m.mantissa().unsigned_abs();
         let mut rest = u128::from(self.div) / gcd_u128(mantissa, u128::from(self.div)).max(1);
         for p in [2, 5] {
-            while rest % p == 0 {
+            while rest.is_multiple_of(p) {
                 rest /= p;
             }
         }

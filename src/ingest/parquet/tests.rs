@@ -51,6 +51,19 @@ fn every_integer_width_is_exact() {
     assert_eq!(cells(&s).expect("cells"), [num("-2147483648"), num("3")]);
     let s = Series::new("u".into(), &[u32::MAX]);
     assert_eq!(cells(&s).expect("cells"), [num("4294967295")]);
+    let s = Series::new("i8".into(), &[i8::MIN, 3]);
+    assert_eq!(cells(&s).expect("cells"), [num("-128"), num("3")]);
+    let s = Series::new("u8".into(), &[u8::MAX]);
+    assert_eq!(cells(&s).expect("cells"), [num("255")]);
+    let s = Series::new("i16".into(), &[i16::MIN, i16::MAX]);
+    assert_eq!(cells(&s).expect("cells"), [num("-32768"), num("32767")]);
+    let s = Series::new("u16".into(), &[u16::MAX]);
+    assert_eq!(cells(&s).expect("cells"), [num("65535")]);
+    let s = Series::new("b".into(), &[Some(true), None, Some(false)]);
+    assert_eq!(
+        cells(&s).expect("cells"),
+        [Some(RawCell::Bool(true)), None, Some(RawCell::Bool(false))]
+    );
 }
 
 #[test]

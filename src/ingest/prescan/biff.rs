@@ -9,17 +9,24 @@ use std::path::Path;
 
 use crate::ingest::{cell_ref, IngestError, Limits, XLS_MAX_DECLARED_CELLS};
 
-struct Record<'a> {
-    typ: u16,
-    data: &'a [u8],
+pub(in crate::ingest) struct Record<'a> {
+    pub(in crate::ingest) typ: u16,
+    pub(in crate::ingest) data: &'a [u8],
     cont: Vec<&'a [u8]>,
 }
 
 /// calamine's `RecordIter`: a record and the CONTINUE records after it.
-struct Records<'a> {
+pub(in crate::ingest) struct Records<'a> {
     stream: &'a [u8],
     /// Bytes walked, for the overlap budget.
     walked: u64,
+}
+
+impl<'a> Records<'a> {
+    /// The records of a stream from its start.
+    pub(in crate::ingest) fn of(stream: &'a [u8]) -> Self {
+        Records { stream, walked: 0 }
+    }
 }
 
 impl<'a> Iterator for Records<'a> {
@@ -51,11 +58,11 @@ impl<'a> Iterator for Records<'a> {
     }
 }
 
-fn u16_at(b: &[u8], i: usize) -> u32 {
+pub(in crate::ingest) fn u16_at(b: &[u8], i: usize) -> u32 {
     u32::from(u16::from_le_bytes([b[i], b[i + 1]]))
 }
 
-fn u32_at(b: &[u8], i: usize) -> u32 {
+pub(in crate::ingest) fn u32_at(b: &[u8], i: usize) -> u32 {
     u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]])
 }
 
@@ -138,23 +145,30 @@ fn sst_lengths(r: &Record<'_>, most: u64) -> Option<Vec<u32>> {
 }
 
 /// A sheet name from a BoundSheet8 record (for messages only).
-fn sheet_name(data: &[u8]) -> String {
+pub(in crate::ingest) fn sheet_name(data: &[u8]) -> String {
     let s = data.get(6..).unwrap_or(&[]);
     let Some((&cch, rest)) = s.split_first() else {
         return String::new();
     };
     let cch = cch as usize;
     match rest.split_first() {
-        Some((&flags, chars)) if flags & 1 != 0 => {
-            let units: Vec<u16> = chars
-                .chunks_exact(2)
-                .take(cch)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect();
-            String::from_utf16_lossy(&units)
-        }
-        Some((_, chars)) => chars.iter().take(cch).map(|&b| b as char).collect(),
+        Some((&flags, chars)) => biff_chars(chars, cch, flags),
         None => String::new(),
+    }
+}
+
+/// The `cch` characters of a BIFF8 string after its flags byte: UTF-16 when the flags' low
+/// bit is set, else one byte a character.
+pub(in crate::ingest) fn biff_chars(chars: &[u8], cch: usize, flags: u8) -> String {
+    if flags & 1 != 0 {
+        let units: Vec<u16> = chars
+            .chunks_exact(2)
+            .take(cch)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    } else {
+        chars.iter().take(cch).map(|&b| char::from(b)).collect()
     }
 }
 

@@ -2,68 +2,57 @@
 //! windows of an interest subsidy paid at their own share (分段贴息).
 
 use chrono::NaiveDate;
-use toml::Value;
 
-use super::{at, Cx, R};
-use crate::rules::{DateTerm, RateWindow};
+use super::super::syntax::{WindowSyntax, S};
+use super::super::{DateTerm, RateWindow};
+use super::{at, off, Lower, R};
 
-impl Cx<'_> {
+impl Lower<'_> {
     /// A date: a date field's key, or a date as the clause writes it, `YYYY-MM-DD` (a field key
     /// never starts with a digit, so the two cannot be confused).
-    pub(super) fn date_term(&self, text: &str, off: usize) -> R<DateTerm> {
-        if !text.starts_with(|c: char| c.is_ascii_digit()) {
-            return self.date_field(text, off).map(DateTerm::Field);
+    pub(super) fn date_term(&self, text: &S<String>) -> R<DateTerm> {
+        let t = text.get_ref();
+        if !t.starts_with(|c: char| c.is_ascii_digit()) {
+            return self.date_field(text).map(DateTerm::Field);
         }
-        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        NaiveDate::parse_from_str(t, "%Y-%m-%d")
             .ok()
-            .filter(|d| d.format("%Y-%m-%d").to_string() == text)
+            .filter(|d| d.format("%Y-%m-%d").to_string() == *t)
             .map(DateTerm::Fixed)
-            .ok_or_else(|| at(off, format!("date `{text}` must be written YYYY-MM-DD")))
+            .ok_or_else(|| at(off(text), format!("date `{t}` must be written YYYY-MM-DD")))
     }
 
     /// `windows = [{ from = "2023-07-01", to = "2023-12-31", share = "80%", words = "…" }]`:
     /// each end a date or a date field, at least one of them; fixed ends in order, and fixed
     /// windows that do not overlap (a day paid at two shares would be wrong money).
-    pub(super) fn rate_windows(&self, v: Option<&Value>, off: usize) -> R<Vec<RateWindow>> {
-        let Some(v) = v else {
-            return Ok(Vec::new());
-        };
+    pub(super) fn rate_windows(&self, list: &[S<WindowSyntax>]) -> R<Vec<RateWindow>> {
         let mut windows = Vec::new();
-        for w in self.array(v, "windows", off)? {
-            let t = self.table(w, "a window", off)?;
-            self.only_keys(t, &["from", "to", "share", "words"], off)?;
-            let end = |k: &str| {
-                t.get(k)
-                    .map(|d| self.str_of(d, k, off).and_then(|s| self.date_term(s, off)))
-                    .transpose()
-            };
-            let (from, to) = (end("from")?, end("to")?);
+        for w in list {
+            let (o, s) = (off(w), w.get_ref());
+            let end = |d: &Option<S<String>>| d.as_ref().map(|d| self.date_term(d)).transpose();
+            let (from, to) = (end(&s.from)?, end(&s.to)?);
             if from.is_none() && to.is_none() {
                 return Err(at(
-                    off,
+                    o,
                     "a window needs `from`, `to` or both (a date or a date field)",
                 ));
             }
             if let (Some(DateTerm::Fixed(a)), Some(DateTerm::Fixed(b))) = (from, to) {
                 if a > b {
-                    return Err(at(off, format!("window `from` {a} is after `to` {b}")));
+                    return Err(at(o, format!("window `from` {a} is after `to` {b}")));
                 }
             }
-            let share = self.str_of(self.req(t, "share", "a window", off)?, "share", off)?;
-            let words = t
-                .get("words")
-                .map(|w| self.str_of(w, "words", off).map(str::to_string))
-                .transpose()?;
             windows.push(RateWindow {
                 from,
                 to,
-                share: self.rate(share, off)?,
-                words,
+                share: s.share.0,
+                words: s.words.clone(),
             });
         }
         if let Some((a, b)) = overlapping(&windows) {
+            let o = list.get(b - 1).map_or(0, off);
             return Err(at(
-                off,
+                o,
                 format!("windows {a} and {b} overlap: a day would be subsidised twice"),
             ));
         }
