@@ -539,6 +539,11 @@ impl Computed<'_> {
         self.settled.len()
     }
 
+    /// Whether the batch has no line.
+    pub fn is_empty(&self) -> bool {
+        self.settled.is_empty()
+    }
+
     /// Line `k` (ledger order), whole: identity, source and every step of its trace.
     pub fn line(&self, k: usize) -> LedgerLine {
         let i = self.order[k] as usize;

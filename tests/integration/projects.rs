@@ -370,7 +370,7 @@ fn load_error(files: &[(&str, &str)]) -> String {
     let dir = tmp("projects-errors");
     let owned: Vec<(&str, String)> = files.iter().map(|(n, t)| (*n, t.to_string())).collect();
     let dir = policy_dir(&dir, &owned);
-    load_policies(&[dir.clone()], &vocab())
+    load_policies(std::slice::from_ref(&dir), &vocab())
         .expect_err("policies must be refused")
         .to_string()
         .replace(&format!("{}/", dir.display()), "")
