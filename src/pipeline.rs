@@ -294,7 +294,15 @@ fn compute_read<'l>(
         .collect();
     t.mark("evaluate");
     let ident = IdentityFields::of(&loaded.vocab);
-    let settled = settle_lines(&applications, &rules, &of_row, evaluations, ident, &shared);
+    let projects = project_numbers(&applications.rows, &rules, loaded.vocab.id("project_id"));
+    let settled = settle_lines(
+        &applications,
+        &rules,
+        &of_row,
+        evaluations,
+        ident,
+        (&shared, &projects),
+    );
     let settle = t.mark("settle");
     t.engine(settled.len(), settle.saturating_sub(read));
     let order = ledger_order(&applications.rows, ident);
@@ -480,7 +488,7 @@ fn settle_lines(
     of_row: &[u32],
     evaluations: Vec<Evaluation>,
     ident: IdentityFields,
-    shared: &crate::history::SharedHistory,
+    (shared, projects): (&crate::history::SharedHistory, &[String]),
 ) -> Vec<Line> {
     let rows = &apps.rows;
     let IdentityFields {
@@ -531,6 +539,7 @@ fn settle_lines(
                 evaluation,
                 credit_code,
                 year,
+                project: projects.get(i).map_or("", String::as_str),
                 order: (rows.str(i, app_f), rows.str(i, rule_f)),
                 prior_shared: year
                     .parse()
@@ -545,6 +554,24 @@ fn settle_lines(
         })
         .collect();
     settle_open(pending)
+}
+
+/// Every row's 项目编号, trimmed ("" when it has none), when some rule caps or counts by
+/// project; none otherwise (no rule would read them).
+fn project_numbers(rows: &Rows, rules: &[RuleView<'_>], field: Option<FieldId>) -> Vec<String> {
+    let by_project = rules.iter().any(|v| {
+        !v.rule.limits.is_empty()
+            || v.rule
+                .caps
+                .iter()
+                .any(|c| matches!(c.scope, crate::rules::CapScope::Project { .. }))
+    });
+    match (by_project, field) {
+        (true, Some(f)) => (0..rows.len())
+            .map(|i| rows.text(i, f).trim().to_string())
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Ledger order: the rows by 申报编号 (unique among computed rows).
@@ -563,6 +590,11 @@ impl Computed<'_> {
     /// Number of lines.
     pub fn len(&self) -> usize {
         self.settled.len()
+    }
+
+    /// Whether the batch has no line.
+    pub fn is_empty(&self) -> bool {
+        self.settled.is_empty()
     }
 
     /// Line `k` (ledger order), whole: identity, source and every step of its trace.

@@ -808,8 +808,7 @@ fn errors(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
 fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
     detail_sheet::<PolicyColumn>(ws, f)?;
     let v = report.vocab;
-    let mut r = 1;
-    for (p, rule) in report.policies.rules() {
+    for (r, (p, rule)) in (1..).zip(report.policies.rules()) {
         for c in PolicyColumn::ALL {
             text(
                 ws,
@@ -819,7 +818,6 @@ fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
                 &fit(&rule_cell(v, p, rule, *c), FullText::Policy),
             )?;
         }
-        r += 1;
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ mod model;
 mod no_negative;
 mod percent;
 mod policy_errors;
+mod projects;
 mod properties;
 mod readers;
 mod reasons;

@@ -99,10 +99,8 @@ fn sheet_percent_cells(sub: &[u8], is_percent: &dyn Fn(u32) -> bool) -> PercentC
             EOF if depth > 0 => depth -= 1,
             EOF => break,
             _ if depth > 0 => {}
-            NUMBER | RK | FORMULA if d.len() >= 6 => {
-                if is_percent(u16_at(d, 4)) {
-                    cells.insert((u16_at(d, 0), u16_at(d, 2)));
-                }
+            NUMBER | RK | FORMULA if d.len() >= 6 && is_percent(u16_at(d, 4)) => {
+                cells.insert((u16_at(d, 0), u16_at(d, 2)));
             }
             MULRK if d.len() >= 6 => {
                 let (row, first) = (u16_at(d, 0), u16_at(d, 2));
