@@ -1,7 +1,8 @@
 //! The payout history (历史发放记录): prior ledgers or payouts files given with `--history`,
 //! joined onto this batch's rows as the history fields the rules read — years already paid
-//! (D10), amounts already paid for the same achievement (补差, D9) and amounts already paid
-//! this year inside a shared cap (D4).
+//! (D10), amounts already paid for the same achievement (补差, D9), amounts already paid
+//! inside a shared cap (D4; a project's by its 项目编号) and the projects a count limit has
+//! already counted (限项).
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use crate::domain::value::Value;
 use crate::engine::batch::SharedPaid;
 use crate::ingest::{expand_history, read_table, IngestError};
 use crate::normalise::Rows;
-use crate::rules::{CapScope, PolicySet};
+use crate::rules::{CapScope, LimitScope, PolicySet};
 
 /// Errors reading history files.
 #[derive(Debug, thiserror::Error)]
@@ -48,14 +49,39 @@ pub struct Paid {
     pub year: i64,
     /// Paid (positive) or, for a 应退 line, owed back (negative).
     pub award: Decimal,
-    /// 项目编号 (empty when the line has none).
+    /// 项目编号 ("" when the history file has no such column or the line none).
     pub project: String,
 }
 
-/// What the history paid each enterprise inside each shared cap group (D4), by credit code:
-/// (year, group, whether the cap is over the enterprise's life, amount).
+/// How a group reaches back into the history: a shared cap's room or a count limit's count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// 单个企业每年: that year's lines.
+    Year,
+    /// 单个企业累计: every year up to the line's.
+    Life,
+    /// 单个项目: the project's lines (by 项目编号) of every year up to the line's.
+    Project,
+    /// 限项: the projects (or, per project, the rules) a count limit has counted.
+    Count(LimitScope),
+}
+
+/// One history line charged to one group.
+#[derive(Debug, Clone)]
+struct Charge {
+    year: i64,
+    group: String,
+    reach: Reach,
+    /// 项目编号, or for a line without one a name no project has (it is its own project).
+    project: String,
+    rule: String,
+    award: Decimal,
+}
+
+/// What the history paid each enterprise inside each shared cap group (D4) and counted under
+/// each count limit, by credit code.
 #[derive(Debug, Clone, Default)]
-pub struct SharedHistory(HashMap<String, Vec<(i64, String, bool, Decimal)>>);
+pub struct SharedHistory(HashMap<String, Vec<Charge>>);
 
 impl SharedHistory {
     /// Whether the history paid `credit_code` anything inside a shared cap.
@@ -67,26 +93,51 @@ impl SharedHistory {
     /// for a yearly cap, every year up to it for a lifetime cap.
     pub fn paid(&self, credit_code: &str, year: i64) -> SharedPaid {
         let mut out = SharedPaid::default();
-        for (y, group, lifetime, award) in self.0.get(credit_code).into_iter().flatten() {
-            if *y == year || *lifetime && *y < year {
-                out.add(group, *award);
+        for c in self.0.get(credit_code).into_iter().flatten() {
+            // Only a payment is counted; a refund does not undo a project's place either.
+            let counts = c.award > Decimal::ZERO;
+            let numbered = !c.project.starts_with(UNNUMBERED);
+            match c.reach {
+                Reach::Year if c.year == year => out.add(&c.group, c.award),
+                Reach::Life if c.year <= year => out.add(&c.group, c.award),
+                Reach::Project if c.year <= year && numbered => {
+                    out.add_project(&c.group, &c.project, c.award)
+                }
+                Reach::Count(LimitScope::EnterpriseYear) if c.year == year && counts => {
+                    out.add_counted(&c.group, "", &c.project)
+                }
+                Reach::Count(LimitScope::Enterprise) if c.year <= year && counts => {
+                    out.add_counted(&c.group, "", &c.project)
+                }
+                Reach::Count(LimitScope::Project) if c.year <= year && counts && numbered => {
+                    out.add_counted(&c.group, &c.project, &c.rule)
+                }
+                _ => {}
             }
         }
         out
     }
 }
 
-/// The shared cap groups of every rule, by rule id, each with whether it is a lifetime cap.
-fn cap_groups(policies: &PolicySet) -> HashMap<&str, Vec<(&str, bool)>> {
-    let mut groups: HashMap<&str, Vec<(&str, bool)>> = HashMap::new();
+/// Starts the name of a history line without 项目编号: no project number starts so.
+const UNNUMBERED: char = '\u{1f}';
+
+/// The shared cap groups and count limits of every rule, by rule id.
+fn cap_groups(policies: &PolicySet) -> HashMap<&str, Vec<(&str, Reach)>> {
+    let mut groups: HashMap<&str, Vec<(&str, Reach)>> = HashMap::new();
     for (_, r) in policies.rules() {
+        let entry = groups.entry(r.id.as_str()).or_default();
         for c in &r.caps {
-            if let Some(group) = c.scope.group() {
-                groups
-                    .entry(r.id.as_str())
-                    .or_default()
-                    .push((group, matches!(c.scope, CapScope::Enterprise { .. })));
-            }
+            let reach = match &c.scope {
+                CapScope::Application => continue,
+                CapScope::EnterpriseYear { group } => (group.as_str(), Reach::Year),
+                CapScope::Enterprise { group } => (group.as_str(), Reach::Life),
+                CapScope::Project { group } => (group.as_str(), Reach::Project),
+            };
+            entry.push(reach);
+        }
+        for l in &r.limits {
+            entry.push((l.group.as_str(), Reach::Count(l.per)));
         }
     }
     groups
@@ -207,14 +258,23 @@ impl History {
     pub fn shared(&self, policies: &PolicySet) -> SharedHistory {
         let groups = cap_groups(policies);
         let mut out = SharedHistory::default();
-        for p in &self.lines {
-            for (g, lifetime) in groups.get(p.rule.as_str()).into_iter().flatten() {
-                out.0.entry(p.credit_code.clone()).or_default().push((
-                    p.year,
-                    g.to_string(),
-                    *lifetime,
-                    p.award,
-                ));
+        for (k, p) in self.lines.iter().enumerate() {
+            let project = match p.project.as_str() {
+                "" => format!("{UNNUMBERED}{k}"),
+                number => number.to_string(),
+            };
+            for (g, reach) in groups.get(p.rule.as_str()).into_iter().flatten() {
+                out.0
+                    .entry(p.credit_code.clone())
+                    .or_default()
+                    .push(Charge {
+                        year: p.year,
+                        group: g.to_string(),
+                        reach: *reach,
+                        project: project.clone(),
+                        rule: p.rule.clone(),
+                        award: p.award,
+                    });
             }
         }
         out
@@ -290,7 +350,9 @@ impl History {
                     CapScope::EnterpriseYear { group } => Some(group.as_str()),
                     // The history field is this year's shared payouts; a lifetime cap's history
                     // reaches the batch pass through `shared`.
-                    CapScope::Enterprise { .. } | CapScope::Application => None,
+                    CapScope::Enterprise { .. }
+                    | CapScope::Project { .. }
+                    | CapScope::Application => None,
                 })
                 .collect();
             let shared: Decimal = paid

@@ -31,6 +31,6 @@ pub mod sample;
 
 pub mod pipeline;
 
-pub(crate) mod compare;
+pub mod compare;
 
 pub mod cli;

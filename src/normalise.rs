@@ -779,6 +779,9 @@ impl Row for RowRef<'_> {
     }
 }
 
+#[path = "normalise/select.rs"]
+mod select;
+
 #[cfg(test)]
 #[path = "normalise/tests.rs"]
 mod tests;

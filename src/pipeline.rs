@@ -197,10 +197,64 @@ fn compute_in_pool<'l>(
     history: &[PathBuf],
     options: &Options,
 ) -> Result<Computed<'l>, RunError> {
-    let shard = options.shard;
     let t = Timer::start();
-    let (batch, mut applications) =
-        read_and_normalise(loaded, inputs, shard.filter(|_| !options.presplit))?;
+    let known = |id: &str| loaded.policies.rule(id).is_some();
+    let shard = options.shard.filter(|_| !options.presplit);
+    let (batch, applications) = read_and_normalise(&loaded.vocab, &known, inputs, shard)?;
+    compute_read(loaded, &batch, applications, history, options, &t)
+}
+
+/// Inputs read and normalised once, for [`compute_read_once`]: rows kept when some rule set
+/// that will compute them knows their rule.
+pub struct ReadInputs {
+    pub batch: crate::ingest::Batch,
+    pub applications: Applications,
+}
+
+/// Reads and normalises the inputs once (一次读入), keeping every row whose rule `known_rule`
+/// accepts; the rules of several policy sets are then applied to it with
+/// [`compute_read_once`] (`compare`).
+pub fn read_once(
+    vocab: &Vocabulary,
+    known_rule: &dyn Fn(&str) -> bool,
+    inputs: &[PathBuf],
+) -> Result<ReadInputs, RunError> {
+    let (batch, applications) = read_and_normalise(vocab, known_rule, inputs, None)?;
+    Ok(ReadInputs {
+        batch,
+        applications,
+    })
+}
+
+/// Computes `applications` (read once with [`read_once`], then narrowed to the rules of
+/// `loaded`) under `loaded`'s rules, as [`compute`] does after reading.
+pub fn compute_read_once<'l>(
+    loaded: &'l Loaded,
+    batch: &crate::ingest::Batch,
+    applications: Applications,
+    history: &[PathBuf],
+) -> Result<Computed<'l>, RunError> {
+    let t = Timer::start();
+    compute_read(
+        loaded,
+        batch,
+        applications,
+        history,
+        &Options::default(),
+        &t,
+    )
+}
+
+/// Everything after reading: the history joined, every row evaluated, the batch settled.
+fn compute_read<'l>(
+    loaded: &'l Loaded,
+    batch: &crate::ingest::Batch,
+    mut applications: Applications,
+    history: &[PathBuf],
+    options: &Options,
+    t: &Timer,
+) -> Result<Computed<'l>, RunError> {
+    let shard = options.shard;
     let read = t.mark("read");
     let history = crate::history::History::load(history, &loaded.policies)?;
     history.join(&mut applications.rows, &loaded.vocab, &loaded.policies);
@@ -243,7 +297,15 @@ fn compute_in_pool<'l>(
         .collect();
     t.mark("evaluate");
     let ident = IdentityFields::of(&loaded.vocab);
-    let settled = settle_lines(&applications, &rules, &of_row, evaluations, ident, &shared);
+    let projects = project_numbers(&applications.rows, &rules, loaded.vocab.id("project_id"));
+    let settled = settle_lines(
+        &applications,
+        &rules,
+        &of_row,
+        evaluations,
+        ident,
+        (&shared, &projects),
+    );
     let settle = t.mark("settle");
     t.engine(settled.len(), settle.saturating_sub(read));
     let order = with_payees(ledger_order(&applications.rows, ident), &settled);
@@ -273,7 +335,7 @@ fn compute_in_pool<'l>(
         order,
         project_field: loaded.vocab.id("project_id").unwrap_or(FieldId::MAX),
         ident,
-        inputs: batch.files,
+        inputs: batch.files.clone(),
         history: history.files,
         skipped_sheets,
         set_aside,
@@ -284,13 +346,12 @@ fn compute_in_pool<'l>(
 /// Reads the inputs on one thread while this one types and checks the rows it hands over, a
 /// chunk at a time (typing in parallel), so raw cells never pile up.
 fn read_and_normalise(
-    loaded: &Loaded,
+    vocab: &Vocabulary,
+    known_rule: &dyn Fn(&str) -> bool,
     inputs: &[PathBuf],
     shard: Option<Shard>,
 ) -> Result<(crate::ingest::Batch, Applications), RunError> {
-    let vocab = &loaded.vocab;
-    let known = |id: &str| loaded.policies.rule(id).is_some();
-    let mut normaliser = Normaliser::new(vocab, &known).with_shard(shard);
+    let mut normaliser = Normaliser::new(vocab, known_rule).with_shard(shard);
     let mut seen = crate::ingest::Batch::default();
     let (tx, rx) = std::sync::mpsc::sync_channel::<ReadChunk>(4);
     let batch = std::thread::scope(|scope| {
@@ -431,7 +492,7 @@ fn settle_lines(
     of_row: &[u32],
     evaluations: Vec<Evaluation>,
     ident: IdentityFields,
-    shared: &crate::history::SharedHistory,
+    (shared, projects): (&crate::history::SharedHistory, &[String]),
 ) -> Vec<Line> {
     let rows = &apps.rows;
     let IdentityFields {
@@ -482,6 +543,7 @@ fn settle_lines(
                 evaluation,
                 credit_code,
                 year,
+                project: projects.get(i).map_or("", String::as_str),
                 order: (rows.str(i, app_f), rows.str(i, rule_f)),
                 prior_shared: year
                     .parse()
@@ -496,6 +558,24 @@ fn settle_lines(
         })
         .collect();
     settle_open(pending)
+}
+
+/// Every row's 项目编号, trimmed ("" when it has none), when some rule caps or counts by
+/// project; none otherwise (no rule would read them).
+fn project_numbers(rows: &Rows, rules: &[RuleView<'_>], field: Option<FieldId>) -> Vec<String> {
+    let by_project = rules.iter().any(|v| {
+        !v.rule.limits.is_empty()
+            || v.rule
+                .caps
+                .iter()
+                .any(|c| matches!(c.scope, crate::rules::CapScope::Project { .. }))
+    });
+    match (by_project, field) {
+        (true, Some(f)) => (0..rows.len())
+            .map(|i| rows.text(i, f).trim().to_string())
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Ledger order: the rows by 申报编号 (unique among computed rows).
@@ -529,10 +609,6 @@ impl Computed<'_> {
         self.order.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
-    }
-
     /// The settled line at ledger position `k` (a payee's part where the line has several),
     /// with the payee's credit code and name when it is not the applicant.
     fn settled_at(&self, k: usize) -> (usize, &Line, Option<&(String, String)>) {
@@ -545,6 +621,11 @@ impl Computed<'_> {
             Some(p) => (i, &p.line, p.payee.as_ref()),
             None => (i, whole, None),
         }
+    }
+
+    /// Whether the batch has no line.
+    pub fn is_empty(&self) -> bool {
+        self.settled.is_empty()
     }
 
     /// Line `k` (ledger order), whole: identity, source and every step of its trace.

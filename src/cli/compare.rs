@@ -51,6 +51,13 @@ pub(crate) fn execute(settings: Compare) -> Result<ExitStatus, CliError> {
             c.changes.len(),
             out.display()
         );
+        if !c.exceptions.is_empty() {
+            eprintln!(
+                "subsidy: {} 处数据错误，所在行两种政策下均未计算；明细见 {} 的“数据错误”",
+                c.exceptions.len(),
+                out.join("compare.xlsx").display()
+            );
+        }
     }
     Ok(ExitStatus::Success)
 }

@@ -27,6 +27,8 @@ pub enum CliError {
     #[error(transparent)]
     Run(#[from] RunError),
     #[error(transparent)]
+    Compare(#[from] crate::compare::CompareError),
+    #[error(transparent)]
     Sample(#[from] SampleError),
     #[error("cannot write to standard output: {0}")]
     Output(#[from] std::io::Error),

@@ -4,12 +4,12 @@
 //! (政策变化), the applications whose award changes (企业变化) with the reason, and the
 //! `compare.xlsx` / `compare.csv` it writes. Awards are payouts and 待审核 lines as if approved.
 //!
-//! Why plain Rust and not polars for the join: the lines arrive sorted by 申报编号 from each
-//! run, so the join is a merge of two sorted lists on (申报编号, rule) and the group-bys are
-//! `BTreeMap`s of `rust_decimal` sums, exact and deterministic. polars' `join` and `group_by`
-//! need its `polars-ops`/lazy features (minutes of clean build on CI's two cores) for a few
-//! thousand lines; no polars feature is added by this module.
+//! The inputs are read and normalised once (one read, one set of exceptions), keeping the rows
+//! whose rule either version has; each version then computes the rows of its own rules. The two
+//! sets of lines are polars DataFrames (`frame`), joined and grouped there; differences are
+//! `rust_decimal` subtractions and nothing is rounded after the lines' own rounding (D7).
 
+mod frame;
 mod write;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,7 +21,8 @@ use serde::Serialize;
 use crate::engine::batch::payer_label;
 use crate::engine::StepKind;
 use crate::ledger::LedgerLine;
-use crate::pipeline::{self, Loaded, RunError};
+use crate::normalise::Exception;
+use crate::pipeline::{self, Loaded, ReadInputs, RunError};
 use crate::rules::{describe, Payer, Policy, PolicySet, Rule};
 
 pub use write::write_comparison;
@@ -124,10 +125,30 @@ pub struct Comparison {
     pub changes: Vec<LineChange>,
     /// 预算 (--budget): the proposed total against it.
     pub budget: Option<Decimal>,
+    /// The inputs' unreadable cells and rows (数据错误), each once: the inputs are read once.
+    pub exceptions: Vec<Exception>,
 }
 
-/// Loads both policy sets (base: the shipped ones when empty), computes the batch under each
-/// and compares.
+/// Everything that stops a comparison before any output is written (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error(transparent)]
+    Run(#[from] RunError),
+    #[error("internal error in the compare frames ({stage}): {message}; please report this")]
+    Frame {
+        stage: &'static str,
+        message: String,
+    },
+    #[error("internal error: {column} of application {application_id} is {value}, not whole 分; please report this")]
+    NotCents {
+        column: String,
+        value: String,
+        application_id: String,
+    },
+}
+
+/// Loads both policy sets (base: the shipped ones when empty), reads and normalises the inputs
+/// once, computes them under each set and compares.
 pub fn compare(
     config: &crate::domain::config::Config,
     base: &[PathBuf],
@@ -135,32 +156,62 @@ pub fn compare(
     history: &[PathBuf],
     inputs: &[PathBuf],
     budget: Option<Decimal>,
-) -> Result<Comparison, RunError> {
+) -> Result<Comparison, CompareError> {
     let base_set = pipeline::load(config, base)?;
     let proposed_set = pipeline::load(config, proposed)?;
-    let base_lines = lines_of(&base_set, inputs, history)?;
-    let proposed_lines = lines_of(&proposed_set, inputs, history)?;
+    // A row is read when either version has its rule: a rule only one version has is new or
+    // removed, not an unknown rule. Both sets load the vocabulary of `config`, so the rows typed
+    // with the base's serve the proposed set too.
+    let known =
+        |id: &str| base_set.policies.rule(id).is_some() || proposed_set.policies.rule(id).is_some();
+    let mut read = pipeline::read_once(&base_set.vocab, &known, inputs)?;
+    let base_lines = lines_of(&base_set, &read, history)?;
+    let proposed_lines = lines_of(&proposed_set, &read, history)?;
     let rule_changes = rule_changes(&base_set, &proposed_set);
-    Ok(compare_lines(
-        &base_lines,
-        &proposed_lines,
-        rule_changes,
-        budget,
-    ))
+    let order = rule_order(&base_set.policies, &proposed_set.policies);
+    let mut c = compare_lines(&base_lines, &proposed_lines, rule_changes, budget, &order)?;
+    c.exceptions = std::mem::take(&mut read.applications.exceptions);
+    Ok(c)
 }
 
+/// The rules in the order of the policy texts, as a clerk reads them (not 七、 before 三、 as
+/// sorted text would put them): the proposed set's, each rule only the base has placed after
+/// the base rule before it.
+fn rule_order<'a>(base: &'a PolicySet, proposed: &'a PolicySet) -> Vec<&'a str> {
+    let mut order: Vec<&str> = proposed.rules().map(|(_, r)| r.id.as_str()).collect();
+    let mut before: Option<&str> = None;
+    for (_, r) in base.rules() {
+        let id = r.id.as_str();
+        if !order.contains(&id) {
+            let at = before
+                .and_then(|b| order.iter().position(|x| *x == b))
+                .map_or(0, |k| k + 1);
+            order.insert(at, id);
+        }
+        before = Some(id);
+    }
+    order
+}
+
+/// The lines of the rows whose rule `loaded` has, computed under it.
 fn lines_of(
     loaded: &Loaded,
-    inputs: &[PathBuf],
+    read: &ReadInputs,
     history: &[PathBuf],
 ) -> Result<Vec<LedgerLine>, RunError> {
-    Ok(pipeline::compute(loaded, inputs, history, None)?.lines())
+    let rule_field = loaded
+        .vocab
+        .id("rule_id")
+        .unwrap_or(crate::domain::fields::FieldId::MAX);
+    let rows = &read.applications.rows;
+    let applications = read
+        .applications
+        .select(|i| loaded.policies.rule(rows.str(i, rule_field)).is_some());
+    Ok(pipeline::compute_read_once(loaded, &read.batch, applications, history)?.lines())
 }
 
 fn side_of(l: &LedgerLine) -> Side {
-    // A what-if projects the budget: a 待审核 line counts as approved, as `run`'s "if approved"
-    // figure does.
-    let payout = l.is_payout() || l.line.is_pending();
+    let payout = frame::counts(l);
     let amount = if payout { l.line.amount } else { Decimal::ZERO };
     let shares = Payer::ALL
         .iter()
@@ -178,30 +229,23 @@ fn side_of(l: &LedgerLine) -> Side {
     }
 }
 
-/// One application's line for one rule in the current and the proposed run, where present.
-type Pair<'l> = (Option<&'l LedgerLine>, Option<&'l LedgerLine>);
-
-/// Joins the two runs' lines on (申报编号, rule) and totals them.
+/// Joins the two runs' lines on (申报编号, rule) and totals them by clause (in `rule_order`,
+/// rule ids), region and payer, as DataFrames.
 pub fn compare_lines(
     base: &[LedgerLine],
     proposed: &[LedgerLine],
     rule_changes: Vec<RuleChange>,
     budget: Option<Decimal>,
-) -> Comparison {
-    let mut joined: BTreeMap<(&str, &str), Pair> = BTreeMap::new();
-    for l in base {
-        joined.entry((&l.application_id, &l.rule_id)).or_default().0 = Some(l);
-    }
-    for l in proposed {
-        joined.entry((&l.application_id, &l.rule_id)).or_default().1 = Some(l);
-    }
-    let mut sums = Sums::default();
+    rule_order: &[&str],
+) -> Result<Comparison, CompareError> {
+    let (b, p) = (frame::lines_frame(base)?, frame::lines_frame(proposed)?);
     let mut changes = Vec::new();
-    for &(b, p) in joined.values() {
-        let (bs, ps) = (b.map(side_of), p.map(side_of));
-        sums.add(b, bs.as_ref(), true);
-        sums.add(p, ps.as_ref(), false);
-        let Some(any) = p.or(b) else { continue };
+    for (bi, pi) in frame::join_lines(&b, &p)? {
+        let (bl, pl) = (
+            bi.and_then(|i| base.get(i as usize)),
+            pi.and_then(|i| proposed.get(i as usize)),
+        );
+        let Some(any) = pl.or(bl) else { continue };
         let mut change = LineChange {
             application_id: any.application_id.clone(),
             rule_id: any.rule_id.clone(),
@@ -209,8 +253,8 @@ pub fn compare_lines(
             enterprise_name: any.enterprise_name.clone(),
             region: any.region.clone(),
             clause: any.clause.clone(),
-            base: bs,
-            proposed: ps,
+            base: bl.map(side_of),
+            proposed: pl.map(side_of),
             reason: String::new(),
         };
         if change.difference().is_zero() {
@@ -219,78 +263,81 @@ pub fn compare_lines(
         change.reason = reason_of(&change, &rule_changes);
         changes.push(change);
     }
-    // Largest change first; ties in ledger order, so the order never depends on the run.
+    // Largest change first; ties in ledger order, so the order never depends on the join's.
     changes.sort_by(|a, b| {
         b.difference()
             .abs()
             .cmp(&a.difference().abs())
             .then_with(|| (&a.application_id, &a.rule_id).cmp(&(&b.application_id, &b.rule_id)))
     });
-    Comparison {
-        total: sums.total,
-        by_clause: flatten(sums.clause),
-        by_region: flatten(sums.region),
-        by_payer: flatten(sums.payer),
+    let by_clause = clause_totals(
+        frame::totals_by(&b, &p, "rule_id", "award")?,
+        proposed.iter().chain(base),
+        rule_order,
+    );
+    let by_region = totals::<String>(frame::totals_by(&b, &p, "region", "award")?);
+    let (bs, ps) = (frame::shares_frame(base)?, frame::shares_frame(proposed)?);
+    let by_payer = totals::<Payer>(frame::totals_by(&bs, &ps, "payer", "share")?);
+    let total = Total {
+        key: "奖补资金合计".into(),
+        base: by_clause.iter().map(|t| t.base).sum(),
+        proposed: by_clause.iter().map(|t| t.proposed).sum(),
+    };
+    Ok(Comparison {
+        total,
+        by_clause,
+        by_region,
+        by_payer,
         rule_changes,
         changes,
         budget,
+        exceptions: Vec::new(),
+    })
+}
+
+/// Sums by rule as 按条款 totals keyed `条款（rule-id）` (the clause as the proposed version
+/// words it), in `rule_order`, without the rules neither side pays anything under.
+fn clause_totals<'a>(
+    sums: Vec<(String, Decimal, Decimal)>,
+    lines: impl Iterator<Item = &'a LedgerLine>,
+    rule_order: &[&str],
+) -> Vec<Total> {
+    let mut clause: BTreeMap<&str, &str> = BTreeMap::new();
+    for l in lines {
+        clause.entry(&l.rule_id).or_insert(&l.clause);
     }
+    let place = |rule: &str| rule_order.iter().position(|r| *r == rule);
+    let mut sums: Vec<_> = sums
+        .into_iter()
+        .filter(|(_, b, p)| !(b.is_zero() && p.is_zero()))
+        .collect();
+    // A rule of neither set cannot have lines; were it so, it would come last, by id.
+    sums.sort_by(|x, y| {
+        let (px, py) = (place(&x.0), place(&y.0));
+        px.is_none()
+            .cmp(&py.is_none())
+            .then(px.cmp(&py))
+            .then_with(|| x.0.cmp(&y.0))
+    });
+    sums.into_iter()
+        .map(|(rule, base, proposed)| Total {
+            key: format!("{}（{rule}）", clause.get(rule.as_str()).unwrap_or(&"")),
+            base,
+            proposed,
+        })
+        .collect()
 }
 
-#[derive(Default)]
-struct Sums {
-    total: Total,
-    clause: BTreeMap<String, (Decimal, Decimal)>,
-    region: BTreeMap<String, (Decimal, Decimal)>,
-    payer: BTreeMap<Payer, (Decimal, Decimal)>,
-}
-
-impl Default for Total {
-    fn default() -> Self {
-        Total {
-            key: "奖补资金合计".into(),
-            base: Decimal::ZERO,
-            proposed: Decimal::ZERO,
-        }
-    }
-}
-
-impl Sums {
-    fn add(&mut self, line: Option<&LedgerLine>, side: Option<&Side>, is_base: bool) {
-        let (Some(l), Some(s)) = (line, side) else {
-            return;
-        };
-        if !s.payout {
-            return;
-        }
-        let pick = |pair: &mut (Decimal, Decimal), v: Decimal| {
-            if is_base {
-                pair.0 += v
-            } else {
-                pair.1 += v
-            }
-        };
-        if is_base {
-            self.total.base += s.amount;
-        } else {
-            self.total.proposed += s.amount;
-        }
-        pick(
-            self.clause
-                .entry(format!("{}（{}）", l.clause, l.rule_id))
-                .or_default(),
-            s.amount,
-        );
-        pick(self.region.entry(l.region.clone()).or_default(), s.amount);
-        for (p, v) in &s.shares {
-            pick(self.payer.entry(*p).or_default(), *v);
-        }
-    }
-}
-
-fn flatten<K: KeyText>(m: BTreeMap<K, (Decimal, Decimal)>) -> Vec<Total> {
-    m.into_iter()
-        .map(|(k, (base, proposed))| Total {
+/// Group sums as [`Total`]s in key order (the join's order is not deterministic), without
+/// the keys neither side pays anything under.
+fn totals<K: Ord + KeyText>(sums: Vec<(K, Decimal, Decimal)>) -> Vec<Total> {
+    let mut sums: Vec<_> = sums
+        .into_iter()
+        .filter(|(_, b, p)| !(b.is_zero() && p.is_zero()))
+        .collect();
+    sums.sort_by(|x, y| x.0.cmp(&y.0));
+    sums.into_iter()
+        .map(|(k, base, proposed)| Total {
             key: k.text(),
             base,
             proposed,
@@ -432,6 +479,10 @@ pub fn summary_json(c: &Comparison) -> serde_json::Value {
         "by_payer": c.by_payer.iter().map(t).collect::<Vec<_>>(),
         "rule_changes": c.rule_changes,
         "changed_lines": c.changes.len(),
+        "exceptions": c.exceptions.iter().map(|e| serde_json::json!({
+            "file": e.file, "sheet": e.sheet, "cell": e.cell,
+            "application_id": e.application_id, "value": e.value, "reason": e.reason,
+        })).collect::<Vec<_>>(),
     })
 }
 

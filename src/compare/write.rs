@@ -11,7 +11,7 @@ use rust_xlsxwriter::{
 
 use super::{Comparison, Total};
 use crate::ledger::workbook::money;
-use crate::ledger::{write_atomic, LedgerError, OutputLock};
+use crate::ledger::{fit, write_atomic, FullText, LedgerError, OutputLock};
 
 /// Writes `compare.xlsx` and `compare.csv` into `out`.
 pub fn write_comparison(c: &Comparison, out: &Path) -> Result<(), LedgerError> {
@@ -100,6 +100,9 @@ fn workbook(c: &Comparison) -> Result<Vec<u8>, XlsxError> {
     overview(wb.add_worksheet().set_name("总览")?, &f, c)?;
     policy_changes(wb.add_worksheet().set_name("政策变化")?, &f, c)?;
     line_changes(wb.add_worksheet().set_name("企业变化")?, &f, c)?;
+    if !c.exceptions.is_empty() {
+        exceptions(wb.add_worksheet().set_name("数据错误")?, &f, c)?;
+    }
     wb.save_to_buffer()
 }
 
@@ -291,6 +294,42 @@ fn line_changes(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(), X
             money(ws, &f.money, row, col as u16 + 6, v)?;
         }
         ws.write_string(row, 9, &l.reason)?;
+    }
+    Ok(())
+}
+
+/// 数据错误: the input cells and rows neither version computed (the inputs are read once, so
+/// each is listed once), so a clerk knows what the totals leave out.
+fn exceptions(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(), XlsxError> {
+    ws.set_paper_size(9)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0);
+    headers(
+        ws,
+        f,
+        0,
+        &["文件", "工作表", "单元格", "申报编号", "值", "原因"],
+    )?;
+    for (col, w) in [30, 14, 10, 16, 24, 70].into_iter().enumerate() {
+        ws.set_column_width(col as u16, w)?;
+    }
+    for (k, e) in c.exceptions.iter().enumerate() {
+        let row = k as u32 + 1;
+        // A cell's value or reason may be longer than a worksheet cell holds: cut, with where
+        // it is whole (the input file; the reason quotes the value).
+        for (col, s) in [
+            &e.file,
+            &e.sheet,
+            &e.cell,
+            &e.application_id,
+            &e.value,
+            &e.reason,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            ws.write_string(row, col as u16, fit(s, FullText::Input))?;
+        }
     }
     Ok(())
 }

@@ -3,6 +3,10 @@
 //! rounded once (D7), held to its minimum payout (D12) and split between payers (D14) by the
 //! largest-remainder method so the shares add up to the line exactly.
 //!
+//! Count limits (限项, [`limits`]) come before the caps they could free room in: the awards of
+//! a project are counted, then its caps applied, then its projects counted per enterprise,
+//! then the enterprise's caps, so a refused award or project takes no cap's room.
+//!
 //! 待审核 lines (a review still open) are settled apart: the reviewed lines alone first, then
 //! the whole batch as if every pending line were approved, for the pending figures. Why, in
 //! [`super::review`].
@@ -166,6 +170,8 @@ pub struct Pending<'a> {
     pub evaluation: Evaluation,
     pub credit_code: &'a str,
     pub year: &'a str,
+    /// 项目编号 ("" when the row has none: the row is its own project).
+    pub project: &'a str,
     /// Sort key inside a shared cap: application id, then rule id.
     pub order: (&'a str, &'a str),
     /// Already paid this year inside each of the line's shared caps (from the payout history).
@@ -179,28 +185,111 @@ pub struct Pending<'a> {
 /// in two groups is never charged one group's payouts against the other's cap; refunds
 /// (negative lines) are not netted, as a negative line never widens a cap's room.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SharedPaid(Vec<(String, Decimal)>);
+pub struct SharedPaid {
+    groups: Vec<(String, Decimal)>,
+    /// Paid inside a project-scope group, by (group, 项目编号).
+    projects: Vec<(String, String, Decimal)>,
+    /// What count limits already counted (限项): (group, 项目编号 for a per-project limit or
+    /// "", the project or rule counted).
+    counted: Vec<(String, String, String)>,
+}
 
 /// Nothing paid in any group.
-pub static NOTHING_SHARED: SharedPaid = SharedPaid(Vec::new());
+pub static NOTHING_SHARED: SharedPaid = SharedPaid {
+    groups: Vec::new(),
+    projects: Vec::new(),
+    counted: Vec::new(),
+};
 
 impl SharedPaid {
     /// Adds a paid line to a group; a refund (a negative line) does not count.
     pub fn add(&mut self, group: &str, paid: Decimal) {
         let paid = paid.max(Decimal::ZERO);
-        match self.0.iter_mut().find(|(g, _)| g == group) {
+        match self.groups.iter_mut().find(|(g, _)| g == group) {
             Some((_, v)) => *v += paid,
-            None => self.0.push((group.to_string(), paid)),
+            None => self.groups.push((group.to_string(), paid)),
         }
     }
 
     /// Already paid inside `group` (0 when the history has nothing there).
     pub fn in_group(&self, group: &str) -> Decimal {
-        self.0
+        self.groups
             .iter()
             .find(|(g, _)| g == group)
             .map_or(Decimal::ZERO, |(_, v)| *v)
     }
+
+    /// Adds a paid line of project `project` to a project-scope group; a refund does not count.
+    pub fn add_project(&mut self, group: &str, project: &str, paid: Decimal) {
+        let paid = paid.max(Decimal::ZERO);
+        match self
+            .projects
+            .iter_mut()
+            .find(|(g, p, _)| g == group && p == project)
+        {
+            Some((_, _, v)) => *v += paid,
+            None => self
+                .projects
+                .push((group.to_string(), project.to_string(), paid)),
+        }
+    }
+
+    /// Already paid to project `project` inside a project-scope group.
+    pub fn in_project(&self, group: &str, project: &str) -> Decimal {
+        self.projects
+            .iter()
+            .find(|(g, p, _)| g == group && p == project)
+            .map_or(Decimal::ZERO, |(_, _, v)| *v)
+    }
+
+    /// Records a project (or, `within` a project, a rule) a count limit already counted.
+    pub fn add_counted(&mut self, group: &str, within: &str, item: &str) {
+        let entry = (group.to_string(), within.to_string(), item.to_string());
+        if !self.counted.contains(&entry) {
+            self.counted.push(entry);
+        }
+    }
+
+    /// What the count limit of `group` already counted `within` ("" for an enterprise).
+    pub fn counted<'s>(&'s self, group: &'s str, within: &'s str) -> impl Iterator<Item = &'s str> {
+        self.counted
+            .iter()
+            .filter(move |(g, w, _)| g == group && w == within)
+            .map(|(_, _, item)| item.as_str())
+    }
+}
+
+/// A project as the batch pass knows it: its 项目编号, or a row without one (its own project).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProjectKey<'a> {
+    Numbered(&'a str),
+    /// (申报编号, rule id) of the row.
+    Row(&'a str, &'a str),
+}
+
+impl<'a> Pending<'a> {
+    /// The line's project (rows of one enterprise with the same 项目编号 are one project).
+    pub fn project_key(&self) -> ProjectKey<'a> {
+        match self.project {
+            "" => ProjectKey::Row(self.order.0, self.order.1),
+            number => ProjectKey::Numbered(number),
+        }
+    }
+}
+
+/// Which rooms a pass settles: a project's (its own rows only), or an enterprise's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Project,
+    Enterprise,
+}
+
+/// Whose room a shared cap is: an enterprise's in a year or over its life, or a project's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Room<'a> {
+    Year(&'a str),
+    Life,
+    Project(ProjectKey<'a>),
 }
 
 /// Applies shared caps, exclusive groups, rounding, floors, budgets and splits, in that
@@ -222,40 +311,51 @@ pub fn settle_open(pending: Vec<Pending<'_>>) -> Vec<Line> {
         Result::Amount(a) => Some(a),
         _ => None,
     });
-    let (mut amounts, mut extra) = settle_amounts(&pending, reviewed.collect());
+    let (mut amounts, mut extra, refused) = settle_amounts(&pending, reviewed.collect());
     if pending
         .iter()
         .any(|p| matches!(p.evaluation.result, Result::AwaitingReview { .. }))
     {
-        settle_awaiting(&pending, &mut amounts, &mut extra);
+        settle_awaiting(&pending, &mut amounts, &mut extra, &refused);
     }
     pending
         .into_iter()
         .zip(amounts)
         .zip(extra)
-        .map(|((p, amount), extra)| finish(p, amount, extra))
+        .zip(refused)
+        .map(|(((p, amount), extra), refused)| finish(p, amount, extra, refused))
         .collect()
 }
 
-/// Shared caps, exclusive groups, rounding, floors and budgets over the lines with an amount.
+/// Count limits, shared caps, exclusive groups, rounding, floors and budgets over the lines
+/// with an amount; with each line the reason it was refused, if a count limit refused it.
 fn settle_amounts(
     pending: &[Pending<'_>],
     mut amounts: Vec<Option<Decimal>>,
-) -> (Vec<Option<Decimal>>, Vec<Trace>) {
+) -> (Vec<Option<Decimal>>, Vec<Trace>, Vec<Option<String>>) {
     let mut extra: Vec<Trace> = vec![Trace::default(); pending.len()];
+    let mut refused: Vec<Option<String>> = vec![None; pending.len()];
     super::payment::apply_settlements(pending, &mut amounts, &mut extra);
-    apply_shared_caps(pending, &mut amounts, &mut extra);
+    for stage in [Stage::Project, Stage::Enterprise] {
+        limits::apply_count_limits(pending, &mut amounts, &mut extra, &mut refused, stage);
+        apply_shared_caps(pending, &mut amounts, &mut extra, stage);
+    }
     apply_exclusive(pending, &mut amounts, &mut extra);
     round_and_floor(pending, &mut amounts, &mut extra);
     apply_budgets(pending, &mut amounts, &mut extra);
-    (amounts, extra)
+    (amounts, extra, refused)
 }
 
 /// 待审核 lines take their figures from the batch settled as if every one of them were
 /// approved; a reviewed line whose figure that would change says so (it keeps its own).
 /// Only lines a pending line can touch are settled again: those of its enterprise and year
 /// (shared caps, 就高) and of its budget and year; any other line settles the same either way.
-fn settle_awaiting(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], extra: &mut [Trace]) {
+fn settle_awaiting(
+    pending: &[Pending<'_>],
+    amounts: &mut [Option<Decimal>],
+    extra: &mut [Trace],
+    refused: &[Option<String>],
+) {
     let held = || {
         pending
             .iter()
@@ -276,7 +376,7 @@ fn settle_awaiting(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
         Result::Amount(a) if touched(p) => Some(a),
         _ => None,
     });
-    let (as_approved, mut steps) = settle_amounts(pending, approved.collect());
+    let (as_approved, mut steps, refused_then) = settle_amounts(pending, approved.collect());
     for (i, p) in pending.iter().enumerate() {
         if let Result::AwaitingReview { .. } = &p.evaluation.result {
             extra[i] = std::mem::take(&mut steps[i]);
@@ -285,6 +385,8 @@ fn settle_awaiting(pending: &[Pending<'_>], amounts: &mut [Option<Decimal>], ext
             if now != then {
                 extra[i].push(StepKind::Review, &format!("待审核影响 本批待审核的申报若审核通过，本条将为 {}（共享上限、就高或资金池）；应付按已审核的申报计", grouped2(then)));
             }
+        } else if let (None, Some(why)) = (&refused[i], &refused_then[i]) {
+            extra[i].push(StepKind::Review, &format!("待审核影响 本批待审核的申报若审核通过，本条将不予支持（{why}）；应付按已审核的申报计"));
         }
     }
 }
@@ -466,10 +568,11 @@ fn apply_shared_caps(
     pending: &[Pending<'_>],
     amounts: &mut [Option<Decimal>],
     extra: &mut [Trace],
+    stage: Stage,
 ) {
     type Group<'g> = (Decimal, Option<&'g str>, Vec<usize>, Decimal);
-    // Keyed by enterprise, year ("" for a lifetime cap) and group.
-    let mut groups: HashMap<(&str, &str, &str), Group<'_>> = HashMap::new();
+    // Keyed by enterprise, whose room (a year, the enterprise's life, a project) and group.
+    let mut groups: HashMap<(&str, Room<'_>, &str), Group<'_>> = HashMap::new();
     for (i, p) in pending.iter().enumerate() {
         if amounts[i].is_none() || !matches!(p.rule.outcome, Outcome::Payout) {
             continue;
@@ -491,12 +594,22 @@ fn apply_shared_caps(
                     crate::rules::Expr::Const(c) => c,
                     _ => Decimal::ZERO,
                 });
-            let (year, group) = match &cap.scope {
+            let (room, group) = match &cap.scope {
                 CapScope::Application => continue,
-                CapScope::EnterpriseYear { group } => (p.year, group.as_str()),
-                CapScope::Enterprise { group } => ("", group.as_str()),
+                CapScope::EnterpriseYear { group } => (Room::Year(p.year), group.as_str()),
+                CapScope::Enterprise { group } => (Room::Life, group.as_str()),
+                CapScope::Project { group } => (Room::Project(p.project_key()), group.as_str()),
             };
-            let entry = groups.entry((p.credit_code, year, group)).or_insert((
+            if matches!(room, Room::Project(_)) != (stage == Stage::Project) {
+                continue;
+            }
+            // The history knows a project by its 项目编号; a row without one is new.
+            let prior = match room {
+                Room::Project(ProjectKey::Numbered(n)) => p.prior_shared.in_project(group, n),
+                Room::Project(ProjectKey::Row(..)) => Decimal::ZERO,
+                Room::Year(_) | Room::Life => p.prior_shared.in_group(group),
+            };
+            let entry = groups.entry((p.credit_code, room, group)).or_insert((
                 ceiling,
                 cap.words.as_deref(),
                 Vec::new(),
@@ -504,7 +617,7 @@ fn apply_shared_caps(
             ));
             entry.0 = entry.0.min(ceiling);
             entry.2.push(i);
-            entry.3 = entry.3.max(p.prior_shared.in_group(group));
+            entry.3 = entry.3.max(prior);
         }
     }
     let mut keys: Vec<_> = groups.keys().copied().collect();
@@ -513,9 +626,27 @@ fn apply_shared_caps(
         let (cap, words, mut members, prior) = groups.remove(&key).unwrap_or_default();
         members.sort_by_key(|&i| (pending[i].year, pending[i].order));
         let mut used = prior;
-        let (words, span) = match key.1 {
-            "" => (words.unwrap_or("单个企业累计上限"), "历年".to_string()),
-            year => (words.unwrap_or("单个企业年度上限"), format!("{year} 年度")),
+        let (words, span, who) = match key.1 {
+            Room::Life => (
+                words.unwrap_or("单个企业累计上限"),
+                "历年".to_string(),
+                "同企业",
+            ),
+            Room::Year(year) => (
+                words.unwrap_or("单个企业年度上限"),
+                format!("{year} 年度"),
+                "同企业",
+            ),
+            Room::Project(ProjectKey::Numbered(n)) => (
+                words.unwrap_or("单个项目上限"),
+                format!("项目 {n} 历年"),
+                "同项目",
+            ),
+            Room::Project(ProjectKey::Row(..)) => (
+                words.unwrap_or("单个项目上限"),
+                "本行".to_string(),
+                "同项目",
+            ),
         };
         for i in members {
             // Shared caps work on rounded amounts so that rounding afterwards cannot push an
@@ -529,10 +660,10 @@ fn apply_shared_caps(
                 extra[i].push(
                     StepKind::Cap,
                     &format!(
-                    "封顶 {words}：退回 {} 不占用也不增加共享上限的额度（同企业 {span}已计 {}）",
-                    grouped2(a),
-                    grouped2(used)
-                ),
+                        "封顶 {words}：退回 {} 不占用也不增加共享上限的额度（{who} {span}已计 {}）",
+                        grouped2(a),
+                        grouped2(used)
+                    ),
                 );
                 continue;
             }
@@ -541,7 +672,7 @@ fn apply_shared_caps(
                 extra[i].push_cut(
                     StepKind::Cap,
                     &format!(
-                        "封顶 {words}（{span}共享上限 {}，同企业已计 {}，剩余 {}）：{} → {}",
+                        "封顶 {words}（{span}共享上限 {}，{who}已计 {}，剩余 {}）：{} → {}",
                         grouped2(cap),
                         grouped2(used),
                         grouped2(left),
@@ -555,7 +686,7 @@ fn apply_shared_caps(
                 extra[i].push(
                     StepKind::Cap,
                     &format!(
-                        "封顶 {words}：同企业 {span}累计 {} ≤ {}，不调整",
+                        "封顶 {words}：{who} {span}累计 {} ≤ {}，不调整",
                         grouped2(used + a),
                         grouped2(cap)
                     ),
@@ -566,9 +697,22 @@ fn apply_shared_caps(
     }
 }
 
-fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Trace) -> Line {
+fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Trace, refused: Option<String>) -> Line {
     let mut trace = p.evaluation.trace;
     trace.append(&extra);
+    if let (Some(reason), Result::Amount(_)) = (refused, &p.evaluation.result) {
+        // 限项: the line is refused whole; its step is already in the trace.
+        return Line {
+            kind: LineKind::Ineligible {
+                reason,
+                shown: None,
+            },
+            amount: Decimal::ZERO,
+            shares: Vec::new(),
+            trace,
+            payees: Vec::new(),
+        };
+    }
     let kind = match (&p.evaluation.result, &p.rule.outcome) {
         (Result::Verdict(v), Outcome::Verdict { label, yes, no }) => LineKind::Verdict {
             label: label.clone(),
@@ -667,6 +811,8 @@ pub fn split(
         .zip(largest_remainder(amount, &w))
         .collect()
 }
+
+mod limits;
 
 #[cfg(test)]
 #[path = "batch/tests.rs"]

@@ -8,6 +8,7 @@ pub mod check_code;
 pub mod columns;
 mod csvout;
 mod fit;
+pub use fit::{fit, FullText};
 mod rows;
 pub mod template;
 pub mod workbook;

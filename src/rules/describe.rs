@@ -400,12 +400,25 @@ pub fn caps(v: &Vocabulary, rule: &Rule) -> String {
                 CapScope::Application => "每项".to_string(),
                 CapScope::EnterpriseYear { group } => format!("每企业每年（共享组 {group}）"),
                 CapScope::Enterprise { group } => format!("每企业累计（共享组 {group}）"),
+                CapScope::Project { group } => format!("每项目（共享组 {group}）"),
             };
             match &c.amount {
                 Expr::Const(a) => format!("{scope} ≤ {}", grouped2(*a)),
                 other => format!("{scope} ≤ {}", expr(v, other)),
             }
         })
+        .chain(rule.limits.iter().map(limit))
         .collect::<Vec<_>>()
         .join("；")
+}
+
+/// A count limit (限项) in words.
+fn limit(l: &crate::rules::CountLimit) -> String {
+    let within = match l.per {
+        crate::rules::LimitScope::EnterpriseYear => "每企业每年最多 {} 个项目",
+        crate::rules::LimitScope::Enterprise => "每企业累计最多 {} 个项目",
+        crate::rules::LimitScope::Project => "每项目最多 {} 项支持",
+    }
+    .replace("{}", &l.most.to_string());
+    format!("限项 {within}（组 {}，{}）", l.group, l.keep.label())
 }

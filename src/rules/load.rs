@@ -79,6 +79,11 @@ impl PolicySet {
         self.index.keys().map(String::as_str)
     }
 
+    /// Where a rule answering `id` sits: (policy, rule) indices.
+    pub(super) fn place(&self, id: &str) -> Option<(usize, usize)> {
+        self.index.get(id).copied()
+    }
+
     fn add(&mut self, policy: Policy) -> Result<(), PolicyError> {
         let pi = self.policies.len();
         for (ri, rule) in policy.rules.iter().enumerate() {
@@ -143,9 +148,10 @@ pub fn load_policies(paths: &[PathBuf], vocab: &Vocabulary) -> Result<PolicySet,
             source,
         })?;
         let text = String::from_utf8_lossy(&bytes);
-        let policy = load_policy_text(&text, &file, vocab)?;
+        let policy = parse_policy_text(&text, &file, vocab)?;
         set.add(policy)?;
     }
+    super::groups::resolve(&mut set)?;
     Ok(set)
 }
 
@@ -169,23 +175,36 @@ pub fn load_config_policies(config: &Config, vocab: &Vocabulary) -> Result<Polic
                     path: config.path_of(name),
                     source,
                 })?;
-            set.add(load_policy_text(
+            set.add(parse_policy_text(
                 &String::from_utf8_lossy(&file.bytes),
                 &file.path,
                 vocab,
             )?)?;
         }
+        super::groups::resolve(&mut set)?;
         return Ok(set);
     };
     load_policies(std::slice::from_ref(dir), vocab)
 }
 
-/// Loads one policy from its text; `path` is used in messages and the manifest.
+/// Loads one policy from its text; `path` is used in messages and the manifest. The cap
+/// groups its rules name must be declared in the same text (a set of files resolves them
+/// across files: [`load_policies`]).
 pub fn load_policy_text(
     text: &str,
     path: &Path,
     vocab: &Vocabulary,
 ) -> Result<Policy, PolicyError> {
+    let mut set = PolicySet::default();
+    set.add(parse_policy_text(text, path, vocab)?)?;
+    super::groups::resolve(&mut set)?;
+    set.policies.pop().ok_or_else(|| PolicyError::NoPolicies {
+        path: path.to_path_buf(),
+    })
+}
+
+/// One policy from its text, the cap groups its rules name not yet resolved.
+fn parse_policy_text(text: &str, path: &Path, vocab: &Vocabulary) -> Result<Policy, PolicyError> {
     let cx = Cx { text, path };
     let root = Node::parse(text).map_err(|e| cx.syntax(e.offset(), e.to_string()))?;
     // A refusal inside a [[rule]] names the rule; the ids are read before the syntax is.
@@ -223,6 +242,15 @@ pub fn load_policy_text(
         .collect::<Result<Vec<_>, _>>()?;
     let budgets = cx.budgets(&doc.budget)?;
     let lower = Lower::new(text, vocab);
+    let cap_groups = doc
+        .cap_group
+        .iter()
+        .map(|g| {
+            lower
+                .cap_group(g)
+                .map_err(|e| cx.syntax(e.offset, e.message))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let mut rules = Vec::with_capacity(doc.rule.len());
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for r in &doc.rule {
@@ -260,6 +288,7 @@ pub fn load_policy_text(
         rules,
         budgets,
         review: doc.policy.review,
+        cap_groups,
     })
 }
 

@@ -5,6 +5,7 @@
 mod arith;
 pub mod coverage;
 pub mod describe;
+mod groups;
 pub mod load;
 mod lower;
 pub mod lpr;
@@ -21,6 +22,7 @@ use rust_decimal::Decimal;
 
 use crate::domain::fields::FieldId;
 
+pub use groups::{CapGroup, CountLimit, GroupRef, Keep, LimitScope};
 pub use load::{load_policies, load_policy_text, PolicyError, PolicySet};
 pub use text::{parse_amount, parse_rate};
 
@@ -43,6 +45,8 @@ pub struct Policy {
     pub budgets: Vec<Budget>,
     /// What a yes/no flag the rules honour means when the sheet has no column for it.
     pub review: Review,
+    /// Cap groups declared once in this file (`[[cap_group]]`), shared by rules of any policy.
+    pub cap_groups: Vec<CapGroup>,
 }
 
 /// What a policy's yes/no flags (`meets_conditions` 是否符合申报条件（审核结论）, `first_time` …)
@@ -183,6 +187,12 @@ pub struct Rule {
     pub payees: Option<payment::Payees>,
     /// 预拨与清算 (多退少补): paid as an advance, then settled on the actual figures.
     pub advance: Option<payment::Advance>,
+    /// 限项: at most so many projects (or awards) per enterprise, year or project; its own
+    /// (`limit = …`) and those of the cap groups it belongs to.
+    pub limits: Vec<CountLimit>,
+    /// The `[[cap_group]]`s the rule names (`caps = [{ group = "…" }]`), resolved into `caps`
+    /// and `limits` once every policy is loaded.
+    pub group_refs: Vec<GroupRef>,
 }
 
 /// A value computed from the row: a field, a constant or a combination (基数表达式).
@@ -526,6 +536,10 @@ pub enum CapScope {
     /// 单个企业累计 (over the policy's life): shared by every rule naming the group, across
     /// every application year of the batch and the payout history up to the line's year.
     Enterprise { group: String },
+    /// 单个项目: shared by the rows of one enterprise carrying the same 项目编号 (one row per
+    /// boiler, per phase …), over the project's life; a row without 项目编号 is its own project.
+    /// The group is the rule's id unless the cap names one.
+    Project { group: String },
 }
 
 impl CapScope {
@@ -533,7 +547,9 @@ impl CapScope {
     pub fn group(&self) -> Option<&str> {
         match self {
             CapScope::Application => None,
-            CapScope::EnterpriseYear { group } | CapScope::Enterprise { group } => Some(group),
+            CapScope::EnterpriseYear { group }
+            | CapScope::Enterprise { group }
+            | CapScope::Project { group } => Some(group),
         }
     }
 }

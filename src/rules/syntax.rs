@@ -16,7 +16,7 @@ use toml::Spanned;
 
 use super::node::float_refused;
 use super::text::{parse_amount, parse_rate};
-use super::{Allocation, Combine, Review};
+use super::{Allocation, Combine, Keep, LimitScope, Review};
 
 /// A node with its span (byte range in the file).
 pub type S<T> = Spanned<T>;
@@ -88,6 +88,9 @@ pub struct DocSyntax {
     pub budget: Vec<BudgetSyntax>,
     #[serde(default)]
     pub rule: Vec<RuleSyntax>,
+    /// Cap groups declared once, shared by rules of any policy (see [`super::groups`]).
+    #[serde(default)]
+    pub cap_group: Vec<S<CapGroupSyntax>>,
 }
 
 /// `[policy]`.
@@ -150,6 +153,8 @@ pub struct RuleSyntax {
     pub payees: Option<S<PayeesSyntax>>,
     /// 预拨与清算 (多退少补): an advance on the estimate, settled on the actual figures.
     pub advance: Option<S<AdvanceSyntax>>,
+    /// 限项 over this rule's lines.
+    pub limit: Option<S<LimitSyntax>>,
 }
 
 /// `payees = { partner_share = "50%" | { field = "…" }, words = "…" }`.
@@ -224,7 +229,8 @@ pub enum OutcomeSyntax {
 #[derive(Deserialize)]
 #[serde(rename = "a cap", deny_unknown_fields)]
 pub struct CapSyntax {
-    pub amount: S<CapAmountSyntax>,
+    /// Absent when the cap names a declared `[[cap_group]]` by `group` alone.
+    pub amount: Option<S<CapAmountSyntax>>,
     #[serde(default)]
     pub scope: ScopeSyntax,
     pub group: Option<String>,
@@ -239,6 +245,34 @@ pub enum ScopeSyntax {
     Application,
     EnterpriseYear,
     Enterprise,
+    Project,
+}
+
+/// `[[cap_group]]` (共享上限组): a shared cap, a count limit or both, over the rules of
+/// `policies` but `exclude`, and every rule that names it.
+#[derive(Deserialize)]
+#[serde(rename = "a [[cap_group]]", deny_unknown_fields)]
+pub struct CapGroupSyntax {
+    pub id: String,
+    /// The shared ceiling, as a cap's `amount` is written; needs `scope`.
+    pub amount: Option<S<CapAmountSyntax>>,
+    pub scope: Option<ScopeSyntax>,
+    pub words: Option<String>,
+    #[serde(default)]
+    pub policies: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    pub limit: Option<LimitSyntax>,
+}
+
+/// `limit = { most = 2, per = "enterprise_year", keep = "highest_award", words = "…" }` (限项).
+#[derive(Deserialize)]
+#[serde(rename = "a limit", deny_unknown_fields)]
+pub struct LimitSyntax {
+    pub most: u32,
+    pub per: LimitScope,
+    pub keep: Keep,
+    pub words: Option<String>,
 }
 
 /// A cap's amount: an amount (`"50万"`, `500000`), a field key, or an expression table.

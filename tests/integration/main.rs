@@ -22,6 +22,7 @@ mod no_negative;
 mod payment;
 mod percent;
 mod policy_errors;
+mod projects;
 mod properties;
 mod readers;
 mod reasons;

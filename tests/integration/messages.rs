@@ -50,6 +50,8 @@ const TESTED: &[(&str, &str, &str)] = &[
     ),
     ("CliError::NothingToReconcile", M, "audit_messages"),
     ("RunError::RuleVanished", M, "messages_no_test_can_cause"),
+    ("CompareError::Frame", M, "messages_no_test_can_cause"),
+    ("CompareError::NotCents", M, "messages_no_test_can_cause"),
     (
         "RunError::ShardedBudget",
         M,
@@ -592,6 +594,21 @@ fn messages_no_test_can_cause() {
         (
             Box::new(RunError::RuleVanished { rule: "r-1".into() }),
             "internal error: rule `r-1` of a normalised row is not loaded; please report this",
+        ),
+        (
+            Box::new(subsidy::compare::CompareError::Frame {
+                stage: "join",
+                message: "lengths differ".into(),
+            }),
+            "internal error in the compare frames (join): lengths differ; please report this",
+        ),
+        (
+            Box::new(subsidy::compare::CompareError::NotCents {
+                column: "award".into(),
+                value: "1.005".into(),
+                application_id: "HH-1".into(),
+            }),
+            "internal error: award of application HH-1 is 1.005, not whole 分; please report this",
         ),
         (
             Box::new(RunError::Threads {

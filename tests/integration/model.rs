@@ -217,7 +217,7 @@ fn a_cap_the_loader_cannot_read_is_refused_with_its_line() {
     assert_eq!(f("{ amount = \"100万\", scope = \"enterprise\" }"), "p.toml:11: rule `r1`: an enterprise cap needs a `group` naming the rules that share it (D4)");
     assert_eq!(
         f("{ amount = \"100万\", scope = \"forever\", group = \"g\" }"),
-        "p.toml:11: rule `r1`: scope `forever` is not one of: application, enterprise_year, enterprise"
+        "p.toml:11: rule `r1`: scope `forever` is not one of: application, enterprise_year, enterprise, project"
     );
     // Each cap points at its own line.
     assert_eq!(f("\n  { amount = \"1万\" },\n  { amount = \"2万\", scope = \"enterprise\" },\n"), "p.toml:13: rule `r1`: an enterprise cap needs a `group` naming the rules that share it (D4)");

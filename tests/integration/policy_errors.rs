@@ -42,7 +42,7 @@ fn unknown_keys_are_refused() {
     let e = error(&text);
     assert_eq!(
         e,
-        "p.toml:11: rule `r1`: unknown key `cap` here; expected one of: id, clause, excerpt, outcome, flags, when, let, formula, caps, floor, split, readings, same_as, max_years, differential, exclusive, budget, payees, advance"
+        "p.toml:11: rule `r1`: unknown key `cap` here; expected one of: id, clause, excerpt, outcome, flags, when, let, formula, caps, floor, split, readings, same_as, max_years, differential, exclusive, budget, payees, advance, limit"
     );
     let text = rule("formula = { kind = \"fixed\", amount = \"1\", rate = \"2%\" }");
     assert_eq!(

@@ -39,6 +39,8 @@ fn capped_rule(id: &str, cap: Decimal) -> Rule {
         budget: None,
         payees: None,
         advance: None,
+        limits: vec![],
+        group_refs: vec![],
     }
 }
 
@@ -57,6 +59,7 @@ fn settle_amounts(rules: &[Rule], lines: &[(usize, u64, String, String)]) -> Vec
             },
             credit_code: code,
             year: "2023",
+            project: "",
             order: (app, &rules[*r].id),
             prior_shared: &NOTHING_SHARED,
             budget: None,
@@ -208,6 +211,7 @@ fn settle_with_history(
             },
             credit_code: code,
             year: "2023",
+            project: "",
             order: (app, &rules[*r].id),
             prior_shared: &history[code[1..].parse::<usize>().unwrap()],
             budget: None,
@@ -360,6 +364,187 @@ mod order_and_threads {
             prop_assert!(with_history != baseline, "the history changes nothing: the test would prove nothing");
             let other = run(&header, &shuffled, parts, threads, "order-other-h", &history(&baseline, parts + 1, true, "order-h2"));
             prop_assert!(other == with_history, "payouts with a history differ for seed {} in {} parts on {} threads", seed, parts, threads);
+        }
+    }
+}
+
+/// Issue 13 items 1 and 3: project caps, count limits and an enterprise-year cap on the same
+/// rules, with a history per enterprise (paid per group and per project, projects already
+/// counted) and refund lines.
+mod projects_and_limits {
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    use subsidy::engine::batch::{settle, Line, LineKind, Pending, SharedPaid};
+    use subsidy::engine::{Evaluation, Result as EvalResult};
+    use subsidy::rules::{Cap, CapScope, CountLimit, Expr, Keep, LimitScope};
+
+    use super::capped_rule;
+
+    /// One line: rule, amount in 厘 (negative: a refund), enterprise, project (0: none), app id.
+    type Raw = (usize, i64, usize, usize, String);
+
+    fn rules(
+        project_cap: Decimal,
+        year_cap: Decimal,
+        most: u32,
+        keep: Keep,
+    ) -> Vec<subsidy::rules::Rule> {
+        let limit = CountLimit {
+            group: "lim".into(),
+            most,
+            per: LimitScope::EnterpriseYear,
+            keep,
+            words: None,
+        };
+        let caps = vec![
+            Cap {
+                amount: Expr::Const(project_cap),
+                scope: CapScope::Project { group: "pg".into() },
+                words: None,
+            },
+            Cap {
+                amount: Expr::Const(year_cap),
+                scope: CapScope::EnterpriseYear { group: "g".into() },
+                words: None,
+            },
+        ];
+        ["p-1", "p-2"]
+            .iter()
+            .map(|id| {
+                let mut r = capped_rule(id, year_cap);
+                r.caps = caps.clone();
+                r.limits = vec![limit.clone()];
+                r
+            })
+            .collect()
+    }
+
+    fn project_name(p: usize) -> String {
+        if p == 0 {
+            String::new()
+        } else {
+            format!("P{p}")
+        }
+    }
+
+    /// The settled lines by application id.
+    fn run(
+        rules: &[subsidy::rules::Rule],
+        lines: &[Raw],
+        history: &[SharedPaid],
+    ) -> Vec<(String, Line)> {
+        let projects: Vec<String> = lines.iter().map(|l| project_name(l.3)).collect();
+        let codes: Vec<String> = lines.iter().map(|l| format!("E{}", l.2)).collect();
+        let pending: Vec<Pending<'_>> = lines
+            .iter()
+            .enumerate()
+            .map(|(k, (r, amount, e, _, app))| Pending {
+                rule: &rules[*r],
+                payer: subsidy::rules::Payer::City,
+                evaluation: Evaluation {
+                    result: EvalResult::Amount(Decimal::new(*amount, 3)),
+                    trace: Default::default(),
+                    split: None,
+                    shared_caps: vec![],
+                    payment: Default::default(),
+                },
+                credit_code: &codes[k],
+                year: "2023",
+                project: &projects[k],
+                order: (app, &rules[*r].id),
+                prior_shared: &history[*e],
+                budget: None,
+            })
+            .collect();
+        let mut out: Vec<(String, Line)> = lines
+            .iter()
+            .map(|l| l.4.clone())
+            .zip(settle(pending))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn project_caps_and_count_limits_hold_in_any_order(
+            raw in proptest::collection::vec((0usize..2, -1_000_000_000i64..3_000_000_000, 0usize..3, 0usize..5), 1..30),
+            caps in (0u64..3_000_000_000, 0u64..6_000_000_000),
+            most in 1u32..4,
+            earliest in any::<bool>(),
+            paid in proptest::collection::vec((0u64..1_000_000_000, 0usize..5, 0usize..5), 3),
+        ) {
+            let cap = |c: u64| Decimal::new(c as i64, 3).round_dp(2);
+            let (project_cap, year_cap) = (cap(caps.0), cap(caps.1));
+            let keep = if earliest { Keep::EarliestApplication } else { Keep::HighestAward };
+            let rules = rules(project_cap, year_cap, most, keep);
+            // Each enterprise's history: paid inside `g` and to one project; projects counted.
+            let history: Vec<SharedPaid> = paid.iter().map(|(a, project, counted)| {
+                let mut h = SharedPaid::default();
+                h.add("g", Decimal::new(*a as i64, 2));
+                h.add_project("pg", &format!("P{project}"), Decimal::new(*a as i64, 2));
+                for c in 0..*counted % 3 {
+                    h.add_counted("lim", "", &format!("P{}", c + 1));
+                }
+                h
+            }).collect();
+            let lines: Vec<Raw> = raw.iter().enumerate().map(|(i, (r, a, e, p))| (*r, *a, *e, *p, format!("A{i:03}"))).collect();
+            let out = run(&rules, &lines, &history);
+            let got = |l: &Raw| &out.iter().find(|(app, _)| *app == l.4).unwrap().1;
+            for (e, prior) in history.iter().enumerate() {
+                let mine: Vec<&Raw> = lines.iter().filter(|l| l.2 == e).collect();
+                let positive = |ls: &[&Raw]| -> Decimal { ls.iter().map(|l| got(l).amount).filter(|a| *a > Decimal::ZERO).sum() };
+                // The enterprise-year cap, with what the history paid inside it.
+                let room = (year_cap - prior.in_group("g")).max(Decimal::ZERO);
+                prop_assert!(positive(&mine) <= room, "E{} paid {} with room {}", e, positive(&mine), room);
+                // Each project's cap, with what the history paid to the same 项目编号.
+                for p in 0..5 {
+                    let of: Vec<&Raw> = mine.iter().copied().filter(|l| l.3 == p).collect();
+                    if p == 0 {
+                        for l in of {
+                            prop_assert!(got(l).amount <= project_cap);
+                        }
+                        continue;
+                    }
+                    let room = (project_cap - prior.in_project("pg", &format!("P{p}"))).max(Decimal::ZERO);
+                    prop_assert!(positive(&of) <= room, "E{} P{} paid {} with room {}", e, p, positive(&of), room);
+                }
+                // The count limit: the history's projects and the batch's new ones kept.
+                let counted: Vec<&str> = prior.counted("lim", "").collect();
+                let mut kept: Vec<String> = mine.iter()
+                    .filter(|l| got(l).amount > Decimal::ZERO)
+                    .map(|l| if l.3 == 0 { l.4.clone() } else { project_name(l.3) })
+                    .filter(|k| !counted.contains(&k.as_str()))
+                    .collect();
+                kept.sort();
+                kept.dedup();
+                prop_assert!(kept.len() <= (most as usize).saturating_sub(counted.len()),
+                    "E{}: {} counted and {:?} kept over {}", e, counted.len(), kept, most);
+                // A refused line pays nothing and says why.
+                for l in &mine {
+                    if let LineKind::Ineligible { reason, .. } = &got(l).kind {
+                        prop_assert!(reason.starts_with("限项 "), "{}", reason);
+                        prop_assert_eq!(got(l).amount, Decimal::ZERO);
+                    }
+                }
+            }
+            // A refund is never counted, cut or refused: it is an 应退 line (money owed back).
+            for l in &lines {
+                if l.1 < 0 {
+                    prop_assert_eq!(got(l).amount, subsidy::domain::money::round_yuan(Decimal::new(l.1, 3)));
+                    // (one that rounds to 0.00 is a payout of nothing)
+                    prop_assert!(
+                        got(l).is_refund() || (got(l).is_payout() && got(l).amount.is_zero()),
+                        "{:?}",
+                        got(l).kind
+                    );
+                }
+            }
+            // Order does not matter.
+            let mut reversed = lines.clone();
+            reversed.reverse();
+            prop_assert_eq!(&out, &run(&rules, &reversed, &history));
         }
     }
 }

@@ -96,6 +96,7 @@ fn run(policy: &Policy, lines: &[(&str, &str, &str, &str, bool)]) -> Vec<Line> {
                 },
                 credit_code: code,
                 year: "2023",
+                project: "",
                 order: (app, &rule.id),
                 prior_shared: &NOTHING_SHARED,
                 budget: rule

@@ -7,7 +7,10 @@
 mod dates;
 mod expr;
 mod formula;
+mod groups;
 mod payment;
+
+use groups::limit;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -95,7 +98,18 @@ impl<'a> Lower<'a> {
         let when = self.conditions(&r.when)?;
         let formula = self.formula(&r.formula)?;
         check_outcome(&formula, &outcome, off(&r.formula))?;
-        let caps = r.caps.iter().map(|c| self.cap(c)).collect::<R<_>>()?;
+        let id = r.id.get_ref();
+        let (named, own): (Vec<_>, Vec<_>) =
+            r.caps.iter().partition(|c| c.get_ref().amount.is_none());
+        let caps = own.iter().map(|c| self.cap(c, id)).collect::<R<_>>()?;
+        let group_refs = named.iter().map(|c| self.group_ref(c)).collect::<R<_>>()?;
+        let limits = r
+            .limit
+            .as_ref()
+            .map(|l| limit(l.get_ref(), id, None).map_err(|m| at(off(l), m)))
+            .transpose()?
+            .into_iter()
+            .collect();
         let split = r.split.as_ref().map(|s| self.split(s)).transpose()?;
         let (payees, advance) = self.payment(r, &outcome, &formula)?;
         Ok(Rule {
@@ -118,6 +132,8 @@ impl<'a> Lower<'a> {
             budget: r.budget.as_ref().map(|b| b.get_ref().clone()),
             payees,
             advance,
+            limits,
+            group_refs,
         })
     }
 
@@ -149,32 +165,30 @@ impl<'a> Lower<'a> {
         })
     }
 
-    fn cap(&self, c: &S<CapSyntax>) -> R<Cap> {
+    /// A rule's own cap; a project cap without `group` is shared by the rule's rows of one
+    /// project only, so its group is the rule's id.
+    fn cap(&self, c: &S<CapSyntax>, rule: &str) -> R<Cap> {
         let o = off(c);
         let cap = c.get_ref();
-        let amount = match cap.amount.get_ref() {
+        let Some(amount) = &cap.amount else {
+            return Err(at(o, "a cap needs an `amount`"));
+        };
+        Ok(Cap {
+            amount: self.cap_amount(amount)?,
+            scope: cap_scope(cap.scope, &cap.group, o, rule)?,
+            words: cap.words.clone(),
+        })
+    }
+
+    fn cap_amount(&self, amount: &S<CapAmountSyntax>) -> R<super::Expr> {
+        Ok(match amount.get_ref() {
             CapAmountSyntax::Whole(i) => super::Expr::Const(Decimal::from(*i)),
             // An amount starts with a digit; anything else names a field.
             CapAmountSyntax::Text(s) if s.trim().starts_with(|ch: char| ch.is_ascii_digit()) => {
-                super::Expr::Const(self.amount(s, off(&cap.amount))?)
+                super::Expr::Const(self.amount(s, off(amount))?)
             }
-            CapAmountSyntax::Text(text) => self.arith(text, off(&cap.amount))?,
-            CapAmountSyntax::Expression(e) => self.expr_at(e, off(&cap.amount))?,
-        };
-        let scope = match (cap.scope, &cap.group) {
-            (ScopeSyntax::Application, None) => CapScope::Application,
-            (ScopeSyntax::Application, Some(_)) => {
-                return Err(at(o, "a cap per application has no `group`"))
-            }
-            (ScopeSyntax::EnterpriseYear, Some(g)) => CapScope::EnterpriseYear { group: g.clone() },
-            (ScopeSyntax::Enterprise, Some(g)) => CapScope::Enterprise { group: g.clone() },
-            (ScopeSyntax::EnterpriseYear, None) => return Err(group_needed(o, "enterprise_year")),
-            (ScopeSyntax::Enterprise, None) => return Err(group_needed(o, "enterprise")),
-        };
-        Ok(Cap {
-            amount,
-            scope,
-            words: cap.words.clone(),
+            CapAmountSyntax::Text(text) => self.arith(text, off(amount))?,
+            CapAmountSyntax::Expression(e) => self.expr_at(e, off(amount))?,
         })
     }
 
@@ -335,6 +349,24 @@ impl Lower<'_> {
         }
         Ok(())
     }
+}
+
+/// A cap's scope and group; a project cap alone in its group takes `own` (the rule's id, or
+/// the declared group's) as its group.
+fn cap_scope(scope: ScopeSyntax, group: &Option<String>, o: usize, own: &str) -> R<CapScope> {
+    Ok(match (scope, group) {
+        (ScopeSyntax::Application, None) => CapScope::Application,
+        (ScopeSyntax::Application, Some(_)) => {
+            return Err(at(o, "a cap per application has no `group`"))
+        }
+        (ScopeSyntax::EnterpriseYear, Some(g)) => CapScope::EnterpriseYear { group: g.clone() },
+        (ScopeSyntax::Enterprise, Some(g)) => CapScope::Enterprise { group: g.clone() },
+        (ScopeSyntax::Project, g) => CapScope::Project {
+            group: g.clone().unwrap_or_else(|| own.to_string()),
+        },
+        (ScopeSyntax::EnterpriseYear, None) => return Err(group_needed(o, "enterprise_year")),
+        (ScopeSyntax::Enterprise, None) => return Err(group_needed(o, "enterprise")),
+    })
 }
 
 fn group_needed(o: usize, scope: &str) -> At {
