@@ -315,7 +315,7 @@ fn compute_read<'l>(
         .iter()
         .map(|(f, s)| format!("{} {s}", batch.files[*f].path.display()))
         .collect();
-    let set_aside = batch.set_aside.iter().map(|s| s.describe(&batch)).collect();
+    let set_aside = batch.set_aside.iter().map(|s| s.describe(batch)).collect();
     let sheets = batch
         .sheets
         .iter()

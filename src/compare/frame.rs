@@ -93,12 +93,13 @@ fn money(
         .into_column())
 }
 
+/// One joined pair: the base line's and the proposed line's index, `None` where that side has
+/// no line for the (申报编号, rule).
+pub type JoinedPair = (Option<u32>, Option<u32>);
+
 /// The two sides joined on (申报编号, rule), full: each pair as (base line, proposed line),
 /// indexes into the sides' lines, `None` where the side has no such line.
-pub fn join_lines(
-    base: &DataFrame,
-    proposed: &DataFrame,
-) -> Result<Vec<(Option<u32>, Option<u32>)>, CompareError> {
+pub fn join_lines(base: &DataFrame, proposed: &DataFrame) -> Result<Vec<JoinedPair>, CompareError> {
     let keys = ["application_id", "rule_id"];
     let args = JoinArgs::new(JoinType::Full)
         .with_coalesce(JoinCoalesce::CoalesceColumns)
