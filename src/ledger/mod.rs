@@ -10,6 +10,7 @@ mod csvout;
 mod fit;
 pub use fit::{fit, FullText};
 mod rows;
+mod summary;
 pub mod template;
 pub mod workbook;
 
