@@ -19,6 +19,7 @@ mod long_text;
 mod messages;
 mod model;
 mod no_negative;
+mod parameters;
 mod payment;
 mod percent;
 mod policy_errors;
