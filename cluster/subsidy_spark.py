@@ -44,7 +44,7 @@ from pyspark.sql.types import DecimalType, StringType, StructField, StructType
 AMOUNTS = ["award", "share_region", "share_city", "share_county", "share_central", "share_other"]
 PAYOUT_COLUMNS = [
     "application_id", "credit_code", "enterprise_name", "rule_id", *AMOUNTS,
-    "line_type", "result", "unit", "region", "application_year", "reason",
+    "line_type", "result", "unit", "region", "application_year", "reason", "project_id",
 ]
 PAYOUT_SCHEMA = StructType([
     StructField(c, DecimalType(38, 2) if c in AMOUNTS else StringType(), True) for c in PAYOUT_COLUMNS
