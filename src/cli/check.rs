@@ -58,22 +58,23 @@ pub(crate) fn execute(settings: Check) -> Result<ExitStatus, CliError> {
     }
     let mut unmatched = Vec::new();
     for s in &computed.sheets {
-        for c in s.columns.iter().filter(|c| c.refused.is_some()) {
-            let at = crate::ingest::cell_ref(s.header_row, c.col);
-            let reason = c.refused.clone().unwrap_or_default();
-            writeln!(
-                o,
-                "note: {} [{}] {at}: 列“{}”未读入：{reason}",
-                s.file, s.name, c.header
-            )?;
+        // One note per column left out: on standard output and as a row of the report.
+        let mut note = |col: u32, header: &str, what: String| -> std::io::Result<()> {
+            let at = crate::ingest::cell_ref(s.header_row, col);
+            writeln!(o, "note: {} [{}] {at}: 列“{header}”{what}", s.file, s.name)?;
             unmatched.push([
                 s.file.clone(),
                 s.name.clone(),
                 at,
                 String::new(),
-                c.header.clone(),
-                format!("列未读入：{reason}"),
+                header.to_string(),
+                format!("列{what}"),
             ]);
+            Ok(())
+        };
+        for c in s.columns.iter().filter(|c| c.refused.is_some()) {
+            let reason = c.refused.clone().unwrap_or_default();
+            note(c.col, &c.header, format!("未读入：{reason}"))?;
         }
         for c in s.columns.iter().filter(|c| c.field.is_none()) {
             let hint = loaded
@@ -81,20 +82,11 @@ pub(crate) fn execute(settings: Check) -> Result<ExitStatus, CliError> {
                 .suggest_header(&c.header)
                 .map(|f| format!("，是否应为“{}”？", f.header_zh))
                 .unwrap_or_default();
-            let at = crate::ingest::cell_ref(s.header_row, c.col);
-            writeln!(
-                o,
-                "note: {} [{}] {at}: 列“{}”未匹配任何字段，作为其他列保留{hint}",
-                s.file, s.name, c.header
+            note(
+                c.col,
+                &c.header,
+                format!("未匹配任何字段，作为其他列保留{hint}"),
             )?;
-            unmatched.push([
-                s.file.clone(),
-                s.name.clone(),
-                at,
-                String::new(),
-                c.header.clone(),
-                format!("列未匹配任何字段，作为其他列保留{hint}"),
-            ]);
         }
     }
     if let Some(path) = &report {
