@@ -111,9 +111,27 @@ pub(crate) fn money(
     col: u16,
     v: Decimal,
 ) -> Result<(), XlsxError> {
-    let n: f64 = v.to_string().parse().unwrap_or(0.0);
-    ws.write_number_with_format(row, col, n, fmt)?;
+    ws.write_number_with_format(row, col, nearest_f64(v), fmt)?;
     Ok(())
+}
+
+/// Powers of ten a double holds exactly (5²² < 2⁵³).
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The double nearest an amount, as parsing its decimal text gives it, without making the
+/// text (the ledger formats an amount once per place it shows it, not to convert it): a
+/// mantissa below 2⁵³ and a power of ten up to 10²² are both exact doubles, and IEEE division
+/// rounds their exact quotient to the nearest double. Other amounts (and zero, whose sign the
+/// text keeps) go through the text.
+fn nearest_f64(v: Decimal) -> f64 {
+    let m = v.mantissa();
+    match POWERS_OF_TEN.get(v.scale() as usize) {
+        Some(p) if m != 0 && m.unsigned_abs() <= 1 << 53 => m as f64 / p,
+        _ => v.to_string().parse().unwrap_or(0.0),
+    }
 }
 
 pub(super) fn headers(
@@ -715,4 +733,42 @@ pub fn table<const N: usize>(
         }
     }
     wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest_f64;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    proptest! {
+        #[test]
+        fn an_amount_becomes_the_double_its_text_parses_to(m in any::<i64>(), scale in 0u32..=28) {
+            let v = Decimal::new(m, scale.min(28));
+            let parsed: f64 = v.to_string().parse().unwrap_or(0.0);
+            prop_assert_eq!(nearest_f64(v).to_bits(), parsed.to_bits(), "{}", v);
+        }
+    }
+
+    #[test]
+    fn amounts_at_the_edges_become_the_doubles_their_texts_parse_to() {
+        for text in [
+            "0.01",
+            "0.1",
+            "0.29",
+            "1.15",
+            "7320000.00",
+            "99999999999.99",
+            "-0.00",
+            "0",
+            "-12.34",
+            "90071992547409.93",
+            "90071992547409.92",
+            "0.0000000000000000000000001",
+        ] {
+            let v: Decimal = text.parse().expect("a decimal");
+            let parsed: f64 = v.to_string().parse().expect("a number");
+            assert_eq!(nearest_f64(v).to_bits(), parsed.to_bits(), "{text}");
+        }
+    }
 }
