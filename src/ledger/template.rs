@@ -61,6 +61,23 @@ fn hint(vocab: &Vocabulary, f: FieldId) -> String {
     text.chars().take(250).collect()
 }
 
+/// The columns a clerk fills for a rule: its inputs, then the row facts its project caps,
+/// count limits, advance or second payee read (项目编号 …); never a history field.
+fn form_fields(vocab: &Vocabulary, rule: &Rule) -> Vec<FieldId> {
+    let mut fields = rule.inputs();
+    for f in rule
+        .construct_keys()
+        .into_iter()
+        .filter_map(|k| vocab.id(k))
+    {
+        if !fields.contains(&f) {
+            fields.push(f);
+        }
+    }
+    fields.retain(|f| vocab.get(*f).source != "history");
+    fields
+}
+
 /// Writes the form for the given rules.
 pub fn write_template(
     vocab: &Vocabulary,
@@ -76,8 +93,8 @@ fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, Xls
     let rules = rules.as_slice();
     let mut columns: Vec<FieldId> = IDENTITY.iter().filter_map(|k| vocab.id(k)).collect();
     for r in rules {
-        for f in r.inputs() {
-            if !columns.contains(&f) && vocab.get(f).source != "history" {
+        for f in form_fields(vocab, r) {
+            if !columns.contains(&f) {
                 columns.push(f);
             }
         }
@@ -162,10 +179,8 @@ fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, Xls
         notes.set_column_width(c as u16, *w)?;
     }
     for (i, (p, r)) in chosen.iter().enumerate() {
-        let needed = r
-            .inputs()
+        let needed = form_fields(vocab, r)
             .iter()
-            .filter(|f| vocab.get(**f).source != "history")
             .map(|f| split_header_unit(&vocab.get(*f).header_zh).0)
             .collect::<Vec<_>>()
             .join("、");
