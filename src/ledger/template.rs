@@ -12,7 +12,8 @@ use rust_xlsxwriter::{
 
 use crate::domain::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
 use crate::normalise::IDENTITY;
-use crate::rules::{describe, Formula as RuleFormula, Policy, Rule};
+use crate::rules::payment::PAYEE_FIELDS;
+use crate::rules::{describe, CapScope, Formula as RuleFormula, Policy, Rule};
 
 use super::LedgerError;
 
@@ -61,15 +62,33 @@ fn hint(vocab: &Vocabulary, f: FieldId) -> String {
     text.chars().take(250).collect()
 }
 
+/// Keys of the row facts a rule's sharing and payment constructs read besides its inputs:
+/// 项目编号 for a project cap, a count limit or an advance, 拨付阶段 for an advance, the second
+/// payee's credit code and name for `payees`. Without 项目编号 every row of a filled form is a
+/// project of its own, each with a whole project cap.
+fn construct_keys(rule: &Rule) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    let project_cap = rule
+        .caps
+        .iter()
+        .any(|c| matches!(c.scope, CapScope::Project { .. }));
+    if project_cap || !rule.limits.is_empty() || rule.advance.is_some() {
+        keys.push("project_id");
+    }
+    if rule.advance.is_some() {
+        keys.push("payment_stage");
+    }
+    if rule.payees.is_some() {
+        keys.extend(PAYEE_FIELDS);
+    }
+    keys
+}
+
 /// The columns a clerk fills for a rule: its inputs, then the row facts its project caps,
 /// count limits, advance or second payee read (项目编号 …); never a history field.
 fn form_fields(vocab: &Vocabulary, rule: &Rule) -> Vec<FieldId> {
     let mut fields = rule.inputs();
-    for f in rule
-        .construct_keys()
-        .into_iter()
-        .filter_map(|k| vocab.id(k))
-    {
+    for f in construct_keys(rule).into_iter().filter_map(|k| vocab.id(k)) {
         if !fields.contains(&f) {
             fields.push(f);
         }

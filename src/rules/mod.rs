@@ -636,28 +636,6 @@ impl Rule {
         fields
     }
 
-    /// Keys of the row facts the rule's sharing and payment constructs read besides its inputs:
-    /// 项目编号 for a project cap, a count limit or an advance, 拨付阶段 for an advance, the second
-    /// payee's credit code and name for `payees`. A form for the rule needs their columns: without
-    /// 项目编号 every row is a project of its own, each with a whole project cap.
-    pub fn construct_keys(&self) -> Vec<&'static str> {
-        let mut keys = Vec::new();
-        let project_cap = self
-            .caps
-            .iter()
-            .any(|c| matches!(c.scope, CapScope::Project { .. }));
-        if project_cap || !self.limits.is_empty() || self.advance.is_some() {
-            keys.push("project_id");
-        }
-        if self.advance.is_some() {
-            keys.push("payment_stage");
-        }
-        if self.payees.is_some() {
-            keys.extend(payment::PAYEE_FIELDS);
-        }
-        keys
-    }
-
     /// The reference parameters (config/params*.toml) the rule names, sorted.
     pub fn params(&self) -> Vec<String> {
         let mut params = self.refs().params;
