@@ -2,6 +2,7 @@
 """Writes the corpus of broken, hostile and messy input files for `subsidy run`.
 
     python3 tests/corpus/make_corpus.py [OUT_DIR]      (default: tests/corpus/files)
+    python3 tests/corpus/make_corpus.py --folder DIR   (an input folder, written at test time)
 
 Python 3 standard library only. The output is deterministic (fixed seeds, fixed zip
 timestamps), so re-running it gives the same bytes; the files are committed, each well under
@@ -9,7 +10,9 @@ timestamps), so re-running it gives the same bytes; the files are committed, eac
 
 It also writes tests/corpus/expected.toml next to this script: for each file, the exit code
 `subsidy run` must give, a substring of its message, and for files that are read, how many
-data rows they hold (every one must end in the ledger or in 数据错误).
+data rows they hold (every one must end in the ledger or in 数据错误), and where given the
+payouts to the 分, the exceptions (reasons, cell=value) and what the manifest lists as skipped.
+tests/corpus/classes.toml maps each class of messy input of issue 12 to its fixtures.
 """
 
 import io
