@@ -1092,7 +1092,8 @@ def class_variants():
     rows[1][6], rows[2][6], rows[3][6] = "(30001)", "−30002", "30003-"
     write("negative_accounting.csv", csv_lines([plain + ["固定资产投资额（万元）"] + AUDIT] + rows))
     expect("negative_accounting.csv", 1, "rows could not be read; see 数据错误", "negatives as (30001), −30002 and 30003-", rows=4)
-    expect_lines("negative_accounting.csv", exceptions=3, payouts={"VM0": award(0)})
+    expect_lines("negative_accounting.csv", exceptions=3, payouts={"VM0": award(0)},
+                 reasons=["“(30001)”像是会计写法的负数", "“30003-”像是会计写法的负数", "“−30002”为负数"])
 
     # 7. 小 计 with a space, 总 计, a labelled 栏次 row, 制表人： and 制表： footers, in an xlsx.
     head = plain + ["固定资产投资额（万元）"] + AUDIT
