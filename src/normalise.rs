@@ -564,6 +564,7 @@ fn typed_by(
             Err(Unreadable(format!("单元格为错误值 {e}")))
         }
         (RawCell::Error(e), _) => Err(Unreadable(e.clone())),
+        (RawCell::Refused { reason, .. }, _) => Err(Unreadable(reason.clone())),
         (RawCell::Num(n), FieldType::Text) if f.key == CREDIT_CODE => credit_code_from_number(*n),
         (RawCell::Text(t), FieldType::Text) if f.key == CREDIT_CODE && is_scientific(t) => {
             Err(Unreadable(CREDIT_CODE_AS_NUMBER.into()))

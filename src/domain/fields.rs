@@ -450,8 +450,25 @@ pub fn split_annotation(inner: &str) -> Option<Figure> {
     } else if FIGURES.contains(&inner) {
         Some(Figure::of_text(inner))
     } else {
-        None
+        several_notes(inner)
     }
+}
+
+/// Notes run together in one bracket (`必填，18位`, `核定数、必填`): a note only if every part
+/// is; the figure any part names.
+fn several_notes(inner: &str) -> Option<Figure> {
+    let parts: Vec<&str> = inner.split([',', '，', '、', ';', '；']).collect();
+    if parts.len() < 2 || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let mut figure = Figure::Unmarked;
+    for part in parts {
+        match split_annotation(part)? {
+            Figure::Unmarked => {}
+            f => figure = f,
+        }
+    }
+    Some(figure)
 }
 
 /// A header without blanks, line breaks, `*` marks and trailing notes (see

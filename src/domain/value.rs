@@ -72,6 +72,23 @@ pub struct Unreadable(pub String);
 /// Reads cell text as a value of the field's type, converting a unit suffix (`12万元`) and
 /// scaling by the header's unit (`scale`). Full-width digits, separators, 是/否 and date text in
 /// the usual Chinese forms are accepted.
+/// Why a number cell's text is not read. A negative written as accountants do (`(30001)`,
+/// `30001-`) is named as one: reading it as minus would be a guess, and a clerk told only
+/// “not a number” would not see why.
+fn not_a_number(t: &str, num: &str) -> Unreadable {
+    let inner = num
+        .strip_prefix(['(', '（'])
+        .and_then(|n| n.strip_suffix([')', '）']))
+        .or_else(|| num.strip_suffix('-'));
+    match inner.and_then(money::parse_decimal) {
+        Some(v) if !v.is_sign_negative() => Unreadable(format!(
+            "“{t}”像是会计写法的负数（括号或末尾负号），含义不确定；负数请写为 -{}（只有可为负的栏目才能填负数）",
+            money::plain(v)
+        )),
+        _ => Unreadable(format!("“{t}”不是数字")),
+    }
+}
+
 pub fn parse_text(field: &Field, text: &str, scale: Decimal) -> Result<Value, Unreadable> {
     let t = text.trim();
     match field.ty {
@@ -92,8 +109,7 @@ pub fn parse_text(field: &Field, text: &str, scale: Decimal) -> Result<Value, Un
                 }
                 (None, _) => num,
             };
-            let v =
-                money::parse_decimal(num).ok_or_else(|| Unreadable(format!("“{t}”不是数字")))?;
+            let v = money::parse_decimal(num).ok_or_else(|| not_a_number(t, num))?;
             let v = v
                 .checked_mul(cell_scale.unwrap_or(scale))
                 .ok_or_else(|| Unreadable(format!("“{t}”数值过大")))?;

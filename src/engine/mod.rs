@@ -168,6 +168,20 @@ fn evaluate_with(
     }
 }
 
+/// Why a rule's figure that came out negative is not computed. No award, quantity or measure a
+/// rule computes is below zero (the exclusions of 考核能耗 exceeding the consumption they are
+/// taken from mean the figures are wrong); only a settlement against a prior advance may be,
+/// and that is made later, in [`Evaluator::payment`].
+fn negative(rule: &Rule, v: Decimal) -> Stop {
+    let what = match &rule.outcome {
+        Outcome::Measure { label, unit, .. } => format!("{label} {} {unit}", plain(v)),
+        _ => format!("金额 {}", grouped2(v)),
+    };
+    Stop::Ineligible(format!(
+        "计算结果为负（{what}）：减去的数额超过了总数，结果不能为负；请核对填报的各项数值"
+    ))
+}
+
 struct Evaluator<'a> {
     row: &'a dyn Row,
     cx: Context<'a>,
@@ -209,6 +223,7 @@ impl Evaluator<'_> {
             _ => {}
         }
         let gross = match self.formula(&rule.formula) {
+            Ok(v) if v < Decimal::ZERO => return self.finish(negative(rule, v), verdict),
             Ok(v) => v,
             Err(stop) => return self.finish(stop, verdict),
         };

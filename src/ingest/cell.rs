@@ -14,9 +14,10 @@ use crate::domain::money::from_cell_f64;
 pub fn from_float(f: f64) -> RawCell {
     match from_cell_f64(f) {
         Some(d) => RawCell::Num(d),
-        None if !f.is_finite() => {
-            RawCell::Error(format!("{f}：不是有效数字（无穷大或 NaN），请改为实际数值"))
-        }
+        None if !f.is_finite() => RawCell::Refused {
+            shown: f.to_string(),
+            reason: format!("{f}：不是有效数字（无穷大或 NaN），请改为实际数值"),
+        },
         None => RawCell::Error(format!("{f}")),
     }
 }

@@ -240,7 +240,10 @@ pub(crate) fn read_csv(
 /// A cell holding undecodable bytes: an error cell saying so and showing what could be read
 /// (its row is then an exception, the others of the file are read).
 fn damaged_cell(field: &str, encoding: CsvEncoding) -> RawCell {
-    RawCell::Error(format!("“{field}”含有无法按 {} 解码的字节（可能混入了其他编码的文字，如 GBK）；请改正后另存为 UTF-8", encoding.name()))
+    RawCell::Refused {
+        shown: field.to_string(),
+        reason: format!("“{field}”含有无法按 {} 解码的字节（可能混入了其他编码的文字，如 GBK）；请改正后另存为 UTF-8", encoding.name()),
+    }
 }
 
 #[cfg(test)]

@@ -41,6 +41,8 @@ pub enum NotReadReason {
     DanglingLink,
     /// A link to a folder already being read (it would loop for ever).
     LinkLoop,
+    /// Links naming each other (or too long a chain of links): no file at the end.
+    LinkCycle,
     /// Nested deeper than [`MAX_FOLDER_DEPTH`].
     TooDeep,
     /// Neither a file nor a folder (a device, a pipe, a socket).
@@ -59,6 +61,7 @@ impl std::fmt::Display for NotReadReason {
             NotReadReason::Unsupported(ext) => write!(f, "文件类型 .{ext} 不是本工具读取的类型（.xlsx .xlsm .xls .xlsb .ods .csv .parquet）；未读入"),
             NotReadReason::DanglingLink => write!(f, "链接指向的文件不存在，未读入"),
             NotReadReason::LinkLoop => write!(f, "链接指向正在读取的上级文件夹（循环），未读入"),
+            NotReadReason::LinkCycle => write!(f, "链接互相指向（循环），找不到实际文件，未读入"),
             NotReadReason::TooDeep => write!(f, "文件夹嵌套超过 {MAX_FOLDER_DEPTH} 层，未读入"),
             NotReadReason::NotAFile => write!(f, "不是普通文件，未读入"),
             NotReadReason::Unreadable(e) => write!(f, "无法读取：{e}"),
@@ -144,7 +147,7 @@ fn classify(path: &Path, depth: usize, open: &HashSet<PathBuf>) -> Found {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.raw_os_error() == Some(ELOOP) => {
-            return Found::NotRead(NotReadReason::LinkLoop)
+            return Found::NotRead(NotReadReason::LinkCycle)
         }
         Err(_) if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
             return Found::NotRead(NotReadReason::DanglingLink)

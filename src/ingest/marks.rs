@@ -86,6 +86,14 @@ pub(super) fn ambiguous_reason(merge: &Merge) -> String {
     )
 }
 
+/// The cell a merged amount gives a row it covers: refused, showing what the cell holds.
+fn ambiguous(merge: &Merge, shown: String) -> RawCell {
+    RawCell::Refused {
+        shown,
+        reason: ambiguous_reason(merge),
+    }
+}
+
 /// One merged range over data rows of a bound column, and the value of its first cell once
 /// that row is read.
 #[derive(Debug)]
@@ -155,7 +163,7 @@ impl MergeFill {
                 };
                 down.value = Some(cells[i].1.clone());
                 if down.spread == Spread::Ambiguous {
-                    cells[i].1 = RawCell::Error(ambiguous_reason(&down.merge));
+                    cells[i].1 = ambiguous(&down.merge, cells[i].1.show());
                 }
                 continue;
             }
@@ -164,7 +172,8 @@ impl MergeFill {
             };
             let filled = match down.spread {
                 Spread::Each => value.clone(),
-                Spread::Ambiguous => RawCell::Error(ambiguous_reason(&down.merge)),
+                // A covered cell holds nothing of its own.
+                Spread::Ambiguous => ambiguous(&down.merge, String::new()),
             };
             match here {
                 Some(i) if is_blank(&cells[i].1) => cells[i].1 = filled,

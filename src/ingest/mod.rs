@@ -47,7 +47,10 @@
 //!
 //! The corpus in `tests/corpus` (written by `tests/corpus/make_corpus.py`) holds one file for
 //! each of these cases; `tests/integration/hostile.rs` runs the binary on each under a 4 GiB
-//! address-space cap and a timeout, and fuzzes the readers with corrupted bytes.
+//! address-space cap and a timeout, and fuzzes the readers with corrupted bytes. The messy
+//! layouts of issue 12 are mapped, class by class, to their fixtures (a first one and a variant
+//! worded differently, some saved by LibreOffice) in `tests/corpus/classes.toml`, which
+//! `tests/integration/classes.rs` holds to the corpus.
 //!
 //! # Where each step lives
 //!
@@ -181,9 +184,16 @@ pub enum RawCell {
     Num(Decimal),
     Bool(bool),
     Date(NaiveDate),
-    /// An error value (#N/A, #DIV/0! …), a number with no decimal meaning, a formula without a
-    /// cached result, or text longer than [`MAX_CELL_CHARS`].
+    /// An error value (#N/A, #DIV/0! …) or a number with no decimal meaning, as shown.
     Error(String),
+    /// A cell that cannot be read for a reason of its own (拒读单元格): an amount merged over
+    /// several rows, a formula without a cached result, text longer than [`MAX_CELL_CHARS`],
+    /// undecodable bytes, a truncated record. `shown` is what the cell holds, as far as it can
+    /// be told (empty when nothing can), for the exceptions' value column; `reason` says why.
+    Refused {
+        shown: String,
+        reason: String,
+    },
 }
 
 impl RawCell {
@@ -191,6 +201,7 @@ impl RawCell {
     pub fn show(&self) -> String {
         match self {
             RawCell::Text(s) | RawCell::Error(s) => s.clone(),
+            RawCell::Refused { shown, .. } => shown.clone(),
             RawCell::Num(d) => d.normalize().to_string(),
             RawCell::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
             RawCell::Date(d) => d.format("%Y-%m-%d").to_string(),
@@ -609,16 +620,20 @@ impl TextBudget {
             RawCell::Text(s)
                 if s.len() > self.cell_chars && s.chars().count() > self.cell_chars =>
             {
-                RawCell::Error(format!(
-                    "文字过长（{} 字符，超过单元格上限 {} 字符），未读入",
-                    s.chars().count(),
-                    self.cell_chars
-                ))
+                RawCell::Refused {
+                    reason: format!(
+                        "文字过长（{} 字符，超过单元格上限 {} 字符），未读入",
+                        s.chars().count(),
+                        self.cell_chars
+                    ),
+                    shown: s,
+                }
             }
             other => other,
         };
         let len = match &cell {
             RawCell::Text(s) | RawCell::Error(s) => s.len() as u64,
+            RawCell::Refused { shown, reason } => (shown.len() + reason.len()) as u64,
             _ => 0,
         };
         self.left = self.left.checked_sub(len).ok_or(Stop::Text)?;

@@ -254,7 +254,10 @@ fn from_decimal_parts(mut m: i128, mut scale: u32) -> RawCell {
             } else {
                 format!("{sign}{int}.{frac}")
             };
-            RawCell::Error(format!("{text}：有效数字超过 28 位，无法精确计算"))
+            RawCell::Refused {
+                reason: format!("{text}：有效数字超过 28 位，无法精确计算"),
+                shown: text,
+            }
         },
         RawCell::Num,
     )
@@ -293,9 +296,10 @@ fn from_timestamp(t: i64, unit: TimeUnit, zone: Option<&Result<i32, String>>) ->
         None => 0,
         Some(Ok(seconds)) => i64::from(*seconds),
         Some(Err(name)) => {
-            return RawCell::Error(format!(
-                "时间戳的时区 {name} 无法确定对应的日期；请写为日期或 UTC+8 时间"
-            ))
+            return RawCell::Refused {
+                shown: String::new(),
+                reason: format!("时间戳的时区 {name} 无法确定对应的日期；请写为日期或 UTC+8 时间"),
+            }
         }
     };
     let per_second: i64 = match unit {

@@ -48,7 +48,10 @@ pub(super) fn as_shown(cell: RawCell) -> RawCell {
     match cell {
         RawCell::Num(d) => match d.checked_mul(Decimal::ONE_HUNDRED) {
             Some(p) => RawCell::Text(format!("{}%", p.normalize())),
-            None => RawCell::Error(format!("百分比数值过大：{d}")),
+            None => RawCell::Refused {
+                shown: d.to_string(),
+                reason: format!("百分比数值过大：{d}"),
+            },
         },
         other => other,
     }

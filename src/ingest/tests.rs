@@ -515,9 +515,10 @@ fn long_text_becomes_an_error_cell_and_text_is_budgeted() {
     );
     assert_eq!(
         budget.admit(RawCell::Text("abcdef".into())),
-        Ok(RawCell::Error(
-            "文字过长（6 字符，超过单元格上限 5 字符），未读入".into()
-        ))
+        Ok(RawCell::Refused {
+            shown: "abcdef".into(),
+            reason: "文字过长（6 字符，超过单元格上限 5 字符），未读入".into()
+        })
     );
     assert_eq!(
         budget.admit(RawCell::Num(Decimal::ONE)),
@@ -565,7 +566,10 @@ fn formulas_give_their_cached_result_or_an_error_cell() {
         g,
         [
             RawCell::Num(Decimal::from(300)),
-            RawCell::Error(NO_CACHED_RESULT.into()),
+            RawCell::Refused {
+                shown: String::new(),
+                reason: NO_CACHED_RESULT.into()
+            },
             RawCell::Error("#N/A".into())
         ]
     );

@@ -261,7 +261,10 @@ pub(super) fn visit_sheet(
             {
                 let (r, c) = cell.pos;
                 let value = match (from_ref(&cell.value), &cell.formula) {
-                    (None, Some(_)) => Some(RawCell::Error(NO_CACHED_RESULT.into())),
+                    (None, Some(_)) => Some(RawCell::Refused {
+                        shown: String::new(),
+                        reason: NO_CACHED_RESULT.into(),
+                    }),
                     (Some(v), _) if percent.contains(&(r, c)) => Some(as_shown(v)),
                     (v, _) => v,
                 };
@@ -283,7 +286,10 @@ pub(super) fn visit_sheet(
                 let cut = truncated.and_then(|t| t.get(k)).copied().unwrap_or(false);
                 k += 1;
                 let value = if cut {
-                    Some(RawCell::Error(xlsb::TRUNCATED_CELL.into()))
+                    Some(RawCell::Refused {
+                        shown: String::new(),
+                        reason: xlsb::TRUNCATED_CELL.into(),
+                    })
                 } else {
                     from_ref(cell.get_value())
                 };

@@ -319,6 +319,22 @@ fn column_numbers_totals_and_footers_are_set_aside_not_errors() {
 }
 
 #[test]
+fn a_column_numbers_row_labelled_with_stems_is_set_aside() {
+    // Statistical forms label the text columns 甲 乙 丙 and number the others 1, 2, 3 ….
+    let mut cells = identity_header(0);
+    cells.push((0, 5, t("固定资产投资额（元）")));
+    cells.extend([(1, 0, t("甲")), (1, 1, t("乙")), (1, 2, t("丙"))]);
+    cells.extend((3..6).map(|c| (1, c, n(i64::from(c) - 2))));
+    cells.extend(identity(2, "A1"));
+    cells.push((2, 5, n(100)));
+    let (batch, apps) = read(cells);
+    assert_eq!(reasons(&apps), []);
+    assert_eq!((apps.rows_in, apps.rows.len()), (1, 1));
+    let described: Vec<String> = batch.set_aside.iter().map(|s| s.describe(&batch)).collect();
+    assert_eq!(described, ["申报表.xlsx 表 第2行（栏次行）"]);
+}
+
+#[test]
 fn a_data_row_is_not_taken_for_column_numbers() {
     let mut cells = identity_header(0);
     cells.push((0, 5, t("固定资产投资额（元）")));

@@ -19,14 +19,14 @@ const MEMORY_CAP_KIB: u64 = 4 * 1024 * 1024;
 /// Time one run may take.
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-struct Outcome {
-    code: Option<i32>,
-    stderr: String,
-    elapsed: Duration,
+pub(crate) struct Outcome {
+    pub(crate) code: Option<i32>,
+    pub(crate) stderr: String,
+    pub(crate) elapsed: Duration,
 }
 
 /// Runs `subsidy run --out OUT FILE...` under the memory cap, killing it after the timeout.
-fn run_capped(out: &Path, inputs: &[&Path]) -> Outcome {
+pub(crate) fn run_capped(out: &Path, inputs: &[&Path]) -> Outcome {
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg(format!("ulimit -v {MEMORY_CAP_KIB} && exec \"$0\" \"$@\""))
@@ -65,16 +65,16 @@ fn run_capped(out: &Path, inputs: &[&Path]) -> Outcome {
 }
 
 #[derive(serde::Deserialize)]
-struct Expected {
-    file: Vec<Case>,
+pub(crate) struct Expected {
+    pub(crate) file: Vec<Case>,
 }
 
 #[derive(serde::Deserialize)]
-struct Case {
-    name: String,
-    exit: i32,
-    message: String,
-    rows: Option<u64>,
+pub(crate) struct Case {
+    pub(crate) name: String,
+    pub(crate) exit: i32,
+    pub(crate) message: String,
+    pub(crate) rows: Option<u64>,
     /// Lines of exceptions.csv, when given.
     exceptions: Option<u64>,
     /// `申报编号=award` of payouts.csv lines, to the 分, when given: exactly the payout lines.
@@ -83,11 +83,17 @@ struct Case {
     /// Texts the reasons of exceptions.csv must hold (each in at least one line).
     #[serde(default)]
     reasons: Vec<String>,
-    what: String,
+    /// `cell=value` of exceptions.csv lines: the value column shows what the cell holds.
+    #[serde(default)]
+    values: Vec<String>,
+    /// Texts the manifest's skipped_sheets must hold (each in at least one entry).
+    #[serde(default)]
+    skipped: Vec<String>,
+    pub(crate) what: String,
 }
 
 /// The ledger holds the exceptions and awards the case names.
-fn assert_lines(out: &Path, case: &Case, label: &str) {
+pub(crate) fn assert_lines(out: &Path, case: &Case, label: &str) {
     if let Some(n) = case.exceptions {
         let text = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
         let got = csv::Reader::from_reader(text.as_bytes()).records().count() as u64;
@@ -99,6 +105,35 @@ fn assert_lines(out: &Path, case: &Case, label: &str) {
             assert!(
                 text.contains(want.as_str()),
                 "{label}: exceptions.csv should hold {want:?}:\n{text}"
+            );
+        }
+    }
+    if !case.values.is_empty() {
+        let text = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
+        let got: Vec<String> = csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap())
+            .map(|r| format!("{}={}", &r[2], &r[4]))
+            .collect();
+        for want in &case.values {
+            assert!(
+                got.contains(want),
+                "{label}: exceptions.csv should have the cell and value {want:?}: {got:?}"
+            );
+        }
+    }
+    if !case.skipped.is_empty() {
+        let manifest = read_json(&out.join("manifest.json"));
+        let listed: Vec<&str> = manifest["skipped_sheets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s.as_str())
+            .collect();
+        for want in &case.skipped {
+            assert!(
+                listed.iter().any(|s| s.contains(want.as_str())),
+                "{label}: the manifest should list {want:?} as set aside: {listed:?}"
             );
         }
     }
@@ -137,7 +172,7 @@ fn expected() -> Expected {
 
 /// The ledger's totals: every row read is computed (a line of 发放明细 or 不予支持) or an
 /// exception; `rows`, when given, is how many data rows the input holds.
-fn assert_conserved(out: &Path, rows: Option<u64>, label: &str) -> serde_json::Value {
+pub(crate) fn assert_conserved(out: &Path, rows: Option<u64>, label: &str) -> serde_json::Value {
     let manifest = read_json(&out.join("manifest.json"));
     let t = &manifest["totals"];
     let (rows_in, computed, excepted) = (

@@ -4,6 +4,7 @@
 mod audit;
 mod batch;
 mod catalogue;
+mod classes;
 mod cli;
 mod common;
 mod compare;

@@ -190,3 +190,115 @@ fn settling_rules_are_read_from_the_policy_files() {
     let got = settling_rules(&dir);
     assert_eq!(got, HashSet::from(["a".to_string(), "b".to_string()]));
 }
+
+/// The clause of hohhot-2022-84 (考核能耗 = 能源消费总量 − 新增可再生能源电力 − 原料用能): exclusions
+/// that exceed the consumption they are taken from give no negative tce; that line is 不予支持
+/// with its reason, the other row's measure is computed (500000 − 50000 − 100000 = 350000).
+#[test]
+fn exclusions_over_the_consumption_give_no_negative_measure() {
+    let dir = tmp("no-negative-measure");
+    let code = |n: u32| {
+        let first = format!("91150100ABCDE{n:04}");
+        let check = subsidy::domain::identity::credit_code_check_char(&first).unwrap();
+        format!("{first}{check}")
+    };
+    let rule = "hohhot-2022-84-energy-accounting-exclusions";
+    let text = format!(
+        "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,能源消费总量（吨标准煤）,新增可再生能源电力消费量（吨标准煤）,原料用能（吨标准煤）\n\
+         E0,{},甲公司,新城区,2023,{rule},500000,50000,100000\n\
+         E1,{},乙公司,新城区,2023,{rule},100000,80000,50000\n",
+        code(1),
+        code(2)
+    );
+    let input = dir.join("energy.csv");
+    std::fs::write(&input, text).unwrap();
+    let out = dir.join("out");
+    let o = subsidy(&[
+        "run",
+        "--out",
+        out.to_str().unwrap(),
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let payouts = std::fs::read_to_string(out.join("payouts.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(payouts.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let lines: Vec<(String, String, String, String)> = reader
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| {
+            (
+                r[0].to_string(),
+                r[at("line_type")].to_string(),
+                r[at("result")].to_string(),
+                r[at("reason")].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(lines[0].0, "E0");
+    assert_eq!(
+        (lines[0].1.as_str(), lines[0].2.as_str()),
+        ("measure", "350000.00"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        (lines[1].0.as_str(), lines[1].1.as_str(), lines[1].3.as_str()),
+        (
+            "E1",
+            "ineligible",
+            "计算结果为负（考核能耗 -30000 tce）：减去的数额超过了总数，结果不能为负；请核对填报的各项数值"
+        ),
+        "{lines:?}"
+    );
+    assert!(!lines[1].2.starts_with('-'), "{lines:?}");
+}
+
+/// A payout rule whose formula comes out below zero (a policy written as a difference): the
+/// line is 不予支持 with its reason, never a negative payout or a refund.
+#[test]
+fn a_negative_award_is_not_a_payout() {
+    use subsidy::domain::value::{parse_text, DenseRow};
+    use subsidy::engine::{evaluate, Context, Result as EvalResult};
+    use subsidy::rules::params::Params;
+
+    let toml = r#"
+[policy]
+id = "test-difference"
+title = "《测试》"
+issuer = "测试"
+payer = "市级"
+
+[[rule]]
+id = "test-difference-award"
+clause = "第一条"
+excerpt = "按固定资产投资额减去设备投资额后的余额给予奖补。"
+flags = []
+formula = { kind = "amount", base = { minus = ["fixed_asset_investment", "equipment_investment"] } }
+"#;
+    let vocab = crate::common::vocab();
+    let policy = subsidy::rules::load_policy_text(toml, Path::new("test.toml"), &vocab)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut row = DenseRow::new(vocab.len());
+    for (key, cell) in [
+        ("fixed_asset_investment", "100"),
+        ("equipment_investment", "250"),
+    ] {
+        let id = vocab.id(key).unwrap();
+        row.set(id, parse_text(vocab.get(id), cell, Decimal::ONE).unwrap());
+    }
+    let (lpr, params) = (crate::common::lpr(), Params::default());
+    let cx = Context {
+        vocab: &vocab,
+        lpr: &lpr,
+        params: &params,
+    };
+    let ev = evaluate(&policy, &policy.rules[0], &row, cx);
+    assert_eq!(
+        ev.result,
+        EvalResult::Ineligible(
+            "计算结果为负（金额 -150.00）：减去的数额超过了总数，结果不能为负；请核对填报的各项数值"
+                .into()
+        )
+    );
+}

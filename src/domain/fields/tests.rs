@@ -225,6 +225,19 @@ fn annotated_headers_bind_to_their_field() {
         strip_annotations("固定资产投资额（申报数）").1,
         Figure::Claimed
     );
+    // Notes run together in one bracket are notes; one part that is not keeps the bracket.
+    assert_eq!(
+        split_header_unit("统一社会信用代码（必填，18位）").0,
+        "统一社会信用代码"
+    );
+    assert_eq!(
+        strip_annotations("固定资产投资额（核定数、必填）"),
+        ("固定资产投资额".into(), Figure::Approved)
+    );
+    assert_eq!(
+        strip_annotations("固定资产投资额（必填，含税）").0,
+        "固定资产投资额(必填，含税)"
+    );
     // A qualifier that changes the meaning is kept: the header does not bind.
     assert!(v.match_header("固定资产投资额（含税）").is_none());
 }

@@ -28,6 +28,18 @@ fn reads_numbers_units_and_scales() {
         parse_text(&money, "abc", Decimal::ONE),
         Err(Unreadable("“abc”不是数字".into()))
     );
+    // Accounting negatives are named as such, never read as a number.
+    for t in ["(30001)", "（30001）", "30001-"] {
+        assert_eq!(
+            parse_text(&money, t, Decimal::ONE),
+            Err(Unreadable(format!("“{t}”像是会计写法的负数（括号或末尾负号），含义不确定；负数请写为 -30001（只有可为负的栏目才能填负数）"))),
+            "{t}"
+        );
+    }
+    assert_eq!(
+        parse_text(&money, "(备注)", Decimal::ONE),
+        Err(Unreadable("“(备注)”不是数字".into()))
+    );
     let int = field(FieldType::Integer, None);
     assert_eq!(
         parse_text(&int, "2.5", Decimal::ONE),

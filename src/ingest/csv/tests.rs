@@ -98,6 +98,9 @@ fn detects_comma_tab_semicolon_and_bar() {
 fn a_damaged_cell_says_why() {
     assert_eq!(
         damaged_cell("乙\u{FFFD}司", CsvEncoding::Utf8),
-        RawCell::Error("“乙\u{FFFD}司”含有无法按 UTF-8 解码的字节（可能混入了其他编码的文字，如 GBK）；请改正后另存为 UTF-8".into())
+        RawCell::Refused {
+            shown: "乙\u{FFFD}司".into(),
+            reason: "“乙\u{FFFD}司”含有无法按 UTF-8 解码的字节（可能混入了其他编码的文字，如 GBK）；请改正后另存为 UTF-8".into()
+        }
     );
 }

@@ -56,8 +56,8 @@ fn sub_folders_are_read_in_order_and_every_file_not_read_is_listed() {
             ),
             ("a/up".to_string(), NotReadReason::LinkLoop),
             ("link.xlsx".to_string(), NotReadReason::DanglingLink),
-            ("loop1.csv".to_string(), NotReadReason::LinkLoop),
-            ("loop2.csv".to_string(), NotReadReason::LinkLoop),
+            ("loop1.csv".to_string(), NotReadReason::LinkCycle),
+            ("loop2.csv".to_string(), NotReadReason::LinkCycle),
             ("~$b.xlsx".to_string(), NotReadReason::LockFile),
             ("表.et".to_string(), NotReadReason::Wps),
             (
@@ -73,6 +73,11 @@ fn sub_folders_are_read_in_order_and_every_file_not_read_is_listed() {
     assert_eq!(
         NotReadReason::LockFile.to_string(),
         "Office/WPS 锁定文件（~$ 开头，工作簿打开时产生），不是申报数据；未读入"
+    );
+    // Links naming each other point at no folder: their message does not say they do.
+    assert_eq!(
+        NotReadReason::LinkCycle.to_string(),
+        "链接互相指向（循环），找不到实际文件，未读入"
     );
 }
 

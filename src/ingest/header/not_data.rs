@@ -66,19 +66,27 @@ pub(super) fn not_data(cells: &[(u32, RawCell)], columns: usize) -> Option<NotDa
     if first.is_some_and(|t| FOOTERS.iter().any(|f| t.starts_with(f))) {
         return Some(NotData::Footer);
     }
-    // 栏次: 1, 2, 3 … across the row (after an optional 栏次 / 序号 label), at least three and
-    // at least half the header's columns.
-    let numbers: Vec<Option<i64>> = cells.iter().map(|(_, c)| whole_number(c)).collect();
-    let labelled = texts
-        .first()
-        .is_some_and(|t| matches!(t.as_str(), "栏次" | "甲" | "乙"))
-        && numbers.first() == Some(&None);
-    let seq = &numbers[usize::from(labelled)..];
+    // 栏次: 1, 2, 3 … across the row, at least three and at least half the header's columns,
+    // after the labels statistical forms give the columns of text (栏次, 甲, 乙, 丙 …).
+    let labels = cells
+        .iter()
+        .take_while(|(_, c)| squeezed(c).is_some_and(|t| COLUMN_LABELS.contains(&t.as_str())))
+        .count();
+    let seq: Vec<Option<i64>> = cells[labels..]
+        .iter()
+        .map(|(_, c)| whole_number(c))
+        .collect();
     let counts = seq.len() >= 3
-        && seq.len() * 2 >= columns
+        && cells.len() * 2 >= columns
         && seq
             .iter()
             .enumerate()
             .all(|(i, n)| *n == Some(i as i64 + 1));
     counts.then_some(NotData::ColumnNumbers)
 }
+
+/// How a 栏次 row labels the columns of text before it numbers the others: 甲 乙 丙 … (the
+/// heavenly stems, as statistical forms use them).
+const COLUMN_LABELS: &[&str] = &[
+    "栏次", "甲", "乙", "丙", "丁", "戊", "己", "庚", "辛", "壬", "癸",
+];

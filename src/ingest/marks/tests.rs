@@ -63,10 +63,14 @@ fn a_name_merged_down_applies_to_each_row_it_covers() {
 fn a_count_merged_down_is_an_error_on_each_row_naming_the_range() {
     let rows = rows_of(&sheet(), &[merge(((2, 3), (4, 3)))]);
     let want = "合并单元格 D3:D5（跨 3 行）：金额或数量合并在几行上，是每行各自的数还是几行的合计不能确定；请取消合并，在每行填写各自的数值";
-    for r in &rows[..3] {
+    // The first cell shows the value it holds; the covered cells hold nothing of their own.
+    for (r, shown) in rows[..3].iter().zip(["90", "", ""]) {
         assert_eq!(
             cell(r, 3),
-            Some(&RawCell::Error(want.into())),
+            Some(&RawCell::Refused {
+                shown: shown.into(),
+                reason: want.into()
+            }),
             "row {}",
             r.row
         );
@@ -81,7 +85,7 @@ fn an_amount_merged_down_is_ambiguous_even_over_blank_cells() {
     let rows = rows_of(&cells, &[merge(((2, 2), (4, 2)))]);
     for r in &rows[..3] {
         assert!(
-            matches!(cell(r, 2), Some(RawCell::Error(e)) if e.starts_with("合并单元格 C3:C5（跨 3 行）")),
+            matches!(cell(r, 2), Some(RawCell::Refused { reason, .. }) if reason.starts_with("合并单元格 C3:C5（跨 3 行）")),
             "row {}: {:?}",
             r.row,
             cell(r, 2)

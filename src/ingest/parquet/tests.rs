@@ -20,19 +20,21 @@ fn float32_is_its_own_shortest_text_and_non_finite_floats_are_errors() {
     let got = cells(&s).expect("cells");
     assert_eq!(got[..3], [num("4.9"), num("0.1"), None]);
     assert!(
-        matches!(&got[3], Some(RawCell::Error(e)) if e.starts_with("NaN：不是有效数字")),
+        matches!(&got[3], Some(RawCell::Refused { shown, reason }) if shown == "NaN" && reason.starts_with("NaN：不是有效数字")),
         "{:?}",
         got[3]
     );
     assert!(
-        matches!(&got[4], Some(RawCell::Error(e)) if e.starts_with("inf：不是有效数字")),
+        matches!(&got[4], Some(RawCell::Refused { shown, reason }) if shown == "inf" && reason.starts_with("inf：不是有效数字")),
         "{:?}",
         got[4]
     );
     let s = Series::new("d".into(), &[Some(4.9f64), Some(f64::NEG_INFINITY)]);
     let got = cells(&s).expect("cells");
     assert_eq!(got[0], num("4.9"));
-    assert!(matches!(&got[1], Some(RawCell::Error(e)) if e.starts_with("-inf：不是有效数字")));
+    assert!(
+        matches!(&got[1], Some(RawCell::Refused { shown, reason }) if shown == "-inf" && reason.starts_with("-inf：不是有效数字"))
+    );
 }
 
 #[test]
@@ -78,15 +80,19 @@ fn decimals_of_any_precision_are_exact_or_errors() {
     let big = 12_345_678_901_234_567_890_123_456_789_012_345_678i128;
     assert_eq!(
         from_decimal_parts(big, 2),
-        RawCell::Error(
-            "123456789012345678901234567890123456.78：有效数字超过 28 位，无法精确计算".into()
-        )
+        RawCell::Refused {
+            shown: "123456789012345678901234567890123456.78".into(),
+            reason: "123456789012345678901234567890123456.78：有效数字超过 28 位，无法精确计算"
+                .into()
+        }
     );
     assert_eq!(
         from_decimal_parts(-5, 40),
-        RawCell::Error(
-            "-0.0000000000000000000000000000000000000005：有效数字超过 28 位，无法精确计算".into()
-        )
+        RawCell::Refused {
+            shown: "-0.0000000000000000000000000000000000000005".into(),
+            reason: "-0.0000000000000000000000000000000000000005：有效数字超过 28 位，无法精确计算"
+                .into()
+        }
     );
 }
 
@@ -126,8 +132,10 @@ fn timestamps_are_dates_in_their_zone() {
             TimeUnit::Milliseconds,
             Some(&Err("America/New_York".into()))
         ),
-        RawCell::Error(
-            "时间戳的时区 America/New_York 无法确定对应的日期；请写为日期或 UTC+8 时间".into()
-        )
+        RawCell::Refused {
+            shown: String::new(),
+            reason: "时间戳的时区 America/New_York 无法确定对应的日期；请写为日期或 UTC+8 时间"
+                .into()
+        }
     );
 }
