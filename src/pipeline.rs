@@ -9,8 +9,8 @@ use crate::domain::config::Config;
 use crate::domain::exit::ExitStatus;
 use crate::domain::fields::{FieldId, FieldsError, Vocabulary};
 use crate::domain::value::Row;
-use crate::engine::batch::{settle_open, Line, Pending, NOTHING_SHARED};
-use crate::engine::{evaluate, evaluate_untraced, review, Context, Evaluation, StepKind, Trace};
+use crate::engine::batch::Line;
+use crate::engine::{evaluate, Context, StepKind, Trace};
 use crate::ingest::IngestError;
 use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
 use crate::normalise::{type_row, Applications, Normaliser, Rows, Shard, TypedRow};
@@ -255,7 +255,7 @@ fn compute_read<'l>(
     t: &Timer,
 ) -> Result<Computed<'l>, RunError> {
     let shard = options.shard;
-    let read = t.mark("read");
+    t.mark("read");
     let history = crate::history::History::load(history, &loaded.policies)?;
     history.join(&mut applications.rows, &loaded.vocab, &loaded.policies);
     let shared = history.shared(&loaded.policies);
@@ -272,42 +272,22 @@ fn compute_read<'l>(
             shard: format!("{}/{}", shard.index, shard.count),
         });
     }
-    let cx = Context {
-        vocab: &loaded.vocab,
-        lpr: &loaded.lpr,
-        params: &loaded.params,
-    };
-    // The trace is made when a line is written; holding a million of them is not worth it.
-    let evaluations: Vec<Evaluation> = (0..rows.len())
-        .into_par_iter()
-        .map(|i| {
-            let r = &rules[of_row[i] as usize];
-            let row = rows.row(i);
-            let mut evaluation = evaluate_untraced(r.policy, r.rule, &row, cx);
-            // 待审核: a review the row leaves open holds its amount back (engine::review).
-            let (sheet, _) = applications.origin(i);
-            let open = review::awaiting(r.policy, r.rule, &row, |f| sheet.has(f));
-            if !open.is_empty() {
-                review::hold(&mut evaluation, r.rule, || {
-                    review::reason(&loaded.vocab, &open)
-                });
-            }
-            evaluation
-        })
-        .collect();
-    t.mark("evaluate");
     let ident = IdentityFields::of(&loaded.vocab);
-    let projects = project_numbers(&applications.rows, &rules, loaded.vocab.id("project_id"));
-    let settled = settle_lines(
+    // The engine's rate counts evaluation and the batch pass, nothing before them.
+    let engine = std::time::Instant::now();
+    let projects = settle::project_numbers(rows, &rules, loaded.vocab.id("project_id"));
+    let settled = settle::evaluate_and_settle(
+        loaded,
         &applications,
-        &rules,
-        &of_row,
-        evaluations,
+        (&rules, &of_row),
         ident,
         (&shared, &projects),
+        || {
+            t.mark("evaluate");
+        },
     );
-    let settle = t.mark("settle");
-    t.engine(settled.len(), settle.saturating_sub(read));
+    t.mark("settle");
+    t.engine(settled.len(), engine.elapsed());
     let order = with_payees(ledger_order(&applications.rows, ident), &settled);
     t.mark("order");
     let skipped_sheets = batch
@@ -483,99 +463,6 @@ fn resolve<'a>(loaded: &'a Loaded, rows: &Rows) -> Result<(Vec<u32>, Vec<RuleVie
         of_row.push(k);
     }
     Ok((of_row, views))
-}
-
-/// The batch pass over every line.
-fn settle_lines(
-    apps: &Applications,
-    rules: &[RuleView<'_>],
-    of_row: &[u32],
-    evaluations: Vec<Evaluation>,
-    ident: IdentityFields,
-    (shared, projects): (&crate::history::SharedHistory, &[String]),
-) -> Vec<Line> {
-    let rows = &apps.rows;
-    let IdentityFields {
-        application_id: app_f,
-        credit_code: code_f,
-        year: year_f,
-        rule_id: rule_f,
-        ..
-    } = ident;
-    // A batch has a few distinct years: their text once each.
-    let mut year_text: Vec<(Option<crate::domain::value::Value>, String)> = Vec::new();
-    let year_of: Vec<u32> = (0..rows.len())
-        .map(|i| {
-            let v = rows.row(i).get(year_f).cloned();
-            let k = year_text
-                .iter()
-                .position(|(y, _)| *y == v)
-                .unwrap_or_else(|| {
-                    year_text.push((v, rows.text(i, year_f)));
-                    year_text.len() - 1
-                });
-            k as u32
-        })
-        .collect();
-    // What the history paid inside shared caps, once per enterprise-year that has any.
-    let mut prior: std::collections::HashMap<(&str, i64), crate::engine::batch::SharedPaid> =
-        std::collections::HashMap::new();
-    for i in 0..rows.len() {
-        let code = rows.str(i, code_f);
-        if let (true, Ok(year)) = (
-            shared.has(code),
-            year_text[year_of[i] as usize].1.parse::<i64>(),
-        ) {
-            prior
-                .entry((code, year))
-                .or_insert_with(|| shared.paid(code, year));
-        }
-    }
-    let pending: Vec<Pending<'_>> = evaluations
-        .into_iter()
-        .enumerate()
-        .map(|(i, evaluation)| {
-            let RuleView { policy, rule, .. } = rules[of_row[i] as usize];
-            let (credit_code, year) = (rows.str(i, code_f), &year_text[year_of[i] as usize].1);
-            Pending {
-                rule,
-                payer: policy.payer,
-                evaluation,
-                credit_code,
-                year,
-                project: projects.get(i).map_or("", String::as_str),
-                order: (rows.str(i, app_f), rows.str(i, rule_f)),
-                prior_shared: year
-                    .parse()
-                    .ok()
-                    .and_then(|y: i64| prior.get(&(credit_code, y)))
-                    .unwrap_or(&NOTHING_SHARED),
-                budget: rule
-                    .budget
-                    .as_ref()
-                    .and_then(|b| policy.budgets.iter().find(|x| &x.id == b)),
-            }
-        })
-        .collect();
-    settle_open(pending)
-}
-
-/// Every row's 项目编号, trimmed ("" when it has none), when some rule caps or counts by
-/// project; none otherwise (no rule would read them).
-fn project_numbers(rows: &Rows, rules: &[RuleView<'_>], field: Option<FieldId>) -> Vec<String> {
-    let by_project = rules.iter().any(|v| {
-        !v.rule.limits.is_empty()
-            || v.rule
-                .caps
-                .iter()
-                .any(|c| matches!(c.scope, crate::rules::CapScope::Project { .. }))
-    });
-    match (by_project, field) {
-        (true, Some(f)) => (0..rows.len())
-            .map(|i| rows.text(i, f).trim().to_string())
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 /// Ledger order: the rows by 申报编号 (unique among computed rows).
@@ -770,5 +657,6 @@ fn read_steps(loaded: &Loaded, apps: &Applications, view: &RuleView<'_>, i: usiz
 }
 
 mod run;
+mod settle;
 use run::Timer;
 pub use run::{run, RunSettings, Stage, Summary};

@@ -40,8 +40,9 @@ pub enum LineKind {
     /// 不予受理: a row value outside the clause's range (D5).
     Rejected { reason: String },
     /// 待审核: a payout line whose review is open. Its amount and shares are what it would
-    /// get if approved; it is in no payout total.
-    Pending { reason: String },
+    /// get if approved; it is in no payout total. The reason is shared by every line held
+    /// back for the same flags.
+    Pending { reason: std::sync::Arc<str> },
     /// 应退: a settlement below what the project was already paid (多退少补), where the rule
     /// settles. Its amount and shares are negative: money owed back, in its own total.
     Refund,
@@ -551,9 +552,21 @@ pub fn largest_remainder(total: Decimal, weights: &[Decimal]) -> Vec<Decimal> {
 }
 
 fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Trace, refused: Option<String>) -> Line {
-    let mut trace = p.evaluation.trace;
-    trace.append(&extra);
-    if let (Some(reason), Result::Amount(_)) = (refused, &p.evaluation.result) {
+    let Evaluation {
+        result,
+        trace: mut evaluated,
+        split: weights,
+        payment,
+        ..
+    } = p.evaluation;
+    // An untraced first pass leaves the evaluation's trace empty: the batch steps are the trace.
+    let trace = if evaluated.is_empty() {
+        extra
+    } else {
+        evaluated.append(&extra);
+        evaluated
+    };
+    if let (Some(reason), Result::Amount(_)) = (refused, &result) {
         // 限项: the line is refused whole; its step is already in the trace.
         return Line {
             kind: LineKind::Ineligible {
@@ -566,37 +579,37 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Trace, refused: Option
             payees: Vec::new(),
         };
     }
-    let kind = match (&p.evaluation.result, &p.rule.outcome) {
+    // The evaluation is the line's own: its texts move into the line; only the rule's labels
+    // are copied.
+    let kind = match (result, &p.rule.outcome) {
         (Result::Verdict(v), Outcome::Verdict { label, yes, no }) => LineKind::Verdict {
             label: label.clone(),
-            value: *v,
-            words: if *v { yes.clone() } else { no.clone() },
+            value: v,
+            words: if v { yes.clone() } else { no.clone() },
         },
         (Result::Verdict(v), _) => LineKind::Verdict {
             label: "资格认定".into(),
-            value: *v,
+            value: v,
             words: None,
         },
-        (Result::Text(t), Outcome::Text { label }) => LineKind::Text {
+        (Result::Text(value), Outcome::Text { label }) => LineKind::Text {
             label: label.clone(),
-            value: t.clone(),
+            value,
         },
-        (Result::Text(t), _) => LineKind::Text {
+        (Result::Text(value), _) => LineKind::Text {
             label: "认定".into(),
-            value: t.clone(),
+            value,
         },
-        (Result::Ineligible(r), Outcome::Measure { refused, .. }) => LineKind::Ineligible {
-            reason: r.clone(),
+        (Result::Ineligible(reason), Outcome::Measure { refused, .. }) => LineKind::Ineligible {
+            reason,
             shown: refused.clone(),
         },
-        (Result::Ineligible(r), _) => LineKind::Ineligible {
-            reason: r.clone(),
+        (Result::Ineligible(reason), _) => LineKind::Ineligible {
+            reason,
             shown: None,
         },
-        (Result::Rejected(r), _) => LineKind::Rejected { reason: r.clone() },
-        (Result::AwaitingReview { reason, .. }, _) => LineKind::Pending {
-            reason: reason.clone(),
-        },
+        (Result::Rejected(reason), _) => LineKind::Rejected { reason },
+        (Result::AwaitingReview { reason, .. }, _) => LineKind::Pending { reason },
         (Result::Amount(_), Outcome::Measure { label, unit, .. }) => LineKind::Measure {
             label: label.clone(),
             unit: unit.clone(),
@@ -619,7 +632,7 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Trace, refused: Option
     };
     let shares = match kind {
         LineKind::Payout | LineKind::Pending { .. } | LineKind::Refund => {
-            split(rounded, p.evaluation.split.as_deref(), p.payer)
+            split(rounded, weights.as_deref(), p.payer)
         }
         _ => Vec::new(),
     };
@@ -630,9 +643,8 @@ fn finish(p: Pending<'_>, amount: Option<Decimal>, extra: Trace, refused: Option
         trace,
         payees: Vec::new(),
     };
-    if let Some(partner) = &p.evaluation.payment.partner {
-        line.payees =
-            super::payment::payee_lines(&line, partner, p.evaluation.split.as_deref(), p.payer);
+    if let Some(partner) = &payment.partner {
+        line.payees = super::payment::payee_lines(&line, partner, weights.as_deref(), p.payer);
     }
     line
 }

@@ -44,7 +44,10 @@ pub enum Result {
     Rejected(String),
     /// 待审核: the amount the line would get, held back because its review is open
     /// ([`review::hold`]); never a payout.
-    AwaitingReview { amount: Decimal, reason: String },
+    AwaitingReview {
+        amount: Decimal,
+        reason: std::sync::Arc<str>,
+    },
 }
 
 /// One evaluated line with its trace.

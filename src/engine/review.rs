@@ -29,6 +29,8 @@
 //! then change the reviewed ones on the next run. A reviewed line whose figure would change
 //! says so in its trace (待审核影响); 汇总 keeps the two totals side by side, never added.
 
+use std::sync::Arc;
+
 use crate::domain::fields::{FieldId, Vocabulary};
 use crate::domain::value::Row;
 use crate::rules::{Outcome, Policy, Review, Rule};
@@ -36,7 +38,7 @@ use crate::rules::{Outcome, Policy, Review, Rule};
 use super::{Evaluation, Result};
 
 /// Why a line awaits review: each flag the rule honours that the row leaves open.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Awaiting {
     pub flag: FieldId,
     /// Whether the row's sheet has a column for the flag (its cell is empty) or none.
@@ -63,8 +65,9 @@ pub fn awaiting(
 }
 
 /// The reason a pending line shows (待审核事项): each open flag, and whether its cell is empty
-/// or its column absent.
-pub fn reason(vocab: &Vocabulary, open: &[Awaiting]) -> String {
+/// or its column absent. Shared (`Arc`): a batch has a handful of distinct reasons and most of
+/// its lines may carry one.
+pub fn reason(vocab: &Vocabulary, open: &[Awaiting]) -> Arc<str> {
     open.iter()
         .map(|a| {
             let name = &vocab.get(a.flag).header_zh;
@@ -76,12 +79,13 @@ pub fn reason(vocab: &Vocabulary, open: &[Awaiting]) -> String {
         })
         .collect::<Vec<_>>()
         .join("；")
+        .into()
 }
 
 /// Holds back a payout amount whose review is open: it becomes [`Result::AwaitingReview`] with
 /// the reason. Refusals stay refusals (a line that fails its conditions fails them whatever
 /// the review says), and figures that are not paid (measures, verdicts) are left as they are.
-pub fn hold(evaluation: &mut Evaluation, rule: &Rule, reason: impl FnOnce() -> String) {
+pub fn hold(evaluation: &mut Evaluation, rule: &Rule, reason: impl FnOnce() -> Arc<str>) {
     if !matches!(rule.outcome, Outcome::Payout) {
         return;
     }

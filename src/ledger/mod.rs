@@ -69,9 +69,8 @@ impl LedgerLine {
     /// amount (a cap, 补差, 就高, 起付, a budget), as `explain` shows it.
     pub fn reason(&self) -> String {
         match &self.line.kind {
-            LineKind::Ineligible { reason, .. }
-            | LineKind::Rejected { reason }
-            | LineKind::Pending { reason } => reason.clone(),
+            LineKind::Ineligible { reason, .. } | LineKind::Rejected { reason } => reason.clone(),
+            LineKind::Pending { reason } => reason.to_string(),
             _ => self
                 .line
                 .trace

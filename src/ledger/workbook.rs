@@ -193,7 +193,7 @@ fn kind_and_result(l: &LedgerLine) -> (String, String) {
                 .unwrap_or_else(|| if *value { "符合" } else { "不符合" }.to_string()),
         ),
         LineKind::Text { label, value } => (label.clone(), value.clone()),
-        LineKind::Pending { reason } => ("待审核".to_string(), reason.clone()),
+        LineKind::Pending { reason } => ("待审核".to_string(), reason.to_string()),
         LineKind::Refund => (KIND_REFUND.to_string(), String::new()),
         LineKind::Ineligible { .. } | LineKind::Rejected { .. } => (String::new(), String::new()),
     }

@@ -121,7 +121,8 @@ impl Timer {
         at
     }
 
-    /// The engine's own rate: lines through evaluation and the batch pass.
+    /// The engine's own rate: lines through evaluation and the batch pass, `took` timed around
+    /// those two alone (not the reading, the history or the ledger order).
     pub(super) fn engine(&self, lines: usize, took: std::time::Duration) {
         if self.on {
             let rate = (lines as u128 * 1_000_000) / took.as_micros().max(1);
