@@ -13,6 +13,7 @@ mod golden;
 mod history;
 mod hostile;
 mod installed;
+mod instalments;
 mod layers;
 mod ledger;
 mod long_text;
