@@ -464,7 +464,7 @@ limit = {{ most = {most}, per = "enterprise", keep = "{keep}" }}
                     },
                 },
                 credit_code: &codes[k],
-                year: *year,
+                year,
                 project: &projects[k],
                 order: (app, &rules[*r].id),
                 prior_shared: &history[*e],
