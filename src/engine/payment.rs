@@ -84,6 +84,9 @@ impl Evaluator<'_> {
                     paid
                 }
                 Stage::Settlement => {
+                    // The award at 分 (D7) before what was paid, itself at 分, is deducted: a
+                    // half cent must not turn a settled project into a refund of 0.01.
+                    let amount = round_yuan(amount);
                     let prior = self.history_of("prior_paid_project")?;
                     self.note(
                         StepKind::Combination,
@@ -348,6 +351,10 @@ pub(super) fn apply_settlements(
         let (Some(_), Some(mut amount)) = (project_of(p, Stage::Settlement), amounts[i]) else {
             continue;
         };
+        if !netting.advances_of(i).is_empty() {
+            // At 分 before the advances, themselves at 分, are deducted (D7).
+            amount = round_yuan(amount);
+        }
         for &j in netting.advances_of(i) {
             let (Some(paid), Some(figure)) =
                 (netting.paid(pending, j), advance_figure(&pending[j]))

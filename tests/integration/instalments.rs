@@ -563,3 +563,41 @@ limit = {{ most = {most}, per = "enterprise", keep = "{keep}" }}
         }
     }
 }
+
+/// A settlement's award is taken at 分 before what was paid (at 分) is deducted: an actual
+/// award of 12,190.145 against 12,190.15 paid settles at 0.00, not at a refund of 0.01 — for
+/// an advance in the history and one in the batch alike.
+#[test]
+fn half_a_cent_is_no_refund() {
+    let dir = tmp("instal-half-cent");
+    let text = policy(
+        "upgrade-settles",
+        "advance = { share = \"50%\", settles = true, words = \"先预拨50%，验收后据实清算，多退少补\" }",
+    );
+    let history = dir.join("paid.csv");
+    std::fs::write(
+        &history,
+        format!(
+            "application_id,credit_code,rule_id,award,line_type,application_year,project_id\n\
+             H1,{A},upgrade-settles,12190.15,payout,2024,P1\n"
+        ),
+    )
+    .unwrap();
+    let r = "upgrade-settles";
+    let rows = vec![
+        // 121,901.45 × 10% = 12,190.145 → 12,190.15, less the history's 12,190.15.
+        row("S1", A, "2025", r, "121901.45", "P1", "清算"),
+        // 243,802.90 × 10% × 50% = 12,190.145 → 12,190.15 advanced in the batch.
+        row("S2", B, "2025", r, "243802.90", "P2", "预拨"),
+        row("S3", B, "2025", r, "121901.45", "P2", "清算"),
+    ];
+    let (lines, _) = run(&dir, &text, &rows, 1, Some(&history));
+    assert_eq!(
+        money(&lines),
+        [
+            ("S1", "0.00", "payout"),
+            ("S2", "12190.15", "payout"),
+            ("S3", "0.00", "payout"),
+        ]
+    );
+}
