@@ -30,6 +30,13 @@ pub enum HistoryError {
         row: usize,
         rule: String,
     },
+    #[error("{path} row {row}: rule `{rule}` pays one award to two payees (合同能源管理), and {problem}; give the payouts.csv or ledger.xlsx as a run wrote it (each award's payees on adjacent lines, the applicant first)")]
+    PayeeParts {
+        path: PathBuf,
+        row: usize,
+        rule: String,
+        problem: String,
+    },
     #[error("{path} row {row}: {column} “{value}” is not {what}")]
     BadValue {
         path: PathBuf,
@@ -150,18 +157,32 @@ pub struct History {
     pub files: Vec<crate::ingest::InputFile>,
 }
 
-const COLUMNS: [(&str, &[&str]); 6] = [
+const COLUMNS: [(&str, &[&str]); 7] = [
     ("credit_code", &["credit_code", "统一社会信用代码"]),
     ("rule_id", &["rule_id", "申报条款编号"]),
     ("application_year", &["application_year", "申报年度"]),
     ("award", &["award", "金额（元）"]),
     ("line_type", &["line_type", "结果类型"]),
     ("project_id", &["project_id", "项目编号"]),
+    ("application_id", &["application_id", "申报编号"]),
 ];
 
-/// Columns a history may lack: the line type (every line then a payout) and 项目编号 (needed
-/// only by lines of a rule that settles by project).
-const OPTIONAL: [&str; 2] = ["line_type", "project_id"];
+/// Columns a history may lack: the line type (every line then a payout), 项目编号 (needed
+/// only by lines of a rule that settles by project) and 申报编号 (needed only by lines of a
+/// rule that pays two payees).
+const OPTIONAL: [&str; 3] = ["line_type", "project_id", "application_id"];
+
+/// The last line read of a rule paying two payees (合同能源管理): the applicant's part, which
+/// the second payee's part (the next line, same 申报编号) is credited to.
+struct Applicant {
+    application: String,
+    rule: String,
+    year: i64,
+    project: String,
+    credit_code: String,
+    /// Its position in `History::lines` (none while its part is 0.00).
+    at: Option<usize>,
+}
 
 impl History {
     /// Reads payouts.csv files or ledger.xlsx workbooks (sheet 发放明细), files or folders.
@@ -188,7 +209,7 @@ impl History {
         let Some(header) = table.first() else {
             return Ok(());
         };
-        let mut cols = [0usize; 6];
+        let mut cols = [0usize; 7];
         for (i, (wanted, names)) in COLUMNS.iter().enumerate() {
             match header.iter().position(|h| names.contains(&h.trim())) {
                 Some(c) => cols[i] = c,
@@ -201,12 +222,17 @@ impl History {
                 }
             }
         }
+        // The applicant's part just read, of an award paid to two payees.
+        let mut applicant: Option<Applicant> = None;
+        // Every award of such a rule read, by (申报编号, rule, year): its applicant's code.
+        let mut seen: HashMap<(String, String, i64), String> = HashMap::new();
         for (n, row) in table.iter().enumerate().skip(1) {
             let cell = |c: usize| row.get(c).map(|s| s.trim()).unwrap_or("");
             // Money paid, and money owed back (应退, 多退少补), which nets a project's payments.
             let kind = cell(cols[4]);
             let refund = matches!(kind, "refund" | "应退");
             if !(kind.is_empty() || kind == "payout" || kind == "奖补资金" || refund) {
+                applicant = None;
                 continue;
             }
             let bad = |column, value: &str, what| HistoryError::BadValue {
@@ -240,17 +266,103 @@ impl History {
             if refund && award > Decimal::ZERO {
                 return Err(bad("award", cell(cols[3]), "a refund (应退 is negative)"));
             }
-            if !award.is_zero() {
-                self.lines.push(Paid {
-                    credit_code: cell(cols[0]).to_string(),
-                    rule,
-                    year,
-                    award,
-                    project: cell(cols[5]).to_string(),
-                });
+            let paid = Paid {
+                credit_code: cell(cols[0]).to_string(),
+                rule,
+                year,
+                award,
+                project: cell(cols[5]).to_string(),
+            };
+            let payees = policies.rule(id).is_some_and(|(_, r)| r.payees.is_some());
+            if !payees {
+                applicant = None;
+                self.push(paid);
+                continue;
             }
+            let parts = PayeeParts {
+                path,
+                row: n + 1,
+                application: (cols[6] != usize::MAX).then(|| cell(cols[6])),
+            };
+            applicant = self.payee_part(paid, parts, applicant.take(), &mut seen)?;
         }
         Ok(())
+    }
+
+    /// Keeps a paid line (a line of 0.00 says nothing).
+    fn push(&mut self, paid: Paid) -> Option<usize> {
+        if paid.award.is_zero() {
+            return None;
+        }
+        self.lines.push(paid);
+        Some(self.lines.len() - 1)
+    }
+
+    /// A line of a rule paying two payees (合同能源管理). The run writes an award's payees on
+    /// adjacent lines, the applicant first, both under the row's 申报编号: the second payee's
+    /// part is credited to the applicant — the award is the applicant's project, a payee split
+    /// does not make a second one, so it counts once, for the applicant, in every count and cap
+    /// the history feeds. Returns the applicant whose part this line is, for the next line.
+    fn payee_part(
+        &mut self,
+        paid: Paid,
+        at: PayeeParts<'_>,
+        applicant: Option<Applicant>,
+        seen: &mut HashMap<(String, String, i64), String>,
+    ) -> Result<Option<Applicant>, HistoryError> {
+        let refuse = |problem: String| HistoryError::PayeeParts {
+            path: at.path.to_path_buf(),
+            row: at.row,
+            rule: paid.rule.clone(),
+            problem,
+        };
+        let Some(application) = at.application else {
+            return Err(refuse("this history has no column application_id (申报编号) to tell the second payee's part from the applicant's".into()));
+        };
+        if let Some(a) = applicant.filter(|a| {
+            (
+                a.application.as_str(),
+                a.rule.as_str(),
+                a.year,
+                a.project.as_str(),
+            ) == (
+                application,
+                paid.rule.as_str(),
+                paid.year,
+                paid.project.as_str(),
+            ) && a.credit_code != paid.credit_code
+        }) {
+            match a.at {
+                Some(k) => self.lines[k].award += paid.award,
+                None => {
+                    self.push(Paid {
+                        credit_code: a.credit_code,
+                        ..paid
+                    });
+                }
+            }
+            return Ok(None);
+        }
+        let key = (application.to_string(), paid.rule.clone(), paid.year);
+        if let Some(code) = seen.get(&key).filter(|c| **c != paid.credit_code) {
+            return Err(refuse(format!(
+                "this line of 申报编号 {application} ({}) is not next to the line of its applicant ({code})",
+                paid.credit_code
+            )));
+        }
+        seen.insert(key, paid.credit_code.clone());
+        let next = Applicant {
+            application: application.to_string(),
+            rule: paid.rule.clone(),
+            year: paid.year,
+            project: paid.project.clone(),
+            credit_code: paid.credit_code.clone(),
+            at: None,
+        };
+        Ok(Some(Applicant {
+            at: self.push(paid),
+            ..next
+        }))
     }
 
     /// The paid lines charged to each shared cap group: a line counts in every group its rule
@@ -382,6 +494,14 @@ impl History {
             }
         }
     }
+}
+
+/// Where a line of a rule paying two payees was read.
+struct PayeeParts<'a> {
+    path: &'a Path,
+    row: usize,
+    /// Its 申报编号, when the history has the column.
+    application: Option<&'a str>,
 }
 
 /// 本项目已拨付: what the history paid the enterprise for the same project under the same rule

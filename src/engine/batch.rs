@@ -322,14 +322,33 @@ pub fn settle_open(pending: Vec<Pending<'_>>) -> Vec<Line> {
 /// with an amount; with each line the reason it was refused, if a count limit refused it.
 fn settle_amounts(
     pending: &[Pending<'_>],
+    amounts: Vec<Option<Decimal>>,
+) -> (Vec<Option<Decimal>>, Vec<Trace>, Vec<Option<String>>) {
+    // A settlement deducts what an advance of the batch actually paid: see `Netting`.
+    let netting = super::payment::Netting::of(pending);
+    if netting.is_empty() {
+        return settle_pass(pending, amounts, &netting);
+    }
+    netting.settled(
+        pending,
+        |n| settle_pass(pending, amounts.clone(), n),
+        |out| &out.0,
+    )
+}
+
+/// One batch pass of [`settle_amounts`], each settlement deducting the advances as `netting`
+/// says they paid.
+fn settle_pass(
+    pending: &[Pending<'_>],
     mut amounts: Vec<Option<Decimal>>,
+    netting: &super::payment::Netting,
 ) -> (Vec<Option<Decimal>>, Vec<Trace>, Vec<Option<String>>) {
     let mut extra: Vec<Trace> = vec![Trace::default(); pending.len()];
     let mut refused: Vec<Option<String>> = vec![None; pending.len()];
-    super::payment::apply_settlements(pending, &mut amounts, &mut extra);
+    super::payment::apply_settlements(pending, &mut amounts, &mut extra, netting);
     for stage in [Stage::Project, Stage::Enterprise] {
         limits::apply_count_limits(pending, &mut amounts, &mut extra, &mut refused, stage);
-        apply_shared_caps(pending, &mut amounts, &mut extra, stage);
+        apply_shared_caps(pending, &mut amounts, &mut extra, stage, netting);
     }
     apply_exclusive(pending, &mut amounts, &mut extra);
     round_and_floor(pending, &mut amounts, &mut extra);

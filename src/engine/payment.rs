@@ -84,6 +84,9 @@ impl Evaluator<'_> {
                     paid
                 }
                 Stage::Settlement => {
+                    // The award at 分 (D7) before what was paid, itself at 分, is deducted: a
+                    // half cent must not turn a settled project into a refund of 0.01.
+                    let amount = round_yuan(amount);
                     let prior = self.history_of("prior_paid_project")?;
                     self.note(
                         StepKind::Combination,
@@ -183,34 +186,183 @@ fn project_of<'p>(p: &'p Pending<'_>, stage: Stage) -> Option<(&'p str, &'p str,
         .map(|i| (p.credit_code, p.rule.id.as_str(), i.project.as_str()))
 }
 
-/// 多退少补 in the batch: each settlement line less the advances of the same project (credit
-/// code, rule, 项目编号) in this batch, then, where the rule does not settle, never below 0
-/// (只补不退). Runs before shared caps, so a project's advance and settlement together use
-/// the room of its final award, not more.
+/// The settlements of a batch that net against advances of the same project in the same
+/// batch (多退少补), and what each of those advances paid as the settlements deduct it.
+///
+/// A settlement deducts what its advance actually paid: after every cut of the batch pass (a
+/// shared cap, a count limit, 起付), not the advance's own figure — the history is read the same
+/// way, as what the lines paid. The batch pass is therefore run with each advance's figure,
+/// then again with what that pass left each advance, until the two agree (see
+/// [`Netting::settled`]). An advance is served before its settlements under every shared cap
+/// ([`Netting::serve_key`]), so a settlement never takes room from the advance it deducts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(super) struct Netting {
+    /// Each netting settlement (a line index) with its project's advances, in (year, 申报编号)
+    /// order.
+    links: Vec<(usize, Vec<usize>)>,
+    /// What each of those advances paid, by line index: `None` before a pass has run (its own
+    /// figure is deducted), then what the last pass left it.
+    paid: Vec<(usize, Decimal)>,
+    /// Whether `paid` comes from a pass (else the advances' own figures).
+    settled: bool,
+}
+
+/// The batch pass is run at most this many times to agree on what the advances paid; a
+/// batch that does not agree by then (a count limit re-ranking a project back and forth)
+/// deducts each advance's own figure, which never pays a project more than its award.
+const MOST_PASSES: usize = 4;
+
+impl Netting {
+    /// The netting settlements of the batch, deducting each advance's own figure.
+    pub(super) fn of(pending: &[Pending<'_>]) -> Netting {
+        let mut advances: std::collections::HashMap<_, Vec<usize>> = Default::default();
+        for (j, p) in pending.iter().enumerate() {
+            if let Some(k) = project_of(p, Stage::Advance) {
+                advances.entry(k).or_default().push(j);
+            }
+        }
+        let mut links = Vec::new();
+        if advances.is_empty() {
+            return Netting::default();
+        }
+        for (i, p) in pending.iter().enumerate() {
+            let Some(these) = project_of(p, Stage::Settlement).and_then(|k| advances.get(&k))
+            else {
+                continue;
+            };
+            let mut these = these.clone();
+            these.sort_by_key(|&j| (pending[j].year, pending[j].order));
+            links.push((i, these));
+        }
+        Netting {
+            links,
+            paid: Vec::new(),
+            settled: false,
+        }
+    }
+
+    /// Whether no settlement of the batch nets against an advance of the batch.
+    pub(super) fn is_empty(&self) -> bool {
+        self.links.is_empty()
+    }
+
+    /// The advances of the batch settlement `i` nets against (none for any other line).
+    fn advances_of(&self, i: usize) -> &[usize] {
+        match self.links.binary_search_by_key(&i, |(s, _)| *s) {
+            Ok(k) => &self.links[k].1,
+            Err(_) => &[],
+        }
+    }
+
+    /// What advance `j` is deducted as: what the last pass left it, or its own figure.
+    fn paid(&self, pending: &[Pending<'_>], j: usize) -> Option<Decimal> {
+        match self.settled {
+            true => self
+                .paid
+                .binary_search_by_key(&j, |(k, _)| *k)
+                .ok()
+                .map(|k| self.paid[k].1),
+            false => advance_figure(&pending[j]),
+        }
+    }
+
+    /// Where line `i` is served under a shared cap: in (year, 申报编号, rule) order, except
+    /// that a settlement comes right after the last of its project's advances when that one
+    /// is later — the advance is paid first, and the settlement deducts what it paid.
+    pub(super) fn serve_key<'p>(
+        &self,
+        pending: &'p [Pending<'_>],
+        i: usize,
+    ) -> ((&'p str, (&'p str, &'p str)), bool) {
+        let own = (pending[i].year, pending[i].order);
+        let last = self
+            .advances_of(i)
+            .last()
+            .map(|&j| (pending[j].year, pending[j].order));
+        match last {
+            Some(last) if last > own => (last, true),
+            _ => (own, false),
+        }
+    }
+
+    /// Runs the batch pass `settle` until what each advance paid is what its settlements
+    /// deducted (at most [`MOST_PASSES`] times); returns the last pass's result.
+    pub(super) fn settled<T>(
+        mut self,
+        pending: &[Pending<'_>],
+        mut settle: impl FnMut(&Netting) -> T,
+        amounts: impl Fn(&T) -> &[Option<Decimal>],
+    ) -> T {
+        let mut out = settle(&self);
+        if self.is_empty() {
+            return out;
+        }
+        let mut passes = 1;
+        loop {
+            let paid = self.after(pending, amounts(&out));
+            if self.settled && paid == self.paid {
+                return out;
+            }
+            if passes == MOST_PASSES {
+                // Not agreed: deduct the advances' own figures (never more than the award).
+                self.settled = false;
+                return settle(&self);
+            }
+            self.paid = paid;
+            self.settled = true;
+            out = settle(&self);
+            passes += 1;
+        }
+    }
+
+    /// What each advance of a netting settlement paid in a pass's `amounts`: its amount after
+    /// every cut, 0 when a count limit refused it, and its own figure when it awaits review and
+    /// this pass leaves it out (a settlement never pays again what a pending advance will pay).
+    fn after(&self, pending: &[Pending<'_>], amounts: &[Option<Decimal>]) -> Vec<(usize, Decimal)> {
+        let mut advances: Vec<usize> = self.links.iter().flat_map(|(_, a)| a).copied().collect();
+        advances.sort_unstable();
+        advances.dedup();
+        advances
+            .into_iter()
+            .filter_map(|j| {
+                let figure = advance_figure(&pending[j])?;
+                let now = match (amounts[j], &pending[j].evaluation.result) {
+                    (Some(a), _) => a,
+                    (None, Result::AwaitingReview { .. }) => figure,
+                    (None, _) => Decimal::ZERO,
+                };
+                Some((j, now))
+            })
+            .collect()
+    }
+}
+
+/// 多退少补 in the batch: each settlement line less what the advances of the same project
+/// (credit code, rule, 项目编号) in this batch paid, then, where the rule does not settle,
+/// never below 0 (只补不退). Runs before shared caps, so a project's advance and settlement
+/// together use the room of its final award, not more.
 pub(super) fn apply_settlements(
     pending: &[Pending<'_>],
     amounts: &mut [Option<Decimal>],
     extra: &mut [Trace],
+    netting: &Netting,
 ) {
-    let mut advances: std::collections::HashMap<_, Vec<usize>> = Default::default();
-    for (j, p) in pending.iter().enumerate() {
-        if let Some(k) = project_of(p, Stage::Advance) {
-            advances.entry(k).or_default().push(j);
-        }
-    }
     for (i, p) in pending.iter().enumerate() {
-        let (Some(k), Some(mut amount)) = (project_of(p, Stage::Settlement), amounts[i]) else {
+        let (Some(_), Some(mut amount)) = (project_of(p, Stage::Settlement), amounts[i]) else {
             continue;
         };
-        let mut these: Vec<usize> = advances.get(&k).cloned().unwrap_or_default();
-        these.sort_by_key(|&j| pending[j].order);
-        for j in these {
-            let Some(paid) = advance_figure(&pending[j]) else {
+        if !netting.advances_of(i).is_empty() {
+            // At 分 before the advances, themselves at 分, are deducted (D7).
+            amount = round_yuan(amount);
+        }
+        for &j in netting.advances_of(i) {
+            let (Some(paid), Some(figure)) =
+                (netting.paid(pending, j), advance_figure(&pending[j]))
+            else {
                 continue;
             };
-            extra[i].push(
-                StepKind::Combination,
-                &format!(
+            let step = match paid == figure {
+                true => format!(
                     "清算 减本批预拨 {}（申报编号 {}）：{} − {} = {}",
                     grouped2(paid),
                     pending[j].order.0,
@@ -218,7 +370,17 @@ pub(super) fn apply_settlements(
                     grouped2(paid),
                     grouped2(amount - paid)
                 ),
-            );
+                false => format!(
+                    "清算 减本批预拨实付 {}（申报编号 {}，核定 {}，经本批封顶、限项等调整）：{} − {} = {}",
+                    grouped2(paid),
+                    pending[j].order.0,
+                    grouped2(figure),
+                    grouped2(amount),
+                    grouped2(paid),
+                    grouped2(amount - paid)
+                ),
+            };
+            extra[i].push(StepKind::Combination, &step);
             amount -= paid;
         }
         let settles = p

@@ -14,6 +14,7 @@ mod golden;
 mod history;
 mod hostile;
 mod installed;
+mod instalments;
 mod layers;
 mod ledger;
 mod long_text;

@@ -19,6 +19,11 @@ const TESTED: &[(&str, &str, &str)] = &[
     ("HistoryError::MissingColumn", M, "history_messages"),
     ("HistoryError::BadValue", M, "history_messages"),
     (
+        "HistoryError::PayeeParts",
+        "tests/integration/instalments.rs",
+        "a_history_that_cannot_pair_the_payees_parts_is_refused",
+    ),
+    (
         "HistoryError::NoProject",
         "tests/integration/payment.rs",
         "a_history_without_project_numbers_is_refused_for_a_settling_rule",

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::{Pending, ProjectKey, Stage};
 use crate::domain::money::{grouped2, round_yuan};
+use crate::engine::payment::Netting;
 use crate::engine::{StepKind, Trace};
 use crate::rules::{CapScope, Outcome};
 
@@ -27,6 +28,7 @@ pub(super) fn apply_shared_caps(
     amounts: &mut [Option<Decimal>],
     extra: &mut [Trace],
     stage: Stage,
+    netting: &Netting,
 ) {
     type Group<'g> = (Decimal, Option<&'g str>, Vec<usize>, Decimal);
     // Keyed by enterprise, whose room (a year, the enterprise's life, a project) and group.
@@ -82,7 +84,8 @@ pub(super) fn apply_shared_caps(
     keys.sort_unstable();
     for key in keys {
         let (cap, words, mut members, prior) = groups.remove(&key).unwrap_or_default();
-        members.sort_by_key(|&i| (pending[i].year, pending[i].order));
+        // (year, application id), a settlement after the advance it deducts.
+        members.sort_by_key(|&i| netting.serve_key(pending, i));
         let mut used = prior;
         let (words, span, who) = match key.1 {
             Room::Life => (
