@@ -75,3 +75,43 @@ pub fn fuzz_read(
 pub fn fuzz_date(text: &str) -> Option<chrono::NaiveDate> {
     crate::domain::value::parse_date(text).ok()
 }
+
+/// Reads the zip package `template` (a workbook of `format`) with its part `part` replaced by
+/// `content`, every part stored uncompressed, and types every data row as [`fuzz_read`] does.
+/// A mutated part inside a deflated package mostly fails its checksum before any parser sees
+/// it; repacked, the fuzzer's bytes reach the pre-scans, the marks and calamine's parsers.
+/// `Ok(0)` when the template is not a zip package (a harness mistake, not a finding).
+pub fn fuzz_read_part(
+    format: FuzzFormat,
+    template: &[u8],
+    part: &str,
+    content: &[u8],
+    vocab: &Vocabulary,
+) -> Result<usize, IngestError> {
+    match repack(template, part, content) {
+        Some(bytes) => fuzz_read(format, &bytes, vocab),
+        None => Ok(0),
+    }
+}
+
+/// The package `template` with `part` holding `content`, all parts stored.
+fn repack(template: &[u8], part: &str, content: &[u8]) -> Option<Vec<u8>> {
+    use std::io::{Cursor, Read, Write};
+    use zip::write::SimpleFileOptions;
+    let mut zip = zip::ZipArchive::new(Cursor::new(template)).ok()?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).ok()?;
+        let name = entry.name().ok()?.into_owned();
+        let mut bytes = Vec::new();
+        if name == part {
+            bytes.extend_from_slice(content);
+        } else {
+            entry.read_to_end(&mut bytes).ok()?;
+        }
+        out.start_file(name, stored).ok()?;
+        out.write_all(&bytes).ok()?;
+    }
+    Some(out.finish().ok()?.into_inner())
+}

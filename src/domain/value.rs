@@ -156,6 +156,8 @@ pub fn parse_date(t: &str) -> Result<NaiveDate, Unreadable> {
     let t = money::clean_number_text(first);
     if t.chars().all(|c| c.is_ascii_digit()) {
         return match t.len() {
+            // chrono's %Y takes "0023" as the year 23: a year starting with 0 is refused.
+            8 if t.starts_with('0') => Err(not_a_date()),
             8 => NaiveDate::parse_from_str(&t, "%Y%m%d").map_err(|_| not_a_date()),
             6 => Err(two_digit_year(shown)),
             _ => Err(not_a_date()),
@@ -175,7 +177,8 @@ pub fn parse_date(t: &str) -> Result<NaiveDate, Unreadable> {
     if digits(y, 1..=2) {
         return Err(two_digit_year(shown));
     }
-    if !digits(y, 4..=4) {
+    // "0023" is four digits but no year anyone means (a padded two-digit year or a typo).
+    if !digits(y, 4..=4) || y.starts_with('0') {
         return Err(not_a_date());
     }
     let num = |s: &str| s.parse::<u32>().ok();

@@ -4,4 +4,5 @@
 pub(super) mod biff;
 pub(super) mod ods;
 pub(super) mod xlsb;
+pub(super) mod xlsb_records;
 pub(super) mod xml;

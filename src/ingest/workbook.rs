@@ -14,7 +14,7 @@ use super::cell::{date_system, from_data, from_ref};
 use super::header::{SheetBuilder, SheetOut};
 use super::marks::{self, Merge, SheetMarks};
 use super::percent::{as_shown, is_percent_style, PercentCells};
-use super::prescan::{biff, xlsb};
+use super::prescan::{biff, xlsb, xlsb_records};
 use super::sniff::{check_zip, ole, sniff, BudgetReader, Content, ZipKind};
 use super::{
     extension, Batch, Handoff, IngestError, Limits, NotData, RawCell, SetAside, Stop, TextBudget,
@@ -68,7 +68,15 @@ pub(super) fn open_checked<'a>(
             };
             let wb = match plan.kind {
                 ZipKind::Xlsx => Sheets::Xlsx(Xlsx::new(reader).map_err(|e| flagged(e.into()))?),
-                ZipKind::Xlsb => Sheets::Xlsb(Xlsb::new(reader).map_err(|e| flagged(e.into()))?),
+                ZipKind::Xlsb => {
+                    xlsb_records::check(&mut part_reader(bytes)).map_err(|reason| {
+                        IngestError::Damaged {
+                            path: path.to_path_buf(),
+                            reason,
+                        }
+                    })?;
+                    Sheets::Xlsb(Xlsb::new(reader).map_err(|e| flagged(e.into()))?)
+                }
                 ZipKind::Ods => Sheets::Ods(Ods::new(reader).map_err(|e| flagged(e.into()))?),
             };
             let truncated = if matches!(plan.kind, ZipKind::Xlsb) {
@@ -168,6 +176,24 @@ fn xlsb_truncated(bytes: &[u8]) -> HashMap<String, Vec<bool>> {
         .into_iter()
         .filter_map(|(name, part)| Some((name, truncated.get(&part)?.clone())))
         .collect()
+}
+
+/// The parts of a package by name, found as calamine finds them (case-insensitively, `\` read
+/// as `/`). The package was checked against the limits before (declared sizes bind).
+fn part_reader(bytes: &[u8]) -> impl FnMut(&str) -> Option<Vec<u8>> + '_ {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok();
+    move |name: &str| {
+        let zip = zip.as_mut()?;
+        let wanted = name.to_ascii_lowercase();
+        let index = (0..zip.len()).find(|&i| {
+            zip.name_for_index(i)
+                .and_then(Result::ok)
+                .is_some_and(|n| n.replace('\\', "/").to_ascii_lowercase() == wanted)
+        })?;
+        let mut out = Vec::new();
+        zip.by_index(index).ok()?.read_to_end(&mut out).ok()?;
+        Some(out)
+    }
 }
 
 /// The percent cells and merged ranges of an `.ods` package's tables, by name (the package

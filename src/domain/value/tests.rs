@@ -111,6 +111,11 @@ fn refuses_two_digit_years() {
         "2023.五.1",
         "",
         "20231301",
+        // Found by the `date` fuzz target: read as the year 23 (or 1) before.
+        "0023-05-01",
+        "0023年5月1日",
+        "00230501",
+        "00010101",
     ] {
         assert_eq!(
             parse_date(t),

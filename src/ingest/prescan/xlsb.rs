@@ -65,7 +65,7 @@ pub(in crate::ingest) fn sheet_parts(workbook: &[u8], rels: &str) -> HashMap<Str
 }
 
 /// An XLWideString at `at` (a u32 count of UTF-16 units, then the units).
-fn wide(body: &[u8], at: &mut usize) -> Option<String> {
+pub(super) fn wide(body: &[u8], at: &mut usize) -> Option<String> {
     let n = u32::from_le_bytes(body.get(*at..*at + 4)?.try_into().ok()?) as usize;
     let units = body.get(*at + 4..(*at + 4).checked_add(n.checked_mul(2)?)?)?;
     *at += 4 + 2 * n;
@@ -78,7 +78,7 @@ fn wide(body: &[u8], at: &mut usize) -> Option<String> {
 }
 
 /// `Id` → `Target` of each `<Relationship>` of a rels part.
-fn relationship_targets(rels: &str) -> HashMap<String, String> {
+pub(super) fn relationship_targets(rels: &str) -> HashMap<String, String> {
     let attr = |tag: &str, key: &str| -> Option<String> {
         let start = tag.find(&format!(" {key}=\""))? + key.len() + 3;
         let end = tag[start..].find('"')? + start;
