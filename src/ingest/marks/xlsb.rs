@@ -43,9 +43,7 @@ pub enum XlsbRecordError {
         len: usize,
         need: usize,
     },
-    #[error(
-        "cell {cell} uses cell format {style}, but the workbook defines {count} (xl/styles.bin)"
-    )]
+    #[error("cell {cell} uses cell format {style}, but xl/styles.bin defines {count}")]
     StyleOutOfRange {
         cell: String,
         style: u32,
