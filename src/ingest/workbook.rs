@@ -143,15 +143,20 @@ pub(super) fn open_checked<'a>(
 /// What an `.xlsb` package's parts hold that calamine does not tell, by sheet name: the cells
 /// it yields from records cut short (see [`xlsb`]), the percent cells and merged ranges (see
 /// [`marks::xlsb`]). Each part is read once, no further than its declared size (the declared
-/// sizes were checked against the limits before).
+/// sizes were checked against the limits before); one that cannot be read refuses the file.
 fn xlsb_pre_read(path: &Path, bytes: &[u8]) -> Result<XlsbPreRead, IngestError> {
     let empty = || (HashMap::new(), HashMap::new());
     let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
         return Ok(empty());
     };
+    let unreadable = |reason: String| IngestError::Damaged {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut read = |name: &str| read_part(&mut zip, name).map_err(unreadable);
     let (Some(workbook), Some(rels)) = (
-        read_part(&mut zip, "xl/workbook.bin"),
-        read_part(&mut zip, "xl/_rels/workbook.bin.rels"),
+        read("xl/workbook.bin")?,
+        read("xl/_rels/workbook.bin.rels")?,
     ) else {
         return Ok(empty());
     };
@@ -160,7 +165,7 @@ fn xlsb_pre_read(path: &Path, bytes: &[u8]) -> Result<XlsbPreRead, IngestError> 
         part: part.to_string(),
         source,
     };
-    let formats = match read_part(&mut zip, "xl/styles.bin") {
+    let formats = match read("xl/styles.bin")? {
         Some(styles) => {
             marks::xlsb::percent_formats(&styles).map_err(|e| damaged("xl/styles.bin", e))?
         }
@@ -171,7 +176,8 @@ fn xlsb_pre_read(path: &Path, bytes: &[u8]) -> Result<XlsbPreRead, IngestError> 
     let mut names: Vec<(String, String)> = parts.into_iter().collect();
     names.sort_unstable();
     for (name, part) in names {
-        let Some(data) = read_part(&mut zip, &part) else {
+        // A sheet part that is missing fails in calamine, with its message.
+        let Some(data) = read(&part)? else {
             continue;
         };
         let sheet =
@@ -188,20 +194,26 @@ fn xlsb_pre_read(path: &Path, bytes: &[u8]) -> Result<XlsbPreRead, IngestError> 
 /// Per sheet name: the cells cut short, and the sheet's marks.
 type XlsbPreRead = (HashMap<String, Vec<bool>>, HashMap<String, SheetMarks>);
 
-/// A part of a zip package, looked up as calamine does (any case, either slash), read no
-/// further than its declared size.
-fn read_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Option<Vec<u8>> {
+/// A part of a zip package, looked up as calamine does (any case, either slash): `None` when
+/// there is none; an error (the reason) when it cannot be unpacked — the zip reader refuses a
+/// part that unpacks to more than its declared size, and the declared sizes were checked.
+fn read_part<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+) -> Result<Option<Vec<u8>>, String> {
     let key = part_key(name);
-    let index = (0..zip.len()).find(|&i| {
+    let Some(index) = (0..zip.len()).find(|&i| {
         zip.name_for_index(i)
             .and_then(Result::ok)
             .is_some_and(|n| part_key(&n) == key)
-    })?;
-    let part = zip.by_index(index).ok()?;
-    let size = part.size();
+    }) else {
+        return Ok(None);
+    };
+    let cannot = |e: &dyn std::fmt::Display| format!("part `{name}` cannot be unpacked: {e}");
+    let mut part = zip.by_index(index).map_err(|e| cannot(&e))?;
     let mut out = Vec::new();
-    part.take(size).read_to_end(&mut out).ok()?;
-    Some(out)
+    part.read_to_end(&mut out).map_err(|e| cannot(&e))?;
+    Ok(Some(out))
 }
 
 /// The percent cells and merged ranges of an `.ods` package's tables, by name (the package

@@ -1059,6 +1059,17 @@ def xlsb_and_biff5():
            "record BrtMergeCell at byte %d holds 12 bytes, fewer than the 16 it needs; open it in Excel or WPS and save it again as .xlsx" % at,
            "xlsb: a BrtMergeCell record cut short")
 
+    # A sheet part that inflates past the size its directory entry declares: refused, naming it.
+    with zipfile.ZipFile(io.BytesIO(xlsb("项目明细", rows))) as z:
+        parts = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    entries = []
+    for n, b in parts:
+        d = deflate(b)
+        entries.append((n, d, 8, zlib.crc32(b), len(d), len(b) - 40 if n.endswith("sheet1.bin") else len(b)))
+    write("xlsb_part_oversize.xlsb", raw_zip(entries))
+    expect("xlsb_part_oversize.xlsb", 2, "xlsb_part_oversize.xlsb: the file is damaged or is not a workbook (part `xl/worksheets/sheet1.bin` "
+           "cannot be unpacked: File is larger than its declared uncompressed size)", "xlsb: a sheet part longer than declared")
+
     # 核定比例 shown 3% (built-in 0%) pays 3%; 4 shown as 4"%" (a quoted sign: not a percent
     # format) pays 4%; an investment shown as 50% (0.00%) is an exception.
     header = ["申报编号", "统一社会信用代码", "企业名称", "所属旗县区", "申报年度", "申报条款编号", "项目总投资额（万元）", "核定比例（%）"] + AUDIT
