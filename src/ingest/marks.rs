@@ -1,7 +1,8 @@
 //! What a sheet shows beyond its cells' values (单元格格式与合并单元格): the cells shown as
 //! percents and the merged ranges, gathered per format (xlsx from calamine's styles and merge
-//! list, xls from the BIFF records in [`biff`] and calamine's MERGEDCELLS, ods from
-//! `content.xml` in [`ods`]), and what a merged range means for the data rows it covers.
+//! list, xls from the BIFF records in [`biff`] and calamine's MERGEDCELLS, xlsb from its
+//! styles and sheet parts in [`xlsb`], ods from `content.xml` in [`ods`]), and what a merged
+//! range means for the data rows it covers, the same for every format.
 //!
 //! A merged cell holds its value in its first (top-left) cell; the cells it covers are empty.
 //! Merged down over several data rows (an enterprise's several project rows):
@@ -13,11 +14,11 @@
 //!   (an exception with its file, sheet and cell), never a guess.
 //!
 //! Merged header cells are the header's business ([`super::header`]): only data rows are
-//! filled here. `.xlsb` merges are not read (calamine does not expose them); its percent
-//! formats neither.
+//! filled here.
 
 pub(super) mod biff;
 pub(super) mod ods;
+pub(super) mod xlsb;
 
 use std::collections::HashMap;
 

@@ -87,6 +87,7 @@ pub use cell::{from_float, serial_date, DateSystem};
 pub use csv::{decode_csv, decode_text, detect_separator, CsvEncoding, CsvError, DecodedCsv};
 pub use folder::{expand_folders, Inputs, NotRead, NotReadReason, MAX_FOLDER_DEPTH};
 pub use ledger_read::{expand_history, read_grid, read_table};
+pub use marks::xlsb::XlsbRecordError;
 pub use workbook::NO_CACHED_RESULT;
 
 pub(crate) use csv::read_csv;
@@ -407,6 +408,12 @@ pub enum IngestError {
     TooMuchText { path: PathBuf, limit: u64 },
     #[error("{path}: the package holds two parts named `{part}` (a reader could take either); this is not an ordinary workbook: {RESAVE}")]
     DuplicatePart { path: PathBuf, part: String },
+    #[error("{path}: part `{part}` of the .xlsb workbook is damaged: {source}; {RESAVE}")]
+    XlsbPart {
+        path: PathBuf,
+        part: String,
+        source: XlsbRecordError,
+    },
     #[error("{path}: cannot read the CSV file: {reason}")]
     Csv {
         path: PathBuf,

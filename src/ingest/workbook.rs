@@ -15,7 +15,7 @@ use super::header::{SheetBuilder, SheetOut};
 use super::marks::{self, Merge, SheetMarks};
 use super::percent::{as_shown, is_percent_style, PercentCells};
 use super::prescan::{biff, xlsb, xlsb_records};
-use super::sniff::{check_zip, ole, sniff, BudgetReader, Content, ZipKind};
+use super::sniff::{check_zip, ole, part_key, sniff, BudgetReader, Content, ZipKind};
 use super::{
     extension, Batch, Handoff, IngestError, Limits, NotData, RawCell, SetAside, Stop, TextBudget,
     MAX_COLUMNS, READ_BUDGET_SLACK,
@@ -34,8 +34,8 @@ pub(super) struct Opened<'a> {
     budget: u64,
     /// `.xlsb`: per sheet name, which cells calamine yields from records cut short.
     truncated: HashMap<String, Vec<bool>>,
-    /// `.xls` and `.ods`: per sheet name, what the pre-read found that calamine does not
-    /// expose (percent formats; ods merged ranges).
+    /// `.xls`, `.xlsb` and `.ods`: per sheet name, what the pre-read found that calamine does
+    /// not expose (percent formats; xlsb and ods merged ranges).
     marks: HashMap<String, SheetMarks>,
 }
 
@@ -79,15 +79,10 @@ pub(super) fn open_checked<'a>(
                 }
                 ZipKind::Ods => Sheets::Ods(Ods::new(reader).map_err(|e| flagged(e.into()))?),
             };
-            let truncated = if matches!(plan.kind, ZipKind::Xlsb) {
-                xlsb_truncated(bytes)
-            } else {
-                HashMap::new()
-            };
-            let marks = if matches!(plan.kind, ZipKind::Ods) {
-                ods_marks(bytes)
-            } else {
-                HashMap::new()
+            let (truncated, marks) = match plan.kind {
+                ZipKind::Xlsb => xlsb_pre_read(path, bytes)?,
+                ZipKind::Ods => (HashMap::new(), ods_marks(bytes)),
+                ZipKind::Xlsx => (HashMap::new(), HashMap::new()),
             };
             Ok(Opened {
                 wb,
@@ -153,47 +148,87 @@ pub(super) fn open_checked<'a>(
     }
 }
 
-/// The cells of an `.xlsb` package's sheets whose records are cut short, by sheet name (see
-/// [`xlsb`]). The parts were checked against the limits before (declared sizes bind).
-fn xlsb_truncated(bytes: &[u8]) -> HashMap<String, Vec<bool>> {
+/// What an `.xlsb` package's parts hold that calamine does not tell, by sheet name: the cells
+/// it yields from records cut short (see [`xlsb`]), the percent cells and merged ranges (see
+/// [`marks::xlsb`]). Each part is read once, no further than its declared size (the declared
+/// sizes were checked against the limits before); one that cannot be read refuses the file.
+fn xlsb_pre_read(path: &Path, bytes: &[u8]) -> Result<XlsbPreRead, IngestError> {
+    let empty = || (HashMap::new(), HashMap::new());
     let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
-        return HashMap::new();
+        return Ok(empty());
     };
-    let mut read = |name: &str| -> Option<Vec<u8>> {
-        let mut out = Vec::new();
-        zip.by_name(name).ok()?.read_to_end(&mut out).ok()?;
-        Some(out)
+    let unreadable = |reason: String| IngestError::Damaged {
+        path: path.to_path_buf(),
+        reason,
     };
-    let (Some(workbook), Some(rels)) =
-        (read("xl/workbook.bin"), read("xl/_rels/workbook.bin.rels"))
-    else {
-        return HashMap::new();
+    let mut read = |name: &str| read_part(&mut zip, name).map_err(unreadable);
+    let (Some(workbook), Some(rels)) = (
+        read("xl/workbook.bin")?,
+        read("xl/_rels/workbook.bin.rels")?,
+    ) else {
+        return Ok(empty());
+    };
+    let damaged = |part: &str, source| IngestError::XlsbPart {
+        path: path.to_path_buf(),
+        part: part.to_string(),
+        source,
+    };
+    let formats = match read("xl/styles.bin")? {
+        Some(styles) => {
+            marks::xlsb::percent_formats(&styles).map_err(|e| damaged("xl/styles.bin", e))?
+        }
+        None => None,
     };
     let parts = xlsb::sheet_parts(&workbook, &String::from_utf8_lossy(&rels));
-    let truncated =
-        xlsb::truncated_cells(parts.values().filter_map(|p| Some((p.clone(), read(p)?))));
-    parts
-        .into_iter()
-        .filter_map(|(name, part)| Some((name, truncated.get(&part)?.clone())))
-        .collect()
+    let (mut truncated, mut marks) = empty();
+    let mut names: Vec<(String, String)> = parts.into_iter().collect();
+    names.sort_unstable();
+    for (name, part) in names {
+        // A sheet part that is missing fails in calamine, with its message.
+        let Some(data) = read(&part)? else {
+            continue;
+        };
+        let sheet =
+            marks::xlsb::sheet_marks(&data, formats.as_deref()).map_err(|e| damaged(&part, e))?;
+        let cut = xlsb::scan_part(&data);
+        if cut.contains(&true) {
+            truncated.insert(name.clone(), cut);
+        }
+        marks.insert(name, sheet);
+    }
+    Ok((truncated, marks))
 }
 
-/// The parts of a package by name, found as calamine finds them (case-insensitively, `\` read
-/// as `/`). The package was checked against the limits before (declared sizes bind).
+/// Per sheet name: the cells cut short, and the sheet's marks.
+type XlsbPreRead = (HashMap<String, Vec<bool>>, HashMap<String, SheetMarks>);
+
+/// A part of a zip package, looked up as calamine does (any case, either slash): `None` when
+/// there is none; an error (the reason) when it cannot be unpacked — the zip reader refuses a
+/// part that unpacks to more than its declared size, and the declared sizes were checked.
+fn read_part<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+) -> Result<Option<Vec<u8>>, String> {
+    let key = part_key(name);
+    let Some(index) = (0..zip.len()).find(|&i| {
+        zip.name_for_index(i)
+            .and_then(Result::ok)
+            .is_some_and(|n| part_key(&n) == key)
+    }) else {
+        return Ok(None);
+    };
+    let cannot = |e: &dyn std::fmt::Display| format!("part `{name}` cannot be unpacked: {e}");
+    let mut part = zip.by_index(index).map_err(|e| cannot(&e))?;
+    let mut out = Vec::new();
+    part.read_to_end(&mut out).map_err(|e| cannot(&e))?;
+    Ok(Some(out))
+}
+
+/// The parts of a package by name, found as [`read_part`] finds them; a part that cannot be
+/// unpacked reads as absent here (the pre-read after calamine's open refuses it by name).
 fn part_reader(bytes: &[u8]) -> impl FnMut(&str) -> Option<Vec<u8>> + '_ {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok();
-    move |name: &str| {
-        let zip = zip.as_mut()?;
-        let wanted = name.to_ascii_lowercase();
-        let index = (0..zip.len()).find(|&i| {
-            zip.name_for_index(i)
-                .and_then(Result::ok)
-                .is_some_and(|n| n.replace('\\', "/").to_ascii_lowercase() == wanted)
-        })?;
-        let mut out = Vec::new();
-        zip.by_index(index).ok()?.read_to_end(&mut out).ok()?;
-        Some(out)
-    }
+    move |name: &str| read_part(zip.as_mut()?, name).ok().flatten()
 }
 
 /// The percent cells and merged ranges of an `.ods` package's tables, by name (the package
@@ -316,6 +351,8 @@ pub(super) fn visit_sheet(
                         shown: String::new(),
                         reason: xlsb::TRUNCATED_CELL.into(),
                     })
+                } else if percent.contains(&(r, c)) {
+                    from_ref(cell.get_value()).map(as_shown)
                 } else {
                     from_ref(cell.get_value())
                 };
@@ -370,8 +407,8 @@ fn percent_cells<RS: Read + Seek>(
     Ok(cells)
 }
 
-/// The merged ranges of a sheet: xlsx and xls from calamine, ods from the pre-read of its
-/// `content.xml`; none for xlsb (calamine does not read them).
+/// The merged ranges of a sheet: xlsx and xls from calamine, ods and xlsb from the pre-read
+/// of their parts.
 fn sheet_merges(
     opened: &mut Opened<'_>,
     path: &Path,
@@ -389,14 +426,13 @@ fn sheet_merges(
         Sheets::Xls(x) => x
             .merge_cells_by_sheet_name(name)
             .map_err(|e| sheet_err(e.to_string()))?,
-        Sheets::Ods(_) => {
+        Sheets::Ods(_) | Sheets::Xlsb(_) => {
             return Ok(opened
                 .marks
                 .get(name)
                 .map(|m| m.merges.clone())
                 .unwrap_or_default())
         }
-        Sheets::Xlsb(_) => Vec::new(),
     };
     Ok(dims
         .into_iter()

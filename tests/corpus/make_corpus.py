@@ -1207,6 +1207,168 @@ def input_folder(root):
     os.symlink("环1.csv", os.path.join(root, "环2.csv"))
 
 
+# --- issue 12 items 2 and 6 in .xlsb and BIFF5 .xls (hand-built records) -----------------------
+
+def brt(typ, body=b""):
+    """An xlsb record: type and length as 7-bit variable-length integers, then the body."""
+    head = bytes([typ]) if typ < 0x80 else bytes([(typ & 0x7F) | 0x80, typ >> 7])
+    n, size = len(body), bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        size.append(b | 0x80 if n else b)
+        if not n:
+            break
+    return head + bytes(size) + body
+
+
+def wide(s):
+    units = s.encode("utf-16-le")
+    return struct.pack("<I", len(units) // 2) + units
+
+
+def marks_xlsb_sheet(rows, xfs):
+    """Sheet part of a grid: ("percent", v, code) cells in the cell format of `code`, numbers
+    BrtCellReal, texts BrtCellSt; ("spanned", n, v) merged down n rows (BrtMergeCell)."""
+    out = brt(0x0081) + brt(0x0094, struct.pack("<IIII", 0, len(rows) - 1, 0, 20)) + brt(0x0091)
+    for r, values in enumerate(rows):
+        out += brt(0x0000, struct.pack("<I", r) + b"\0" * 13)  # BrtRowHdr
+        for c, v in enumerate(values):
+            if v is None or (isinstance(v, tuple) and v[0] == "covered"):
+                continue
+            style = 0
+            if isinstance(v, tuple) and v[0] == "spanned":
+                v = v[2]
+            if isinstance(v, tuple) and v[0] == "percent":
+                style, v = xfs.index(v[2]), v[1]
+            cell = struct.pack("<II", c, style)
+            if isinstance(v, (int, float)):
+                out += brt(0x0005, cell + struct.pack("<d", float(v)))
+            else:
+                out += brt(0x0006, cell + wide(v))
+    merges = spans(rows)
+    out += brt(0x0092) + brt(0x00B1, struct.pack("<I", len(merges)))
+    for (r0, c0), (r1, c1) in merges:
+        out += brt(0x00B0, struct.pack("<IIII", r0, r1, c0, c1))
+    return out + brt(0x00B2) + brt(0x0082)
+
+
+def marks_xlsb_styles(xfs):
+    """styles.bin: custom codes (ids 164 …) for the string entries of `xfs`, one cell style
+    format, and a cell format per entry (a built-in id, or a custom code)."""
+    customs = [x for x in xfs if isinstance(x, str)]
+    out = brt(0x0116) + brt(0x0267, struct.pack("<I", len(customs)))
+    for i, code in enumerate(customs):
+        out += brt(0x002C, struct.pack("<H", 164 + i) + wide(code))
+    out += brt(0x0268) + brt(0x0272, struct.pack("<I", 1)) + brt(0x002F, b"\0" * 16) + brt(0x0273)
+    out += brt(0x0269, struct.pack("<I", len(xfs)))
+    for x in xfs:
+        ifmt = x if isinstance(x, int) else 164 + customs.index(x)
+        out += brt(0x002F, struct.pack("<HH", 0, ifmt) + b"\0" * 12)
+    return out + brt(0x026A) + brt(0x0117)
+
+
+def marks_xlsb(name, rows, xfs=(0,)):
+    """An .xlsb package of one sheet, as Excel lays it out (LibreOffice cannot write xlsb)."""
+    workbook = (brt(0x0083) + brt(0x0099, b"\0" * 8 + wide("")) + brt(0x008F)
+                + brt(0x009C, struct.pack("<II", 0, 1) + wide("rId1") + wide(name)) + brt(0x0090) + brt(0x0084))
+    ct = "application/vnd.ms-excel."
+    types = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+             '<Default Extension="bin" ContentType="%ssheet.binary.macroEnabled.main"/>'
+             '<Override PartName="/xl/worksheets/sheet1.bin" ContentType="%sworksheet"/>'
+             '<Override PartName="/xl/styles.bin" ContentType="%sstyles"/></Types>' % (ct, ct, ct))
+    rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="%s/worksheet" Target="worksheets/sheet1.bin"/>'
+            '<Relationship Id="rId2" Type="%s/styles" Target="styles.bin"/></Relationships>' % (REL, REL))
+    root = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="%s/officeDocument" Target="xl/workbook.bin"/></Relationships>' % REL)
+    return zip_bytes([("[Content_Types].xml", types.encode()), ("_rels/.rels", root.encode()),
+                      ("xl/workbook.bin", workbook), ("xl/_rels/workbook.bin.rels", rels.encode()),
+                      ("xl/styles.bin", marks_xlsb_styles(list(xfs))), ("xl/worksheets/sheet1.bin", marks_xlsb_sheet(rows, list(xfs)))])
+
+
+def biff5(sheet_name, rows, xfs, code_page=936):
+    """An Excel 5.0/95 workbook (BIFF5, stream `Book`): FORMAT codes and the sheet name are
+    byte strings with an 8-bit length in `code_page`, XF records 16 bytes, texts LABEL records
+    (16-bit length); ("percent", v, code) cells in the cell format of `code`."""
+    enc = {936: "gbk", 1252: "cp1252"}[code_page]
+
+    def bof5(dt):
+        return rec(0x0809, struct.pack("<HHHH", 0x0500, dt, 0x0DBB, 0x07CC))
+    customs = [x for x in xfs if isinstance(x, str)]
+    head = bof5(0x0005) + rec(0x0042, struct.pack("<H", code_page))
+    for i, code in enumerate(customs):
+        b = code.encode(enc)
+        head += rec(0x041E, struct.pack("<HB", 164 + i, len(b)) + b)
+    for x in [0] + list(xfs):
+        ifmt = x if isinstance(x, int) else 164 + customs.index(x)
+        head += rec(0x00E0, struct.pack("<HH", 0, ifmt) + b"\0" * 12)
+    sheet = bof5(0x0010) + rec(0x0200, struct.pack("<HHHHH", 0, len(rows), 0, 20, 0))
+    for r, values in enumerate(rows):
+        for c, v in enumerate(values):
+            if v is None:
+                continue
+            if isinstance(v, tuple) and v[0] == "percent":
+                sheet += number(r, c, float(v[1]), 1 + list(xfs).index(v[2]))
+            elif isinstance(v, (int, float)):
+                sheet += number(r, c, float(v))
+            else:
+                b = v.encode(enc)
+                sheet += rec(0x0204, struct.pack("<HHHH", r, c, 0, len(b)) + b)
+    sheet += rec(0x000A)
+    name = sheet_name.encode(enc)
+    bound_len = 4 + 6 + 1 + len(name)
+    pos = len(head) + bound_len + 4
+    bound = rec(0x0085, struct.pack("<IBBB", pos, 0, 0, len(name)) + name)
+    return ole([("Book", head + bound + rec(0x000A) + sheet)])
+
+
+def xlsb_and_biff5():
+    """Issue 12 items 2 and 6 where calamine tells neither: .xlsb (merged ranges and percent
+    formats read from its parts) and Excel 5.0/95 .xls (percent formats in BIFF5)."""
+    rows = merged_grid()
+    write("merged_cells.xlsb", marks_xlsb("项目明细", rows))
+    expect("merged_cells.xlsb", 1, "rows could not be read; see 数据错误", "xlsb (BrtMergeCell): " + MERGED_WHAT, rows=6)
+    expect_lines("merged_cells.xlsb", exceptions=2, payouts=MERGED_PAYOUTS, reasons=[MERGED_REASON])
+    # The same with the merged range G6:G7 cut to 12 of its 16 bytes: which rows it covers is
+    # not known, so the file is refused naming the part and the record.
+    whole = brt(0x00B0, struct.pack("<IIII", 5, 6, 6, 6))
+    part = marks_xlsb_sheet(rows, [0])
+    at = part.index(whole)
+    write("xlsb_merge_cut.xlsb", rezip(marks_xlsb("项目明细", rows), lambda n, b: b.replace(whole, brt(0x00B0, whole[3:15])) if n.endswith("sheet1.bin") else b))
+    expect("xlsb_merge_cut.xlsb", 2, "xlsb_merge_cut.xlsb: part `xl/worksheets/sheet1.bin` of the .xlsb workbook is damaged: "
+           "record BrtMergeCell at byte %d holds 12 bytes, fewer than the 16 it needs; open it in Excel or WPS and save it again as .xlsx" % at,
+           "xlsb: a BrtMergeCell record cut short")
+
+    # A sheet part that inflates past the size its directory entry declares: refused, naming it.
+    with zipfile.ZipFile(io.BytesIO(marks_xlsb("项目明细", rows))) as z:
+        parts = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    entries = []
+    for n, b in parts:
+        d = deflate(b)
+        entries.append((n, d, 8, zlib.crc32(b), len(d), len(b) - 40 if n.endswith("sheet1.bin") else len(b)))
+    write("xlsb_part_oversize.xlsb", raw_zip(entries))
+    expect("xlsb_part_oversize.xlsb", 2, "xlsb_part_oversize.xlsb: the file is damaged or is not a workbook (part `xl/worksheets/sheet1.bin` "
+           "cannot be unpacked: File is larger than its declared uncompressed size)", "xlsb: a sheet part longer than declared")
+
+    # 核定比例 shown 3% (built-in 0%) pays 3%; 4 shown as 4"%" (a quoted sign: not a percent
+    # format) pays 4%; an investment shown as 50% (0.00%) is an exception.
+    header = ["申报编号", "统一社会信用代码", "企业名称", "所属旗县区", "申报年度", "申报条款编号", "项目总投资额（万元）", "核定比例（%）"] + AUDIT
+    xfs = [9, "0.00%", '0"%"']
+    grid = [header,
+            ["PB1", credit_code(611), "甲公司", "新城区", 2023, RULE_RATE, 10000, ("percent", 0.03, 9), "是", "是"],
+            ["PB2", credit_code(612), "乙公司", "新城区", 2023, RULE_RATE, 10000, ("percent", 4, '0"%"'), "是", "是"],
+            ["PB3", credit_code(613), "丙公司", "新城区", 2023, RULE_RATE, ("percent", 0.5, "0.00%"), ("percent", 0.0125, "0.00%"), "是", "是"]]
+    payouts = {"PB1": "3000000.00", "PB2": "4000000.00"}
+    what = "核定比例 shown as 3% (stored 0.03) pays 3%; 4 shown with a quoted % sign (not a percent format) pays 4%; an investment shown as 50% is an exception"
+    write("percent.xlsb", marks_xlsb("申报表", grid, [0] + xfs))
+    expect("percent.xlsb", 1, "rows could not be read; see 数据错误", "xlsb: " + what, rows=3)
+    expect_lines("percent.xlsb", exceptions=1, payouts=payouts, reasons=[PERCENT_REASON])
+    write("percent_biff5.xls", biff5("申报表", grid, xfs))
+    expect("percent_biff5.xls", 1, "rows could not be read; see 数据错误", "Excel 5.0/95 (BIFF5, code page 936): " + what, rows=3)
+    expect_lines("percent_biff5.xls", exceptions=1, payouts=payouts, reasons=[PERCENT_REASON])
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     hostile()
@@ -1218,6 +1380,7 @@ def main():
     coverage_gaps()
     class_variants()
     more_variants()
+    xlsb_and_biff5()
     lines = ["# Written by make_corpus.py: for each file of files/, what `subsidy run` must do.",
              "# exit: the exit code; message: a substring of its message (stderr); rows: data rows the",
              "# file holds, each of which must end in the ledger or in 数据错误.", ""]

@@ -174,10 +174,41 @@ const TESTED: &[(&str, &str, &str)] = &[
         "undecodable_text_says_so",
     ),
     ("IngestError::Panicked", LIMITS, LIMITS_TEST),
+    (
+        "IngestError::XlsbPart",
+        "tests/integration/hostile.rs",
+        "every_corpus_file_gives_its_exit_code_and_message_in_bounded_memory_and_time",
+    ),
+    (
+        "XlsbRecordError::Cut",
+        XLSB_RECORDS,
+        "a_part_ending_inside_a_record_is_an_error",
+    ),
+    (
+        "XlsbRecordError::Short",
+        XLSB_RECORDS,
+        "a_merged_range_cut_short_is_an_error",
+    ),
+    (
+        "XlsbRecordError::StyleOutOfRange",
+        XLSB_RECORDS,
+        "a_cell_naming_a_cell_format_past_the_list_is_an_error",
+    ),
+    (
+        "XlsbRecordError::Inverted",
+        XLSB_RECORDS,
+        "inverted_ranges_and_rows_past_the_sheet_are_errors",
+    ),
+    (
+        "XlsbRecordError::RowOutOfRange",
+        XLSB_RECORDS,
+        "inverted_ranges_and_rows_past_the_sheet_are_errors",
+    ),
 ];
 
 const M: &str = "tests/integration/messages.rs";
 const LIMITS: &str = "src/ingest/tests.rs";
+const XLSB_RECORDS: &str = "src/ingest/marks/xlsb/tests.rs";
 const LIMITS_TEST: &str = "every_limit_message_names_the_file_and_the_limit";
 
 /// Every `#[error(...)]` variant of the enums in `src/`, as `Enum::Variant`, and whether its

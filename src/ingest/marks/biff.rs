@@ -3,15 +3,25 @@
 //! (FORMAT 0x041E, XF 0x00E0) and the format of each number cell (NUMBER, RK, MULRK,
 //! FORMULA). The stream was pre-checked ([`crate::ingest::prescan::biff`]): its sheets do not
 //! overlap, so this walk reads each record once.
+//!
+//! Both BIFF8 (Excel 97–2003) and BIFF5 (Excel 5.0/95) streams are read. Their strings differ:
+//! BIFF8 FORMAT codes and sheet names are unicode strings (a flags byte says one or two bytes a
+//! character); BIFF5 ones are byte strings with an 8-bit length, in the workbook's code page
+//! (the CODEPAGE record, decoded as calamine decodes it, so sheet names match its names). The
+//! XF record is shorter in BIFF5 (16 bytes, 20 in BIFF8) and its fields after the first two
+//! are laid out otherwise; the number format index is the second field of both.
 
 use std::collections::HashMap;
 
+use encoding_rs::{UTF_16BE, UTF_16LE};
+
 use crate::ingest::percent::{is_percent_code, PercentCells, BUILTIN_PERCENT};
-use crate::ingest::prescan::biff::{biff_chars, sheet_name, u16_at, u32_at, Record, Records};
+use crate::ingest::prescan::biff::{biff_chars, u16_at, u32_at, Record, Records};
 
 /// BIFF record types read here.
 const BOF: u16 = 0x0809;
 const EOF: u16 = 0x000A;
+const CODEPAGE: u16 = 0x0042;
 const BOUNDSHEET: u16 = 0x0085;
 const FORMAT: u16 = 0x041E;
 const XF: u16 = 0x00E0;
@@ -19,48 +29,121 @@ const NUMBER: u16 = 0x0203;
 const RK: u16 = 0x027E;
 const MULRK: u16 = 0x00BD;
 const FORMULA: u16 = 0x0006;
-/// The BOF version of BIFF8 (Excel 97–2003); older streams are not read for formats.
-const BIFF8: u32 = 0x0600;
+/// The code page calamine assumes when a workbook states none (UTF-16: BIFF8's own).
+const DEFAULT_CODE_PAGE: u16 = 1200;
 
-/// The number format code of a BIFF8 FORMAT record: (format id, code).
-fn format_record(d: &[u8]) -> Option<(u32, String)> {
-    let id = u16_at(d.get(..2)?, 0);
-    let cch = u16_at(d.get(2..4)?, 0) as usize;
-    let flags = *d.get(4)?;
-    Some((id, biff_chars(d.get(5..)?, cch, flags)))
+/// How a workbook stream's strings are stored, from its BOF's version as calamine reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strings {
+    /// BIFF8: unicode strings, a flags byte after the length.
+    Unicode,
+    /// BIFF2–BIFF5: byte strings in the workbook's code page.
+    CodePage,
 }
 
-/// Which cell formats (XF records, by index) show numbers as percents.
+fn strings_of(bof: &[u8]) -> Strings {
+    let dt = if bof.len() >= 4 { u16_at(bof, 2) } else { 0 };
+    match u16_at(bof, 0) {
+        0x0200 | 0x0002 | 0x0007 | 0x0300 | 0x0400 | 0x0500 => Strings::CodePage,
+        0 if dt == 0x1000 => Strings::CodePage,
+        _ => Strings::Unicode,
+    }
+}
+
+/// A byte string decoded in the workbook's code page, as calamine decodes it: one character
+/// a byte where the code page is UTF-16 (a workbook stating none); NULs dropped.
+fn decode(bytes: &[u8], code_page: u16) -> String {
+    let text = match codepage::to_encoding(code_page) {
+        Some(e) if e != UTF_16LE && e != UTF_16BE => e.decode(bytes).0.into_owned(),
+        _ => bytes.iter().map(|&b| char::from(b)).collect(),
+    };
+    text.replace('\0', "")
+}
+
+/// A string of a FORMAT or BOUNDSHEET record starting at `at`: BIFF8 a character count and a
+/// flags byte; BIFF5 an 8-bit byte count (FORMAT, BOUNDSHEET) — `wide_count` when the BIFF8
+/// count takes two bytes (FORMAT).
+fn record_string(
+    d: &[u8],
+    at: usize,
+    strings: Strings,
+    wide_count: bool,
+    code_page: u16,
+) -> Option<String> {
+    match strings {
+        Strings::Unicode => {
+            let (cch, flags_at) = if wide_count {
+                (u16_at(d.get(at..at + 2)?, 0) as usize, at + 2)
+            } else {
+                (usize::from(*d.get(at)?), at + 1)
+            };
+            let flags = *d.get(flags_at)?;
+            Some(biff_chars(d.get(flags_at + 1..)?, cch, flags).replace('\0', ""))
+        }
+        Strings::CodePage => {
+            let cch = usize::from(*d.get(at)?);
+            Some(decode(d.get(at + 1..at + 1 + cch)?, code_page))
+        }
+    }
+}
+
+/// The records of the workbook globals this reading needs, kept until the code page is known
+/// (CODEPAGE comes first in a well-formed stream; this does not rely on it).
+#[derive(Default)]
+struct Globals<'a> {
+    strings: Option<Strings>,
+    code_page: Option<u16>,
+    formats: Vec<&'a [u8]>,
+    xfs: Vec<u32>,
+    sheets: Vec<&'a [u8]>,
+}
+
+/// Which cell formats (XF records, by index) show numbers as percents, and each sheet's
+/// offset and name.
 fn percent_formats<'a>(
-    globals: impl Iterator<Item = Record<'a>>,
+    records: impl Iterator<Item = Record<'a>>,
 ) -> (Vec<bool>, Vec<(u32, String)>) {
-    let mut codes: HashMap<u32, bool> = HashMap::new();
-    let mut xfs: Vec<u32> = Vec::new();
-    let mut sheets = Vec::new();
-    let mut biff8 = false;
-    for r in globals {
+    let mut g = Globals::default();
+    for r in records {
         match r.typ {
-            BOF if r.data.len() >= 2 => biff8 = u16_at(r.data, 0) == BIFF8,
-            FORMAT if biff8 => {
-                if let Some((id, code)) = format_record(r.data) {
-                    codes.insert(id, is_percent_code(&code));
-                }
-            }
-            XF if r.data.len() >= 4 => xfs.push(u16_at(r.data, 2)),
-            BOUNDSHEET if biff8 && r.data.len() >= 6 => {
-                sheets.push((u32_at(r.data, 0), sheet_name(r.data)))
-            }
+            BOF if r.data.len() >= 2 => g.strings = Some(strings_of(r.data)),
+            CODEPAGE if r.data.len() >= 2 => g.code_page = Some(u16_at(r.data, 0) as u16),
+            FORMAT => g.formats.push(r.data),
+            XF if r.data.len() >= 4 => g.xfs.push(u16_at(r.data, 2)),
+            BOUNDSHEET if r.data.len() >= 6 => g.sheets.push(r.data),
             EOF => break,
             _ => {}
         }
     }
-    let percent = xfs
+    let strings = g.strings.unwrap_or(Strings::Unicode);
+    let code_page = g.code_page.unwrap_or(DEFAULT_CODE_PAGE);
+    let codes: HashMap<u32, bool> = g
+        .formats
+        .iter()
+        .filter(|d| d.len() >= 2)
+        .filter_map(|d| {
+            let code = record_string(d, 2, strings, true, code_page)?;
+            Some((u16_at(d, 0), is_percent_code(&code)))
+        })
+        .collect();
+    let percent = g
+        .xfs
         .iter()
         .map(|id| {
             codes
                 .get(id)
                 .copied()
                 .unwrap_or(BUILTIN_PERCENT.contains(id))
+        })
+        .collect();
+    let sheets = g
+        .sheets
+        .iter()
+        .filter_map(|d| {
+            Some((
+                u32_at(d, 0),
+                record_string(d, 6, strings, false, code_page)?,
+            ))
         })
         .collect();
     (percent, sheets)
@@ -198,6 +281,64 @@ mod tests {
         let mut cells: Vec<(u32, u32)> = found["表"].iter().copied().collect();
         cells.sort_unstable();
         assert_eq!(cells, [(1, 1), (1, 2), (2, 5)]);
+    }
+
+    /// A BIFF5 (Excel 5.0/95) stream in code page 936: FORMAT codes are byte strings with an
+    /// 8-bit length (`0.0%`; `0"%"`; `0.0奬%`, whose 奬 ends in the byte of `\`: read byte by
+    /// byte it would escape the `%`), XF records 16 bytes, the sheet name a GBK byte string.
+    fn biff5_stream(code_page: Option<u16>) -> Vec<u8> {
+        let bof5 = |dt: u16| {
+            let mut d = 0x0500u16.to_le_bytes().to_vec();
+            d.extend(dt.to_le_bytes());
+            d.extend([0u8; 4]);
+            rec(BOF, &d)
+        };
+        let mut globals = bof5(0x0005);
+        if let Some(cp) = code_page {
+            globals.extend(rec(CODEPAGE, &cp.to_le_bytes()));
+        }
+        for (id, code) in [(164u16, "0.0%"), (165, "0\"%\""), (166, "0.0奬%")] {
+            let (bytes, _, _) = encoding_rs::GBK.encode(code);
+            let mut d = id.to_le_bytes().to_vec();
+            d.push(bytes.len() as u8);
+            d.extend(bytes.iter());
+            globals.extend(rec(FORMAT, &d));
+        }
+        for f in [0u16, 164, 165, 166, 10] {
+            let mut d = vec![0u8; 16];
+            d[2..4].copy_from_slice(&f.to_le_bytes());
+            globals.extend(rec(XF, &d));
+        }
+        let mut sheet = bof5(0x0010);
+        for (col, x) in [0u16, 1, 2, 3, 4].into_iter().enumerate() {
+            sheet.extend(number(1, col as u16, x));
+        }
+        sheet.extend(rec(EOF, &[]));
+        let (name, _, _) = encoding_rs::GBK.encode("申报表");
+        let pos = (globals.len() + 4 + 6 + 1 + name.len() + 4) as u32;
+        let mut b = pos.to_le_bytes().to_vec();
+        b.extend([0, 0, name.len() as u8]);
+        b.extend(name.iter());
+        globals.extend(rec(BOUNDSHEET, &b));
+        globals.extend(rec(EOF, &[]));
+        globals.extend(sheet);
+        globals
+    }
+
+    #[test]
+    fn biff5_formats_and_sheet_names_are_byte_strings_in_the_code_page() {
+        let found = percent_cells(&biff5_stream(Some(936)));
+        let mut cells: Vec<(u32, u32)> = found["申报表"].iter().copied().collect();
+        cells.sort_unstable();
+        assert_eq!(cells, [(1, 1), (1, 3), (1, 4)]);
+        // Without a CODEPAGE record the bytes are read one a character, as calamine reads
+        // them: the sheet's name is not GBK, and 奬's second byte escapes the `%`.
+        let found = percent_cells(&biff5_stream(None));
+        let (name, cells) = found.iter().next().unwrap();
+        assert_ne!(name, "申报表");
+        let mut cells: Vec<(u32, u32)> = cells.iter().copied().collect();
+        cells.sort_unstable();
+        assert_eq!(cells, [(1, 1), (1, 4)]);
     }
 
     #[test]

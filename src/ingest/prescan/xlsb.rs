@@ -8,10 +8,6 @@
 use std::collections::HashMap;
 use std::io::Read;
 
-/// Per worksheet part (`xl/worksheets/sheet1.bin`, as calamine names it): for each cell
-/// calamine will yield, in order, whether its record is too short to hold it.
-pub(in crate::ingest) type Truncated = HashMap<String, Vec<bool>>;
-
 /// The text of a cell whose record was cut short.
 pub(in crate::ingest) const TRUNCATED_CELL: &str =
     "单元格记录不完整（文件已损坏），未读入；请在 Excel 中打开、另存为 .xlsx 后重新提交";
@@ -29,16 +25,6 @@ fn needed(typ: u16) -> Option<usize> {
         0x000A => Some(9),           // BrtFmlaBool
         _ => None,
     }
-}
-
-/// Scans every worksheet part of an xlsb package (`parts`: name and bytes as unpacked).
-pub(in crate::ingest) fn truncated_cells(
-    parts: impl Iterator<Item = (String, Vec<u8>)>,
-) -> Truncated {
-    parts
-        .map(|(name, bytes)| (name, scan_part(&bytes)))
-        .filter(|(_, flags)| flags.iter().any(|t| *t))
-        .collect()
 }
 
 /// Sheet name → part name, as calamine maps them: `xl/` + the relationship target of each
@@ -65,7 +51,7 @@ pub(in crate::ingest) fn sheet_parts(workbook: &[u8], rels: &str) -> HashMap<Str
 }
 
 /// An XLWideString at `at` (a u32 count of UTF-16 units, then the units).
-pub(super) fn wide(body: &[u8], at: &mut usize) -> Option<String> {
+pub(in crate::ingest) fn wide(body: &[u8], at: &mut usize) -> Option<String> {
     let n = u32::from_le_bytes(body.get(*at..*at + 4)?.try_into().ok()?) as usize;
     let units = body.get(*at + 4..(*at + 4).checked_add(n.checked_mul(2)?)?)?;
     *at += 4 + 2 * n;
@@ -112,6 +98,37 @@ pub(in crate::ingest) fn scan_part(bytes: &[u8]) -> Vec<bool> {
         }
     }
     flags
+}
+
+/// One record of an xlsb part: its type, the byte its header starts at, its body.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::ingest) struct XlsbRecord<'a> {
+    pub(in crate::ingest) typ: u16,
+    pub(in crate::ingest) at: usize,
+    pub(in crate::ingest) body: &'a [u8],
+}
+
+/// The records of an xlsb part in order, read as calamine reads them; `Err(at)` for a record
+/// whose header or body runs past the end of the part (`at`: where its header starts), after
+/// which nothing more is read.
+pub(in crate::ingest) fn records(
+    bytes: &[u8],
+) -> impl Iterator<Item = Result<XlsbRecord<'_>, usize>> + '_ {
+    let mut r = bytes;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done || r.is_empty() {
+            return None;
+        }
+        let at = bytes.len() - r.len();
+        let whole = record_head(&mut r).and_then(|(typ, len)| {
+            let body = r.get(..len)?;
+            r = &r[len..];
+            Some(XlsbRecord { typ, at, body })
+        });
+        done = whole.is_none();
+        Some(whole.ok_or(at))
+    })
 }
 
 /// A record's type and length (variable-length, 7 bits a byte, as calamine reads them).
@@ -162,16 +179,6 @@ mod tests {
         part.extend(record(0x92, &[])); // BrtEndSheetData
         part.extend(record(0x05, &[0; 2])); // after the end: not read
         assert_eq!(scan_part(&part), [false, true, false, true]);
-        let parts = vec![
-            ("xl/worksheets/sheet1.bin".to_string(), part),
-            (
-                "xl/worksheets/sheet2.bin".to_string(),
-                record(0x05, &[0; 16]),
-            ),
-        ];
-        let got = truncated_cells(parts.into_iter());
-        assert_eq!(got.len(), 1);
-        assert_eq!(got["xl/worksheets/sheet1.bin"], [false, true, false, true]);
     }
 
     #[test]
