@@ -76,6 +76,8 @@ struct Formats {
     money: Format,
     bold_money: Format,
     bold: Format,
+    /// A name in 总览's first column: wrapped, so a long clause is shown whole, not cut.
+    key: Format,
 }
 
 fn workbook(c: &Comparison) -> Result<Vec<u8>, XlsxError> {
@@ -88,6 +90,7 @@ fn workbook(c: &Comparison) -> Result<Vec<u8>, XlsxError> {
         money: Format::new().set_num_format("#,##0.00"),
         bold_money: Format::new().set_num_format("#,##0.00").set_bold(),
         bold: Format::new().set_bold(),
+        key: Format::new().set_text_wrap(),
     };
     let mut wb = Workbook::new();
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
@@ -119,7 +122,11 @@ fn overview(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(), XlsxE
     ws.set_paper_size(9)
         .set_landscape()
         .set_print_fit_to_pages(1, 0);
-    ws.set_column_width(0, 40)?;
+    let keys = [&c.by_payer, &c.by_region, &c.by_clause]
+        .into_iter()
+        .flatten()
+        .map(|t| t.key.as_str());
+    ws.set_column_width(0, key_width(keys))?;
     for col in 1..=3 {
         ws.set_column_width(col, 18)?;
     }
@@ -197,8 +204,23 @@ fn overview(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(), XlsxE
     Ok(())
 }
 
+/// 总览's first column is as wide as its longest name (a CJK character takes two widths), between
+/// 40 and 80: a clause such as `nmg-2024-list-91 第九十一条（境外上市）` fits on one line; longer
+/// ones wrap (`Formats::key`) instead of being cut by the next cell.
+fn key_width<'a>(keys: impl Iterator<Item = &'a str>) -> f64 {
+    let widest = keys
+        .map(|k| {
+            k.chars()
+                .map(|ch| if ch.is_ascii() { 1 } else { 2 })
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(0);
+    (widest + 2).clamp(40, 80) as f64
+}
+
 fn table_row(ws: &mut Worksheet, f: &Formats, row: u32, t: &Total) -> Result<(), XlsxError> {
-    ws.write_string(row, 0, &t.key)?;
+    ws.write_string_with_format(row, 0, &t.key, &f.key)?;
     for (col, v) in [t.base, t.proposed, t.difference()].into_iter().enumerate() {
         money(ws, &f.money, row, col as u16 + 1, v)?;
     }
@@ -332,4 +354,18 @@ fn exceptions(ws: &mut Worksheet, f: &Formats, c: &Comparison) -> Result<(), Xls
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_width;
+
+    #[test]
+    fn the_name_column_fits_the_longest_clause_within_bounds() {
+        assert_eq!(key_width(["自治区", "盟市"].into_iter()), 40.0);
+        let long = "nmg-2024-list-91-listing-awards 第九十一条 上市奖励（境外）";
+        assert_eq!(key_width([long, "盟市"].into_iter()), 61.0);
+        assert_eq!(key_width([long.repeat(3).as_str()].into_iter()), 80.0);
+        assert_eq!(key_width(std::iter::empty()), 40.0);
+    }
 }
