@@ -121,33 +121,6 @@ pub struct TypedRow {
     bad: Vec<(String, String, String)>,
 }
 
-impl TypedRow {
-    /// The index in the batch of the sheet the row was read from.
-    pub fn sheet(&self) -> usize {
-        self.sheet
-    }
-}
-
-/// A typed row read as the application it will be once kept (its values are those the
-/// normaliser keeps), so it can be evaluated as soon as it is read.
-impl Row for TypedRow {
-    fn get(&self, field: FieldId) -> Option<&Value> {
-        self.values
-            .iter()
-            .find(|(f, _, _)| *f == field)
-            .map(|(_, v, _)| v)
-    }
-}
-
-/// Whether a sheet has a column its rows' values are read from for `field` (a refused column
-/// has none): [`SourceSheet::has`] before the normaliser has seen the sheet.
-pub fn sheet_has(sheet: &Sheet, field: FieldId) -> bool {
-    sheet
-        .columns
-        .iter()
-        .any(|c| c.refused.is_none() && c.field.is_some_and(|m| m.field == field))
-}
-
 /// Reads a raw row's cells as their fields' types.
 pub fn type_row(batch: &Batch, vocab: &Vocabulary, raw: &RawRow) -> TypedRow {
     let sheet = &batch.sheets[raw.sheet];
@@ -363,10 +336,8 @@ impl<'a> Normaliser<'a> {
         s
     }
 
-    /// Takes the next typed row; tells whether it was kept as an application (rather than
-    /// left to another part of the batch or sent to the exceptions). `batch` holds at least
-    /// the row's sheet and file.
-    pub fn accept(&mut self, batch: &Batch, t: TypedRow) -> bool {
+    /// Takes the next typed row. `batch` holds at least the row's sheet and file.
+    pub fn accept(&mut self, batch: &Batch, t: TypedRow) {
         let [app_id, credit, _, _, year, rule] = self.ids;
         let value = |f: FieldId| t.values.iter().find(|(g, _, _)| *g == f);
         let text = |f: FieldId| match value(f) {
@@ -376,7 +347,7 @@ impl<'a> Normaliser<'a> {
         };
         let code = text(credit);
         if self.shard.is_some_and(|s| !s.keeps(&code)) {
-            return false;
+            return;
         }
         self.rows_in += 1;
         let sheet = self.sheet_of(batch, t.sheet);
@@ -448,7 +419,7 @@ impl<'a> Normaliser<'a> {
                     reason,
                 });
             }
-            return false;
+            return;
         }
         let i = self.origins.len() as u32;
         self.origins.push(origin);
@@ -460,7 +431,6 @@ impl<'a> Normaliser<'a> {
                 column.push(i, v);
             }
         }
-        true
     }
 
     /// Where the 申报编号 `id` was first seen, or none when this is its first row (which is

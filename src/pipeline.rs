@@ -8,12 +8,12 @@ use rayon::prelude::*;
 use crate::domain::config::Config;
 use crate::domain::exit::ExitStatus;
 use crate::domain::fields::{FieldId, FieldsError, Vocabulary};
-use crate::domain::value::{Row, Value};
+use crate::domain::value::Row;
 use crate::engine::batch::{settle_open, Line, Pending, NOTHING_SHARED};
 use crate::engine::{evaluate, evaluate_untraced, review, Context, Evaluation, StepKind, Trace};
 use crate::ingest::IngestError;
 use crate::ledger::{write_outputs, Facts, LedgerError, LedgerLine, Lines, Report, Totals};
-use crate::normalise::{sheet_has, type_row, Applications, Normaliser, Rows, Shard, TypedRow};
+use crate::normalise::{type_row, Applications, Normaliser, Rows, Shard, TypedRow};
 use crate::rules::load::load_config_policies;
 use crate::rules::lpr::{LprError, LprTable};
 use crate::rules::{load_policies, Policy, PolicyError, PolicySet, Rule};
@@ -118,6 +118,16 @@ pub struct SheetColumns {
     pub columns: Vec<crate::ingest::Column>,
 }
 
+/// Rows handed from the reading thread to the normalising one per message.
+const READ_CHUNK: usize = 8192;
+
+/// A chunk of rows read, with the sheets and files first seen since the last chunk.
+struct ReadChunk {
+    files: Vec<crate::ingest::InputFile>,
+    sheets: Vec<crate::ingest::Sheet>,
+    rows: Vec<crate::ingest::RawRow>,
+}
+
 /// How a run goes, beyond its inputs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -190,20 +200,8 @@ fn compute_in_pool<'l>(
     let t = Timer::start();
     let known = |id: &str| loaded.policies.rule(id).is_some();
     let shard = options.shard.filter(|_| !options.presplit);
-    // Rows are evaluated as they are read when nothing changes them after reading (a history
-    // join adds fields): the engine's first pass then runs while the reader waits on the file.
-    let early = history.is_empty().then_some((loaded, t.on()));
-    let read = read_and_normalise(&loaded.vocab, &known, inputs, shard, early)?;
-    t.early(&read.early);
-    compute_read(
-        loaded,
-        &read.batch,
-        read.applications,
-        read.evaluations,
-        history,
-        options,
-        &t,
-    )
+    let (batch, applications) = read_and_normalise(&loaded.vocab, &known, inputs, shard)?;
+    compute_read(loaded, &batch, applications, history, options, &t)
 }
 
 /// Inputs read and normalised once, for [`compute_read_once`]: rows kept when some rule set
@@ -221,10 +219,10 @@ pub fn read_once(
     known_rule: &dyn Fn(&str) -> bool,
     inputs: &[PathBuf],
 ) -> Result<ReadInputs, RunError> {
-    let read = read_and_normalise(vocab, known_rule, inputs, None, None)?;
+    let (batch, applications) = read_and_normalise(vocab, known_rule, inputs, None)?;
     Ok(ReadInputs {
-        batch: read.batch,
-        applications: read.applications,
+        batch,
+        applications,
     })
 }
 
@@ -241,20 +239,17 @@ pub fn compute_read_once<'l>(
         loaded,
         batch,
         applications,
-        None,
         history,
         &Options::default(),
         &t,
     )
 }
 
-/// Everything after reading: the history joined, every row evaluated (unless `early` holds
-/// every row's evaluation, made while reading), the batch settled.
+/// Everything after reading: the history joined, every row evaluated, the batch settled.
 fn compute_read<'l>(
     loaded: &'l Loaded,
     batch: &crate::ingest::Batch,
     mut applications: Applications,
-    early: Option<Vec<Evaluation>>,
     history: &[PathBuf],
     options: &Options,
     t: &Timer,
@@ -277,17 +272,29 @@ fn compute_read<'l>(
             shard: format!("{}/{}", shard.index, shard.count),
         });
     }
-    let evaluations: Vec<Evaluation> = match early {
-        Some(evaluations) if evaluations.len() == rows.len() => evaluations,
-        _ => (0..rows.len())
-            .into_par_iter()
-            .map(|i| {
-                let r = &rules[of_row[i] as usize];
-                let (sheet, _) = applications.origin(i);
-                evaluate_row(loaded, (r.policy, r.rule), &rows.row(i), |f| sheet.has(f))
-            })
-            .collect(),
+    let cx = Context {
+        vocab: &loaded.vocab,
+        lpr: &loaded.lpr,
+        params: &loaded.params,
     };
+    // The trace is made when a line is written; holding a million of them is not worth it.
+    let evaluations: Vec<Evaluation> = (0..rows.len())
+        .into_par_iter()
+        .map(|i| {
+            let r = &rules[of_row[i] as usize];
+            let row = rows.row(i);
+            let mut evaluation = evaluate_untraced(r.policy, r.rule, &row, cx);
+            // 待审核: a review the row leaves open holds its amount back (engine::review).
+            let (sheet, _) = applications.origin(i);
+            let open = review::awaiting(r.policy, r.rule, &row, |f| sheet.has(f));
+            if !open.is_empty() {
+                review::hold(&mut evaluation, r.rule, || {
+                    review::reason(&loaded.vocab, &open)
+                });
+            }
+            evaluation
+        })
+        .collect();
     t.mark("evaluate");
     let ident = IdentityFields::of(&loaded.vocab);
     let projects = project_numbers(&applications.rows, &rules, loaded.vocab.id("project_id"));
@@ -336,28 +343,74 @@ fn compute_read<'l>(
     })
 }
 
-/// One row's first pass (untraced: the trace is made when a line is written; holding a million
-/// of them is not worth it), with the review it leaves open holding its amount back (待审核,
-/// engine::review). `has_column` tells whether the row's sheet has a column for a field.
-fn evaluate_row(
-    loaded: &Loaded,
-    (policy, rule): (&Policy, &Rule),
-    row: &dyn Row,
-    has_column: impl Fn(FieldId) -> bool,
-) -> Evaluation {
-    let cx = Context {
-        vocab: &loaded.vocab,
-        lpr: &loaded.lpr,
-        params: &loaded.params,
-    };
-    let mut evaluation = evaluate_untraced(policy, rule, row, cx);
-    let open = review::awaiting(policy, rule, row, has_column);
-    if !open.is_empty() {
-        review::hold(&mut evaluation, rule, || {
-            review::reason(&loaded.vocab, &open)
+/// Reads the inputs on one thread while this one types and checks the rows it hands over, a
+/// chunk at a time (typing in parallel), so raw cells never pile up.
+fn read_and_normalise(
+    vocab: &Vocabulary,
+    known_rule: &dyn Fn(&str) -> bool,
+    inputs: &[PathBuf],
+    shard: Option<Shard>,
+) -> Result<(crate::ingest::Batch, Applications), RunError> {
+    let mut normaliser = Normaliser::new(vocab, known_rule).with_shard(shard);
+    let mut seen = crate::ingest::Batch::default();
+    let (tx, rx) = std::sync::mpsc::sync_channel::<ReadChunk>(4);
+    let batch = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let (mut files, mut sheets) = (0, 0);
+            let mut rows = Vec::with_capacity(READ_CHUNK);
+            let mut send = |batch: &crate::ingest::Batch, rows: Vec<crate::ingest::RawRow>| {
+                let chunk = ReadChunk {
+                    files: batch.files[files..].to_vec(),
+                    sheets: batch.sheets[sheets..].to_vec(),
+                    rows,
+                };
+                (files, sheets) = (batch.files.len(), batch.sheets.len());
+                // The receiver only goes away on a panic; the reader then just finishes.
+                let _ = tx.send(chunk);
+            };
+            // Rows of other parts are dropped as they are read (Parquet: before they are decoded).
+            let keep = |code: &str| shard.is_none_or(|s| s.keeps(code));
+            let filter = shard
+                .and(vocab.id("credit_code"))
+                .map(|field| crate::ingest::RowFilter { field, keep: &keep });
+            let mut batch = crate::ingest::stream_inputs(
+                inputs,
+                vocab,
+                &crate::ingest::Limits::default(),
+                filter.as_ref(),
+                &mut |batch, row| {
+                    rows.push(row);
+                    if rows.len() == READ_CHUNK {
+                        send(
+                            batch,
+                            std::mem::replace(&mut rows, Vec::with_capacity(READ_CHUNK)),
+                        );
+                    }
+                },
+            )?;
+            send(&batch, rows);
+            batch.rows = Vec::new();
+            Ok::<_, crate::ingest::IngestError>(batch)
         });
-    }
-    evaluation
+        for chunk in rx {
+            seen.files.extend(chunk.files);
+            seen.sheets.extend(chunk.sheets);
+            let typed: Vec<TypedRow> = chunk
+                .rows
+                .par_iter()
+                .map(|r| type_row(&seen, vocab, r))
+                .collect();
+            drop(chunk.rows);
+            for t in typed {
+                normaliser.accept(&seen, t);
+            }
+        }
+        reader
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })?;
+    let applications = normaliser.finish(&batch);
+    Ok((batch, applications))
 }
 
 /// The fields of a line's identity (申报编号, 统一社会信用代码, 企业名称, 所属旗县区, 申报年度,
@@ -716,8 +769,6 @@ fn read_steps(loaded: &Loaded, apps: &Applications, view: &RuleView<'_>, i: usiz
     trace
 }
 
-mod read;
 mod run;
-use read::read_and_normalise;
 use run::Timer;
 pub use run::{run, RunSettings, Stage, Summary};

@@ -104,11 +104,6 @@ impl Timer {
         }
     }
 
-    /// Whether timings are printed.
-    pub(super) fn on(&self) -> bool {
-        self.on
-    }
-
     /// Prints the time since the start and the peak memory so far; returns the time.
     pub(super) fn mark(&self, stage: &str) -> std::time::Duration {
         let at = self.start.elapsed();
@@ -124,16 +119,6 @@ impl Timer {
             eprintln!("timing {stage:<10} {at:>10.3?}  peak {peak}");
         }
         at
-    }
-
-    /// Rows evaluated while reading, and the time that took summed over threads (it is not
-    /// in the engine's rate below, which then counts the batch pass alone).
-    pub(super) fn early(&self, (rows, took): &(usize, std::time::Duration)) {
-        if self.on && *rows > 0 {
-            eprintln!(
-                "timing   engine: {rows} rows evaluated while reading, {took:.3?} over all threads"
-            );
-        }
     }
 
     /// The engine's own rate: lines through evaluation and the batch pass.
