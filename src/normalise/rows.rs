@@ -413,8 +413,8 @@ mod tests {
         );
         assert!(matches!(rows.values[0].codes, Codes::Dense(_)));
         assert!(matches!(rows.values[1].codes, Codes::Sparse(..)));
-        for i in 0..n as usize {
-            assert_eq!(rows.str(i, 0), ids[i]);
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(rows.str(i, 0), id);
             let expected = (i % 7 == 0).then(|| Value::Num((i as u32).into()));
             assert_eq!(rows.row(i).get(1), expected.as_ref());
         }
