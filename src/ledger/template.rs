@@ -12,7 +12,8 @@ use rust_xlsxwriter::{
 
 use crate::domain::fields::{split_header_unit, FieldId, FieldType, Vocabulary};
 use crate::normalise::IDENTITY;
-use crate::rules::{describe, Formula as RuleFormula, Policy, Rule};
+use crate::rules::payment::PAYEE_FIELDS;
+use crate::rules::{describe, CapScope, Formula as RuleFormula, Policy, Rule};
 
 use super::LedgerError;
 
@@ -61,6 +62,41 @@ fn hint(vocab: &Vocabulary, f: FieldId) -> String {
     text.chars().take(250).collect()
 }
 
+/// Keys of the row facts a rule's sharing and payment constructs read besides its inputs:
+/// 项目编号 for a project cap, a count limit or an advance, 拨付阶段 for an advance, the second
+/// payee's credit code and name for `payees`. Without 项目编号 every row of a filled form is a
+/// project of its own, each with a whole project cap.
+fn construct_keys(rule: &Rule) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    let project_cap = rule
+        .caps
+        .iter()
+        .any(|c| matches!(c.scope, CapScope::Project { .. }));
+    if project_cap || !rule.limits.is_empty() || rule.advance.is_some() {
+        keys.push("project_id");
+    }
+    if rule.advance.is_some() {
+        keys.push("payment_stage");
+    }
+    if rule.payees.is_some() {
+        keys.extend(PAYEE_FIELDS);
+    }
+    keys
+}
+
+/// The columns a clerk fills for a rule: its inputs, then the row facts its project caps,
+/// count limits, advance or second payee read (项目编号 …); never a history field.
+fn form_fields(vocab: &Vocabulary, rule: &Rule) -> Vec<FieldId> {
+    let mut fields = rule.inputs();
+    for f in construct_keys(rule).into_iter().filter_map(|k| vocab.id(k)) {
+        if !fields.contains(&f) {
+            fields.push(f);
+        }
+    }
+    fields.retain(|f| vocab.get(*f).source != "history");
+    fields
+}
+
 /// Writes the form for the given rules.
 pub fn write_template(
     vocab: &Vocabulary,
@@ -76,8 +112,8 @@ fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, Xls
     let rules = rules.as_slice();
     let mut columns: Vec<FieldId> = IDENTITY.iter().filter_map(|k| vocab.id(k)).collect();
     for r in rules {
-        for f in r.inputs() {
-            if !columns.contains(&f) && vocab.get(f).source != "history" {
+        for f in form_fields(vocab, r) {
+            if !columns.contains(&f) {
                 columns.push(f);
             }
         }
@@ -162,10 +198,8 @@ fn build(vocab: &Vocabulary, chosen: &[(&Policy, &Rule)]) -> Result<Vec<u8>, Xls
         notes.set_column_width(c as u16, *w)?;
     }
     for (i, (p, r)) in chosen.iter().enumerate() {
-        let needed = r
-            .inputs()
+        let needed = form_fields(vocab, r)
             .iter()
-            .filter(|f| vocab.get(**f).source != "history")
             .map(|f| split_header_unit(&vocab.get(*f).header_zh).0)
             .collect::<Vec<_>>()
             .join("、");

@@ -25,6 +25,7 @@ mod percent;
 mod policy_errors;
 mod projects;
 mod properties;
+mod province;
 mod readers;
 mod reasons;
 mod review;

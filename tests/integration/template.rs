@@ -137,3 +137,62 @@ fn an_unknown_rule_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("rule `no-such-rule` is not in the loaded policies"));
 }
+
+/// The form's header row for the given rules of `policy`.
+fn form_headers(policy: &str, rules: &[&str], name: &str) -> Vec<String> {
+    let form = tmp(name).join("form.xlsx");
+    let mut args = vec!["template", "--policy", policy];
+    for r in rules {
+        args.extend(["--rule", r]);
+    }
+    args.extend(["--out", form.to_str().unwrap()]);
+    let o = subsidy(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut wb: Xlsx<_> = open_workbook(&form).unwrap();
+    let range = wb.worksheet_range("申报表").unwrap();
+    let headers = range.rows().next().unwrap().iter().map(|c| c.to_string());
+    headers.collect()
+}
+
+/// A rule with a project cap, a count limit, an advance or a second payee reads 项目编号,
+/// 拨付阶段 or the second payee's code and name from the row: the form has their columns (a
+/// form without 项目编号 makes every row a project of its own, each with a whole project cap;
+/// without the second payee every row is 缺少数据). Rules without them get none.
+#[test]
+fn the_form_has_the_columns_projects_advances_and_second_payees_need() {
+    let anhui = "examples/policies/anhui-2017-53-manufacturing.toml";
+    let headers = form_headers(
+        anhui,
+        &[
+            "anhui-2017-53-1-strong-base-equipment",
+            "anhui-2017-53-3-first-set-pair",
+        ],
+        "template-constructs",
+    );
+    for h in [
+        "项目编号",
+        "第二收款单位统一社会信用代码",
+        "第二收款单位名称",
+    ] {
+        assert!(headers.iter().any(|x| x == h), "missing {h}: {headers:?}");
+    }
+    assert!(!headers.iter().any(|x| x == "拨付阶段"), "{headers:?}");
+    let plain = form_headers(anhui, &["anhui-2017-53-7-clean-room"], "template-plain");
+    for h in ["项目编号", "拨付阶段", "第二收款单位名称"] {
+        assert!(!plain.iter().any(|x| x == h), "{h} in {plain:?}");
+    }
+    let dir = tmp("template-advance");
+    let policy = dir.join("advance.toml");
+    std::fs::write(
+        &policy,
+        "[policy]\nid = \"adv\"\ntitle = \"预拨清算示例\"\npayer = \"盟市\"\n\n[[rule]]\n\
+         id = \"adv-1\"\nclause = \"第1条\"\nexcerpt = \"先预拨50%\"\n\
+         formula = { kind = \"rate\", base = \"fixed_asset_investment\", rate = \"10%\" }\n\
+         advance = { share = \"50%\", settles = true }\n",
+    )
+    .unwrap();
+    let advance = form_headers(policy.to_str().unwrap(), &["adv-1"], "template-adv-form");
+    for h in ["项目编号", "拨付阶段"] {
+        assert!(advance.iter().any(|x| x == h), "missing {h}: {advance:?}");
+    }
+}
