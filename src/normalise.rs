@@ -220,8 +220,8 @@ pub struct Normaliser<'a> {
     vocab: &'a Vocabulary,
     known_rule: &'a dyn Fn(&str) -> bool,
     ids: [FieldId; 6],
-    /// Per field: the kept rows that have it and their values.
-    columns: Vec<(Vec<u32>, Vec<Value>)>,
+    /// Per field: the kept rows that have it and their values, each distinct value once.
+    columns: Vec<ColumnBuilder>,
     origins: Vec<Origin>,
     sheets: Vec<SourceSheet>,
     /// Batch sheet index → index in `sheets`.
@@ -230,8 +230,9 @@ pub struct Normaliser<'a> {
     exceptions: Vec<Exception>,
     rows_in: usize,
     rows_excepted: usize,
-    /// 申报编号 seen, with where first.
-    seen: HashMap<Box<str>, Origin>,
+    /// Where each 申报编号 was first seen, by its code in the 申报编号 column (which knows the
+    /// ids of rows not kept too), so the ids are not held a second time.
+    first_seen: Vec<Option<Origin>>,
     shard: Option<Shard>,
 }
 
@@ -291,7 +292,7 @@ impl<'a> Normaliser<'a> {
             vocab,
             known_rule,
             ids,
-            columns: vec![(Vec::new(), Vec::new()); vocab.len()],
+            columns: (0..vocab.len()).map(|_| ColumnBuilder::default()).collect(),
             origins: Vec::new(),
             sheets: Vec::new(),
             sheet_index: HashMap::new(),
@@ -299,7 +300,7 @@ impl<'a> Normaliser<'a> {
             exceptions: Vec::new(),
             rows_in: 0,
             rows_excepted: 0,
-            seen: HashMap::new(),
+            first_seen: Vec::new(),
             shard: None,
         }
     }
@@ -364,7 +365,7 @@ impl<'a> Normaliser<'a> {
         let id = text(app_id);
         if id.is_empty() {
             bad.push((row_ref.clone(), String::new(), "缺少申报编号".into()));
-        } else if let Some(first) = self.seen.get(id.as_str()) {
+        } else if let Some(first) = self.first_seen(app_id, &id, origin) {
             let s = &self.sheets[first.sheet as usize];
             bad.push((
                 at(app_id),
@@ -374,8 +375,6 @@ impl<'a> Normaliser<'a> {
                     s.file, s.name, first.row
                 ),
             ));
-        } else {
-            self.seen.insert(id.as_str().into(), origin);
         }
         let rule_id = text(rule);
         if rule_id.is_empty() {
@@ -428,10 +427,25 @@ impl<'a> Normaliser<'a> {
             self.extras.push((i, t.extras));
         }
         for (f, v, _) in t.values {
-            let (rows, values) = &mut self.columns[f as usize];
-            rows.push(i);
-            values.push(v);
+            if let Some(column) = self.columns.get_mut(f as usize) {
+                column.push(i, v);
+            }
         }
+    }
+
+    /// Where the 申报编号 `id` was first seen, or none when this is its first row (which is
+    /// then recorded at `origin`).
+    fn first_seen(&mut self, field: FieldId, id: &str, origin: Origin) -> Option<Origin> {
+        let column = self.columns.get_mut(field as usize)?;
+        let code = column.intern(Value::Text(id.into())).0 as usize;
+        if self.first_seen.len() <= code {
+            self.first_seen.resize(code + 1, None);
+        }
+        let first = self.first_seen[code];
+        if first.is_none() {
+            self.first_seen[code] = Some(origin);
+        }
+        first
     }
 
     /// Ends the batch: rows of sheets without a recognisable header are not applications we
@@ -464,7 +478,7 @@ impl<'a> Normaliser<'a> {
         }
         let _ = self.vocab;
         Applications {
-            rows: Rows::from_columns(self.columns, self.origins.len()),
+            rows: Rows::from_builders(self.columns, self.origins.len()),
             origins: self.origins,
             sheets: self.sheets,
             extras: self.extras,
@@ -646,139 +660,10 @@ fn type_name(ty: FieldType) -> &'static str {
     }
 }
 
-/// The frame as the engine reads it: typed values by field, extracted once. A column most
-/// rows leave empty (each rule reads a few fields) is kept sparse, so memory follows the cells
-/// present rather than rows × fields.
-pub struct Rows {
-    /// Field id → column in `values`.
-    index: Vec<Option<u16>>,
-    values: Vec<FieldValues>,
-    len: usize,
-}
-
-/// One field's values over the rows.
-enum FieldValues {
-    Dense(Vec<Option<Value>>),
-    /// Row numbers (ascending) and their values.
-    Sparse(Vec<u32>, Vec<Value>),
-}
-
-impl FieldValues {
-    /// A column most rows have is held dense (no lookup), the others sparse.
-    fn from_sparse(rows: Vec<u32>, mut values: Vec<Value>, len: usize) -> FieldValues {
-        if rows.len() * 2 < len {
-            let mut rows = rows;
-            rows.shrink_to_fit();
-            values.shrink_to_fit();
-            return FieldValues::Sparse(rows, values);
-        }
-        let mut dense = vec![None; len];
-        for (r, v) in rows.into_iter().zip(values) {
-            dense[r as usize] = Some(v);
-        }
-        FieldValues::Dense(dense)
-    }
-
-    fn get(&self, i: usize) -> Option<&Value> {
-        match self {
-            FieldValues::Dense(v) => v.get(i).and_then(Option::as_ref),
-            FieldValues::Sparse(rows, values) => {
-                rows.binary_search(&(i as u32)).ok().map(|k| &values[k])
-            }
-        }
-    }
-
-    fn set(&mut self, i: usize, value: Value, len: usize) {
-        if let FieldValues::Sparse(rows, values) = self {
-            let mut d = vec![None; len];
-            for (r, v) in rows.iter().zip(values.drain(..)) {
-                d[*r as usize] = Some(v);
-            }
-            *self = FieldValues::Dense(d);
-        }
-        if let FieldValues::Dense(d) = self {
-            d[i] = Some(value);
-        }
-    }
-}
-
-impl Rows {
-    /// Builds the view from sparse columns (per field: rows in ascending order and values).
-    pub fn from_columns(columns: Vec<(Vec<u32>, Vec<Value>)>, len: usize) -> Rows {
-        let mut index = vec![None; columns.len()];
-        let mut values = Vec::new();
-        for (f, (rows, vals)) in columns.into_iter().enumerate() {
-            if rows.is_empty() {
-                continue;
-            }
-            index[f] = Some(values.len() as u16);
-            values.push(FieldValues::from_sparse(rows, vals, len));
-        }
-        Rows { index, values, len }
-    }
-
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Sets one value (the history join adds fields the inputs do not carry).
-    pub fn set(&mut self, i: usize, field: FieldId, value: Value) {
-        let c = match self.index[field as usize] {
-            Some(c) => c as usize,
-            None => {
-                self.index[field as usize] = Some(self.values.len() as u16);
-                self.values.push(FieldValues::Dense(vec![None; self.len]));
-                self.values.len() - 1
-            }
-        };
-        let len = self.len;
-        self.values[c].set(i, value, len);
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    pub fn row(&self, i: usize) -> RowRef<'_> {
-        RowRef { rows: self, i }
-    }
-
-    /// A text field's value ("" when absent or not text), borrowed, for identity columns.
-    pub fn str(&self, i: usize, field: FieldId) -> &str {
-        let value = self
-            .index
-            .get(field as usize)
-            .copied()
-            .flatten()
-            .and_then(|c| self.values[c as usize].get(i));
-        match value {
-            Some(Value::Text(s)) => s,
-            _ => "",
-        }
-    }
-
-    /// A field's value as text ("" when absent), for identity columns.
-    pub fn text(&self, i: usize, field: FieldId) -> String {
-        self.row(i)
-            .get(field)
-            .map(Value::as_text)
-            .unwrap_or_default()
-    }
-}
-
-/// One row of [`Rows`].
-#[derive(Clone, Copy)]
-pub struct RowRef<'a> {
-    rows: &'a Rows,
-    i: usize,
-}
-
-impl Row for RowRef<'_> {
-    fn get(&self, field: FieldId) -> Option<&Value> {
-        let c = (*self.rows.index.get(field as usize)?)?;
-        self.rows.values[c as usize].get(self.i)
-    }
-}
+#[path = "normalise/rows.rs"]
+mod rows;
+use rows::ColumnBuilder;
+pub use rows::{RowRef, Rows};
 
 #[path = "normalise/select.rs"]
 mod select;

@@ -2,6 +2,8 @@
 //! the inputs once, then computes under each policy version only the rows whose rule it has.
 
 use super::{Applications, Rows};
+use crate::domain::fields::FieldId;
+use crate::domain::value::Row;
 
 impl Applications {
     /// The rows `keep` accepts (by index), in the same order, with their origins and unmatched
@@ -33,17 +35,11 @@ impl Applications {
 impl Rows {
     /// The rows `kept` (ascending indexes), numbered again from 0.
     fn select(&self, kept: &[u32]) -> Rows {
-        let columns = self
-            .index
-            .iter()
-            .map(|c| {
+        let columns = (0..self.fields())
+            .map(|f| {
                 let (mut rows, mut values) = (Vec::new(), Vec::new());
-                let Some(c) = c else {
-                    return (rows, values);
-                };
-                let column = &self.values[*c as usize];
                 for (k, &i) in kept.iter().enumerate() {
-                    if let Some(v) = column.get(i as usize) {
+                    if let Some(v) = self.row(i as usize).get(f as FieldId) {
                         rows.push(k as u32);
                         values.push(v.clone());
                     }
