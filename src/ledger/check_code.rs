@@ -6,13 +6,13 @@ use sha2::{Digest, Sha256};
 
 /// The check code (校验码) of one ledger line: 16 hex digits of SHA-256 over its signed cells'
 /// text (the columns marked signed in [`super::columns`], in order), separated by the unit separator. Amounts enter as 2-decimal text.
-pub fn line_code(parts: &[String]) -> String {
+pub fn line_code<S: AsRef<str>>(parts: impl IntoIterator<Item = S>) -> String {
     let mut h = Sha256::new();
-    for (i, p) in parts.iter().enumerate() {
+    for (i, p) in parts.into_iter().enumerate() {
         if i > 0 {
             h.update([0x1f]);
         }
-        h.update(p.as_bytes());
+        h.update(p.as_ref().as_bytes());
     }
     crate::domain::digest::hex(&h.finalize()[..8])
 }

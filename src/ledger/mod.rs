@@ -8,6 +8,7 @@ pub mod check_code;
 pub mod columns;
 mod csvout;
 mod fit;
+mod package;
 pub use fit::{fit, FullText};
 mod rows;
 mod summary;
@@ -258,6 +259,8 @@ pub enum LedgerError {
     Csv { file: &'static str, message: String },
     #[error(transparent)]
     Parquet(#[from] crate::ingest::parquet::ColumnarError),
+    #[error(transparent)]
+    Package(#[from] package::PackageError),
     #[error("another run is writing to {path} (lock {lock}); wait for it to finish")]
     Locked { path: PathBuf, lock: PathBuf },
 }

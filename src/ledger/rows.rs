@@ -25,14 +25,15 @@ pub(super) enum Cell<'a> {
     Number(u32),
 }
 
-impl Cell<'_> {
+impl<'a> Cell<'a> {
     /// The text a check code covers: amounts with 2 decimals, as `verify` reads them back.
-    fn signed_text(&self) -> String {
+    /// Text is borrowed: a line's texts are not copied to be signed.
+    fn signed_text(self) -> Cow<'a, str> {
         match self {
-            Cell::Blank => String::new(),
-            Cell::Text(s) => s.to_string(),
-            Cell::Money(v) => fixed2(*v),
-            Cell::Number(n) => n.to_string(),
+            Cell::Blank => Cow::Borrowed(""),
+            Cell::Text(s) => s,
+            Cell::Money(v) => Cow::Owned(fixed2(v)),
+            Cell::Number(n) => Cow::Owned(n.to_string()),
         }
     }
 }
@@ -141,8 +142,7 @@ pub(super) fn trace(p: &Prepared, _row: u32, c: Trace) -> Cell<'_> {
 
 /// The check code over the signed columns of `C`, in table order.
 fn code_over<'a, C: Columns>(cell: impl Fn(C) -> Cell<'a>) -> String {
-    let parts: Vec<String> = C::signed().map(|c| cell(c).signed_text()).collect();
-    line_code(&parts)
+    line_code(C::signed().map(|c| cell(c).signed_text()))
 }
 
 /// The check code of a prepared line (its `code` not yet set), on the sheet it goes to.

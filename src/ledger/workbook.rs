@@ -1,5 +1,7 @@
 //! `ledger.xlsx`: the sheets of DESIGN.md with their Chinese labels, in one place.
 
+use std::io::Write;
+
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{
@@ -17,6 +19,7 @@ use super::columns::{
     CellKind, Columns, Detail, ErrorColumn, Payout, Pending, PolicyColumn, Refused, Sheet, Trace,
 };
 use super::fit::{fit, FullText};
+use super::package::Source;
 use super::rows;
 use super::{LedgerError, LedgerLine, Report, Totals};
 use crate::ingest::parquet::{Kind, ParquetTable};
@@ -108,9 +111,27 @@ pub(crate) fn money(
     col: u16,
     v: Decimal,
 ) -> Result<(), XlsxError> {
-    let n: f64 = v.to_string().parse().unwrap_or(0.0);
-    ws.write_number_with_format(row, col, n, fmt)?;
+    ws.write_number_with_format(row, col, nearest_f64(v), fmt)?;
     Ok(())
+}
+
+/// Powers of ten a double holds exactly (5²² < 2⁵³).
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The double nearest an amount, as parsing its decimal text gives it, without making the
+/// text (the ledger formats an amount once per place it shows it, not to convert it): a
+/// mantissa below 2⁵³ and a power of ten up to 10²² are both exact doubles, and IEEE division
+/// rounds their exact quotient to the nearest double. Other amounts (and zero, whose sign the
+/// text keeps) go through the text.
+fn nearest_f64(v: Decimal) -> f64 {
+    let m = v.mantissa();
+    match POWERS_OF_TEN.get(v.scale() as usize) {
+        Some(p) if m != 0 && m.unsigned_abs() <= 1 << 53 => m as f64 / p,
+        _ => v.to_string().parse().unwrap_or(0.0),
+    }
 }
 
 pub(super) fn headers(
@@ -242,14 +263,21 @@ struct Chunk {
     csv: Vec<u8>,
 }
 
-/// Writes `ledger.xlsx` to `path`, and `payouts.csv` to `csv` in the same pass over the lines.
-pub fn write(
-    report: &Report<'_>,
-    totals: &Totals,
-    path: &std::path::Path,
-    csv: &mut dyn std::io::Write,
-) -> Result<(), LedgerError> {
-    let f = Formats::new();
+/// Which rows a workbook of [`skeleton`] is written with: all three have every sheet with its
+/// header and settings, so each sheet's XML is the same whichever workbook it is saved from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Book {
+    /// 汇总, 数据错误 and 政策参数: what the package takes every part but the line sheets from.
+    Main,
+    /// 发放明细, 待审核 and 不予支持, written and saved (compressed) on the writing thread.
+    Lines,
+    /// 计算过程, written and saved on a thread of its own.
+    Steps,
+}
+
+/// A workbook with the ledger's sheets, formats and properties; the main one also with the
+/// rows of 数据错误 and 政策参数.
+fn skeleton(report: &Report<'_>, f: &Formats, book: Book) -> Result<Workbook, LedgerError> {
     let mut wb = Workbook::new();
     // Fixed document times: the same inputs give the same bytes.
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
@@ -262,8 +290,9 @@ pub fn write(
     // Plain text is the workbook's default format: a cell written without one costs no format
     // lookup (a hash of the whole format, per cell, in rust_xlsxwriter).
     wb.set_default_format(&f.text, 20, 64)?;
-    // Constant-memory sheets number formats workbook-wide on first use; two sheets written by
-    // two threads would number them in whichever order the threads ran. Numbered here, first.
+    // Constant-memory sheets number formats workbook-wide on first use; sheets written by
+    // several threads would number them in whichever order the threads ran, and the three
+    // workbooks must number them alike. Numbered here, first.
     for format in [
         &f.header,
         &f.money,
@@ -283,10 +312,6 @@ pub fn write(
         format_rows: true,
         ..ProtectionOptions::default()
     };
-    let n = report.lines.count();
-    if n > MAX_SHEET_LINES || report.exceptions.len() > MAX_SHEET_LINES {
-        return Err(XlsxError::RowColumnLimitError.into());
-    }
     wb.add_worksheet()
         .set_name(Sheet::Summary.name())?
         .protect_with_options(&protection);
@@ -296,49 +321,75 @@ pub fn write(
         .add_worksheet_with_constant_memory()?
         .set_name(Sheet::Details.name())?
         .protect_with_options(&protection);
-    detail_sheet::<Detail>(ws, &f)?;
+    detail_sheet::<Detail>(ws, f)?;
     let ws = wb
         .add_worksheet_with_constant_memory()?
         .set_name(Sheet::Pending.name())?
         .protect_with_options(&protection);
     ws.set_tab_color(rust_xlsxwriter::Color::RGB(0xF4B183));
-    detail_sheet::<Pending>(ws, &f)?;
+    detail_sheet::<Pending>(ws, f)?;
     detail_sheet::<Trace>(
         wb.add_worksheet_with_constant_memory()?
             .set_name(Sheet::Trace.name())?,
-        &f,
+        f,
     )?;
     detail_sheet::<Refused>(
         wb.add_worksheet_with_constant_memory()?
             .set_name(Sheet::Refused.name())?,
-        &f,
+        f,
     )?;
-    errors(
-        wb.add_worksheet_with_constant_memory()?
-            .set_name(Sheet::Errors.name())?,
-        report,
-        &f,
-    )?;
-    policy(
-        wb.add_worksheet().set_name(Sheet::Policy.name())?,
-        report,
-        &f,
-    )?;
+    let ws = wb
+        .add_worksheet_with_constant_memory()?
+        .set_name(Sheet::Errors.name())?;
+    detail_sheet::<ErrorColumn>(ws, f)?;
+    if book == Book::Main {
+        errors(ws, report, f)?;
+    }
+    let ws = wb.add_worksheet().set_name(Sheet::Policy.name())?;
+    detail_sheet::<PolicyColumn>(ws, f)?;
+    if book == Book::Main {
+        policy(ws, report, f)?;
+    }
+    Ok(wb)
+}
+
+/// The package part of a sheet: rust_xlsxwriter names worksheets by their place.
+fn part_of(sheet: Sheet) -> String {
+    let place = Sheet::ALL.iter().position(|s| *s == sheet).unwrap_or(0) + 1;
+    format!("xl/worksheets/sheet{place}.xml")
+}
+
+/// Writes `ledger.xlsx` to `path`, and `payouts.csv` to `csv` in the same pass over the lines.
+pub fn write(
+    report: &Report<'_>,
+    totals: &Totals,
+    path: &std::path::Path,
+    csv: &mut dyn std::io::Write,
+) -> Result<(), LedgerError> {
+    let f = Formats::new();
+    let n = report.lines.count();
+    if n > MAX_SHEET_LINES || report.exceptions.len() > MAX_SHEET_LINES {
+        return Err(XlsxError::RowColumnLimitError.into());
+    }
+    let mut wb = skeleton(report, &f, Book::Main)?;
     csv.write_all(&super::csvout::payouts_csv(&[], true)?)
         .map_err(|source| LedgerError::Write {
             path: path.with_file_name("payouts.csv"),
             source,
         })?;
     let started = std::time::Instant::now();
-    let codes = stream_lines(&mut wb, report, &f, csv, path)?;
-    let streamed = started.elapsed();
+    let streamed = stream_lines(report, &f, csv, path)?;
+    let took = started.elapsed();
+    // The filters' ranges are defined names of workbook.xml, which the main workbook gives.
+    filter(&mut wb, streamed.rows)?;
     let total: Decimal = report
         .settled()
         .filter(|l| l.is_payout())
         .map(|l| l.amount)
         .sum();
     let code = ledger_code(
-        &codes
+        &streamed
+            .codes
             .iter()
             .map(|(s, c)| (*s, c.as_str()))
             .collect::<Vec<_>>(),
@@ -346,29 +397,116 @@ pub fn write(
     );
     super::summary::summary(wb.worksheet_from_index(0)?, report, totals, code, &f)?;
     let at = std::time::Instant::now();
-    wb.save(path)?;
+    let main = wb.save_to_buffer()?;
+    let io = |source| LedgerError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut out =
+        std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).map_err(io)?);
+    let (mut main, mut lines, mut steps) = (
+        std::io::Cursor::new(main),
+        std::io::BufReader::with_capacity(1 << 20, streamed.lines),
+        std::io::BufReader::with_capacity(1 << 20, streamed.steps),
+    );
+    super::package::assemble(
+        vec![
+            Source {
+                what: "the main workbook",
+                reader: &mut main,
+                parts: Vec::new(),
+            },
+            Source {
+                what: "the line sheets",
+                reader: &mut lines,
+                parts: [Sheet::Details, Sheet::Pending, Sheet::Refused]
+                    .into_iter()
+                    .map(part_of)
+                    .collect(),
+            },
+            Source {
+                what: "计算过程",
+                reader: &mut steps,
+                parts: vec![part_of(Sheet::Trace)],
+            },
+        ],
+        &mut out,
+    )?;
+    out.flush().map_err(io)?;
     if std::env::var_os("SUBSIDY_TIMINGS").is_some() {
         eprintln!(
-            "timing   lines written in {:.3} s; workbook saved (compressed) in {:.3} s",
-            streamed.as_secs_f64(),
+            "timing   lines written and their sheets saved (compressed) in {:.3} s; workbook saved and assembled in {:.3} s",
+            took.as_secs_f64(),
             at.elapsed().as_secs_f64()
         );
     }
     Ok(())
 }
 
+/// Rows written to 发放明细, 待审核 and 不予支持 (each with its header).
+#[derive(Clone, Copy)]
+struct Rows {
+    details: u32,
+    pending: u32,
+    refused: u32,
+}
+
+/// Sets the autofilters of the sheets with lines.
+fn filter(wb: &mut Workbook, rows: Rows) -> Result<(), XlsxError> {
+    let sheets = [
+        (Sheet::Details, rows.details, Detail::ALL.len()),
+        (Sheet::Pending, rows.pending, Pending::ALL.len()),
+        (Sheet::Refused, rows.refused, Refused::ALL.len()),
+    ];
+    for (sheet, rows, columns) in sheets {
+        if rows > 1 {
+            wb.worksheet_from_name(sheet.name())?.autofilter(
+                0,
+                0,
+                rows - 1,
+                (columns - 1) as u16,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// What [`stream_lines`] gives back: the line codes in the order 台账校验码 covers them
+/// (发放明细's, then 待审核's, then 不予支持's), the rows of each sheet, and the two saved
+/// workbooks that hold the line sheets.
+struct Streamed {
+    codes: Vec<(&'static str, String)>,
+    rows: Rows,
+    lines: std::fs::File,
+    steps: std::fs::File,
+}
+
+/// Saves a workbook (its parts deflated here, on the calling thread) to a temporary file, as
+/// rust_xlsxwriter keeps the rows of constant-memory sheets: memory stays flat.
+fn saved(wb: &mut Workbook, path: &std::path::Path) -> Result<std::fs::File, LedgerError> {
+    let io = |source| LedgerError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = tempfile::tempfile().map_err(io)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+    wb.save_to_writer(&mut w)?;
+    w.flush().map_err(io)?;
+    drop(w);
+    Ok(file)
+}
+
 /// Writes every line to 发放明细, 待审核 or 不予支持 and to 计算过程, and its `payouts.csv` row.
 /// Three threads share the work: one makes the lines whole and prepares their cells, one
-/// writes 计算过程, this one writes the rest (a worksheet is written by one thread; two
-/// worksheets by two). Returns the line codes in the order 台账校验码 covers them: 发放明细's,
-/// then 待审核's, then 不予支持's.
+/// writes 计算过程 into a workbook of its own, this one writes the rest into another; each
+/// saves (compresses) its workbook as soon as its last row is in, so the two deflate side by
+/// side.
 fn stream_lines(
-    wb: &mut Workbook,
     report: &Report<'_>,
     f: &Formats,
     csv: &mut dyn std::io::Write,
     path: &std::path::Path,
-) -> Result<Vec<(&'static str, String)>, LedgerError> {
+) -> Result<Streamed, LedgerError> {
     let mut parquet = match report.parquet {
         true => {
             let columns: Vec<(&str, Kind)> = Payout::ALL
@@ -391,17 +529,13 @@ fn stream_lines(
     use std::time::{Duration, Instant};
     let lines = report.lines;
     let n = lines.count();
-    let sheets = wb.worksheets_mut();
-    let (head, rest) = sheets.split_at_mut(2);
-    let (held, rest) = rest.split_at_mut(1);
-    let (mid, tail) = rest.split_at_mut(1);
-    let (detail, pending, traces, refused) =
-        (&mut head[1], &mut held[0], &mut mid[0], &mut tail[0]);
+    let mut lines_wb = skeleton(report, f, Book::Lines)?;
+    let mut steps_wb = skeleton(report, f, Book::Steps)?;
     let mut detail_codes = Vec::new();
     let mut pending_codes = Vec::new();
     let mut refused_codes = Vec::new();
     let (mut dr, mut pr, mut rr) = (1u32, 1u32, 1u32);
-    std::thread::scope(|scope| -> Result<(), LedgerError> {
+    let (lines_saved, steps_saved) = std::thread::scope(|scope| -> Result<_, LedgerError> {
         let (tx, rx) = sync_channel::<Arc<Chunk>>(2);
         let (trace_tx, trace_rx) = sync_channel::<Arc<Chunk>>(2);
         let producer = scope.spawn(move || -> Result<Duration, LedgerError> {
@@ -428,7 +562,9 @@ fn stream_lines(
             }
             Ok(blocked)
         });
-        let trace_writer = scope.spawn(move || -> Result<(), XlsxError> {
+        let steps_wb = &mut steps_wb;
+        let trace_writer = scope.spawn(move || -> Result<std::fs::File, LedgerError> {
+            let traces = steps_wb.worksheet_from_name(Sheet::Trace.name())?;
             let mut r = 1u32;
             for chunk in trace_rx {
                 for p in &chunk.lines {
@@ -436,8 +572,13 @@ fn stream_lines(
                     r += 1;
                 }
             }
-            Ok(())
+            saved(steps_wb, path)
         });
+        let sheets = lines_wb.worksheets_mut();
+        let (head, rest) = sheets.split_at_mut(2);
+        let (held, rest) = rest.split_at_mut(1);
+        let (_, tail) = rest.split_at_mut(1);
+        let (detail, pending, refused) = (&mut head[1], &mut held[0], &mut tail[0]);
         let mut waited = Duration::ZERO;
         let mut at = Instant::now();
         while let Ok(chunk) = rx.recv() {
@@ -469,7 +610,15 @@ fn stream_lines(
             }
             at = Instant::now();
         }
-        trace_writer
+        let rows = Rows {
+            details: dr,
+            pending: pr,
+            refused: rr,
+        };
+        filter(&mut lines_wb, rows)?;
+        // Deflated here while 计算过程 is still being written or deflated on its thread.
+        let lines_saved = saved(&mut lines_wb, path)?;
+        let steps_saved = trace_writer
             .join()
             .unwrap_or_else(|e| std::panic::resume_unwind(e))?;
         let blocked = producer
@@ -479,20 +628,20 @@ fn stream_lines(
         if std::env::var_os("SUBSIDY_TIMINGS").is_some() {
             eprintln!("timing   writer waited {:.3} s for lines; line maker waited {:.3} s for the writers", waited.as_secs_f64(), blocked.as_secs_f64());
         }
-        Ok(())
+        Ok((lines_saved, steps_saved))
     })?;
-    if dr > 1 {
-        detail.autofilter(0, 0, dr - 1, (Detail::ALL.len() - 1) as u16)?;
-    }
-    if pr > 1 {
-        pending.autofilter(0, 0, pr - 1, (Pending::ALL.len() - 1) as u16)?;
-    }
-    if rr > 1 {
-        refused.autofilter(0, 0, rr - 1, (Refused::ALL.len() - 1) as u16)?;
-    }
     detail_codes.extend(pending_codes);
     detail_codes.extend(refused_codes);
-    Ok(detail_codes)
+    Ok(Streamed {
+        codes: detail_codes,
+        rows: Rows {
+            details: dr,
+            pending: pr,
+            refused: rr,
+        },
+        lines: lines_saved,
+        steps: steps_saved,
+    })
 }
 
 /// The result column of 计算过程: the amount as 发放明细 shows it, or the verdict / text.
@@ -505,7 +654,6 @@ pub fn trace_result(l: &LedgerLine) -> String {
 }
 
 fn errors(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
-    detail_sheet::<ErrorColumn>(ws, f)?;
     for (i, e) in report.exceptions.iter().enumerate() {
         let r = i as u32 + 1;
         for c in ErrorColumn::ALL {
@@ -516,7 +664,6 @@ fn errors(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), Xl
 }
 
 fn policy(ws: &mut Worksheet, report: &Report<'_>, f: &Formats) -> Result<(), XlsxError> {
-    detail_sheet::<PolicyColumn>(ws, f)?;
     let v = report.vocab;
     for (r, (p, rule)) in (1..).zip(report.policies.rules()) {
         for c in PolicyColumn::ALL {
@@ -586,4 +733,42 @@ pub fn table<const N: usize>(
         }
     }
     wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest_f64;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    proptest! {
+        #[test]
+        fn an_amount_becomes_the_double_its_text_parses_to(m in any::<i64>(), scale in 0u32..=28) {
+            let v = Decimal::new(m, scale.min(28));
+            let parsed: f64 = v.to_string().parse().unwrap_or(0.0);
+            prop_assert_eq!(nearest_f64(v).to_bits(), parsed.to_bits(), "{}", v);
+        }
+    }
+
+    #[test]
+    fn amounts_at_the_edges_become_the_doubles_their_texts_parse_to() {
+        for text in [
+            "0.01",
+            "0.1",
+            "0.29",
+            "1.15",
+            "7320000.00",
+            "99999999999.99",
+            "-0.00",
+            "0",
+            "-12.34",
+            "90071992547409.93",
+            "90071992547409.92",
+            "0.0000000000000000000000001",
+        ] {
+            let v: Decimal = text.parse().expect("a decimal");
+            let parsed: f64 = v.to_string().parse().expect("a number");
+            assert_eq!(nearest_f64(v).to_bits(), parsed.to_bits(), "{text}");
+        }
+    }
 }

@@ -66,6 +66,21 @@ const TESTED: &[(&str, &str, &str)] = &[
     ("LedgerError::Xlsx", M, "messages_no_test_can_cause"),
     ("LedgerError::Csv", M, "messages_no_test_can_cause"),
     (
+        "PackageError::Malformed",
+        "src/ledger/package/tests.rs",
+        "a_part_a_source_lacks_is_named",
+    ),
+    (
+        "PackageError::MissingPart",
+        "src/ledger/package/tests.rs",
+        "a_part_a_source_lacks_is_named",
+    ),
+    (
+        "PackageError::Io",
+        "src/ledger/package/tests.rs",
+        "a_disk_that_fails_is_named",
+    ),
+    (
         "LedgerError::Locked",
         "tests/integration/faults.rs",
         "two_runs_cannot_write_one_folder_at_once",
