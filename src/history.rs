@@ -15,7 +15,7 @@ use crate::domain::value::Value;
 use crate::engine::batch::SharedPaid;
 use crate::ingest::{expand_history, read_table, IngestError};
 use crate::normalise::Rows;
-use crate::rules::{CapScope, LimitScope, PolicySet};
+use crate::rules::{CapScope, LimitScope, PolicySet, YearLimit, YearsPer};
 
 /// Errors reading history files.
 #[derive(Debug, thiserror::Error)]
@@ -447,12 +447,8 @@ impl History {
                 .iter()
                 .filter(|p| p.rule == rule.id && p.year < year)
                 .collect();
-            // A refund is no year or payment of support; it nets what the project was paid.
-            let years: BTreeSet<i64> = earlier
-                .iter()
-                .filter(|p| p.award > Decimal::ZERO)
-                .map(|p| p.year)
-                .collect();
+            let row_project = project_f.map(|f| rows.text(i, f));
+            let years = payout_years(&earlier, rule.max_years, row_project.as_deref());
             let count = earlier.iter().filter(|p| p.award > Decimal::ZERO).count();
             let same: Decimal = earlier.iter().map(|p| p.award).sum();
             let groups: Vec<&str> = rule
@@ -479,9 +475,9 @@ impl History {
                 })
                 .map(|p| p.award)
                 .sum();
-            let project = project_paid(paid, rule, year, project_f.map(|f| rows.text(i, f)));
+            let project = project_paid(paid, rule, year, row_project);
             let values = [
-                Decimal::from(years.len()),
+                Decimal::from(years),
                 Decimal::from(count),
                 same,
                 shared,
@@ -502,6 +498,24 @@ struct PayeeParts<'a> {
     row: usize,
     /// Its 申报编号, when the history has the column.
     application: Option<&'a str>,
+}
+
+/// 已享受年数 (D10): the distinct earlier years in which the rule paid — the enterprise, or
+/// under a per-project limit the row's project (项目编号). A refund is no year of support. A
+/// row without 项目编号 is counted per enterprise; a history line without one counts for every
+/// project (it may have been any of them): both can only refuse more, never pay more.
+fn payout_years(earlier: &[&&Paid], limit: Option<YearLimit>, project: Option<&str>) -> usize {
+    let project = match limit.map(|l| l.per) {
+        Some(YearsPer::Project) => project.map(str::trim).filter(|p| !p.is_empty()),
+        Some(YearsPer::Enterprise) | None => None,
+    };
+    earlier
+        .iter()
+        .filter(|p| p.award > Decimal::ZERO)
+        .filter(|p| project.is_none_or(|n| p.project.is_empty() || p.project == n))
+        .map(|p| p.year)
+        .collect::<BTreeSet<i64>>()
+        .len()
 }
 
 /// 本项目已拨付: what the history paid the enterprise for the same project under the same rule

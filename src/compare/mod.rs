@@ -462,7 +462,7 @@ fn aspects(loaded: &Loaded, (policy, rule): (&Policy, &Rule)) -> Vec<(&'static s
         ("出资方", split),
         (
             "连续支持年限",
-            rule.max_years.map(|y| y.to_string()).unwrap_or_default(),
+            rule.max_years.map(|y| y.years_shown()).unwrap_or_default(),
         ),
     ]
 }

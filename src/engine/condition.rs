@@ -8,7 +8,7 @@ use super::{Eval, Evaluator, StepKind, Stop, Truth};
 use crate::domain::money::plain;
 use crate::domain::value::Value;
 use crate::rules::load::same_title;
-use crate::rules::{Condition, DateRef, Policy, Rule};
+use crate::rules::{Condition, DateRef, Policy, Rule, YearLimit, YearsPer};
 
 impl Evaluator<'_> {
     /// The policy's validity (有效期) against the row's 申报年度: a year the policy does not
@@ -37,20 +37,8 @@ impl Evaluator<'_> {
     }
 
     pub(super) fn eligible(&mut self, rule: &Rule) -> Eval<()> {
-        if let Some(max) = rule.max_years {
-            let years = self.history("prior_payout_years")?;
-            if years >= Decimal::from(max) {
-                return Err(Stop::Ineligible(format!(
-                    "已享受 {} 年，达到最多 {max} 年的限制（D10）",
-                    plain(years)
-                )));
-            }
-            step!(
-                self,
-                Condition,
-                "年限 已享受 {} 年 < 最多 {max} 年（D10）",
-                plain(years)
-            );
+        if let Some(limit) = rule.max_years {
+            self.within_years(limit)?;
         }
         for &flag in &rule.flags {
             match self.row.get(flag) {
@@ -66,6 +54,40 @@ impl Evaluator<'_> {
             Truth::No(why) => Err(Stop::Ineligible(why)),
             Truth::Unknown(f) => Err(Stop::Missing(f)),
         }
+    }
+
+    /// 连续支持年限 (D10): the years the history already paid (`prior_payout_years`, filled per
+    /// enterprise or per project by [`crate::history`]) must stay below the limit.
+    fn within_years(&mut self, limit: YearLimit) -> Eval<()> {
+        let years_paid = self.history("prior_payout_years")?;
+        let max = limit.years;
+        // Per project the years are the project's; a row without 项目编号 is counted per
+        // enterprise (refuses more, never pays more), and says so.
+        let (whose, note, same) = match (limit.per, self.project()) {
+            (YearsPer::Enterprise, _) => (String::new(), "", ""),
+            (YearsPer::Project, Some(p)) => (format!("项目 {p} "), "", "同一项目"),
+            (YearsPer::Project, None) => (String::new(), "（未填项目编号，按企业计）", "同一项目"),
+        };
+        let years = plain(years_paid);
+        if years_paid >= Decimal::from(max) {
+            return Err(Stop::Ineligible(format!(
+                "{whose}已享受 {years} 年{note}，达到{same}最多 {max} 年的限制（D10）"
+            )));
+        }
+        step!(
+            self,
+            Condition,
+            "年限 {whose}已享受 {years} 年{note} < {same}最多 {max} 年（D10）"
+        );
+        Ok(())
+    }
+
+    /// The row's 项目编号, trimmed; `None` when it is empty or the vocabulary has no such field.
+    fn project(&self) -> Option<String> {
+        let f = self.cx.vocab.id("project_id")?;
+        let p = self.row.get(f)?.as_text();
+        let p = p.trim();
+        (!p.is_empty()).then(|| p.to_string())
     }
 
     pub(super) fn all(&mut self, conds: &[Condition]) -> Truth {

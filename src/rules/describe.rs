@@ -282,8 +282,8 @@ pub fn settings(policy: &Policy, rule: &Rule) -> String {
     if let Some(floor) = rule.floor {
         out.push(format!("起付：少于 {} 不予补助（D12）", grouped2(floor)));
     }
-    if let Some(years) = rule.max_years {
-        out.push(format!("连续支持不超过 {years} 年（D10）"));
+    if let Some(limit) = rule.max_years {
+        out.push(limit.describe());
     }
     if let Some(b) = rule
         .budget

@@ -14,6 +14,7 @@ pub mod params;
 pub mod payment;
 mod syntax;
 mod text;
+mod years;
 
 use std::path::PathBuf;
 
@@ -25,6 +26,7 @@ use crate::domain::fields::FieldId;
 pub use groups::{CapGroup, CountLimit, GroupRef, Keep, LimitScope};
 pub use load::{load_policies, load_policy_text, PolicyError, PolicySet};
 pub use text::{parse_amount, parse_rate};
+pub use years::{YearLimit, YearsPer};
 
 /// One policy document, checked.
 #[derive(Debug, Clone)]
@@ -175,8 +177,8 @@ pub struct Rule {
     pub line: usize,
     /// Catalogue ids of the same clause in other documents, configured once here (D9).
     pub same_as: Vec<String>,
-    /// 连续支持不超过N年 (D10): years already paid, from the history, must stay below it.
-    pub max_years: Option<u32>,
+    /// 连续支持不超过N年 (D10), per enterprise or per project.
+    pub max_years: Option<YearLimit>,
     /// 补差 (D9): pay the entitlement minus what the same achievement was already paid.
     pub differential: bool,
     /// 就高 (D9): rules naming the same group reward one achievement; only the highest is paid.

@@ -16,7 +16,7 @@ use toml::Spanned;
 
 use super::node::float_refused;
 use super::text::{parse_amount, parse_rate};
-use super::{Allocation, Combine, Keep, LimitScope, Review};
+use super::{Allocation, Combine, Keep, LimitScope, Review, YearsPer};
 
 /// A node with its span (byte range in the file).
 pub type S<T> = Spanned<T>;
@@ -144,7 +144,7 @@ pub struct RuleSyntax {
     pub readings: Vec<String>,
     #[serde(default)]
     pub same_as: Vec<String>,
-    pub max_years: Option<u32>,
+    pub max_years: Option<MaxYearsSyntax>,
     #[serde(default)]
     pub differential: bool,
     pub exclusive: Option<String>,
@@ -155,6 +155,23 @@ pub struct RuleSyntax {
     pub advance: Option<S<AdvanceSyntax>>,
     /// 限项 over this rule's lines.
     pub limit: Option<S<LimitSyntax>>,
+}
+
+/// `max_years = 3` (per enterprise) or `max_years = { years = 3, per = "project" }` (D10).
+#[derive(Deserialize)]
+#[serde(
+    rename = "a year limit by key, else years",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
+pub enum MaxYearsSyntax {
+    Years {
+        years: u32,
+        #[serde(default)]
+        per: YearsPer,
+    },
+    #[serde(rename = "integer")]
+    Whole(u32),
 }
 
 /// `payees = { partner_share = "50%" | { field = "…" }, words = "…" }`.

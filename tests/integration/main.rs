@@ -35,3 +35,4 @@ mod reviewed;
 mod rules_shown;
 mod scale;
 mod template;
+mod years;

@@ -17,7 +17,7 @@ use crate::common::{root, vocab};
 const E: &str = "91350100M000100Y43";
 
 /// The ```toml block of config/README.md that starts `# file: NAME`.
-fn readme_file(name: &str) -> String {
+pub(crate) fn readme_file(name: &str) -> String {
     let text = std::fs::read_to_string(root().join("config/README.md")).unwrap();
     let marker = format!("```toml\n# file: {name}\n");
     let start = text
@@ -29,7 +29,7 @@ fn readme_file(name: &str) -> String {
 }
 
 /// Writes the policies (name, text) into a folder of their own.
-fn policy_dir(dir: &Path, files: &[(&str, String)]) -> PathBuf {
+pub(crate) fn policy_dir(dir: &Path, files: &[(&str, String)]) -> PathBuf {
     let p = dir.join("policies");
     std::fs::create_dir_all(&p).unwrap();
     for (name, text) in files {
@@ -40,7 +40,7 @@ fn policy_dir(dir: &Path, files: &[(&str, String)]) -> PathBuf {
 
 /// Runs the batch (rows after the identity columns: 项目编号, then `extra` columns) and
 /// returns payouts.csv by 申报编号: (line_type, award, reason).
-fn run(
+pub(crate) fn run(
     dir: &Path,
     policies: &Path,
     extra_header: &str,
@@ -111,7 +111,7 @@ fn boiler_rows() -> Vec<String> {
 }
 
 /// (申报编号, line type, award) of each line.
-fn results(lines: &[(String, String, String, String)]) -> Vec<(&str, &str, &str)> {
+pub(crate) fn results(lines: &[(String, String, String, String)]) -> Vec<(&str, &str, &str)> {
     lines
         .iter()
         .map(|(a, k, w, _)| (a.as_str(), k.as_str(), w.as_str()))

@@ -18,11 +18,11 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::syntax::{
-    Amount, CapAmountSyntax, CapSyntax, LetSyntax, OutcomeSyntax, RuleSyntax, ScopeSyntax,
-    SplitSyntax, S,
+    Amount, CapAmountSyntax, CapSyntax, LetSyntax, MaxYearsSyntax, OutcomeSyntax, RuleSyntax,
+    ScopeSyntax, SplitSyntax, S,
 };
 use super::text::{parse_amount, parse_rate};
-use super::{Cap, CapScope, Formula, Outcome, Payer, Rule};
+use super::{Cap, CapScope, Formula, Outcome, Payer, Rule, YearLimit, YearsPer};
 use crate::domain::fields::{line_of, FieldId, FieldType, Vocabulary};
 
 /// A refusal inside a rule, at a byte offset of the file (0: the rule's own line).
@@ -126,7 +126,7 @@ impl<'a> Lower<'a> {
             readings: r.readings.clone(),
             line: line_of(self.text, start),
             same_as: r.same_as.clone(),
-            max_years: r.max_years,
+            max_years: r.max_years.as_ref().map(year_limit),
             differential: r.differential,
             exclusive: r.exclusive.clone(),
             budget: r.budget.as_ref().map(|b| b.get_ref().clone()),
@@ -374,6 +374,17 @@ fn group_needed(o: usize, scope: &str) -> At {
         o,
         format!("an {scope} cap needs a `group` naming the rules that share it (D4)"),
     )
+}
+
+/// `max_years` as written: a bare number counts the enterprise's years (D10).
+fn year_limit(m: &MaxYearsSyntax) -> YearLimit {
+    match *m {
+        MaxYearsSyntax::Whole(years) => YearLimit {
+            years,
+            per: YearsPer::Enterprise,
+        },
+        MaxYearsSyntax::Years { years, per } => YearLimit { years, per },
+    }
 }
 
 /// A verdict formula goes with a verdict outcome, classify and date_add with a text one.
