@@ -329,12 +329,23 @@ fn settle_amounts(
     if netting.is_empty() {
         return settle_pass(pending, amounts, &netting);
     }
-    netting.settled(
+    let (mut out, unsure) = netting.settled(
         pending,
         |n| settle_pass(pending, amounts.clone(), n),
         |out| &out.0,
-    )
+    );
+    for i in unsure {
+        out.0[i] = None;
+        out.2[i] = Some(UNSURE_SETTLEMENT.to_string());
+        out.1[i].push(StepKind::Condition, UNSURE_SETTLEMENT);
+    }
+    out
 }
+
+/// Why a settlement is refused when it and its project's advances in the same batch decide
+/// each other (a count limit keeps one or the other): no amount is certain, so none is paid or
+/// claimed back.
+const UNSURE_SETTLEMENT: &str = "清算额不能确定：本批的预拨与清算互相影响（限项按拨付结果计），请先计算预拨，再以其拨付结果为历史计算清算";
 
 /// One batch pass of [`settle_amounts`], each settlement deducting the advances as `netting`
 /// says they paid.

@@ -286,27 +286,44 @@ impl Netting {
     }
 
     /// Runs the batch pass `settle` until what each advance paid is what its settlements
-    /// deducted (at most [`MOST_PASSES`] times); returns the last pass's result.
+    /// deducted (at most [`MOST_PASSES`] times); returns the last pass's result and the
+    /// settlements it could not settle for sure (empty when the passes agreed).
     pub(super) fn settled<T>(
         mut self,
         pending: &[Pending<'_>],
         mut settle: impl FnMut(&Netting) -> T,
         amounts: impl Fn(&T) -> &[Option<Decimal>],
-    ) -> T {
+    ) -> (T, Vec<usize>) {
         let mut out = settle(&self);
         if self.is_empty() {
-            return out;
+            return (out, Vec::new());
         }
         let mut passes = 1;
         loop {
             let paid = self.after(pending, amounts(&out));
             if self.settled && paid == self.paid {
-                return out;
+                return (out, Vec::new());
             }
             if passes == MOST_PASSES {
-                // Not agreed: deduct the advances' own figures (never more than the award).
+                // Not agreed (a count limit keeps the advance or the settlement depending on
+                // what the other pays): deduct the advances' own figures, and hand back every
+                // settlement whose advances then paid otherwise — what it is owed or owes is not
+                // certain, so it is refused with a reason rather than paid or claimed back.
                 self.settled = false;
-                return settle(&self);
+                let out = settle(&self);
+                let actual = self.after(pending, amounts(&out));
+                let unsure = self
+                    .links
+                    .iter()
+                    .filter(|(_, advances)| {
+                        advances.iter().any(|&j| {
+                            let now = actual.iter().find(|(k, _)| *k == j).map(|(_, a)| *a);
+                            now != advance_figure(&pending[j])
+                        })
+                    })
+                    .map(|(s, _)| *s)
+                    .collect();
+                return (out, unsure);
             }
             self.paid = paid;
             self.settled = true;
