@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use calamine::{open_workbook, Data, Reader, Xlsx};
 use rust_xlsxwriter::Workbook;
 
-use crate::cli::{stderr, subsidy, tmp};
+use crate::cli::{run_into, stderr, subsidy, tmp};
 
 const HEADER: &str = "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固定资产投资额（元）,项目实际完成投资额（元）,是否符合申报条件（审核结论）,是否首次/新获认定\n";
 const A: &str = "91350100M000100Y43";
@@ -33,12 +33,7 @@ fn batch(dir: &Path) -> (PathBuf, PathBuf) {
     )
     .unwrap();
     let out = dir.join("out");
-    let o = subsidy(&[
-        "run",
-        "--out",
-        out.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
+    let o = run_into(&out, &input);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     (input, out.join("ledger.xlsx"))
 }

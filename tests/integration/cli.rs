@@ -13,6 +13,11 @@ pub fn subsidy(args: &[&str]) -> Output {
         .expect("subsidy runs")
 }
 
+/// `subsidy run --out OUT INPUT` with the built-in configuration: the run most tests make.
+pub fn run_into(out: &Path, input: &Path) -> Output {
+    subsidy(&["run", "--out", s(out), s(input)])
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use crate::cli::{stderr, subsidy, tmp};
+use crate::cli::{run_into, stderr, subsidy, tmp};
 use crate::common::root;
 
 /// The outputs in `out` are one complete set: every file the manifest names has its digest.
@@ -42,12 +42,7 @@ fn a_killed_run_leaves_the_previous_outputs_or_the_new_ones() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = dir.join("out");
-    let o = subsidy(&[
-        "run",
-        "--out",
-        out.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
+    let o = run_into(&out, &input);
     assert!(matches!(o.status.code(), Some(0 | 1)));
     let baseline = std::fs::read(out.join("ledger.xlsx")).unwrap();
     for delay_ms in [0u64, 5, 15, 30, 60, 100, 150] {
@@ -70,12 +65,7 @@ fn a_killed_run_leaves_the_previous_outputs_or_the_new_ones() {
             "after a kill at {delay_ms} ms the outputs are not one complete set"
         );
     }
-    let o = subsidy(&[
-        "run",
-        "--out",
-        out.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
+    let o = run_into(&out, &input);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
     assert!(
         std::fs::read(out.join("ledger.xlsx")).unwrap() == baseline,

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
 
-use crate::cli::{stderr, subsidy, tmp};
+use crate::cli::{run_into, stderr, subsidy, tmp};
 
 // A reviewed row (审核结论 and 首次 are 是), so its line is a payout in 发放明细, not 待审核.
 const HEADER: &str = "申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,固定资产投资额（万元）,是否符合申报条件（审核结论）,是否首次/新获认定";
@@ -42,12 +42,7 @@ fn other_columns_longer_than_a_cell_are_cut_in_the_ledger_not_the_batch() {
     )
     .unwrap();
     let out = dir.join("out");
-    let o = subsidy(&[
-        "run",
-        "--out",
-        out.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
+    let o = run_into(&out, &input);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let details = sheet(&out.join("ledger.xlsx"), "发放明细");
     let extras = details.rows().nth(1).unwrap()[column(&details, "其他列")].to_string();
@@ -126,12 +121,7 @@ fn a_sheet_name_longer_than_31_characters_is_shown_whole() {
         ],
     );
     let out = dir.join("out");
-    let o = subsidy(&[
-        "run",
-        "--out",
-        out.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
+    let o = run_into(&out, &input);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let errors = sheet(&out.join("ledger.xlsx"), "数据错误");
     let row = errors.rows().nth(1).unwrap();

@@ -10,7 +10,7 @@ use std::path::Path;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::cli::{stderr, subsidy, tmp};
+use crate::cli::{run_into, stderr, subsidy, tmp};
 use crate::common::config;
 
 /// The ids of the shipped rules that settle a prior advance (their lines may be negative).
@@ -213,12 +213,7 @@ fn exclusions_over_the_consumption_give_no_negative_measure() {
     let input = dir.join("energy.csv");
     std::fs::write(&input, text).unwrap();
     let out = dir.join("out");
-    let o = subsidy(&[
-        "run",
-        "--out",
-        out.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
+    let o = run_into(&out, &input);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let payouts = std::fs::read_to_string(out.join("payouts.csv")).unwrap();
     let mut reader = csv::Reader::from_reader(payouts.as_bytes());

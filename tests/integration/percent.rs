@@ -10,7 +10,7 @@ use rust_xlsxwriter::{Format, Workbook};
 use subsidy::domain::value::{parse_text, Value};
 use subsidy::ingest::{read_inputs, RawCell};
 
-use crate::cli::{stderr, subsidy, tmp};
+use crate::cli::{run_into, stderr, tmp};
 use crate::common::vocab;
 
 const HEADERS: [&str; 7] = [
@@ -97,12 +97,7 @@ fn a_percent_formatted_amount_is_an_exception_not_a_payout() {
     // 30,000 万元 shown as 3000000%: read as 300 万元 it would pay a hundredth of the award.
     workbook(&input, 30_000.0, 0.03, &Format::new().set_num_format("0%"));
     let out = dir.join("out");
-    let o = subsidy(&[
-        "run",
-        "--out",
-        out.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
+    let o = run_into(&out, &input);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let exceptions = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
     assert!(

@@ -12,7 +12,7 @@ use subsidy::engine::review::{awaiting, hold, Awaiting};
 use subsidy::engine::{Evaluation, Result as EvalResult};
 use subsidy::rules::{load_policy_text, Policy, Review};
 
-use crate::cli::{stderr, subsidy, tmp};
+use crate::cli::{run_into, stderr, subsidy, tmp};
 use crate::common::vocab;
 
 fn d(s: &str) -> Decimal {
@@ -559,12 +559,7 @@ fn a_conclusion_other_than_yes_or_no_is_a_data_error() {
     let input = dir.join("in.csv");
     std::fs::write(&input, format!("申报编号,统一社会信用代码,企业名称,所属旗县区,申报年度,申报条款编号,是否符合申报条件（审核结论）\nR1,{A},甲公司,新城区,2023,hohhot-2022-14-dairy-zone-investment-award,待定\n")).unwrap();
     let out = dir.join("out");
-    let o = subsidy(&[
-        "run",
-        "--out",
-        out.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
+    let o = run_into(&out, &input);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let exceptions = std::fs::read_to_string(out.join("exceptions.csv")).unwrap();
     assert!(

@@ -3,7 +3,7 @@
 use calamine::{open_workbook, Reader, Xlsx};
 use rust_xlsxwriter::Workbook;
 
-use crate::cli::{stderr, subsidy, tmp};
+use crate::cli::{run_into, stderr, subsidy, tmp};
 
 #[test]
 fn a_filled_form_runs_unchanged() {
@@ -109,12 +109,7 @@ fn a_filled_form_runs_unchanged() {
     }
     out.save(&filled).unwrap();
     let result = dir.join("out");
-    let o = subsidy(&[
-        "run",
-        "--out",
-        result.to_str().unwrap(),
-        filled.to_str().unwrap(),
-    ]);
+    let o = run_into(&result, &filled);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let csv = std::fs::read_to_string(result.join("payouts.csv")).unwrap();
     let awards: Vec<&str> = csv
