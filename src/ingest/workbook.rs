@@ -66,6 +66,14 @@ pub(super) fn open_checked<'a>(
                     open(e)
                 }
             };
+            // Read before calamine opens the package: a part that cannot be unpacked (a bad
+            // CRC) is refused here by name, where calamine's record reader could index what
+            // it had read so far and panic.
+            let (truncated, marks) = match plan.kind {
+                ZipKind::Xlsb => xlsb_pre_read(path, bytes)?,
+                ZipKind::Ods => (HashMap::new(), ods_marks(bytes)),
+                ZipKind::Xlsx => (HashMap::new(), HashMap::new()),
+            };
             let wb = match plan.kind {
                 ZipKind::Xlsx => Sheets::Xlsx(Xlsx::new(reader).map_err(|e| flagged(e.into()))?),
                 ZipKind::Xlsb => {
@@ -78,11 +86,6 @@ pub(super) fn open_checked<'a>(
                     Sheets::Xlsb(Xlsb::new(reader).map_err(|e| flagged(e.into()))?)
                 }
                 ZipKind::Ods => Sheets::Ods(Ods::new(reader).map_err(|e| flagged(e.into()))?),
-            };
-            let (truncated, marks) = match plan.kind {
-                ZipKind::Xlsb => xlsb_pre_read(path, bytes)?,
-                ZipKind::Ods => (HashMap::new(), ods_marks(bytes)),
-                ZipKind::Xlsx => (HashMap::new(), HashMap::new()),
             };
             Ok(Opened {
                 wb,

@@ -101,3 +101,25 @@ fn a_folder_with_other_files_is_never_replaced_wholesale() {
     );
     assert!(complete(&out));
 }
+
+/// Inputs the fuzzers found (fuzz/README.md): each ends as an error naming the file, the xlsb
+/// one as a damaged part (it panicked inside calamine before the pre-read ran first: a part
+/// whose CRC fails was skipped by the pre-check and read by calamine record by record); the
+/// xls one — a BoundSheet8 record shorter than calamine indexes — by the per-file net.
+#[test]
+fn inputs_the_fuzzers_found_end_as_errors_naming_the_file() {
+    let dir = tmp("fuzz-found");
+    let found = crate::common::root().join("tests/fuzz-found");
+    for (file, says) in [
+        (
+            "xlsb_workbook_bad_crc.xlsb",
+            "part `xl/workbook.bin` cannot be unpacked",
+        ),
+        ("xls_short_boundsheet.xls", "the reader failed on this file"),
+    ] {
+        let o = run_into(&dir.join(file), &found.join(file));
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{file}: {err}");
+        assert!(err.contains(file) && err.contains(says), "{file}: {err}");
+    }
+}

@@ -248,9 +248,11 @@ fn workbook_parts(
                 if end > len {
                     return Err(short(r.part, "BrtBundleSh", len, end));
                 }
-                let mut at = 8;
-                let id = wide(&r.buf, &mut at).unwrap_or_default();
-                let Some(target) = rels.get(&id) else {
+                // Decoded as calamine decodes it (encoding_rs: a byte-order mark is read as
+                // one, not as a character), so the lookup fails here exactly when it would
+                // fail (and panic) there.
+                let id = encoding_rs::UTF_16LE.decode(&r.buf[12..end]).0;
+                let Some(target) = rels.get(&*id) else {
                     return Err(format!(
                         "{}: a sheet names the relationship “{id}”, which xl/_rels/workbook.bin.rels does not hold",
                         r.part
