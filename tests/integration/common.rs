@@ -77,3 +77,14 @@ pub fn read_json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// The batch pass over `pending`, each settled line beside its application id, in id order:
+/// what the property tests compare across row orders.
+pub fn settle_by_id(
+    ids: impl Iterator<Item = String>,
+    pending: Vec<subsidy::engine::batch::Pending<'_>>,
+) -> Vec<(String, subsidy::engine::batch::Line)> {
+    let mut out: Vec<_> = ids.zip(subsidy::engine::batch::settle(pending)).collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}

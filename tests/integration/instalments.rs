@@ -363,7 +363,7 @@ mod properties {
     use rust_decimal::Decimal;
 
     use subsidy::domain::money::round_yuan;
-    use subsidy::engine::batch::{settle, Line, Pending, SharedPaid};
+    use subsidy::engine::batch::{Line, Pending, SharedPaid};
     use subsidy::engine::payment::{Instalment, LinePayment, Partner};
     use subsidy::engine::{Evaluation, Result as EvalResult};
     use subsidy::rules::payment::Stage;
@@ -471,13 +471,7 @@ limit = {{ most = {most}, per = "enterprise", keep = "{keep}" }}
                 budget: None,
             })
             .collect();
-        let mut out: Vec<(String, Line)> = lines
-            .iter()
-            .map(|l| l.6.clone())
-            .zip(settle(pending))
-            .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out
+        crate::common::settle_by_id(lines.iter().map(|l| l.6.clone()), pending)
     }
 
     proptest! {

@@ -375,7 +375,7 @@ mod projects_and_limits {
     use proptest::prelude::*;
     use rust_decimal::Decimal;
 
-    use subsidy::engine::batch::{settle, Line, LineKind, Pending, SharedPaid};
+    use subsidy::engine::batch::{Line, LineKind, Pending, SharedPaid};
     use subsidy::engine::{Evaluation, Result as EvalResult};
     use subsidy::rules::{Cap, CapScope, CountLimit, Expr, Keep, LimitScope};
 
@@ -457,13 +457,7 @@ mod projects_and_limits {
                 budget: None,
             })
             .collect();
-        let mut out: Vec<(String, Line)> = lines
-            .iter()
-            .map(|l| l.4.clone())
-            .zip(settle(pending))
-            .collect();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out
+        crate::common::settle_by_id(lines.iter().map(|l| l.4.clone()), pending)
     }
 
     proptest! {
